@@ -1,0 +1,28 @@
+# The two set-up commands of the README:
+#   make run   create .venv on first use, install DCGAN Studio, train on the built-in digits
+#   make test  create .venv on first use, install DCGAN Studio with its test tools, run the tests
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+RUN    ?= runs/$(shell date +%Y%m%d-%H%M%S)
+
+.PHONY: run test bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/dcgan-studio train --dataset digits --image-size 32 --iterations 600 --run-dir $(RUN)
+
+test: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_training.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info

@@ -1,0 +1,294 @@
+"""``dcgan-studio``: the command line. ``train`` and ``sample`` run headless on the same engine.
+
+Every problem a person can cause (a bad flag value, a missing or damaged file, a checkpoint that
+does not fit) ends in one line on stderr, ``dcgan-studio: error: ...``, and exit code 2. Anything
+unexpected is logged with its traceback to the log file, whose path the one-line message gives.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+import os
+import signal
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from dcgan_studio import __version__
+from dcgan_studio.config import PRECISIONS, RunConfig
+from dcgan_studio.errors import ConfigError, StudioError
+
+PROG = "dcgan-studio"
+EXIT_BAD_INPUT = 2
+EXIT_FAILED = 1
+log = logging.getLogger("dcgan_studio")
+
+# config field -> (flag, help); every field of RunConfig is a flag of `train`
+FLAGS: dict[str, tuple[str, str]] = {
+    "model.image_size": ("--image-size", "image height and width: 16, 28, 32, 56, 64 or 128"),
+    "model.channels": ("--channels", "1 for grayscale, 3 for RGB"),
+    "model.nz": ("--nz", "length of the latent vector z"),
+    "model.ngf": ("--ngf", "width of G (channels of its last hidden layer)"),
+    "model.ndf": ("--ndf", "width of D (channels of its first layer)"),
+    "model.d_dropout": ("--d-dropout", "dropout after each LeakyReLU in D, 0 for none"),
+    "data.dataset": ("--dataset", "what to train on: digits (built in, no download)"),
+    "data.data_root": ("--data-root", "folder of downloaded datasets"),
+    "optim.batch_size": ("--batch-size", "images per batch"),
+    "optim.lr_g": ("--lr-g", "Adam learning rate of G"),
+    "optim.lr_d": ("--lr-d", "Adam learning rate of D"),
+    "optim.beta1": ("--beta1", "Adam beta1 (0.5 in the DCGAN paper)"),
+    "optim.beta2": ("--beta2", "Adam beta2"),
+    "optim.d_steps": ("--d-steps", "D updates per G update"),
+    "optim.label_smoothing": ("--label-smoothing", "one-sided: D's target for real is 1 - this"),
+    "schedule.iterations": ("--iterations", "G updates in the whole run"),
+    "schedule.epochs": ("--epochs", "passes over the data (instead of --iterations)"),
+    "schedule.seed": ("--seed", "random seed: the same seed gives the same run on the CPU"),
+    "schedule.log_every": ("--log-every", "log losses every N iterations"),
+    "schedule.sample_every": ("--sample-every", "save the fixed-noise grid every N iterations"),
+    "schedule.checkpoint_every": ("--checkpoint-every", "save a checkpoint every N iterations"),
+    "schedule.keep_checkpoints": ("--keep-checkpoints", "newest N checkpoints kept, 0 = all"),
+    "schedule.sample_count": ("--sample-count", "tiles in the fixed-noise grid"),
+    "runtime.device": ("--device", "auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps"),
+    "runtime.precision": ("--precision", "fp32, bf16 or auto (bf16 where it runs natively)"),
+}
+# what may change when a run is resumed; the rest would make a different run
+RESUMABLE = {"schedule.iterations", "schedule.epochs", "schedule.log_every",
+             "schedule.sample_every", "schedule.checkpoint_every", "schedule.keep_checkpoints",
+             "runtime.device", "runtime.precision", "optim.lr_g", "optim.lr_d"}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad flag is one line on stderr, not a usage block."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _field_type(dotted: str) -> Any:
+    section, _, name = dotted.partition(".")
+    section_type = {f.name: f.default_factory for f in dataclasses.fields(RunConfig)}[section]
+    kind = {f.name: f.type for f in dataclasses.fields(section_type)}[name]  # type: ignore[arg-type]
+    return int if "int" in str(kind) else float if "float" in str(kind) else str
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Train a DCGAN and watch it learn.")
+    parser.add_argument("--version", action="version",
+                        version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    train = sub.add_parser("train", help="train a DCGAN headless, with a progress bar",
+                           description="Train a DCGAN. Ctrl+C saves a checkpoint and exits.")
+    train.add_argument("--run-dir", type=Path, help="folder for this run (default: a new "
+                       "timestamped folder in the user data folder)")
+    train.add_argument("--resume", type=Path, metavar="RUN_DIR",
+                       help="continue the run in RUN_DIR from its newest checkpoint")
+    train.add_argument("--max-seconds", type=float, help="stop (with a checkpoint) after S s")
+    train.add_argument("--no-progress", action="store_true", help="print a line per log "
+                       "step instead of a progress bar")
+    for dotted, (flag, text) in FLAGS.items():
+        kwargs: dict[str, Any] = {"dest": dotted, "default": argparse.SUPPRESS, "help": text}
+        if dotted == "runtime.precision":
+            kwargs["choices"] = PRECISIONS
+        train.add_argument(flag, type=_field_type(dotted), **kwargs)
+
+    sample = sub.add_parser("sample", help="generate images from a checkpoint",
+                            description="Generate images from a checkpoint's generator.")
+    sample.add_argument("--checkpoint", type=Path, required=True,
+                        help="a run folder (its newest checkpoint), a checkpoint folder, or a "
+                        "generator.safetensors")
+    sample.add_argument("--n", type=int, default=64, help="how many images (default 64)")
+    sample.add_argument("--seed", type=int, default=0, help="seed of the latent vectors")
+    sample.add_argument("--out", type=Path, required=True,
+                        help="OUT.png: one grid; OUT.npz: uint8 array 'images'; a folder: PNGs")
+    sample.add_argument("--device", default="cpu", help="cpu (default, reproducible), cuda, "
+                        "mps or auto")
+    sample.add_argument("--batch-size", type=int, default=256, help="images per forward pass")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        print(f"\nThe studio window arrives in a later version; for now: {PROG} train")
+        return 0
+    log_file = _setup_logging()
+    try:
+        if args.command == "train":
+            return _train(args)
+        return _sample(args)
+    except ConfigError as exc:
+        return _fail(_config_message(exc))
+    except StudioError as exc:
+        return _fail(str(exc))
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: the user gets one line, the log gets the traceback
+        log.exception("unexpected error")
+        return _fail(f"unexpected {type(exc).__name__}: {exc}. The traceback is in {log_file}; "
+                     "please report it", EXIT_FAILED, prefix="internal error")
+
+
+def _fail(message: str, code: int = EXIT_BAD_INPUT, prefix: str = "error") -> int:
+    print(f"{PROG}: {prefix}: {message}", file=sys.stderr)
+    return code
+
+
+def _config_message(exc: ConfigError) -> str:
+    flag = FLAGS.get(exc.field, (exc.field, ""))[0]
+    return f"{flag} {exc.value} is not allowed: use {exc.allowed}"
+
+
+def _setup_logging() -> Path:
+    folder = os.environ.get("DCGAN_STUDIO_LOG_DIR")
+    if folder is None:
+        from platformdirs import user_log_path
+
+        folder = str(user_log_path("dcgan-studio", appauthor=False))
+    path = Path(folder) / "dcgan-studio.log"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    return path
+
+
+# ---- train ----------------------------------------------------------------------------------
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    return {k: v for k, v in vars(args).items() if k in FLAGS}
+
+
+def _default_run_dir() -> Path:
+    from platformdirs import user_data_path
+
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return user_data_path("dcgan-studio", appauthor=False) / "runs" / stamp
+
+
+def _train(args: argparse.Namespace) -> int:
+    from dcgan_studio.core.engine import Trainer
+    from dcgan_studio.core.runs import RunDirectory, open_checkpoint
+
+    given = _given(args)
+    if "schedule.epochs" in given and "schedule.iterations" not in given:
+        given["schedule.iterations"] = None
+    if args.max_seconds is not None and not args.max_seconds > 0:
+        raise ConfigError("--max-seconds", args.max_seconds, "a number of seconds above 0")
+    if args.resume is not None:
+        if args.run_dir is not None and args.run_dir.resolve() != args.resume.resolve():
+            raise StudioError("--resume continues a run in its own folder: leave out --run-dir")
+        run = RunDirectory.open(args.resume)
+        fixed = sorted(FLAGS[k][0] for k in given if k not in RESUMABLE)
+        if fixed:
+            raise StudioError(f"{', '.join(fixed)} cannot change when resuming (the networks "
+                              f"and data would differ): start a new run with another --run-dir")
+        if "schedule.epochs" in given and "schedule.iterations" not in given:
+            given["schedule.iterations"] = None
+        if "schedule.iterations" in given and "schedule.epochs" not in given:
+            given["schedule.epochs"] = None
+        config = run.read_config().with_values(given).validate()
+        latest = run.latest_checkpoint()
+        if latest is None:
+            raise StudioError(f"{run.root} has no checkpoint to resume from: start it again "
+                              "with --run-dir")
+        checkpoint = open_checkpoint(latest)
+        run.truncate_metrics_after(checkpoint.step)
+        trainer = Trainer(config, run, resume_from=checkpoint)
+        run.write_config(config)
+        if trainer.step >= trainer.total_iterations:
+            raise StudioError(f"the run in {run.root} is already at iteration {trainer.step} of "
+                              f"{trainer.total_iterations}: resume with a larger --iterations")
+    else:
+        config = RunConfig().with_values(given).validate()
+        run_dir = args.run_dir or _default_run_dir()
+        RunDirectory.ensure_new(run_dir)
+        trainer = Trainer(config)  # builds everything (data, device) before the folder exists
+        run = RunDirectory.create(run_dir, config)
+        trainer.run_dir = run
+    print(f"Run folder: {run.root}", file=sys.stderr)
+    return _drive(trainer, args)
+
+
+def _drive(trainer: Any, args: argparse.Namespace) -> int:
+    """Run the trainer with a progress bar; Ctrl+C asks it to stop at the next step boundary."""
+    from tqdm import tqdm
+
+    from dcgan_studio.core.snapshots import ScalarSnapshot, StatusSnapshot
+
+    interrupted = []
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if interrupted:  # a second Ctrl+C: stop now; saved checkpoints are whole on disk
+            raise KeyboardInterrupt
+        interrupted.append(time.monotonic())
+        trainer.commands.stop()
+        print(f"\n{PROG}: stopping after this step and saving a checkpoint "
+              "(Ctrl+C again to quit at once)", file=sys.stderr)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    bar = tqdm(total=trainer.total_iterations, initial=trainer.step, unit="it",
+               disable=args.no_progress, dynamic_ncols=True, file=sys.stderr)
+    final: StatusSnapshot | None = None
+    try:
+        for snap in trainer.run(max_seconds=args.max_seconds):
+            if isinstance(snap, ScalarSnapshot):
+                bar.update(snap.step - bar.n)
+                bar.set_postfix_str(
+                    f"loss_D={snap.loss_d:.3f} loss_G={snap.loss_g:.3f} D(x)={snap.d_x:.2f} "
+                    f"D(G(z))={snap.d_g_z1:.2f} img/s={snap.images_per_second:.0f}", refresh=False)
+                if args.no_progress:
+                    print(f"step {snap.step}/{trainer.total_iterations} loss_D={snap.loss_d:.4f} "
+                          f"loss_G={snap.loss_g:.4f} D(x)={snap.d_x:.3f} "
+                          f"D(G(z))={snap.d_g_z1:.3f}/{snap.d_g_z2:.3f} "
+                          f"img/s={snap.images_per_second:.0f}", file=sys.stderr)
+            elif isinstance(snap, StatusSnapshot):
+                final = snap
+                if snap.state == "running" and snap.step == trainer.step:
+                    bar.write(f"{PROG}: {snap.message}", file=sys.stderr)
+    finally:
+        bar.close()
+        signal.signal(signal.SIGINT, previous)
+    if final is None or final.state == "failed":
+        message = final.message if final else "training ended without a status"
+        print(f"{PROG}: error: {message}", file=sys.stderr)
+        return EXIT_FAILED
+    root = trainer.run_dir.root
+    print(f"{PROG}: {final.message}\nSample from it: {PROG} sample --checkpoint {root} "
+          f"--n 64 --out samples.png", file=sys.stderr)
+    return 0
+
+
+# ---- sample ---------------------------------------------------------------------------------
+def _sample(args: argparse.Namespace) -> int:
+    from dcgan_studio.core.devices import resolve_device
+    from dcgan_studio.core.export import output_kind, save_images
+    from dcgan_studio.core.runs import open_checkpoint
+    from dcgan_studio.core.sampling import generate, latent_vectors, load_generator
+
+    if not 1 <= args.n <= 1_000_000:
+        raise ConfigError("--n", args.n, "a whole number from 1 to 1000000")
+    if not 1 <= args.batch_size <= 65536:
+        raise ConfigError("--batch-size", args.batch_size, "a whole number from 1 to 65536")
+    if args.seed < 0:
+        raise ConfigError("--seed", args.seed, "a whole number of 0 or more")
+    output_kind(args.out)  # refuse an unknown kind before any work
+    checkpoint = open_checkpoint(args.checkpoint)
+    generator = load_generator(checkpoint, resolve_device(args.device))
+    z = latent_vectors(args.n, checkpoint.config.model.nz, args.seed)
+    images = generate(generator, z, args.batch_size)
+    written = save_images(images, args.out)
+    print(f"{PROG}: wrote {written} from {checkpoint.path} (iteration {checkpoint.step}, "
+          f"seed {args.seed})", file=sys.stderr)
+    return 0
+

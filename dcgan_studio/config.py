@@ -1,0 +1,209 @@
+"""What a run is: frozen dataclasses, validated, with a JSON round trip.
+
+A ``RunConfig`` is passed into everything that needs it (no globals). ``validate()`` raises
+``ConfigError`` naming the field, the bad value and what is allowed; ``from_dict`` refuses unknown
+fields, so a typo in a saved ``config.json`` is reported, not silently ignored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from dcgan_studio.errors import ConfigError
+
+SUPPORTED_IMAGE_SIZES = (16, 28, 32, 56, 64, 128)
+DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("auto", "fp32", "bf16")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    image_size: int = 32  # H = W of the images G makes and D judges
+    channels: int = 1  # 1 = grayscale, 3 = RGB
+    nz: int = 100  # length of the latent vector z
+    ngf: int = 64  # width of G's last hidden layer; earlier layers are multiples of it
+    ndf: int = 64  # width of D's first layer
+    d_dropout: float = 0.0  # dropout after each LeakyReLU in D (the TensorFlow tutorial uses 0.3)
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    dataset: str = "digits"
+    data_root: str | None = None  # folder of downloaded datasets (torchvision layout)
+
+
+@dataclass(frozen=True)
+class OptimConfig:
+    batch_size: int = 128
+    lr_g: float = 2e-4
+    lr_d: float = 2e-4
+    beta1: float = 0.5
+    beta2: float = 0.999
+    d_steps: int = 1  # D updates per G update
+    label_smoothing: float = 0.0  # one-sided: D's target for real images is 1 - this
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    iterations: int | None = 600  # G updates in the whole run; or set epochs instead
+    epochs: int | None = None  # passes over the real data; replaces iterations when set
+    seed: int = 1
+    log_every: int = 10  # scalars (losses, D outputs, gradient norms) every N iterations
+    sample_every: int = 50  # fixed-noise grid saved to samples/ every N iterations
+    checkpoint_every: int = 200  # full checkpoint every N iterations (and always at the end)
+    keep_checkpoints: int = 3  # newest N checkpoints kept; 0 keeps all
+    sample_count: int = 64  # tiles in the fixed-noise grid
+
+
+@dataclass(frozen=True)
+class RuntimeConfig:
+    device: str = "auto"  # auto = CUDA, then Apple MPS, then CPU; or cpu, cuda, cuda:N, mps
+    precision: str = "auto"  # fp32, bf16, or auto (bf16 where the hardware runs it natively)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    model: ModelConfig = field(default_factory=ModelConfig)
+    data: DataConfig = field(default_factory=DataConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    runtime: RuntimeConfig = field(default_factory=RuntimeConfig)
+
+    # ---- validation -------------------------------------------------------------------------
+    def validate(self) -> RunConfig:
+        m, o, s, r = self.model, self.optim, self.schedule, self.runtime
+        _choice("model.image_size", m.image_size, SUPPORTED_IMAGE_SIZES)
+        _choice("model.channels", m.channels, (1, 3))
+        _int_range("model.nz", m.nz, 1, 4096)
+        _int_range("model.ngf", m.ngf, 1, 1024)
+        _int_range("model.ndf", m.ndf, 1, 1024)
+        _float_range("model.d_dropout", m.d_dropout, 0.0, 0.9)
+        if not isinstance(self.data.dataset, str) or not self.data.dataset.strip():
+            raise ConfigError("data.dataset", self.data.dataset, "a dataset name such as 'digits'")
+        _int_range("optim.batch_size", o.batch_size, 2, 65536)
+        _float_range("optim.lr_g", o.lr_g, 0.0, 1.0, low_open=True)
+        _float_range("optim.lr_d", o.lr_d, 0.0, 1.0, low_open=True)
+        _float_range("optim.beta1", o.beta1, 0.0, 1.0, high_open=True)
+        _float_range("optim.beta2", o.beta2, 0.0, 1.0, high_open=True)
+        _int_range("optim.d_steps", o.d_steps, 1, 100)
+        _float_range("optim.label_smoothing", o.label_smoothing, 0.0, 0.5)
+        if (s.iterations is None) == (s.epochs is None):
+            raise ConfigError(
+                "schedule.iterations", s.iterations, "exactly one of iterations or epochs set"
+            )
+        if s.iterations is not None:
+            _int_range("schedule.iterations", s.iterations, 1, 10**9)
+        if s.epochs is not None:
+            _int_range("schedule.epochs", s.epochs, 1, 10**6)
+        _int_range("schedule.seed", s.seed, 0, 2**63 - 1)
+        for name in ("log_every", "sample_every", "checkpoint_every"):
+            _int_range(f"schedule.{name}", getattr(s, name), 1, 10**9)
+        _int_range("schedule.keep_checkpoints", s.keep_checkpoints, 0, 10**6)
+        _int_range("schedule.sample_count", s.sample_count, 1, 1024)
+        if not (r.device in DEVICES or _is_indexed_cuda(r.device)):
+            raise ConfigError("runtime.device", r.device, "one of auto, cpu, cuda, cuda:N, mps")
+        _choice("runtime.precision", r.precision, PRECISIONS)
+        return self
+
+    # ---- JSON -------------------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Any) -> RunConfig:
+        if not isinstance(data, dict):
+            raise ConfigError("config", type(data).__name__, "a JSON object of sections")
+        sections = {}
+        for f in dataclasses.fields(cls):
+            section = data.get(f.name, {})
+            sections[f.name] = _section_from_dict(f.name, f.default_factory, section)  # type: ignore[arg-type]
+        unknown = sorted(set(data) - set(sections))
+        if unknown:
+            raise ConfigError(unknown[0], data[unknown[0]], f"one of {', '.join(sections)}")
+        return cls(**sections).validate()
+
+    @classmethod
+    def from_json(cls, text: str) -> RunConfig:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ConfigError("config", f"line {exc.lineno}", f"valid JSON ({exc.msg})") from exc
+        return cls.from_dict(data)
+
+    def replace(self, **sections: Any) -> RunConfig:
+        """A copy with whole sections replaced: ``cfg.replace(optim=...)``."""
+        return dataclasses.replace(self, **sections)
+
+    def with_values(self, values: dict[str, Any]) -> RunConfig:
+        """A copy with dotted fields set: ``cfg.with_values({"optim.lr_g": 1e-3})``."""
+        sections = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        for dotted, value in values.items():
+            section, _, name = dotted.partition(".")
+            if section not in sections or name not in _field_names(type(sections[section])):
+                raise ConfigError(dotted, value, "a known config field")
+            sections[section] = dataclasses.replace(sections[section], **{name: value})
+        return RunConfig(**sections)
+
+
+def field_names() -> list[str]:
+    """Every config field as ``section.name``, in declaration order."""
+    return [
+        f"{section.name}.{name}"
+        for section in dataclasses.fields(RunConfig)
+        for name in _field_names(section.default_factory)  # type: ignore[arg-type]
+    ]
+
+
+def _field_names(section_type: type) -> list[str]:
+    return [f.name for f in dataclasses.fields(section_type)]
+
+
+def _section_from_dict(section_name: str, section_type: type, data: Any) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(section_name, data, "a JSON object")
+    names = _field_names(section_type)
+    unknown = sorted(set(data) - set(names))
+    if unknown:
+        raise ConfigError(
+            f"{section_name}.{unknown[0]}", data[unknown[0]], f"one of {', '.join(names)}"
+        )
+    return section_type(**data)
+
+
+def _is_indexed_cuda(device: Any) -> bool:
+    if not isinstance(device, str) or not device.startswith("cuda:"):
+        return False
+    return device[5:].isdigit()
+
+
+def _choice(name: str, value: Any, allowed: tuple) -> None:
+    if isinstance(value, bool) or value not in allowed:
+        raise ConfigError(name, value, "one of " + ", ".join(str(a) for a in allowed))
+
+
+def _int_range(name: str, value: Any, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ConfigError(name, value, f"a whole number from {low} to {high}")
+
+
+def _float_range(
+    name: str,
+    value: Any,
+    low: float,
+    high: float,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if ok:
+        v = float(value)
+        ok = v == v and (v > low if low_open else v >= low) and (v < high if high_open else v <= high)
+    if not ok:
+        lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
+        raise ConfigError(name, value, f"a number in {lo}{low:g}, {high:g}{hi}")

@@ -1,0 +1,412 @@
+"""The Trainer: one DCGAN iteration at a time, snapshots out, commands in.
+
+An iteration is ``d_steps`` updates of D (a real batch and a fake batch each, minimax loss with
+one-sided label smoothing) then one update of G (the non-saturating loss), as in the guides. Between
+iterations the trainer drains its ``CommandQueue``; it decides its own cadence for scalars (a
+``.item()`` is a device sync), sample grids and checkpoints. ``run()`` is a generator of snapshots:
+the command line prints them, the window's worker thread forwards them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Iterator
+
+import torch
+import torch.nn.functional as F
+
+from dcgan_studio.config import RunConfig
+from dcgan_studio.core import commands as cmd
+from dcgan_studio.core.commands import Command, CommandQueue
+from dcgan_studio.core.data import BatchSampler, ImageDataset, load_dataset
+from dcgan_studio.core.devices import resolve_device, resolve_precision
+from dcgan_studio.core.export import save_grid_png
+from dcgan_studio.core.models import Discriminator, Generator
+from dcgan_studio.core.runs import Checkpoint, RunDirectory, save_checkpoint_folder
+from dcgan_studio.core.snapshots import (
+    GeneratorWeightsSnapshot,
+    SampleGridSnapshot,
+    ScalarSnapshot,
+    Snapshot,
+    StatusSnapshot,
+    to_uint8_images,
+)
+from dcgan_studio.errors import CheckpointError, RunDirectoryError
+
+STATE_FORMAT = 1
+_FIXED_NOISE_SALT = 0x5EED  # the fixed noise comes from its own stream, not the training one
+
+
+class Trainer:
+    def __init__(
+        self,
+        config: RunConfig,
+        run: RunDirectory | None = None,
+        *,
+        dataset: ImageDataset | None = None,
+        commands: CommandQueue | None = None,
+        resume_from: Checkpoint | None = None,
+    ) -> None:
+        self.config = config.validate()
+        self.run_dir = run
+        self.commands = commands or CommandQueue()
+        self.device = resolve_device(config.runtime.device)
+        self.precision = resolve_precision(config.runtime.precision, self.device)
+        self.dataset = dataset if dataset is not None else load_dataset(config)
+        m, o, s = config.model, config.optim, config.schedule
+
+        torch.manual_seed(s.seed)
+        self.generator = Generator(m).to(self.device)
+        self.discriminator = Discriminator(m).to(self.device)
+        fmt = torch.channels_last if self.precision.channels_last else torch.contiguous_format
+        self._memory_format = fmt
+        self.generator.to(memory_format=fmt)
+        self.discriminator.to(memory_format=fmt)
+        adam = {"foreach": True} if self.device.type != "mps" else {}
+        self.opt_g = torch.optim.Adam(self.generator.parameters(), o.lr_g, (o.beta1, o.beta2), **adam)
+        self.opt_d = torch.optim.Adam(self.discriminator.parameters(), o.lr_d, (o.beta1, o.beta2),
+                                      **adam)
+
+        self.sampler = BatchSampler(len(self.dataset), o.batch_size, s.seed)
+        self.images = self.dataset.images.to(self.device)  # uint8 (N, C, S, S), on the device
+        self.noise_rng = torch.Generator(self.device).manual_seed(s.seed)
+        fixed_rng = torch.Generator().manual_seed(s.seed ^ _FIXED_NOISE_SALT)
+        self.fixed_noise = torch.randn(s.sample_count, m.nz, 1, 1, generator=fixed_rng).to(
+            self.device)  # (N, nz, 1, 1), the same for every grid of the run
+
+        self.step = 0  # G updates done
+        self.elapsed = 0.0  # seconds spent training, over all sessions of the run
+        self.total_iterations = self._total_iterations()
+        self.state = "idle"
+        self._nonfinite = torch.zeros((), dtype=torch.bool, device=self.device)
+        self._last: dict[str, torch.Tensor] = {}  # latest scalars, still on the device
+        self._grad_norms = {"d": math.nan, "g": math.nan}
+        self._rate_mark = (time.perf_counter(), 0)  # (time, step) of the last img/s reading
+        self.last_checkpoint = None
+        if resume_from is not None:
+            self._load(resume_from)
+
+    # ---- set-up ---------------------------------------------------------------------------------
+    def _total_iterations(self) -> int:
+        s = self.config.schedule
+        if s.iterations is not None:
+            return s.iterations
+        per_epoch = self.sampler.batches_per_epoch
+        return max(1, math.ceil(s.epochs * per_epoch / self.config.optim.d_steps))
+
+    @property
+    def epoch(self) -> int:
+        return self.sampler.epoch
+
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        dtype = self.precision.autocast_dtype
+        if dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=dtype)
+
+    # ---- one step -------------------------------------------------------------------------------
+    def _noise(self, batch: int) -> torch.Tensor:
+        z = torch.randn(batch, self.config.model.nz, 1, 1, device=self.device,
+                        generator=self.noise_rng)
+        return z  # (B, nz, 1, 1)
+
+    def _real_batch(self) -> torch.Tensor:
+        indices = self.sampler.next_indices().to(self.device)
+        real = self.images[indices].float().div_(127.5).sub_(1.0)  # (B, C, S, S) in [-1, 1]
+        return real.contiguous(memory_format=self._memory_format)
+
+    def _d_step(self, want_norm: bool) -> torch.Tensor:
+        """One D update; returns the fake batch, still attached to G's graph."""
+        o = self.config.optim
+        real = self._real_batch()
+        with self._autocast():
+            fake = self.generator(self._noise(real.shape[0]))  # (B, C, S, S)
+            logits_real = self.discriminator(real).float()  # (B,)
+            logits_fake = self.discriminator(fake.detach()).float()
+        real_target = torch.full_like(logits_real, 1.0 - o.label_smoothing)
+        loss_d = F.binary_cross_entropy_with_logits(logits_real, real_target) + \
+            F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake))
+        self.opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        if want_norm:
+            self._grad_norms["d"] = _grad_norm(self.discriminator)
+        self.opt_d.step()
+        loss_d = loss_d.detach()
+        self._nonfinite |= ~torch.isfinite(loss_d)
+        self._last.update(
+            loss_d=loss_d,
+            d_x=torch.sigmoid(logits_real.detach()).mean(),
+            d_g_z1=torch.sigmoid(logits_fake.detach()).mean(),
+        )
+        return fake
+
+    def _g_step(self, fake: torch.Tensor | None, want_norm: bool) -> None:
+        if fake is None:
+            fake = self._forward_g(self._noise(self.config.optim.batch_size))
+        self.discriminator.requires_grad_(False)  # G's step needs no gradients of D's weights
+        try:
+            with self._autocast():
+                logits = self.discriminator(fake).float()
+            loss_g = F.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+            self.opt_g.zero_grad(set_to_none=True)
+            loss_g.backward()
+        finally:
+            self.discriminator.requires_grad_(True)
+        if want_norm:
+            self._grad_norms["g"] = _grad_norm(self.generator)
+        self.opt_g.step()
+        loss_g = loss_g.detach()
+        self._nonfinite |= ~torch.isfinite(loss_g)
+        self._last.update(loss_g=loss_g, d_g_z2=torch.sigmoid(logits.detach()).mean())
+
+    def _forward_g(self, z: torch.Tensor) -> torch.Tensor:
+        with self._autocast():
+            return self.generator(z)
+
+    def train_iteration(self, d: bool = True, g: bool = True) -> None:
+        """``d_steps`` D updates then one G update (or only one side, for Step D / Step G)."""
+        log = (self.step + 1) % self.config.schedule.log_every == 0 or not (d and g)
+        started = time.perf_counter()
+        self.generator.train()
+        self.discriminator.train()
+        fake = None
+        if d:
+            for _ in range(self.config.optim.d_steps):
+                fake = self._d_step(want_norm=log)
+            if self.config.optim.d_steps > 1:
+                fake = None  # G steps on fresh noise, as D has moved on several times
+        if g:
+            self._g_step(fake, want_norm=log)
+            self.step += 1
+        self.elapsed += time.perf_counter() - started
+
+    # ---- looking (no_grad, eval) ----------------------------------------------------------------
+    @torch.no_grad()
+    def render(self, z: torch.Tensor) -> torch.Tensor:
+        """G(z) in eval mode, without touching BatchNorm's running statistics."""
+        was_training = self.generator.training
+        self.generator.eval()
+        try:
+            return self._forward_g(z.to(self.device)).float()
+        finally:
+            self.generator.train(was_training)
+
+    def sample_grid(self) -> SampleGridSnapshot:
+        return SampleGridSnapshot(self.step, to_uint8_images(self.render(self.fixed_noise)))
+
+    def weights(self) -> GeneratorWeightsSnapshot:
+        return GeneratorWeightsSnapshot.of(self.step, self.config.to_dict()["model"],
+                                           self.generator)
+
+    def scalars(self) -> ScalarSnapshot:
+        now, (mark_time, mark_step) = time.perf_counter(), self._rate_mark
+        rate = (self.step - mark_step) * self.config.optim.batch_size / max(now - mark_time, 1e-9)
+        self._rate_mark = (now, self.step)
+        values = {k: float(v) for k, v in self._last.items()}  # the device sync of the cadence
+        return ScalarSnapshot(
+            step=self.step,
+            epoch=self.sampler.epoch,
+            epoch_progress=self.sampler.epoch_progress,
+            loss_d=values.get("loss_d", math.nan),
+            loss_g=values.get("loss_g", math.nan),
+            d_x=values.get("d_x", math.nan),
+            d_g_z1=values.get("d_g_z1", math.nan),
+            d_g_z2=values.get("d_g_z2", math.nan),
+            grad_norm_d=self._grad_norms["d"],
+            grad_norm_g=self._grad_norms["g"],
+            lr_d=self.opt_d.param_groups[0]["lr"],
+            lr_g=self.opt_g.param_groups[0]["lr"],
+            images_per_second=rate,
+            elapsed_seconds=self.elapsed,
+        )
+
+    def diverged(self) -> bool:
+        return bool(self._nonfinite)
+
+    # ---- the loop -------------------------------------------------------------------------------
+    def run(self, max_seconds: float | None = None) -> Iterator[Snapshot]:
+        """Train to the end of the schedule, yielding snapshots; stops early on command."""
+        deadline = None if max_seconds is None else time.monotonic() + max_seconds
+        self.state = "running"
+        yield StatusSnapshot(self.step, "running", f"training on {self.device} "
+                             f"({self.precision.reason})", self._checkpoint_str())
+        if self.step == 0:
+            yield from self._publish_grid()
+        self._rate_mark = (time.perf_counter(), self.step)
+        while self.step < self.total_iterations:
+            for command in self.commands.drain():
+                yield from self._handle(command)
+            if self.state == "stopping":
+                break
+            if self.state == "paused":
+                command = self.commands.wait(timeout=0.1)
+                if command is not None:
+                    yield from self._handle(command)
+                continue
+            if deadline is not None and time.monotonic() >= deadline:
+                yield from self._finish("stopped", f"stopped after --max-seconds {max_seconds:g}")
+                return
+            self.train_iteration()
+            yield from self._after_iteration()
+            if self.state == "failed":
+                return
+        if self.state == "stopping":
+            yield from self._finish("stopped", "stopped on request")
+        else:
+            yield from self._finish("finished", f"finished {self.step} iterations")
+
+    def _after_iteration(self, force_log: bool = False) -> Iterator[Snapshot]:
+        s = self.config.schedule
+        last = self.step >= self.total_iterations
+        log = force_log or last or self.step % s.log_every == 0
+        sample = force_log or last or self.step % s.sample_every == 0
+        checkpoint = self.step % s.checkpoint_every == 0 and not last and not force_log
+        if (log or sample or checkpoint) and self.diverged():
+            yield from self._fail()
+            return
+        if log:
+            scalars = self.scalars()
+            if self.run_dir is not None:
+                self.run_dir.append_metrics(scalars.to_dict())
+            yield scalars
+        if sample:
+            yield from self._publish_grid()
+        if checkpoint:
+            self.save_checkpoint()
+
+    def _publish_grid(self) -> Iterator[Snapshot]:
+        grid = self.sample_grid()
+        if self.run_dir is not None:
+            save_grid_png(grid.images, self.run_dir.sample_path(self.step))
+        yield grid
+        yield self.weights()
+
+    def _handle(self, command: Command) -> Iterator[Snapshot]:
+        if command.kind == cmd.STOP:
+            self.state = "stopping"
+        elif command.kind == cmd.PAUSE and self.state == "running":
+            self.state = "paused"
+            yield StatusSnapshot(self.step, "paused", "paused", self._checkpoint_str())
+        elif command.kind == cmd.RESUME and self.state == "paused":
+            self.state = "running"
+            self._rate_mark = (time.perf_counter(), self.step)
+            yield StatusSnapshot(self.step, "running", "running", self._checkpoint_str())
+        elif command.kind in (cmd.STEP, cmd.STEP_D, cmd.STEP_G):
+            if self.state == "running":
+                self.state = "paused"
+                yield StatusSnapshot(self.step, "paused", "paused to step", self._checkpoint_str())
+            self.train_iteration(d=command.kind != cmd.STEP_G, g=command.kind != cmd.STEP_D)
+            yield from self._after_iteration(force_log=True)
+        elif command.kind == cmd.SET_LR:
+            value = float(command.value)  # type: ignore[arg-type]
+            if not 0.0 < value <= 1.0:
+                yield StatusSnapshot(self.step, self.state, f"ignored learning rate {value:g}: "
+                                     "use a number in (0, 1]", self._checkpoint_str())
+                return
+            optimizer = self.opt_g if command.network == "g" else self.opt_d
+            for group in optimizer.param_groups:
+                group["lr"] = value
+
+    def _finish(self, state: str, message: str) -> Iterator[Snapshot]:
+        if self.diverged():
+            yield from self._fail()
+            return
+        path = self.save_checkpoint() if self.run_dir is not None else None
+        if path is not None:
+            message += f"; checkpoint saved to {path}"
+        self.state = state
+        yield StatusSnapshot(self.step, state, message, self._checkpoint_str())
+
+    def _fail(self) -> Iterator[Snapshot]:
+        self.state = "failed"
+        kept = (f"the last good checkpoint is kept at {self.last_checkpoint}"
+                if self.last_checkpoint else "no checkpoint had been saved yet")
+        yield StatusSnapshot(
+            self.step, "failed",
+            f"training diverged: a loss became NaN or infinite by iteration {self.step}; {kept}. "
+            "Try lower learning rates (--lr-g, --lr-d) or --precision fp32",
+            self._checkpoint_str(),
+        )
+
+    def _checkpoint_str(self) -> str | None:
+        return None if self.last_checkpoint is None else str(self.last_checkpoint)
+
+    # ---- checkpoints ----------------------------------------------------------------------------
+    def training_state(self) -> dict:
+        state = {
+            "format": STATE_FORMAT,
+            "step": self.step,
+            "elapsed": self.elapsed,
+            "device_type": self.device.type,
+            "optimizer_g": self.opt_g.state_dict(),
+            "optimizer_d": self.opt_d.state_dict(),
+            "sampler": self.sampler.state_dict(),
+            "noise_rng": self.noise_rng.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "fixed_noise": self.fixed_noise.cpu(),
+        }
+        if self.device.type == "cuda":
+            state["cuda_rng"] = torch.cuda.get_rng_state(self.device)
+        return state
+
+    def save_checkpoint(self) -> str | None:
+        """Save G, D and the training state; never a diverged model (the last good one stays)."""
+        if self.run_dir is None or self.diverged():
+            return None
+        target = self.run_dir.checkpoint_path(self.step)
+        try:
+            path = save_checkpoint_folder(
+                target, self.step, self.config, self.generator.state_dict(),
+                self.discriminator.state_dict(), self.training_state(),
+            )
+        except OSError as exc:
+            kept = (f"the previous checkpoint {self.last_checkpoint} is intact"
+                    if self.last_checkpoint else "no earlier checkpoint exists")
+            raise RunDirectoryError(
+                f"could not save the checkpoint {target} ({exc.strerror or exc}): free space or "
+                f"fix the folder's permissions; {kept}"
+            ) from exc
+        self.last_checkpoint = path
+        self.run_dir.prune_checkpoints(self.config.schedule.keep_checkpoints)
+        return str(path)
+
+    def _load(self, checkpoint: Checkpoint) -> None:
+        try:
+            self.generator.load_state_dict(checkpoint.generator_state())
+            self.discriminator.load_state_dict(checkpoint.discriminator_state())
+        except RuntimeError as exc:
+            raise CheckpointError(
+                f"the checkpoint {checkpoint.path} does not match this run's networks: "
+                f"{str(exc).splitlines()[0]}; resume with the settings it was made with"
+            ) from exc
+        state = checkpoint.training_state()
+        try:
+            self.opt_g.load_state_dict(state["optimizer_g"])
+            self.opt_d.load_state_dict(state["optimizer_d"])
+            self.sampler.load_state_dict(state["sampler"])
+            torch.set_rng_state(state["torch_rng"])
+            self.fixed_noise = state["fixed_noise"].to(self.device)
+            self.step = int(state["step"])
+            self.elapsed = float(state["elapsed"])
+            if state.get("device_type") == self.device.type:
+                self.noise_rng.set_state(state["noise_rng"])
+                if "cuda_rng" in state:
+                    torch.cuda.set_rng_state(state["cuda_rng"], self.device)
+            else:  # another kind of device: continue from a fresh, deterministic noise stream
+                self.noise_rng.manual_seed(self.config.schedule.seed + self.step)
+        except (KeyError, ValueError, RuntimeError, TypeError) as exc:
+            raise CheckpointError(
+                f"the training state in {checkpoint.path} is incomplete or from another version "
+                f"({exc!r}); sample from it, or start a new run"
+            ) from exc
+        self.last_checkpoint = checkpoint.path
+
+
+def _grad_norm(module: torch.nn.Module) -> float:
+    grads = [p.grad for p in module.parameters() if p.grad is not None]
+    if not grads:
+        return math.nan
+    norms = torch._foreach_norm(grads)
+    return float(torch.linalg.vector_norm(torch.stack(norms)))

@@ -1,0 +1,347 @@
+"""The run directory: everything a run leaves on disk, written so that nothing saved is ever lost.
+
+    RUN/config.json                        the RunConfig
+    RUN/metrics.jsonl                      one JSON line per logged step
+    RUN/samples/step-0000123.png           the fixed-noise grid, every sample_every steps
+    RUN/checkpoints/step-0000300/          one folder per checkpoint:
+        generator.safetensors              G's weights and buffers (config in the metadata)
+        discriminator.safetensors          D's weights and buffers
+        training_state.pt                  optimizers, RNG states, data order: tensors and plain
+                                           values only, read with torch.load(weights_only=True)
+
+Every file is written durably: a temporary file in the same folder, flush, fsync, ``os.replace``,
+then fsync of the folder. A checkpoint folder is filled under a temporary name and renamed into
+place, so a crash or a failed write mid-save leaves the previous checkpoint whole and no temporary
+files behind.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pickle
+import re
+import shutil
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as load_safetensors_bytes
+from safetensors.torch import save as save_safetensors_bytes
+
+from dcgan_studio.config import RunConfig
+from dcgan_studio.errors import CheckpointError, ConfigError, RunDirectoryError
+
+CHECKPOINT_FORMAT = "dcgan-studio/1"
+GENERATOR_FILE = "generator.safetensors"
+DISCRIMINATOR_FILE = "discriminator.safetensors"
+STATE_FILE = "training_state.pt"
+_CHECKPOINT_NAME = re.compile(r"^step-(\d{7,})$")
+
+
+# ---- durable writes -------------------------------------------------------------------------
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # some platforms cannot open folders; the rename is still atomic
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def durable_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that ``path`` is either the old file or the whole new one."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(path.parent)
+
+
+def durable_write_text(path: Path, text: str) -> None:
+    durable_write_bytes(path, text.encode("utf-8"))
+
+
+def checkpoint_name(step: int) -> str:
+    return f"step-{step:07d}"
+
+
+# ---- checkpoints ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Checkpoint:
+    path: Path  # the checkpoint folder
+    step: int
+    config: RunConfig
+
+    def generator_state(self) -> dict[str, torch.Tensor]:
+        return _read_safetensors(self.path / GENERATOR_FILE)
+
+    def discriminator_state(self) -> dict[str, torch.Tensor]:
+        return _read_safetensors(self.path / DISCRIMINATOR_FILE)
+
+    def training_state(self) -> dict[str, Any]:
+        return read_weights_only(self.path / STATE_FILE)
+
+
+def _tensors_for_safetensors(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    # safetensors wants dense, contiguous, unshared tensors (channels_last weights are neither)
+    return {k: v.detach().to("cpu").contiguous().clone() for k, v in state.items()}
+
+
+def save_checkpoint_folder(
+    folder: Path,
+    step: int,
+    config: RunConfig,
+    generator_state: Mapping[str, torch.Tensor],
+    discriminator_state: Mapping[str, torch.Tensor],
+    training_state: Mapping[str, Any],
+) -> Path:
+    """Write a whole checkpoint into ``folder`` (replacing one of that name) atomically."""
+    folder = Path(folder)
+    parent = folder.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = parent / f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}"
+    metadata = {"format": CHECKPOINT_FORMAT, "step": str(step), "config": config.to_json()}
+    try:
+        tmp.mkdir()
+        durable_write_bytes(
+            tmp / GENERATOR_FILE,
+            save_safetensors_bytes(_tensors_for_safetensors(generator_state), metadata),
+        )
+        durable_write_bytes(
+            tmp / DISCRIMINATOR_FILE,
+            save_safetensors_bytes(_tensors_for_safetensors(discriminator_state), metadata),
+        )
+        buffer = io.BytesIO()
+        torch.save(dict(training_state), buffer)
+        durable_write_bytes(tmp / STATE_FILE, buffer.getvalue())
+        _fsync_dir(tmp)
+        if folder.exists():  # the same step saved again (a resume stopped at once)
+            old = parent / f".{folder.name}.old-{uuid.uuid4().hex[:8]}"
+            os.replace(folder, old)
+            os.replace(tmp, folder)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _fsync_dir(parent)
+    return folder
+
+
+def _read_safetensors(path: Path) -> dict[str, torch.Tensor]:
+    try:
+        return load_safetensors_bytes(Path(path).read_bytes())
+    except FileNotFoundError as exc:
+        raise CheckpointError(f"{path} is missing: the checkpoint is incomplete") from exc
+    except (SafetensorError, ValueError, OSError) as exc:
+        raise CheckpointError(
+            f"{path} is not a readable safetensors file ({exc}): it is damaged; "
+            "use another checkpoint of the run"
+        ) from exc
+
+
+def _safetensors_metadata(path: Path) -> dict[str, str]:
+    raw = Path(path).read_bytes()
+    try:
+        header_len = int.from_bytes(raw[:8], "little")
+        header = json.loads(raw[8 : 8 + header_len])
+        metadata = header.get("__metadata__") or {}
+    except (ValueError, json.JSONDecodeError) as exc:
+        raise CheckpointError(
+            f"{path} is not a safetensors file (its header cannot be read): it is damaged or not "
+            "a DCGAN Studio checkpoint"
+        ) from exc
+    if metadata.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(
+            f"{path} was not written by DCGAN Studio (no '{CHECKPOINT_FORMAT}' metadata): "
+            "point --checkpoint at a run folder or one of its checkpoints"
+        )
+    return metadata
+
+
+def read_weights_only(path: Path) -> dict[str, Any]:
+    """``torch.load(weights_only=True)``: tensors and plain values; never runs pickled code."""
+    try:
+        state = torch.load(Path(path), map_location="cpu", weights_only=True)
+    except FileNotFoundError as exc:
+        raise CheckpointError(f"{path} is missing: the checkpoint is incomplete") from exc
+    except pickle.UnpicklingError as exc:
+        raise CheckpointError(
+            f"refused to load {path}: it holds Python objects other than tensors and plain values, "
+            "which could run code; only load checkpoints written by DCGAN Studio"
+        ) from exc
+    except (RuntimeError, EOFError, OSError, ValueError) as exc:
+        raise CheckpointError(f"{path} cannot be read ({exc}): it is damaged") from exc
+    if not isinstance(state, dict):
+        raise CheckpointError(f"{path} does not hold a DCGAN Studio training state")
+    return state
+
+
+def open_checkpoint(path: str | os.PathLike) -> Checkpoint:
+    """A run folder (its newest checkpoint), a checkpoint folder, or a generator.safetensors."""
+    path = Path(path)
+    if not path.exists():
+        raise CheckpointError(f"{path} does not exist: give a run folder or a checkpoint")
+    if path.is_dir() and (path / "checkpoints").is_dir():
+        latest = RunDirectory(path).latest_checkpoint()
+        if latest is None:
+            raise CheckpointError(f"the run {path} has no checkpoint yet: train it first")
+        path = latest
+    if path.is_file():
+        if path.suffix != ".safetensors":
+            raise CheckpointError(
+                f"{path} is not a checkpoint: give a run folder, a checkpoint folder or a "
+                f"{GENERATOR_FILE}"
+            )
+        generator_file = path
+        folder = path.parent
+    else:
+        folder = path
+        generator_file = folder / GENERATOR_FILE
+        if not generator_file.is_file():
+            raise CheckpointError(
+                f"{folder} holds no {GENERATOR_FILE}: give a run folder or a checkpoint folder"
+            )
+    metadata = _safetensors_metadata(generator_file)
+    try:
+        config = RunConfig.from_json(metadata["config"])
+        step = int(metadata["step"])
+    except (KeyError, ValueError, ConfigError) as exc:
+        raise CheckpointError(f"{generator_file} has no valid run configuration ({exc})") from exc
+    return Checkpoint(folder, step, config)
+
+
+# ---- the run directory ----------------------------------------------------------------------
+class RunDirectory:
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root = Path(root)
+
+    config_path = property(lambda self: self.root / "config.json")
+    metrics_path = property(lambda self: self.root / "metrics.jsonl")
+    samples_dir = property(lambda self: self.root / "samples")
+    checkpoints_dir = property(lambda self: self.root / "checkpoints")
+
+    @classmethod
+    def ensure_new(cls, root: str | os.PathLike) -> None:
+        """Refuse a folder that already holds a run, or a file in the way."""
+        run = cls(root)
+        if run.config_path.exists():
+            raise RunDirectoryError(
+                f"{run.root} already holds a run: continue it with --resume {run.root}, "
+                "or choose another --run-dir"
+            )
+        if run.root.exists() and not run.root.is_dir():
+            raise RunDirectoryError(f"{run.root} is a file, not a folder: choose another --run-dir")
+
+    @classmethod
+    def create(cls, root: str | os.PathLike, config: RunConfig) -> RunDirectory:
+        cls.ensure_new(root)
+        run = cls(root)
+        try:
+            run.samples_dir.mkdir(parents=True, exist_ok=True)
+            run.checkpoints_dir.mkdir(exist_ok=True)
+            durable_write_text(run.config_path, config.to_json())
+        except OSError as exc:
+            raise RunDirectoryError(
+                f"cannot write the run folder {run.root} ({exc.strerror}): choose a writable "
+                "--run-dir"
+            ) from exc
+        return run
+
+    @classmethod
+    def open(cls, root: str | os.PathLike) -> RunDirectory:
+        run = cls(root)
+        if not run.config_path.is_file():
+            raise RunDirectoryError(
+                f"{run.root} is not a DCGAN Studio run (no config.json): give the folder that "
+                "was passed as --run-dir"
+            )
+        return run
+
+    def read_config(self) -> RunConfig:
+        try:
+            return RunConfig.from_json(self.config_path.read_text())
+        except ConfigError as exc:
+            raise RunDirectoryError(f"{self.config_path} is not a valid run config: {exc}") from exc
+
+    def write_config(self, config: RunConfig) -> None:
+        durable_write_text(self.config_path, config.to_json())
+
+    # metrics
+    def append_metrics(self, record: Mapping[str, Any]) -> None:
+        with open(self.metrics_path, "a", encoding="utf-8") as f:
+            f.write(json.dumps(record, separators=(",", ":")) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+
+    def read_metrics(self) -> list[dict[str, Any]]:
+        if not self.metrics_path.exists():
+            return []
+        records = []
+        for line in self.metrics_path.read_text(encoding="utf-8").splitlines():
+            try:
+                records.append(json.loads(line))
+            except json.JSONDecodeError:
+                break  # a line cut short by a crash ends the usable log
+        return records
+
+    def truncate_metrics_after(self, step: int) -> None:
+        """Drop lines logged after ``step`` (written after the checkpoint a resume starts from)."""
+        if not self.metrics_path.exists():
+            return
+        kept = [r for r in self.read_metrics() if r.get("step", 0) <= step]
+        durable_write_text(
+            self.metrics_path, "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in kept)
+        )
+
+    # samples
+    def sample_path(self, step: int) -> Path:
+        return self.samples_dir / f"{checkpoint_name(step)}.png"
+
+    def sample_steps(self) -> list[int]:
+        return sorted(
+            int(m.group(1))
+            for p in self.samples_dir.glob("step-*.png")
+            if (m := _CHECKPOINT_NAME.match(p.stem))
+        )
+
+    # checkpoints
+    def checkpoint_steps(self) -> list[int]:
+        if not self.checkpoints_dir.is_dir():
+            return []
+        return sorted(
+            int(m.group(1))
+            for p in self.checkpoints_dir.iterdir()
+            if p.is_dir() and (m := _CHECKPOINT_NAME.match(p.name))
+        )
+
+    def checkpoint_path(self, step: int) -> Path:
+        return self.checkpoints_dir / checkpoint_name(step)
+
+    def latest_checkpoint(self) -> Path | None:
+        steps = self.checkpoint_steps()
+        return self.checkpoint_path(steps[-1]) if steps else None
+
+    def prune_checkpoints(self, keep: int) -> None:
+        if keep <= 0:
+            return
+        for step in self.checkpoint_steps()[:-keep]:
+            shutil.rmtree(self.checkpoint_path(step), ignore_errors=True)

@@ -1,0 +1,39 @@
+"""Images from a checkpoint's generator: seeded, batched, fp32, reproducible on the CPU."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from dcgan_studio.core.models import Generator
+from dcgan_studio.core.runs import Checkpoint
+from dcgan_studio.core.snapshots import to_uint8_images
+from dcgan_studio.errors import CheckpointError
+
+
+def load_generator(checkpoint: Checkpoint, device: torch.device) -> Generator:
+    generator = Generator(checkpoint.config.model)
+    try:
+        generator.load_state_dict(checkpoint.generator_state())
+    except RuntimeError as exc:
+        raise CheckpointError(
+            f"{checkpoint.path} does not match the generator its own config describes "
+            f"({str(exc).splitlines()[0]}): the checkpoint is damaged"
+        ) from exc
+    return generator.to(device).eval()
+
+
+def latent_vectors(n: int, nz: int, seed: int) -> torch.Tensor:
+    """(n, nz, 1, 1) drawn on the CPU, so one seed gives the same z on every device."""
+    return torch.randn(n, nz, 1, 1, generator=torch.Generator().manual_seed(seed))
+
+
+@torch.no_grad()
+def generate(generator: Generator, z: torch.Tensor, batch_size: int = 256) -> np.ndarray:
+    """uint8 (N, H, W, C) images for latent vectors z, in eval mode."""
+    device = next(generator.parameters()).device
+    parts = [
+        to_uint8_images(generator(z[start : start + batch_size].to(device)))
+        for start in range(0, len(z), batch_size)
+    ]
+    return np.concatenate(parts)

@@ -1,0 +1,93 @@
+"""The only things that cross from the training thread to a viewer: frozen, numpy-backed copies.
+
+Every array in a snapshot is a copy owned by the snapshot and marked read-only, so a viewer on
+another thread can keep it as long as it likes while training goes on. No tensors, modules or
+optimizers ever leave the engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+import torch
+
+
+def frozen_array(tensor: torch.Tensor) -> np.ndarray:
+    """A read-only numpy copy of a tensor, on the CPU, in float32 (or its integer type)."""
+    t = tensor.detach()
+    if t.is_floating_point() and t.dtype != torch.float32:
+        t = t.float()
+    array = t.cpu().numpy().copy()
+    array.flags.writeable = False
+    return array
+
+
+def to_uint8_images(images: torch.Tensor) -> np.ndarray:
+    """(B, C, H, W) in [-1, 1] -> read-only uint8 (B, H, W, C)."""
+    array = (
+        images.detach().float().add(1.0).mul(127.5).round_().clamp_(0, 255)
+        .to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy().copy()
+    )
+    array.flags.writeable = False
+    return array
+
+
+@dataclass(frozen=True)
+class ScalarSnapshot:
+    """Logged every ``log_every`` iterations; one line of metrics.jsonl."""
+
+    step: int  # G updates done so far
+    epoch: int
+    epoch_progress: float  # 0..1 through the current epoch
+    loss_d: float
+    loss_g: float
+    d_x: float  # mean D(x) on the real batch: D's probability that real images are real
+    d_g_z1: float  # mean D(G(z)) during D's step (before G's update)
+    d_g_z2: float  # mean D(G(z)) during G's step (after D's update)
+    grad_norm_d: float
+    grad_norm_g: float
+    lr_d: float
+    lr_g: float
+    images_per_second: float
+    elapsed_seconds: float
+
+    def to_dict(self) -> dict[str, float | int]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class SampleGridSnapshot:
+    """G on the run's fixed noise, rendered with ``eval()`` under ``no_grad``."""
+
+    step: int
+    images: np.ndarray  # uint8 (N, H, W, C)
+
+
+@dataclass(frozen=True)
+class GeneratorWeightsSnapshot:
+    """A copy of G's weights and buffers, for a viewer that renders on its own."""
+
+    step: int
+    model_config: Mapping[str, int | float]
+    state: Mapping[str, np.ndarray]
+
+    @classmethod
+    def of(cls, step: int, model_config: dict, module: torch.nn.Module) -> GeneratorWeightsSnapshot:
+        state = {k: frozen_array(v) for k, v in module.state_dict().items()}
+        return cls(step, MappingProxyType(dict(model_config)), MappingProxyType(state))
+
+
+@dataclass(frozen=True)
+class StatusSnapshot:
+    """The run's state changed: running, paused, stopped, finished or failed."""
+
+    step: int
+    state: str
+    message: str = ""
+    checkpoint: str | None = None  # the newest checkpoint on disk, if any
+
+
+Snapshot = ScalarSnapshot | SampleGridSnapshot | GeneratorWeightsSnapshot | StatusSnapshot

@@ -1,0 +1,1 @@
+"""Bundled data of DCGAN Studio; installed as ``dcgan_studio.resources`` (see pyproject.toml)."""

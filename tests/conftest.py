@@ -1,0 +1,37 @@
+"""Shared fixtures: tiny CPU configs, and no test writes outside its tmp_path."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from dcgan_studio.config import RunConfig  # noqa: E402
+
+
+def tiny_config(**values) -> RunConfig:
+    """16x16, batch 8, narrow networks, fp32 on the CPU: a step takes milliseconds."""
+    base = {
+        "model.image_size": 16,
+        "model.ngf": 8,
+        "model.ndf": 8,
+        "model.nz": 16,
+        "optim.batch_size": 8,
+        "schedule.iterations": 6,
+        "schedule.log_every": 1,
+        "schedule.sample_every": 3,
+        "schedule.checkpoint_every": 3,
+        "schedule.keep_checkpoints": 0,
+        "schedule.sample_count": 4,
+        "runtime.device": "cpu",
+        "runtime.precision": "fp32",
+    }
+    base.update(values)
+    return RunConfig().with_values(base).validate()
+
+
+@pytest.fixture(autouse=True)
+def _log_dir(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("DCGAN_STUDIO_LOG_DIR", str(tmp_path_factory.mktemp("logs")))

@@ -1,0 +1,125 @@
+import numpy as np
+import pytest
+import torch
+
+from dcgan_studio.core.commands import CommandQueue
+from dcgan_studio.core.engine import Trainer
+from dcgan_studio.core.runs import RunDirectory, open_checkpoint
+from dcgan_studio.core.snapshots import (
+    GeneratorWeightsSnapshot,
+    SampleGridSnapshot,
+    ScalarSnapshot,
+    StatusSnapshot,
+)
+from tests.conftest import tiny_config
+
+
+def _params(module):
+    return [p.detach().clone() for p in module.parameters()]
+
+
+def test_a_few_steps_give_finite_losses_and_change_both_networks(tmp_path):
+    cfg = tiny_config()
+    trainer = Trainer(cfg, RunDirectory.create(tmp_path / "run", cfg))
+    g0, d0 = _params(trainer.generator), _params(trainer.discriminator)
+    snaps = list(trainer.run())
+    scalars = [s for s in snaps if isinstance(s, ScalarSnapshot)]
+    assert [s.step for s in scalars] == [1, 2, 3, 4, 5, 6]
+    for s in scalars:
+        values = [s.loss_d, s.loss_g, s.d_x, s.d_g_z1, s.d_g_z2, s.grad_norm_d, s.grad_norm_g]
+        assert all(np.isfinite(values)), s
+        assert 0 < s.d_x < 1 and 0 < s.d_g_z1 < 1 and s.images_per_second > 0
+    for before, after in ((g0, trainer.generator), (d0, trainer.discriminator)):
+        assert all(not torch.equal(a, b) for a, b in zip(before, after.parameters()))
+    assert snaps[0] == StatusSnapshot(0, "running", snaps[0].message, None)
+    assert snaps[-1].state == "finished" and snaps[-1].checkpoint.endswith("step-0000006")
+    grids = [s for s in snaps if isinstance(s, SampleGridSnapshot)]
+    assert [g.step for g in grids] == [0, 3, 6]
+    assert grids[0].images.shape == (4, 16, 16, 1) and grids[0].images.dtype == np.uint8
+    run = trainer.run_dir
+    assert run.sample_steps() == [0, 3, 6] and run.checkpoint_steps() == [3, 6]
+    assert [r["step"] for r in run.read_metrics()] == [1, 2, 3, 4, 5, 6]
+
+
+def test_snapshots_are_read_only_copies(tmp_path):
+    trainer = Trainer(tiny_config(**{"schedule.iterations": 1}))
+    snaps = list(trainer.run())
+    grid = next(s for s in snaps if isinstance(s, SampleGridSnapshot))
+    weights = next(s for s in snaps if isinstance(s, GeneratorWeightsSnapshot))
+    with pytest.raises(ValueError):
+        grid.images[0, 0, 0, 0] = 1
+    array = weights.state["main.convT1.weight"]
+    with pytest.raises(ValueError):
+        array[...] = 0
+    with pytest.raises(TypeError):
+        weights.state["x"] = array  # type: ignore[index]
+    live = trainer.generator.main.convT1.weight
+    with torch.no_grad():
+        live.add_(1.0)
+    assert not np.allclose(array, live.detach().numpy())
+
+
+def test_looking_at_samples_leaves_batchnorm_and_rng_alone():
+    trainer = Trainer(tiny_config())
+    trainer.train_iteration()
+    bn = trainer.generator.main.bn1
+    before = (bn.running_mean.clone(), bn.running_var.clone(), bn.num_batches_tracked.clone())
+    rng = trainer.noise_rng.get_state()
+    trainer.sample_grid()
+    trainer.weights()
+    assert all(torch.equal(a, b) for a, b in
+               zip(before, (bn.running_mean, bn.running_var, bn.num_batches_tracked)))
+    assert torch.equal(rng, trainer.noise_rng.get_state())
+    assert trainer.generator.training
+
+
+def test_commands_pause_step_set_lr_and_stop(tmp_path):
+    cfg = tiny_config(**{"schedule.iterations": 1000})
+    queue = CommandQueue()
+    trainer = Trainer(cfg, RunDirectory.create(tmp_path / "run", cfg), commands=queue)
+    queue.pause()
+    seen = []
+    for snap in trainer.run():
+        seen.append(snap)
+        if isinstance(snap, StatusSnapshot) and snap.state == "paused" and len(seen) < 6:
+            queue.step("step_d")  # D only: no G update, so the step count stays
+            queue.step("step_g")
+            queue.step()
+            queue.set_lr("g", 1e-3)
+            queue.set_lr("d", 5.0)  # refused: out of range
+            queue.stop()
+    states = [s.state for s in seen if isinstance(s, StatusSnapshot)]
+    assert states[0] == "running" and states[1] == "paused" and states[-1] == "stopped"
+    steps = [s.step for s in seen if isinstance(s, ScalarSnapshot)]
+    assert steps == [0, 1, 2]  # step D only, then step G only, then a whole iteration
+    assert trainer.step == 2
+    assert trainer.opt_g.param_groups[0]["lr"] == 1e-3
+    assert trainer.opt_d.param_groups[0]["lr"] == cfg.optim.lr_d
+    assert any("ignored learning rate 5" in s.message for s in seen
+               if isinstance(s, StatusSnapshot))
+    assert open_checkpoint(tmp_path / "run").step == 2
+
+
+def test_a_non_finite_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path):
+    cfg = tiny_config(**{"schedule.iterations": 20})
+    trainer = Trainer(cfg, RunDirectory.create(tmp_path / "run", cfg))
+    snaps = []
+    for snap in trainer.run():
+        snaps.append(snap)
+        if isinstance(snap, ScalarSnapshot) and snap.step == 4:
+            with torch.no_grad():  # something blows up G
+                trainer.generator.main.convT1.weight.fill_(float("nan"))
+    final = snaps[-1]
+    assert final.state == "failed"
+    assert "diverged" in final.message and "NaN or infinite" in final.message
+    assert "step-0000003" in final.message and "lower learning rates" in final.message
+    assert trainer.run_dir.checkpoint_steps() == [3]
+    checkpoint = open_checkpoint(tmp_path / "run")
+    assert checkpoint.step == 3
+    assert all(torch.isfinite(t).all() for t in checkpoint.generator_state().values())
+
+
+def test_epochs_set_the_iteration_count():
+    cfg = tiny_config(**{"schedule.iterations": None, "schedule.epochs": 2,
+                         "optim.batch_size": 1000, "optim.d_steps": 2})
+    assert Trainer(cfg).total_iterations == 10  # 10 batches per epoch, 2 D batches per iteration
