@@ -1,0 +1,141 @@
+"""Training images per second: the engine against a plain pytorch/examples-style loop, one run.
+
+The reference is the DCGAN loop of pytorch/examples (``dcgan/main.py``) on the same architecture
+and batch: fp32, contiguous tensors, ``zero_grad()``, D on the real then the fake batch, G on the
+same fake batch, and a ``.item()`` of every loss each step, as that example prints them. It is fed
+from a tensor already in memory, so the comparison is of the training step, not of data loading.
+
+The contestants run interleaved in rounds in the same process (this machine is noisy: a ratio
+within one run means more than any absolute number), after a warm-up each, and the median of the
+rounds is reported.
+
+    python benchmarks/bench_training.py [--image-size 32] [--batch-size 128] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from dcgan_studio.config import RunConfig
+from dcgan_studio.core.data import load_dataset
+from dcgan_studio.core.engine import Trainer
+from dcgan_studio.core.models import Discriminator, Generator
+
+
+class ReferenceLoop:
+    """pytorch/examples dcgan/main.py, the training part, on our G and D."""
+
+    def __init__(self, cfg: RunConfig, images: torch.Tensor) -> None:
+        torch.manual_seed(cfg.schedule.seed)
+        self.cfg = cfg
+        self.data = images.float().div(127.5).sub(1.0)  # (N, C, S, S), normalised once
+        self.netG, self.netD = Generator(cfg.model), Discriminator(cfg.model)
+        o = cfg.optim
+        self.optG = torch.optim.Adam(self.netG.parameters(), lr=o.lr_g, betas=(o.beta1, o.beta2))
+        self.optD = torch.optim.Adam(self.netD.parameters(), lr=o.lr_d, betas=(o.beta1, o.beta2))
+
+    def iteration(self) -> None:
+        b, nz = self.cfg.optim.batch_size, self.cfg.model.nz
+        real = self.data[torch.randint(len(self.data), (b,))]
+        # (1) update D: maximize log(D(x)) + log(1 - D(G(z)))
+        self.netD.zero_grad()
+        output = self.netD(real)
+        errD_real = F.binary_cross_entropy_with_logits(output, torch.ones(b))
+        errD_real.backward()
+        D_x = torch.sigmoid(output).mean().item()
+        noise = torch.randn(b, nz, 1, 1)
+        fake = self.netG(noise)
+        output = self.netD(fake.detach())
+        errD_fake = F.binary_cross_entropy_with_logits(output, torch.zeros(b))
+        errD_fake.backward()
+        D_G_z1 = torch.sigmoid(output).mean().item()
+        self.optD.step()
+        # (2) update G: maximize log(D(G(z)))
+        self.netG.zero_grad()
+        output = self.netD(fake)
+        errG = F.binary_cross_entropy_with_logits(output, torch.ones(b))
+        errG.backward()
+        D_G_z2 = torch.sigmoid(output).mean().item()
+        self.optG.step()
+        self.last = (errD_real.item() + errD_fake.item(), errG.item(), D_x, D_G_z1, D_G_z2)
+
+    def advance(self, iterations: int) -> None:
+        for _ in range(iterations):
+            self.iteration()
+
+
+class EngineContestant:
+    """The real engine, through ``Trainer.run()`` with its default cadence (logs, grids)."""
+
+    def __init__(self, cfg: RunConfig, dataset) -> None:
+        self.trainer = Trainer(cfg.with_values({"schedule.iterations": 10**9}), dataset=dataset)
+        self.snapshots = self.trainer.run()
+        precision = self.trainer.precision
+        layout = ", channels_last" if precision.channels_last else ""
+        self.label = f"engine ({precision.name}{layout})"
+
+    def advance(self, iterations: int) -> None:
+        target = self.trainer.step + iterations
+        for _ in self.snapshots:
+            if self.trainer.step >= target:
+                return
+
+
+def measure(contestants: dict, iterations: int, rounds: int, batch: int) -> dict[str, list[float]]:
+    rates: dict[str, list[float]] = {name: [] for name in contestants}
+    for contestant in contestants.values():
+        contestant.advance(max(3, iterations // 4))  # warm-up: allocations, oneDNN kernels
+    for r in range(rounds):
+        for name, contestant in contestants.items():
+            started = time.perf_counter()
+            contestant.advance(iterations)
+            rates[name].append(iterations * batch / (time.perf_counter() - started))
+        print(f"round {r + 1}/{rounds}: " + ", ".join(
+            f"{n} {v[-1]:.0f} img/s" for n, v in rates.items()), file=sys.stderr)
+    return rates
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--image-size", type=int, default=32)
+    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--iterations", type=int, default=30, help="per contestant per round")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args(argv)
+
+    base = RunConfig().with_values({"model.image_size": args.image_size,
+                                    "optim.batch_size": args.batch_size,
+                                    "runtime.device": "cpu"}).validate()
+    dataset = load_dataset(base)
+    engine_auto = EngineContestant(base, dataset)
+    engine_fp32 = EngineContestant(base.with_values({"runtime.precision": "fp32"}), dataset)
+    contestants = {
+        "reference": ReferenceLoop(base, dataset.images),
+        "engine-auto": engine_auto,
+        "engine-fp32": engine_fp32,
+    }
+    rates = measure(contestants, args.iterations, args.rounds, args.batch_size)
+    median = {name: statistics.median(values) for name, values in rates.items()}
+    print(f"\nDCGAN {args.image_size}x{args.image_size}, batch {args.batch_size}, "
+          f"{torch.get_num_threads()} threads, torch {torch.__version__}, median of "
+          f"{args.rounds} interleaved rounds")
+    print(f"  reference loop (pytorch/examples, fp32)   {median['reference']:7.0f} img/s")
+    for name, contestant in (("engine-auto", engine_auto), ("engine-fp32", engine_fp32)):
+        print(f"  {contestant.label:<40} {median[name]:7.0f} img/s  "
+              f"{median[name] / median['reference']:.2f}x the reference")
+    if args.json:
+        args.json.write_text(json.dumps({"rates": rates, "median": median}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

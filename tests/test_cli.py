@@ -1,0 +1,138 @@
+"""The command line end to end, as a person runs it: real processes, real files."""
+
+import os
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from dcgan_studio.core.runs import RunDirectory, open_checkpoint
+
+TINY = ["--image-size", "16", "--ngf", "8", "--ndf", "8", "--nz", "16", "--batch-size", "8",
+        "--device", "cpu", "--precision", "fp32", "--sample-count", "4", "--log-every", "1"]
+
+
+def cli(*args, timeout=120):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.run([sys.executable, "-m", "dcgan_studio", *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def one_error_line(result):
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1 and lines[0].startswith("dcgan-studio"), result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_train_resume_and_sample_end_to_end(tmp_path):
+    run = tmp_path / "run"
+    first = cli("train", *TINY, "--iterations", "4", "--checkpoint-every", "2",
+                "--run-dir", run, "--no-progress")
+    assert first.returncode == 0, first.stderr
+    assert "step 4/4" in first.stderr and f"checkpoint saved to {run}" in first.stderr
+    assert RunDirectory(run).checkpoint_steps() == [2, 4]
+
+    again = cli("train", "--resume", run, "--iterations", "7", "--no-progress")
+    assert again.returncode == 0, again.stderr
+    assert "step 5/7" in again.stderr and "step 4/7" not in again.stderr
+    assert open_checkpoint(run).step == 7
+    assert [r["step"] for r in RunDirectory(run).read_metrics()] == list(range(1, 8))
+
+    grid = cli("sample", "--checkpoint", run, "--n", "10", "--out", tmp_path / "grid.png")
+    assert grid.returncode == 0, grid.stderr
+    assert Image.open(tmp_path / "grid.png").size == (4 * 18 + 2, 3 * 18 + 2)
+
+    npz = cli("sample", "--checkpoint", run, "--n", "12", "--seed", "5", "--out",
+              tmp_path / "s.npz")
+    assert npz.returncode == 0 and "shape (12, 16, 16)" in npz.stderr
+    images = np.load(tmp_path / "s.npz")["images"]
+    assert images.shape == (12, 16, 16) and images.dtype == np.uint8 and images.std() > 0
+
+    same = cli("sample", "--checkpoint", run / "checkpoints" / "step-0000007",
+               "--n", "12", "--seed", "5", "--out", tmp_path / "again.npz")
+    assert same.returncode == 0
+    assert np.array_equal(np.load(tmp_path / "again.npz")["images"], images)
+
+    folder = cli("sample", "--checkpoint", run, "--n", "3", "--out", tmp_path / "pngs")
+    assert folder.returncode == 0
+    assert sorted(p.name for p in (tmp_path / "pngs").iterdir()) == [
+        "sample-00000.png", "sample-00001.png", "sample-00002.png"]
+
+
+def test_rgb_sample_npz_has_a_colour_axis(tmp_path):
+    assert cli("train", *TINY, "--channels", "3", "--iterations", "1", "--run-dir",
+               tmp_path / "rgb", "--no-progress").returncode == 0
+    assert cli("sample", "--checkpoint", tmp_path / "rgb", "--n", "2", "--out",
+               tmp_path / "c.npz").returncode == 0
+    assert np.load(tmp_path / "c.npz")["images"].shape == (2, 16, 16, 3)
+
+
+def test_ctrl_c_saves_a_checkpoint_and_exits_0(tmp_path):
+    run = tmp_path / "run"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dcgan_studio", "train", *TINY, "--iterations", "100000",
+         "--run-dir", str(run), "--no-progress"],
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    lines = []
+    for line in proc.stderr:
+        lines.append(line)
+        if line.startswith("step 3/"):
+            proc.send_signal(signal.SIGINT)
+            break
+    _, rest = proc.communicate(timeout=60)
+    output = "".join(lines) + rest
+    assert proc.returncode == 0, output
+    assert "stopping after this step" in output
+    assert "stopped on request; checkpoint saved to" in output
+    checkpoint = open_checkpoint(run)
+    assert checkpoint.step >= 3 and str(checkpoint.path) in output
+
+
+@pytest.mark.parametrize(
+    "args, expected",
+    [
+        (["train", "--batch-size", "0"], "--batch-size 0 is not allowed: use a whole number"),
+        (["train", "--image-size", "30"], "--image-size 30 is not allowed: use one of 16, 28"),
+        (["train", "--lr-g", "abc"], "argument --lr-g: invalid float value: 'abc'"),
+        (["train", "--precision", "fp8"], "argument --precision: invalid choice: 'fp8'"),
+        (["train", "--dataset", "nope"], "unknown dataset 'nope': use one of digits"),
+        (["train", "--device", "cuda:7"], "--device cuda:7"),
+        (["train", "--resume", "/no/such/run"], "/no/such/run is not a DCGAN Studio run"),
+        (["sample", "--checkpoint", "/no/such", "--out", "x.png"], "/no/such does not exist"),
+        (["sample", "--n", "0", "--checkpoint", ".", "--out", "x.png"], "--n 0 is not allowed"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_exit_2(args, expected):
+    assert expected in one_error_line(cli(*args))
+
+
+def test_bad_files_are_one_clear_line_and_exit_2(tmp_path):
+    run = tmp_path / "run"
+    assert cli("train", *TINY, "--iterations", "2", "--run-dir", run,
+               "--no-progress").returncode == 0
+    line = one_error_line(cli("train", *TINY, "--iterations", "2", "--run-dir", run))
+    assert "already holds a run: continue it with --resume" in line
+    line = one_error_line(cli("train", "--resume", run, "--image-size", "32"))
+    assert "--image-size cannot change when resuming" in line
+    line = one_error_line(cli("train", "--resume", run, "--iterations", "2"))
+    assert "already at iteration 2 of 2: resume with a larger --iterations" in line
+    line = one_error_line(cli("sample", "--checkpoint", run, "--out", tmp_path / "x.jpg"))
+    assert "unknown kind: use .png" in line
+    generator = run / "checkpoints" / "step-0000002" / "generator.safetensors"
+    generator.write_bytes(b"\x00" * 64)
+    line = one_error_line(cli("sample", "--checkpoint", run, "--out", tmp_path / "x.png"))
+    assert "generator.safetensors" in line and "damaged" in line
+    (run / "config.json").write_text("{broken")
+    line = one_error_line(cli("train", "--resume", run, "--iterations", "5"))
+    assert "config.json is not a valid run config" in line
+
+
+def test_no_arguments_prints_help():
+    result = cli()
+    assert result.returncode == 0 and "train" in result.stdout and "sample" in result.stdout

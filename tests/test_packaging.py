@@ -1,0 +1,39 @@
+"""The wheel carries the bundled data, and `python -m dcgan_studio` / the entry point exist."""
+
+import io
+import shutil
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_wheel_contains_the_bundled_digits(tmp_path):
+    src = tmp_path / "src"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(
+        ".venv", ".git", "runs", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache"))
+    out = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w",
+         str(tmp_path / "dist"), str(src)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stdout + out.stderr
+    (wheel,) = (tmp_path / "dist").glob("dcgan_studio-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        names = set(zf.namelist())
+        assert "dcgan_studio/resources/digits/mnist_digits.npz" in names
+        assert "dcgan_studio/resources/digits/PROVENANCE.md" in names
+        assert "dcgan_studio/core/engine.py" in names
+        entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+        assert "dcgan-studio = dcgan_studio.cli:main" in zf.read(entry_points).decode()
+        with np.load(io.BytesIO(zf.read("dcgan_studio/resources/digits/mnist_digits.npz"))) as d:
+            assert d["images"].shape == (10000, 28, 28) and d["labels"].max() == 9
+
+
+def test_pyside6_is_pinned_below_6_12():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pin = next(d for d in project["dependencies"] if d.startswith("PySide6-Essentials"))
+    assert "<6.12" in pin
