@@ -90,8 +90,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--max-seconds", type=float, help="stop (with a checkpoint) after S s")
     train.add_argument("--no-progress", action="store_true", help="print a line per log "
                        "step instead of a progress bar")
+    defaults = RunConfig().to_dict()
     for dotted, (flag, text) in FLAGS.items():
-        kwargs: dict[str, Any] = {"dest": dotted, "default": argparse.SUPPRESS, "help": text}
+        section, _, name = dotted.partition(".")
+        default = defaults[section][name]
+        kwargs: dict[str, Any] = {
+            "dest": dotted, "default": argparse.SUPPRESS,
+            "metavar": flag.lstrip("-").upper().replace("-", "_"),
+            "help": text if default is None else f"{text} (default: {default})",
+        }
         if dotted == "runtime.precision":
             kwargs["choices"] = PRECISIONS
         train.add_argument(flag, type=_field_type(dotted), **kwargs)
