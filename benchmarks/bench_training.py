@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from dcgan_studio.config import RunConfig
-from dcgan_studio.core.data import load_dataset
+from dcgan_studio.core.data import load_dataset, to_tanh_range
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.models import Discriminator, Generator
 
@@ -36,7 +36,7 @@ class ReferenceLoop:
     def __init__(self, cfg: RunConfig, images: torch.Tensor) -> None:
         torch.manual_seed(cfg.schedule.seed)
         self.cfg = cfg
-        self.data = images.float().div(127.5).sub(1.0)  # (N, C, S, S), normalised once
+        self.data = to_tanh_range(images)  # (N, C, S, S), normalised once
         self.netG, self.netD = Generator(cfg.model), Discriminator(cfg.model)
         o = cfg.optim
         self.optG = torch.optim.Adam(self.netG.parameters(), lr=o.lr_g, betas=(o.beta1, o.beta2))

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from dcgan_studio.core.data import fit_images, load_digits_raw
+from dcgan_studio.core.data import fit_images, load_digits_raw, to_tanh_range
 
 
 def _classifier() -> nn.Module:
@@ -32,7 +32,7 @@ def _classifier() -> nn.Module:
 def _prepare(images: np.ndarray) -> torch.Tensor:
     """uint8 (N, H, W) or (N, H, W, 1) -> float (N, 1, 32, 32) in [-1, 1]."""
     t = torch.from_numpy(np.asarray(images)).reshape(len(images), 1, *images.shape[1:3])
-    return fit_images(t, 32, 1).float().div(127.5).sub(1.0)
+    return to_tanh_range(fit_images(t, 32, 1))
 
 
 def train_classifier(epochs: int = 3, seed: int = 0) -> nn.Module:

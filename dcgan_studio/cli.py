@@ -200,10 +200,8 @@ def _train(args: argparse.Namespace) -> int:
         if fixed:
             raise StudioError(f"{', '.join(fixed)} cannot change when resuming (the networks "
                               f"and data would differ): start a new run with another --run-dir")
-        if "schedule.epochs" in given and "schedule.iterations" not in given:
-            given["schedule.iterations"] = None
         if "schedule.iterations" in given and "schedule.epochs" not in given:
-            given["schedule.epochs"] = None
+            given["schedule.epochs"] = None  # a resumed epoch-based run given --iterations
         config = run.read_config().with_values(given).validate()
         latest = run.latest_checkpoint()
         if latest is None:

@@ -57,7 +57,12 @@ class ImageDataset:
 
     def batch(self, indices: torch.Tensor) -> torch.Tensor:
         """float32 (B, C, S, S) in [-1, 1]."""
-        return self.images[indices].float().div_(127.5).sub_(1.0)
+        return to_tanh_range(self.images[indices])
+
+
+def to_tanh_range(images: torch.Tensor) -> torch.Tensor:
+    """uint8 grey levels 0..255 -> float32 in [-1, 1], the range of G's tanh output."""
+    return images.float().div_(127.5).sub_(1.0)
 
 
 def load_digits_raw() -> tuple[np.ndarray, np.ndarray]:

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from dcgan_studio.config import RunConfig
 from dcgan_studio.core import commands as cmd
 from dcgan_studio.core.commands import Command, CommandQueue
-from dcgan_studio.core.data import BatchSampler, ImageDataset, load_dataset
+from dcgan_studio.core.data import BatchSampler, ImageDataset, load_dataset, to_tanh_range
 from dcgan_studio.core.devices import resolve_device, resolve_precision
 from dcgan_studio.core.export import save_grid_png
 from dcgan_studio.core.models import Discriminator, Generator
@@ -114,7 +114,7 @@ class Trainer:
 
     def _real_batch(self) -> torch.Tensor:
         indices = self.sampler.next_indices().to(self.device)
-        real = self.images[indices].float().div_(127.5).sub_(1.0)  # (B, C, S, S) in [-1, 1]
+        real = to_tanh_range(self.images[indices])  # (B, C, S, S) in [-1, 1]
         return real.contiguous(memory_format=self._memory_format)
 
     def _d_step(self, want_norm: bool) -> torch.Tensor:

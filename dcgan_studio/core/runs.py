@@ -159,12 +159,14 @@ def _read_safetensors(path: Path) -> dict[str, torch.Tensor]:
 
 
 def _safetensors_metadata(path: Path) -> dict[str, str]:
-    raw = Path(path).read_bytes()
     try:
-        header_len = int.from_bytes(raw[:8], "little")
-        header = json.loads(raw[8 : 8 + header_len])
+        with open(path, "rb") as f:  # the header only: 8 bytes of length, then JSON
+            header_len = int.from_bytes(f.read(8), "little")
+            if not 2 <= header_len <= 100_000_000:
+                raise ValueError(f"header length {header_len}")
+            header = json.loads(f.read(header_len))
         metadata = header.get("__metadata__") or {}
-    except (ValueError, json.JSONDecodeError) as exc:
+    except (ValueError, AttributeError, UnicodeDecodeError) as exc:
         raise CheckpointError(
             f"{path} is not a safetensors file (its header cannot be read): it is damaged or not "
             "a DCGAN Studio checkpoint"
