@@ -1,5 +1,6 @@
 # The two set-up commands of the README:
-#   make run   create .venv on first use, install DCGAN Studio, train on the built-in digits
+#   make run   create .venv on first use, install DCGAN Studio (and the system libraries Qt's
+#              X11 plugin needs), open the studio window on the built-in digits
 #   make test  create .venv on first use, install DCGAN Studio with its test tools, run the tests
 PYTHON ?= python3
 VENV   := .venv
@@ -7,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 RUN    ?= runs/$(shell date +%Y%m%d-%H%M%S)
 
-.PHONY: run test bench clean
+.PHONY: run train test bench screenshots clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +17,15 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
+	bash packaging/install-system-deps.sh $(BIN)/python
+	$(BIN)/dcgan-studio
+
+train: $(STAMP)
 	$(BIN)/dcgan-studio train --dataset digits --image-size 32 --iterations 600 --run-dir $(RUN)
+
+screenshots: $(STAMP)
+	bash packaging/install-system-deps.sh $(BIN)/python
+	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python resources/readme/make_screenshots.py
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest

@@ -1,4 +1,4 @@
-"""``dcgan-studio``: the command line. ``train`` and ``sample`` run headless on the same engine.
+"""``dcgan-studio``: the window with no command; ``train`` and ``sample`` run headless.
 
 Every problem a person can cause (a bad flag value, a missing or damaged file, a checkpoint that
 does not fit) ends in one line on stderr, ``dcgan-studio: error: ...``, and exit code 2. Anything
@@ -79,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Train a DCGAN and watch it learn.")
     parser.add_argument("--version", action="version",
                         version=f"{PROG} {__version__}")
+    parser.add_argument("--run", type=Path, metavar="RUN_DIR",
+                        help="open the window on a saved run (Start continues it)")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     train = sub.add_parser("train", help="train a DCGAN headless, with a progress bar",
@@ -121,11 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        print(f"\nThe studio window arrives in a later version; for now: {PROG} train")
-        return 0
     log_file = _setup_logging()
+    if args.command is None:
+        from dcgan_studio.gui.app import run_window
+
+        return run_window(args.run, str(log_file))
     try:
         if args.command == "train":
             return _train(args)

@@ -133,6 +133,7 @@ def test_bad_files_are_one_clear_line_and_exit_2(tmp_path):
     assert "config.json is not a valid run config" in line
 
 
-def test_no_arguments_prints_help():
-    result = cli()
+def test_help_lists_the_commands():
+    result = cli("--help")
     assert result.returncode == 0 and "train" in result.stdout and "sample" in result.stdout
+    assert "--run RUN_DIR" in result.stdout

@@ -27,6 +27,8 @@ def test_wheel_contains_the_bundled_digits(tmp_path):
         assert "dcgan_studio/resources/digits/mnist_digits.npz" in names
         assert "dcgan_studio/resources/digits/PROVENANCE.md" in names
         assert "dcgan_studio/core/engine.py" in names
+        assert "dcgan_studio/gui/main_window.py" in names
+        assert "dcgan_studio/gui/widgets/sample_panel.py" in names
         entry_points = next(n for n in names if n.endswith("entry_points.txt"))
         assert "dcgan-studio = dcgan_studio.cli:main" in zf.read(entry_points).decode()
         with np.load(io.BytesIO(zf.read("dcgan_studio/resources/digits/mnist_digits.npz"))) as d:

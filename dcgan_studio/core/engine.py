@@ -27,10 +27,12 @@ from dcgan_studio.core.models import Discriminator, Generator
 from dcgan_studio.core.runs import Checkpoint, RunDirectory, save_checkpoint_folder
 from dcgan_studio.core.snapshots import (
     GeneratorWeightsSnapshot,
+    RealBatchSnapshot,
     SampleGridSnapshot,
     ScalarSnapshot,
     Snapshot,
     StatusSnapshot,
+    frozen_array,
     to_uint8_images,
 )
 from dcgan_studio.errors import CheckpointError, RunDirectoryError
@@ -75,6 +77,9 @@ class Trainer:
         fixed_rng = torch.Generator().manual_seed(s.seed ^ _FIXED_NOISE_SALT)
         self.fixed_noise = torch.randn(s.sample_count, m.nz, 1, 1, generator=fixed_rng).to(
             self.device)  # (N, nz, 1, 1), the same for every grid of the run
+        count = min(s.sample_count, len(self.dataset))
+        self.fixed_real = torch.randperm(len(self.dataset), generator=fixed_rng)[:count].to(
+            self.device)  # indices of the real images shown beside the grid
 
         self.step = 0  # G updates done
         self.elapsed = 0.0  # seconds spent training, over all sessions of the run
@@ -193,8 +198,25 @@ class Trainer:
         finally:
             self.generator.train(was_training)
 
+    @torch.no_grad()
+    def judge(self, images: torch.Tensor) -> torch.Tensor:
+        """D's probability of "real" for images in [-1, 1], in eval mode: (B,)."""
+        was_training = self.discriminator.training
+        self.discriminator.eval()
+        try:
+            x = images.to(self.device).contiguous(memory_format=self._memory_format)
+            with self._autocast():
+                return torch.sigmoid(self.discriminator(x).float())
+        finally:
+            self.discriminator.train(was_training)
+
     def sample_grid(self) -> SampleGridSnapshot:
-        return SampleGridSnapshot(self.step, to_uint8_images(self.render(self.fixed_noise)))
+        fake = self.render(self.fixed_noise)
+        return SampleGridSnapshot(self.step, to_uint8_images(fake), frozen_array(self.judge(fake)))
+
+    def real_batch(self) -> RealBatchSnapshot:
+        real = to_tanh_range(self.images[self.fixed_real])
+        return RealBatchSnapshot(self.step, to_uint8_images(real), frozen_array(self.judge(real)))
 
     def weights(self) -> GeneratorWeightsSnapshot:
         return GeneratorWeightsSnapshot.of(self.step, self.config.to_dict()["model"],
@@ -281,6 +303,7 @@ class Trainer:
         if self.run_dir is not None:
             save_grid_png(grid.images, self.run_dir.sample_path(self.step))
         yield grid
+        yield self.real_batch()
         yield self.weights()
 
     def _handle(self, command: Command) -> Iterator[Snapshot]:

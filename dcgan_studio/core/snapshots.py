@@ -64,6 +64,16 @@ class SampleGridSnapshot:
 
     step: int
     images: np.ndarray  # uint8 (N, H, W, C)
+    d_probabilities: np.ndarray | None = None  # (N,) D's probability that each tile is real
+
+
+@dataclass(frozen=True)
+class RealBatchSnapshot:
+    """A fixed batch of real training images, with D's opinion of each at this step."""
+
+    step: int
+    images: np.ndarray  # uint8 (N, H, W, C)
+    d_probabilities: np.ndarray  # (N,)
 
 
 @dataclass(frozen=True)
@@ -90,4 +100,5 @@ class StatusSnapshot:
     checkpoint: str | None = None  # the newest checkpoint on disk, if any
 
 
-Snapshot = ScalarSnapshot | SampleGridSnapshot | GeneratorWeightsSnapshot | StatusSnapshot
+Snapshot = (ScalarSnapshot | SampleGridSnapshot | RealBatchSnapshot | GeneratorWeightsSnapshot
+            | StatusSnapshot)

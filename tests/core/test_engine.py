@@ -7,6 +7,7 @@ from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.runs import RunDirectory, open_checkpoint
 from dcgan_studio.core.snapshots import (
     GeneratorWeightsSnapshot,
+    RealBatchSnapshot,
     SampleGridSnapshot,
     ScalarSnapshot,
     StatusSnapshot,
@@ -36,6 +37,12 @@ def test_a_few_steps_give_finite_losses_and_change_both_networks(tmp_path):
     grids = [s for s in snaps if isinstance(s, SampleGridSnapshot)]
     assert [g.step for g in grids] == [0, 3, 6]
     assert grids[0].images.shape == (4, 16, 16, 1) and grids[0].images.dtype == np.uint8
+    assert grids[0].d_probabilities.shape == (4,)
+    assert ((grids[-1].d_probabilities > 0) & (grids[-1].d_probabilities < 1)).all()
+    reals = [s for s in snaps if isinstance(s, RealBatchSnapshot)]
+    assert [r.step for r in reals] == [0, 3, 6]
+    assert np.array_equal(reals[0].images, reals[-1].images)  # the same real images each time
+    assert reals[-1].d_probabilities.mean() > grids[-1].d_probabilities.mean()
     run = trainer.run_dir
     assert run.sample_steps() == [0, 3, 6] and run.checkpoint_steps() == [3, 6]
     assert [r["step"] for r in run.read_metrics()] == [1, 2, 3, 4, 5, 6]

@@ -1,0 +1,1 @@
+"""The studio window: thin Qt views over the Qt-free core."""

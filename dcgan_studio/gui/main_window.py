@@ -1,0 +1,503 @@
+"""The studio window: docks of thin views around a training session, redrawn from one timer."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import platform
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dcgan_studio import __version__
+from dcgan_studio.config import RunConfig
+from dcgan_studio.core.alerts import NON_FINITE, Alert, AlertMonitor
+from dcgan_studio.core.commands import CommandQueue
+from dcgan_studio.core.engine import Trainer
+from dcgan_studio.core.export import png_bytes
+from dcgan_studio.core.history import LossHistory
+from dcgan_studio.core.runs import RunDirectory, durable_write_bytes, durable_write_text, \
+    open_checkpoint
+from dcgan_studio.core.snapshots import RealBatchSnapshot, SampleGridSnapshot, StatusSnapshot
+from dcgan_studio.errors import ConfigError, StudioError
+from dcgan_studio.gui.session import SessionInfo, TrainingSession
+from dcgan_studio.gui.widgets.alert_banner import AlertBanner
+from dcgan_studio.gui.widgets.controls import TrainingControls
+from dcgan_studio.gui.widgets.loss_plot import LossPlotWidget
+from dcgan_studio.gui.widgets.sample_panel import SamplePanel
+
+log = logging.getLogger("dcgan_studio")
+REDRAW_HZ = 25
+
+
+class _Background(QObject):
+    """Runs a function on a Python thread and delivers its result on the GUI thread."""
+
+    done = Signal(object, object)  # result, error
+
+    def run(self, fn: Callable[[], Any], on_done: Callable[[Any, Exception | None], None]) -> None:
+        self.done.connect(on_done, Qt.ConnectionType.SingleShotConnection)
+
+        def work() -> None:
+            try:
+                self.done.emit(fn(), None)
+            except Exception as exc:  # delivered to on_done, which tells the person
+                self.done.emit(None, exc)
+
+        threading.Thread(target=work, name="dcgan-io", daemon=True).start()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, runs_root: Path, log_path: str = "", settings: QSettings | None = None
+                 ) -> None:
+        super().__init__()
+        self.setWindowTitle("DCGAN Studio")
+        self.setObjectName("main-window")
+        self.runs_root = Path(runs_root)
+        self.log_path = log_path
+        self.settings = settings or QSettings("dcgan-studio", "DCGAN Studio")
+        self.session = TrainingSession(log_path, self)
+        self.history = LossHistory()
+        self.alerts = AlertMonitor()
+        self.run_dir: RunDirectory | None = None
+        self.opened_config: RunConfig | None = None  # a run opened to view or continue
+        self.info: SessionInfo | None = None
+        self.state = "idle"
+        self.last_error: str | None = None
+        self._close_when_stopped = False
+        self._io = _Background(self)
+        self._rate: tuple[float, int] | None = None
+
+        self.controls = TrainingControls()
+        self.loss_plot = LossPlotWidget(self.history)
+        self.sample_panel = SamplePanel()
+        self.banner = AlertBanner()
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(4, 4, 4, 4)
+        column.addWidget(self.banner)
+        column.addWidget(self.sample_panel, 1)
+        self.setCentralWidget(central)
+        scroll = QScrollArea()
+        scroll.setWidget(self.controls)
+        scroll.setWidgetResizable(True)
+        self.docks = {
+            "controls": self._dock("Training", "controls-dock", scroll,
+                                   Qt.DockWidgetArea.LeftDockWidgetArea),
+            "losses": self._dock("Losses and D's output", "losses-dock", self.loss_plot,
+                                 Qt.DockWidgetArea.BottomDockWidgetArea),
+        }
+        self._build_status_bar()
+        self._build_menus()
+        self._connect()
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000 // REDRAW_HZ)
+        self.timer.timeout.connect(self._on_timer_redraw)
+        self.timer.start()
+        self.resize(1400, 900)
+        self.resizeDocks([self.docks["controls"]], [330], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.docks["losses"]], [300], Qt.Orientation.Vertical)
+        self._restore_layout()
+        self._set_state("idle")
+
+    # ---- building -----------------------------------------------------------------------------
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea
+              ) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.status_labels: dict[str, QLabel] = {}
+        tips = {"device": "Where training runs.", "precision": "Number format of the maths.",
+                "step": "G updates done / planned.", "epoch": "Passes over the real data.",
+                "rate": "Iterations and images per second.", "eta": "Time left at this pace."}
+        for key in ("device", "precision", "step", "epoch", "rate", "eta"):
+            label = QLabel("")
+            label.setObjectName(f"status-{key}")
+            label.setToolTip(tips[key])
+            bar.addPermanentWidget(label)
+            self.status_labels[key] = label
+        self.epoch_bar = QProgressBar()
+        self.epoch_bar.setRange(0, 1000)
+        self.epoch_bar.setMaximumWidth(140)
+        self.epoch_bar.setTextVisible(False)
+        self.epoch_bar.setToolTip("Progress through the current epoch.")
+        bar.addPermanentWidget(self.epoch_bar)
+        self.status_labels["device"].setText(f"device: {_default_device()}")
+
+    def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        action.setToolTip(tip)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        menus = self.menuBar()
+        file = menus.addMenu("&File")
+        self.new_action = self._action(file, "&New Run", self._on_new_run_requested,
+                                       QKeySequence.StandardKey.New,
+                                       "Forget the opened run: Start begins a new one.")
+        self.open_action = self._action(file, "&Open Run…", self._on_open_run_requested,
+                                        QKeySequence.StandardKey.Open,
+                                        "View a saved run, or continue it with Start.")
+        self.save_grid_action = self._action(file, "&Save Grid…", self._on_save_grid_requested,
+                                             QKeySequence.StandardKey.Save,
+                                             "Save the grid on screen as PNG with a JSON sidecar.")
+        self.export_csv_action = self._action(file, "&Export Losses as CSV…",
+                                              self._on_export_csv_requested, None,
+                                              "Write the loss history to a CSV file.")
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        run = menus.addMenu("&Run")
+        self.start_action = self._action(run, "&Start", self._on_start_requested, "Ctrl+Return")
+        self.pause_action = self._action(run, "&Pause / Resume", self._on_pause_toggled,
+                                         Qt.Key.Key_Space)
+        self.stop_action = self._action(run, "S&top", self._on_stop_requested, "Ctrl+.")
+        run.addSeparator()
+        self._action(run, "Step &once", lambda: self._on_step_requested("step"), "Ctrl+Right")
+        self._action(run, "Step &D only", lambda: self._on_step_requested("step_d"), "Ctrl+D")
+        self._action(run, "Step &G only", lambda: self._on_step_requested("step_g"), "Ctrl+G")
+        view = menus.addMenu("&View")
+        for dock in self.docks.values():
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        self._action(view, "&Reset Layout", self._reset_layout)
+        help_menu = menus.addMenu("&Help")
+        self._action(help_menu, "&About DCGAN Studio", self._on_about_requested)
+
+    def _connect(self) -> None:
+        c = self.controls
+        c.start_requested.connect(self._on_start_requested)
+        c.pause_toggled.connect(self._on_pause_toggled)
+        c.stop_requested.connect(self._on_stop_requested)
+        c.step_requested.connect(self._on_step_requested)
+        c.learning_rate_changed.connect(self.session.set_lr)
+        self.session.ready.connect(self._on_session_ready)
+        self.session.status_changed.connect(self._on_session_status)
+        self.session.errored.connect(self._on_session_errored)
+        self.session.finished.connect(self._on_session_finished)
+        self.sample_panel.step_selected.connect(self.loss_plot.set_cursor)
+        self.loss_plot.step_clicked.connect(self.sample_panel.select_step)
+
+    # ---- layout persistence -------------------------------------------------------------------
+    def _restore_layout(self) -> None:
+        self._default_state = self.saveState()
+        geometry = self.settings.value("geometry")
+        state = self.settings.value("windowState")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def _reset_layout(self) -> None:
+        self.restoreState(self._default_state)
+
+    def _save_layout(self) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("windowState", self.saveState())
+        self.settings.sync()
+
+    # ---- run control --------------------------------------------------------------------------
+    def _on_start_requested(self) -> None:
+        if self.session.running:
+            return
+        try:
+            config = self.controls.config(self.opened_config)
+        except ConfigError:
+            self.statusBar().showMessage("Fix the setting shown in red, then Start.", 8000)
+            return
+        resume = None
+        if self.run_dir is not None and self.opened_config is not None:
+            resume = self.run_dir
+        else:
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            self.run_dir = RunDirectory(self.runs_root / stamp)
+            self.history.clear()
+            self.sample_panel.set_run(self.run_dir)
+        self.alerts.reset()
+        self.banner.hide()
+        run_dir = self.run_dir
+        self.session.start(lambda commands: _make_trainer(config, run_dir, resume, commands))
+        self._set_state("starting")
+        self.statusBar().showMessage("Loading data and building the networks…")
+
+    def _on_new_run_requested(self) -> None:
+        self.run_dir, self.opened_config = None, None
+        self.history.clear()
+        self.loss_plot.refresh()
+        self.sample_panel.set_run(None)
+        self.banner.hide()
+        self.statusBar().showMessage("Start begins a new run with these settings.", 6000)
+
+    def _on_pause_toggled(self) -> None:
+        if self.state == "running":
+            self.session.pause()
+        elif self.state == "paused":
+            self.session.resume()
+
+    def _on_stop_requested(self) -> None:
+        if self.session.running:
+            self.session.stop()
+            self._set_state("stopping")
+            self.statusBar().showMessage("Stopping after this step and saving a checkpoint…")
+
+    def _on_step_requested(self, kind: str) -> None:
+        if self.state in ("running", "paused"):
+            self.session.step(kind)
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        self.controls.set_state(state)
+        running = state in ("running", "paused")
+        self.pause_action.setEnabled(running)
+        self.stop_action.setEnabled(running)
+        self.start_action.setEnabled(state == "idle")
+        self.open_action.setEnabled(state == "idle")
+        self.new_action.setEnabled(state == "idle")
+
+    # ---- session events -----------------------------------------------------------------------
+    def _on_session_ready(self, info: SessionInfo) -> None:
+        self.info = info
+        self.status_labels["device"].setText(f"device: {info.device}")
+        self.status_labels["precision"].setText(info.precision.split(",")[0].replace(
+            "auto: ", "auto → "))
+        self.status_labels["precision"].setToolTip(info.precision)
+        self.opened_config = None  # from now on the run is the live one
+
+    def _on_session_status(self, status: StatusSnapshot) -> None:
+        if status.state in ("running", "paused"):
+            self._set_state(status.state)
+        self.statusBar().showMessage(status.message, 10000)
+        if status.state == "failed":
+            self.banner.show_alert(Alert(
+                NON_FINITE, status.step, "Training diverged", status.message,
+                "Try: lower both learning rates, or use fp32 precision; then Start continues "
+                "from the last good checkpoint.", "error"))
+
+    def _on_session_errored(self, message: str) -> None:
+        self.last_error = message
+        box = QMessageBox(QMessageBox.Icon.Critical, "Training stopped", message,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("error-dialog")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def _on_session_finished(self) -> None:
+        self._on_timer_redraw()  # the last snapshots
+        self._set_state("idle")
+        if self.run_dir is not None and self.run_dir.latest_checkpoint() is not None:
+            self.opened_config = self.run_dir.read_config()  # Start continues it
+        if self._close_when_stopped:
+            self.close()
+
+    # ---- the redraw timer ---------------------------------------------------------------------
+    def _on_timer_redraw(self) -> None:
+        scalars, latest = self.session.buffer.take()
+        if scalars:
+            self.history.extend(scalars)
+            for snap in scalars:
+                for alert in self.alerts.observe_scalars(snap):
+                    self._on_alert_raised(alert)
+            self.loss_plot.refresh()
+            self._update_status(scalars[-1])
+        real = latest.get(RealBatchSnapshot)
+        grid = latest.get(SampleGridSnapshot)
+        if real is not None and real.step == 0:
+            self.alerts.observe_real_diversity(real.images)
+        if grid is not None:
+            for alert in self.alerts.observe_samples(grid):
+                self._on_alert_raised(alert)
+        if grid is not None or real is not None:
+            self.sample_panel.show_live(grid, real)
+        if (self.banner.isVisible() and self.banner.kind != NON_FINITE
+                and self.banner.kind not in self.alerts.active):
+            self.banner.hide()
+
+    def _on_alert_raised(self, alert) -> None:
+        self.banner.show_alert(alert)
+        if alert.severity == "error" and self.state == "running":
+            self.session.pause()
+
+    def _update_status(self, snap) -> None:
+        total = self.info.total_iterations if self.info else snap.step
+        labels = self.status_labels
+        labels["step"].setText(f"step {snap.step:,} / {total:,}")
+        labels["epoch"].setText(f"epoch {snap.epoch + 1}")
+        self.epoch_bar.setValue(int(snap.epoch_progress * 1000))
+        ips = snap.images_per_second
+        batch = self.info.batch_size if self.info else 1
+        its = ips / batch if batch else 0.0
+        labels["rate"].setText(f"{its:.1f} it/s · {ips:,.0f} img/s")
+        if its > 0 and total > snap.step:
+            labels["eta"].setText(f"ETA {_duration((total - snap.step) / its)}")
+        else:
+            labels["eta"].setText("")
+
+    # ---- files --------------------------------------------------------------------------------
+    def _on_open_run_requested(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open Run", str(self.runs_root))
+        if folder:
+            self.open_run(Path(folder))
+
+    def open_run(self, folder: Path) -> None:
+        """Read a run folder off the GUI thread, then show it; Start continues it."""
+        self.statusBar().showMessage(f"Opening {folder}…")
+
+        def read() -> tuple[RunDirectory, RunConfig, list[dict], list[int]]:
+            run = RunDirectory.open(folder)
+            return run, run.read_config(), run.read_metrics(), run.sample_steps()
+
+        self._io.run(read, self._on_run_read)
+
+    def _on_run_read(self, result, error: Exception | None) -> None:
+        if error is not None:
+            message = str(error) if isinstance(error, StudioError) else \
+                f"Could not open the run: {error}"
+            self.statusBar().showMessage(message, 10000)
+            QMessageBox.warning(self, "Open Run", message)
+            return
+        run, config, metrics, steps = result
+        self.run_dir, self.opened_config = run, config
+        self.controls.set_config(config)
+        self.history.clear()
+        self.history.extend(metrics)
+        self.loss_plot.refresh()
+        self.sample_panel.set_run(run, steps)
+        done = metrics[-1]["step"] if metrics else 0
+        can_continue = run.latest_checkpoint() is not None
+        self.statusBar().showMessage(
+            f"Opened {run.root}: {done} iterations" + (
+                "; Start continues it" if can_continue else "; it has no checkpoint"), 10000)
+        if not can_continue:
+            self.opened_config = None
+            self.run_dir = None
+
+    def _on_save_grid_requested(self) -> None:
+        grid = self.sample_panel.shown_grid
+        if grid is None:
+            self.statusBar().showMessage("Nothing to save yet: start training first.", 6000)
+            return
+        step = self.sample_panel.shown_step or 0
+        default = str(Path.home() / f"dcgan-grid-step-{step:07d}.png")
+        path, _ = QFileDialog.getSaveFileName(self, "Save Grid", default, "PNG images (*.png)")
+        if path:
+            self.save_grid(Path(path))
+
+    def save_grid(self, path: Path) -> Path:
+        grid = self.sample_panel.shown_grid
+        step = self.sample_panel.shown_step or 0
+        path = path.with_suffix(".png")
+        config = self._current_config()
+        sidecar = {"kind": "sample-grid", "step": step,
+                   "seed": config.schedule.seed if config else None,
+                   "run_dir": str(self.run_dir.root) if self.run_dir else None,
+                   "config": config.to_dict() if config else None,
+                   "app_version": __version__}
+        try:
+            durable_write_bytes(path, png_bytes(grid))
+            durable_write_text(path.with_suffix(".json"), json.dumps(sidecar, indent=2) + "\n")
+        except OSError as exc:
+            QMessageBox.warning(self, "Save Grid", f"Could not save {path}: {exc.strerror}. "
+                                "Choose another folder.")
+            raise
+        self.statusBar().showMessage(f"Saved {path} and its sidecar {path.with_suffix('.json')}",
+                                     8000)
+        return path
+
+    def _on_export_csv_requested(self) -> None:
+        default = str(Path.home() / "dcgan-losses.csv")
+        path, _ = QFileDialog.getSaveFileName(self, "Export Losses", default, "CSV (*.csv)")
+        if path:
+            try:
+                self.history.save_csv(Path(path))
+            except OSError as exc:
+                QMessageBox.warning(self, "Export Losses", f"Could not write {path}: "
+                                    f"{exc.strerror}. Choose another folder.")
+                return
+            self.statusBar().showMessage(f"Wrote {len(self.history)} rows to {path}", 8000)
+
+    def _current_config(self) -> RunConfig | None:
+        if self.run_dir is not None and self.run_dir.config_path.exists():
+            return self.run_dir.read_config()
+        try:
+            return self.controls.config()
+        except ConfigError:
+            return None
+
+    def _on_about_requested(self) -> None:
+        device = self.info.device if self.info else _default_device()
+        QMessageBox.about(self, "About DCGAN Studio", (
+            f"<b>DCGAN Studio {__version__}</b><br>Train a DCGAN and watch it learn.<br><br>"
+            f"torch {torch.__version__}<br>PySide6 (Qt) {pyside_version}<br>"
+            f"Python {platform.python_version()}<br>device: {device}"))
+
+    # ---- closing ------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.session.running:
+            # stop within one step, save a checkpoint, then close for real
+            self._close_when_stopped = True
+            self._on_stop_requested()
+            event.ignore()
+            return
+        self.timer.stop()
+        self.sample_panel.play_timer.stop()
+        self._save_layout()
+        event.accept()
+
+
+def _make_trainer(config: RunConfig, run_dir: RunDirectory, resume: RunDirectory | None,
+                  commands: CommandQueue) -> Trainer:
+    """Runs on the worker thread: data loading and model building stay off the GUI thread."""
+    if resume is not None:
+        checkpoint = open_checkpoint(resume.latest_checkpoint())
+        resume.truncate_metrics_after(checkpoint.step)
+        trainer = Trainer(config, resume, commands=commands, resume_from=checkpoint)
+        if trainer.step >= trainer.total_iterations:
+            raise StudioError(f"the run {resume.root} is already at iteration {trainer.step} of "
+                              f"{trainer.total_iterations}: raise Iterations to continue it, or "
+                              "choose File > New Run")
+        resume.write_config(config)
+        return trainer
+    trainer = Trainer(config, commands=commands)
+    trainer.run_dir = RunDirectory.create(run_dir.root, config)
+    return trainer
+
+
+def _default_device() -> str:
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def _duration(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "?"
+    seconds = int(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return f"{seconds // 60}m{seconds % 60:02d}s"

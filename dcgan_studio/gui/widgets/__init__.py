@@ -1,0 +1,1 @@
+"""One widget per file; each shows snapshots and emits what the person asked for."""

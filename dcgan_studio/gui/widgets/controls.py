@@ -1,0 +1,233 @@
+"""The training controls: every setting of a run, and Start / Pause / Stop / Step buttons."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from dcgan_studio.config import PRECISIONS, SUPPORTED_IMAGE_SIZES, RunConfig
+from dcgan_studio.core.data import describe_datasets
+from dcgan_studio.errors import ConfigError
+
+LOCKED_TIP = "Fixed while training runs (it would make other networks or data): Stop first."
+
+# field -> (label, tooltip)
+FIELDS: dict[str, tuple[str, str]] = {
+    "data.dataset": ("Dataset", "What D sees as real. 'digits' is 10,000 MNIST handwritten "
+                     "digits that ship with the app, so no download is needed."),
+    "model.image_size": ("Image size", "Height and width of the images. G doubles its map with "
+                         "each transposed convolution, from 4x4 (or 7x7 for 28) up to this."),
+    "model.nz": ("Latent size (nz)", "Length of the random vector z that G turns into an image. "
+                 "The DCGAN paper uses 100."),
+    "model.ngf": ("G width (ngf)", "Channels of G's last hidden layer; earlier layers have 2x, "
+                  "4x, ... as many. Wider learns more, but each step is slower."),
+    "model.ndf": ("D width (ndf)", "Channels of D's first layer; later layers double it. Keep it "
+                  "close to ngf so neither network overpowers the other."),
+    "model.d_dropout": ("D dropout", "Share of D's activations zeroed at random in training. It "
+                        "slows D down a little; the TensorFlow tutorial uses 0.3. 0 turns it off."),
+    "optim.batch_size": ("Batch size", "Images per step for D (real and fake) and G. The paper "
+                         "uses 128. Larger batches give steadier but slower steps."),
+    "optim.lr_g": ("G learning rate", "How far Adam moves G each step (paper: 0.0002). Can be "
+                   "changed while training, to see what happens."),
+    "optim.lr_d": ("D learning rate", "How far Adam moves D each step (paper: 0.0002). Lower it "
+                   "if D wins too easily. Can be changed while training."),
+    "optim.beta1": ("Adam beta1", "Momentum of Adam. The DCGAN paper found 0.5 steadier than the "
+                    "usual 0.9 for GANs."),
+    "optim.beta2": ("Adam beta2", "How long Adam remembers the size of past gradients; 0.999 is "
+                    "the usual value."),
+    "optim.d_steps": ("D steps per G step", "How many times D is updated before each update of "
+                      "G. 1 is the DCGAN setting; more makes D stronger."),
+    "schedule.iterations": ("Iterations", "How many G updates the run makes before it stops."),
+    "schedule.seed": ("Seed", "Starts every random draw (weights, noise, batch order). The same "
+                      "seed on the CPU gives the same run."),
+    "runtime.device": ("Device", "Where training runs. auto picks a CUDA GPU, then Apple's MPS, "
+                       "then the CPU."),
+    "runtime.precision": ("Precision", "fp32 is exact; bf16 is about twice as fast where the "
+                          "hardware runs it natively. auto picks bf16 only there."),
+}
+LIVE_FIELDS = {"optim.lr_g", "optim.lr_d"}
+
+
+class TrainingControls(QWidget):
+    start_requested = Signal()
+    pause_toggled = Signal()
+    stop_requested = Signal()
+    step_requested = Signal(str)  # "step" | "step_d" | "step_g"
+    learning_rate_changed = Signal(str, float)  # "g" | "d", value
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.editors: dict[str, QWidget] = {}
+        self._running = False
+        self._build()
+        self.set_config(RunConfig())
+        self.set_state("idle")
+
+    # ---- building ---------------------------------------------------------------------------
+    def _build(self) -> None:
+        layout = QVBoxLayout(self)
+        settings = QGroupBox("Settings")
+        form = QFormLayout(settings)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for field, (label, tip) in FIELDS.items():
+            editor = self._editor(field)
+            editor.setToolTip(tip)
+            editor.setObjectName(field)
+            self.editors[field] = editor
+            text = QLabel(label)
+            text.setToolTip(tip)
+            form.addRow(text, editor)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("controls-error")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #d9534f;")
+        self.error_label.hide()
+        form.addRow(self.error_label)
+
+        buttons = QGroupBox("Run")
+        grid = QGridLayout(buttons)
+        self.start_button = self._button("Start", "Start a new run with these settings (or "
+                                         "continue the opened run).", self.start_requested.emit)
+        self.pause_button = self._button("Pause", "Pause or resume training (Space).",
+                                         self.pause_toggled.emit)
+        self.stop_button = self._button("Stop", "Stop training and save a checkpoint.",
+                                        self.stop_requested.emit)
+        self.step_button = self._button("Step", "Pause and train one iteration: D then G.",
+                                        lambda: self.step_requested.emit("step"))
+        self.step_d_button = self._button("Step D", "Pause and update only D once: watch D(x) "
+                                          "rise and D(G(z)) fall.",
+                                          lambda: self.step_requested.emit("step_d"))
+        self.step_g_button = self._button("Step G", "Pause and update only G once: watch "
+                                          "D(G(z)) rise as G fools D more.",
+                                          lambda: self.step_requested.emit("step_g"))
+        for i, b in enumerate((self.start_button, self.pause_button, self.stop_button,
+                               self.step_button, self.step_d_button, self.step_g_button)):
+            grid.addWidget(b, i // 3, i % 3)
+        layout.addWidget(buttons)
+        layout.addWidget(settings)
+        layout.addStretch(1)
+        for network in ("g", "d"):
+            spin = self.editors[f"optim.lr_{network}"]
+            spin.valueChanged.connect(lambda v, n=network: self._on_lr_changed(n, v))
+
+    def _button(self, text: str, tip: str, slot) -> QPushButton:
+        button = QPushButton(text)
+        button.setToolTip(tip)
+        button.clicked.connect(slot)
+        return button
+
+    def _editor(self, field: str) -> QWidget:
+        if field == "data.dataset":
+            box = QComboBox()
+            for name, text in describe_datasets().items():
+                box.addItem(name, name)
+                box.setItemData(box.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
+            return box
+        if field == "model.image_size":
+            box = QComboBox()
+            for size in SUPPORTED_IMAGE_SIZES:
+                box.addItem(f"{size} x {size}", size)
+            return box
+        if field == "runtime.device":
+            box = QComboBox()
+            for name in ("auto", "cpu", "cuda", "mps"):
+                box.addItem(name, name)
+            return box
+        if field == "runtime.precision":
+            box = QComboBox()
+            for name in PRECISIONS:
+                box.addItem(name, name)
+            return box
+        if field in ("optim.lr_g", "optim.lr_d"):
+            return _double(1e-6, 1.0, 6, 5e-5)
+        if field in ("optim.beta1", "optim.beta2"):
+            return _double(0.0, 0.9999, 4, 0.05)
+        if field == "model.d_dropout":
+            return _double(0.0, 0.9, 2, 0.05)
+        ranges = {"model.nz": (1, 4096), "model.ngf": (1, 1024), "model.ndf": (1, 1024),
+                  "optim.batch_size": (2, 65536), "optim.d_steps": (1, 100),
+                  "schedule.iterations": (1, 10**9), "schedule.seed": (0, 2**31 - 1)}
+        spin = QSpinBox()
+        spin.setRange(*ranges[field])
+        if field == "optim.batch_size":
+            spin.setSingleStep(16)
+        return spin
+
+    # ---- values -----------------------------------------------------------------------------
+    def set_config(self, cfg: RunConfig) -> None:
+        values = cfg.to_dict()
+        for field, editor in self.editors.items():
+            section, _, name = field.partition(".")
+            value = values[section][name]
+            if isinstance(editor, QComboBox):
+                index = editor.findData(value)
+                if index < 0:
+                    editor.addItem(str(value), value)
+                    index = editor.count() - 1
+                editor.setCurrentIndex(index)
+            elif value is not None:
+                editor.blockSignals(True)
+                editor.setValue(value)
+                editor.blockSignals(False)
+
+    def config(self, base: RunConfig | None = None) -> RunConfig:
+        """The settings as a validated RunConfig; a bad value is shown at the control."""
+        values = {}
+        for field, editor in self.editors.items():
+            values[field] = editor.currentData() if isinstance(editor, QComboBox) else \
+                editor.value()
+        values["schedule.epochs"] = None
+        try:
+            cfg = (base or RunConfig()).with_values(values).validate()
+        except ConfigError as exc:
+            self.show_error(exc.field, str(exc))
+            raise
+        self.error_label.hide()
+        return cfg
+
+    def show_error(self, field: str, message: str) -> None:
+        self.error_label.setText(message)
+        self.error_label.show()
+        editor = self.editors.get(field)
+        if editor is not None:
+            editor.setFocus()
+
+    # ---- state ------------------------------------------------------------------------------
+    def set_state(self, state: str) -> None:
+        """idle | starting | running | paused | stopping"""
+        busy = state in ("starting", "running", "paused", "stopping")
+        self._running = busy
+        for field, editor in self.editors.items():
+            if field in LIVE_FIELDS:
+                continue
+            editor.setEnabled(not busy)
+            editor.setToolTip(LOCKED_TIP if busy else FIELDS[field][1])
+        self.start_button.setEnabled(not busy)
+        self.pause_button.setEnabled(state in ("running", "paused"))
+        self.pause_button.setText("Resume" if state == "paused" else "Pause")
+        self.stop_button.setEnabled(state in ("running", "paused"))
+        for button in (self.step_button, self.step_d_button, self.step_g_button):
+            button.setEnabled(state in ("running", "paused"))
+
+    def _on_lr_changed(self, network: str, value: float) -> None:
+        if self._running:
+            self.learning_rate_changed.emit(network, value)
+
+
+def _double(low: float, high: float, decimals: int, step: float) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox()
+    spin.setRange(low, high)
+    spin.setDecimals(decimals)
+    spin.setSingleStep(step)
+    return spin

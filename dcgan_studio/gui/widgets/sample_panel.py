@@ -1,0 +1,230 @@
+"""The fixed-noise sample grid, live, with the real batch beside it and a history scrubber.
+
+One ImageItem per grid (a whole mosaic, not one item per tile), levels fixed to 0..255. D's
+probability of "real" is written on each tile. The scrubber runs over every grid the run saved;
+an older step is read from ``samples/step-NNNNNNN.png`` in the run folder when it is picked, so
+the history costs no memory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PIL import Image
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, \
+    QWidget
+
+from dcgan_studio.core.export import make_grid
+from dcgan_studio.core.runs import RunDirectory
+from dcgan_studio.core.snapshots import RealBatchSnapshot, SampleGridSnapshot
+
+PADDING = 4  # between tiles; D's score bar is drawn in the strip under each tile
+
+
+def scored_mosaic(images: np.ndarray, probabilities: np.ndarray | None) -> np.ndarray:
+    """uint8 (N, H, W, C) -> an RGB mosaic; under each tile, a bar as long as D's probability
+    that the tile is real, red (0) to green (1)."""
+    grid = make_grid(images, padding=PADDING, pad_value=30)
+    if grid.shape[2] == 1:
+        grid = np.repeat(grid, 3, axis=2)
+    if probabilities is None:
+        return grid
+    n, h, w = images.shape[:3]
+    cols = max(1, int(np.ceil(np.sqrt(n))))
+    for index, p in enumerate(np.clip(probabilities, 0.0, 1.0)):
+        r, c = divmod(index, cols)
+        top = PADDING + r * (h + PADDING) + h + 1
+        left = PADDING + c * (w + PADDING)
+        grid[top : top + PADDING - 2, left : left + w] = (70, 70, 70)
+        grid[top : top + PADDING - 2, left : left + max(1, round(p * w))] = (
+            round(230 * (1 - p)), round(200 * p + 30), 60)
+    return grid
+
+
+class _GridView:
+    """A titled view box showing one mosaic (a single ImageItem)."""
+
+    def __init__(self, layout: pg.GraphicsLayout, col: int, title: str) -> None:
+        self.box = layout.addViewBox(row=1, col=col, lockAspect=True, invertY=True,
+                                     enableMouse=False)
+        self.title = layout.addLabel(title, row=0, col=col)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setLevels((0, 255))
+        self.box.addItem(self.image)
+        self.shape: tuple[int, ...] | None = None
+
+    def show_mosaic(self, mosaic: np.ndarray) -> np.ndarray:
+        self.image.setImage(mosaic, autoLevels=False, levels=(0, 255))
+        if self.shape != mosaic.shape:
+            self.shape = mosaic.shape
+            self.box.autoRange(padding=0)
+        return mosaic
+
+    def show(self, images: np.ndarray, probabilities: np.ndarray | None, show_scores: bool
+             ) -> np.ndarray:
+        return self.show_mosaic(scored_mosaic(images, probabilities if show_scores else None))
+
+
+class SamplePanel(QWidget):
+    step_selected = Signal(int)  # the person picked a step in the history
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.run_dir: RunDirectory | None = None
+        self.steps: list[int] = []  # saved grid steps of the run
+        self.live_grid: SampleGridSnapshot | None = None
+        self.real: RealBatchSnapshot | None = None
+        self.shown_grid: np.ndarray | None = None  # the mosaic on screen, uint8 (H, W, C)
+        self.shown_step: int | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        options = QHBoxLayout()
+        self.real_box = QCheckBox("Real batch beside")
+        self.real_box.setToolTip("Show a fixed batch of real training images next to G's "
+                                 "samples, to compare them by eye.")
+        self.real_box.toggled.connect(self._on_real_toggled)
+        self.prob_box = QCheckBox("D's opinion")
+        self.prob_box.setChecked(True)
+        self.prob_box.setToolTip("A bar under each tile, as long as D's probability that the "
+                                 "tile is a real image: red near 0, green near 1. Early on D "
+                                 "spots the fakes; as G improves their bars grow.")
+        self.prob_box.toggled.connect(lambda _: self.redraw())
+        options.addWidget(self.real_box)
+        options.addWidget(self.prob_box)
+        options.addStretch(1)
+        layout.addLayout(options)
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground(None)
+        self.graphics.ci.setContentsMargins(0, 0, 0, 0)
+        self.fake_view = _GridView(self.graphics.ci, 0, "G(fixed noise)")
+        self.real_view = _GridView(self.graphics.ci, 1, "real images")
+        self._set_real_visible(False)
+        layout.addWidget(self.graphics, 1)
+
+        scrub = QHBoxLayout()
+        self.play_button = QPushButton("Play")
+        self.play_button.setCheckable(True)
+        self.play_button.setToolTip("Replay the saved grids from the start of the run.")
+        self.play_button.toggled.connect(self._on_play_toggled)
+        self.slider = QSlider(Qt.Horizontal)
+        self.slider.setRange(0, 0)
+        self.slider.setToolTip("Scrub through every grid the run saved. At the right end the "
+                               "grid follows training live.")
+        self.slider.valueChanged.connect(self._on_slider_moved)
+        self.step_label = QLabel("no samples yet")
+        self.step_label.setMinimumWidth(150)
+        scrub.addWidget(self.play_button)
+        scrub.addWidget(self.slider, 1)
+        scrub.addWidget(self.step_label)
+        layout.addLayout(scrub)
+        self.play_timer = QTimer(self)
+        self.play_timer.setInterval(120)
+        self.play_timer.timeout.connect(self._advance_play)
+
+    # ---- data in ----------------------------------------------------------------------------
+    def set_run(self, run_dir: RunDirectory | None, steps: list[int] | None = None) -> None:
+        self.run_dir = run_dir
+        self.steps = list(steps or [])
+        self.live_grid, self.real = None, None
+        self._sync_slider(follow=True)
+        if self.steps:
+            self._show_saved(self.steps[-1])
+
+    def show_live(self, grid: SampleGridSnapshot | None, real: RealBatchSnapshot | None) -> None:
+        if real is not None:
+            self.real = real
+        if grid is None:
+            if real is not None:
+                self.redraw()
+            return
+        following = self.is_live()
+        self.live_grid = grid
+        if not self.steps or self.steps[-1] < grid.step:
+            self.steps.append(grid.step)
+        self._sync_slider(follow=following)
+        if following:
+            self.redraw()
+
+    def is_live(self) -> bool:
+        return self.slider.value() >= self.slider.maximum()
+
+    # ---- drawing ----------------------------------------------------------------------------
+    def redraw(self) -> None:
+        show = self.prob_box.isChecked()
+        if self.is_live() and self.live_grid is not None:
+            self.shown_grid = self.fake_view.show(self.live_grid.images,
+                                                  self.live_grid.d_probabilities, show)
+            self.shown_step = self.live_grid.step
+            self.step_label.setText(f"iteration {self.live_grid.step} (live)")
+        if self.real is not None and self.real_box.isChecked():
+            self.real_view.show(self.real.images, self.real.d_probabilities, show)
+
+    def _show_saved(self, step: int) -> None:
+        if self.live_grid is not None and step == self.live_grid.step:
+            self.redraw()
+            return
+        if self.run_dir is None:
+            return
+        path = self.run_dir.sample_path(step)
+        try:
+            with Image.open(path) as im:
+                mosaic = np.asarray(im.convert("RGB"))  # (H, W, 3), as live mosaics are
+        except OSError:
+            self.step_label.setText(f"iteration {step}: {Path(path).name} is missing")
+            return
+        self.shown_grid = self.fake_view.show_mosaic(mosaic)
+        self.shown_step = step
+        self.step_label.setText(f"iteration {step} (saved)")
+
+    # ---- the scrubber -----------------------------------------------------------------------
+    def select_step(self, step: int) -> None:
+        """Move the scrubber to the saved grid nearest ``step`` (from a click on the plot)."""
+        if not self.steps:
+            return
+        index = int(np.argmin(np.abs(np.asarray(self.steps) - step)))
+        self.slider.setValue(index)
+
+    def _sync_slider(self, follow: bool) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(0, len(self.steps) - 1))
+        if follow:
+            self.slider.setValue(self.slider.maximum())
+        self.slider.blockSignals(False)
+
+    def _on_slider_moved(self, index: int) -> None:
+        if not self.steps:
+            return
+        step = self.steps[index]
+        if self.is_live() and self.live_grid is not None:
+            self.redraw()
+        else:
+            self._show_saved(step)
+        self.step_selected.emit(step)
+
+    def _on_play_toggled(self, on: bool) -> None:
+        self.play_button.setText("Pause" if on else "Play")
+        if on:
+            if self.is_live():
+                self.slider.setValue(0)
+            self.play_timer.start()
+        else:
+            self.play_timer.stop()
+
+    def _advance_play(self) -> None:
+        if self.slider.value() >= self.slider.maximum():
+            self.play_button.setChecked(False)
+            return
+        self.slider.setValue(self.slider.value() + 1)
+
+    def _on_real_toggled(self, on: bool) -> None:
+        self._set_real_visible(on)
+        self.redraw()
+
+    def _set_real_visible(self, on: bool) -> None:
+        self.real_view.box.setVisible(on)
+        self.real_view.title.setVisible(on)
+        self.graphics.ci.layout.setColumnStretchFactor(1, 1 if on else 0)
+        self.graphics.ci.layout.setColumnMaximumWidth(1, 1e6 if on else 0)

@@ -1,0 +1,176 @@
+"""The studio window driven as a person drives it: real buttons, real training, real files."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from PIL import Image
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from dcgan_studio.core.runs import open_checkpoint
+
+
+def _start(qtbot, window):
+    qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.state == "running", timeout=30_000)
+
+
+def _stop(qtbot, window):
+    qtbot.mouseClick(window.controls.stop_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not window.session.running and window.state == "idle",
+                    timeout=30_000)
+
+
+def test_start_pause_resume_stop_through_the_buttons(qtbot, make_window):
+    window = make_window(iterations=100_000)
+    controls = window.controls
+    assert controls.start_button.isEnabled() and not controls.pause_button.isEnabled()
+    _start(qtbot, window)
+    assert not controls.start_button.isEnabled()
+    assert not controls.editors["model.image_size"].isEnabled()
+    assert "Stop first" in controls.editors["model.image_size"].toolTip()
+    assert controls.editors["optim.lr_g"].isEnabled()  # live-editable
+    qtbot.waitUntil(lambda: len(window.history) >= 3, timeout=30_000)
+    assert "step" in window.status_labels["step"].text()
+    assert "img/s" in window.status_labels["rate"].text()
+    assert window.status_labels["device"].text() == "device: cpu"
+
+    qtbot.mouseClick(controls.pause_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.state == "paused", timeout=10_000)
+    assert controls.pause_button.text() == "Resume"
+    paused_at = len(window.history)
+    qtbot.wait(300)
+    window._on_timer_redraw()
+    assert len(window.history) == paused_at  # paused means no training
+    qtbot.mouseClick(controls.step_d_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: len(window.history) == paused_at + 1, timeout=10_000)
+    qtbot.mouseClick(controls.pause_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.state == "running", timeout=10_000)
+    qtbot.waitUntil(lambda: len(window.history) > paused_at + 2, timeout=30_000)
+
+    controls.editors["optim.lr_d"].setValue(0.0001)
+    qtbot.waitUntil(lambda: len(window.history) and window.history.column("lr_d")[-1] == 1e-4,
+                    timeout=30_000)
+    _stop(qtbot, window)
+    assert controls.start_button.isEnabled()
+    checkpoint = open_checkpoint(window.run_dir.root)
+    assert checkpoint.step > 0
+
+
+def test_plots_grow_and_the_grid_changes_as_training_runs(qtbot, make_window):
+    window = make_window(iterations=100_000)
+    _start(qtbot, window)
+    qtbot.waitUntil(lambda: window.sample_panel.shown_grid is not None, timeout=30_000)
+    first = window.sample_panel.shown_grid.copy()
+    first_pixels = window.sample_panel.graphics.grab().toImage()
+    qtbot.waitUntil(lambda: (window.sample_panel.shown_step or 0) >= 100, timeout=60_000)
+    n_points = len(window.loss_plot.plotted("loss_d"))
+    assert n_points >= 10 and np.isfinite(window.loss_plot.plotted("loss_g")).all()
+    later = window.sample_panel.shown_grid
+    assert later.shape == first.shape and not np.array_equal(first, later)
+    assert window.sample_panel.graphics.grab().toImage() != first_pixels
+    # the real batch beside the grid, with D's bars
+    window.sample_panel.real_box.setChecked(True)
+    assert window.sample_panel.real_view.box.isVisible()
+    _stop(qtbot, window)
+
+
+def test_scrubber_and_loss_cursor_follow_each_other(qtbot, make_window):
+    window = make_window(iterations=160)
+    _start(qtbot, window)
+    qtbot.waitUntil(lambda: not window.session.running, timeout=60_000)
+    panel, plot = window.sample_panel, window.loss_plot
+    assert panel.steps == [0, 50, 100, 150, 160]
+    panel.slider.setValue(1)  # the person drags the scrubber to iteration 50
+    assert plot.selected_step == 50 and plot.cursors[0].isVisible()
+    assert plot.cursors[0].value() == 50
+    assert panel.step_label.text() == "iteration 50 (saved)"
+    saved = np.asarray(Image.open(window.run_dir.sample_path(50)).convert("RGB"))
+    assert np.array_equal(panel.shown_grid, saved)
+    # a click on the loss plot near iteration 100 moves the scrubber there
+    view = plot.loss_plot.vb
+    scene_pos = view.mapViewToScene(QPointF(101, view.viewRange()[1][0] * 0.5 +
+                                            view.viewRange()[1][1] * 0.5))
+    widget_pos = plot.graphics.mapFromScene(scene_pos)
+    qtbot.mouseClick(plot.graphics.viewport(), Qt.LeftButton, pos=widget_pos)
+    qtbot.waitUntil(lambda: panel.slider.value() == 2, timeout=5_000)
+    assert plot.selected_step == 100 and panel.shown_step == 100
+
+
+def test_closing_mid_run_stops_saves_and_leaves_no_thread(qtbot, make_window):
+    window = make_window(iterations=100_000)
+    _start(qtbot, window)
+    qtbot.waitUntil(lambda: len(window.history) >= 2, timeout=30_000)
+    window.close()
+    assert window.isVisible()  # it waits for the step to end and the checkpoint
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=30_000)
+    assert not window.session.running
+    assert open_checkpoint(window.run_dir.root).step >= 2
+
+
+def test_an_exception_in_the_worker_shows_a_dialog_and_the_window_stays_usable(
+        qtbot, make_window, monkeypatch):
+    import dcgan_studio.gui.main_window as main_window
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the GPU caught fire")
+
+    monkeypatch.setattr(main_window, "_make_trainer", broken)
+    window = make_window()
+    qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.last_error is not None and window.state == "idle",
+                    timeout=10_000)
+    dialogs = [w for w in QApplication.topLevelWidgets()
+               if isinstance(w, QMessageBox) and w.isVisible()]
+    assert len(dialogs) == 1
+    text = dialogs[0].text()
+    assert "RuntimeError: the GPU caught fire" in text and "log.txt" in text
+    assert "Traceback" not in text
+    dialogs[0].close()
+    assert window.controls.start_button.isEnabled()
+
+
+def test_save_grid_writes_png_and_sidecar(qtbot, make_window, tmp_path):
+    window = make_window(iterations=60)
+    _start(qtbot, window)
+    qtbot.waitUntil(lambda: not window.session.running, timeout=60_000)
+    path = window.save_grid(tmp_path / "grid.png")
+    image = np.asarray(Image.open(path).convert("RGB"))
+    assert np.array_equal(image, window.sample_panel.shown_grid)
+    sidecar = json.loads(path.with_suffix(".json").read_text())
+    assert sidecar["step"] == 60 and sidecar["seed"] == 3
+    assert sidecar["config"]["model"]["image_size"] == 16
+    window.history.save_csv(tmp_path / "losses.csv")
+    lines = (tmp_path / "losses.csv").read_text().splitlines()
+    assert lines[0].startswith("step,epoch,loss_d,loss_g") and len(lines) == 1 + 6
+
+
+def test_open_run_shows_its_history_and_start_continues_it(qtbot, make_window):
+    first = make_window(iterations=60)
+    _start(qtbot, first)
+    qtbot.waitUntil(lambda: not first.session.running, timeout=60_000)
+    run = first.run_dir.root
+    first.close()
+    window = make_window(iterations=60, settings_name="other.ini")
+    window.open_run(run)
+    qtbot.waitUntil(lambda: len(window.history) == 6, timeout=10_000)
+    assert window.sample_panel.steps == [0, 50, 60]
+    assert window.controls.editors["model.ngf"].value() == 8
+    window.controls.editors["schedule.iterations"].setValue(80)
+    _start(qtbot, window)
+    qtbot.waitUntil(lambda: not window.session.running, timeout=60_000)
+    assert open_checkpoint(run).step == 80
+    assert [int(s) for s in window.history.column("step")] == list(range(10, 90, 10))
+
+
+def test_layout_and_geometry_come_back_on_the_next_launch(qtbot, make_window):
+    window = make_window()
+    window.resize(700, 520)  # inside the offscreen screen (800x600)
+    window.docks["losses"].hide()
+    window.close()
+    again = make_window(settings_name="settings.ini")
+    assert again.size().width() == 700 and again.size().height() == 520
+    assert not again.docks["losses"].isVisible()
+    assert again.windowTitle() == "DCGAN Studio"
