@@ -101,6 +101,7 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_0(tmp_path):
         (["train", "--lr-g", "abc"], "argument --lr-g: invalid float value: 'abc'"),
         (["train", "--precision", "fp8"], "argument --precision: invalid choice: 'fp8'"),
         (["train", "--dataset", "nope"], "unknown dataset 'nope': use one of digits"),
+        (["train", "--batch-size", "20000"], "--batch-size 20000 is not allowed: use at most 10000"),
         (["train", "--device", "cuda:7"], "--device cuda:7"),
         (["train", "--resume", "/no/such/run"], "/no/such/run is not a DCGAN Studio run"),
         (["sample", "--checkpoint", "/no/such", "--out", "x.png"], "/no/such does not exist"),

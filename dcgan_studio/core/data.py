@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from dcgan_studio.config import RunConfig
-from dcgan_studio.errors import DatasetError
+from dcgan_studio.errors import ConfigError, DatasetError
 
 DIGITS_FILE = ("digits", "mnist_digits.npz")
 
@@ -127,9 +127,10 @@ def load_dataset(cfg: RunConfig) -> ImageDataset:
         )
     dataset = _REGISTRY[name][0](cfg)
     if len(dataset) < cfg.optim.batch_size:
-        raise DatasetError(
-            f"dataset {name!r} has {len(dataset)} images, fewer than one batch of "
-            f"{cfg.optim.batch_size}: lower --batch-size to at most {len(dataset)}"
+        raise ConfigError(
+            "optim.batch_size", cfg.optim.batch_size,
+            f"at most {len(dataset)}: the dataset {name!r} has {len(dataset)} images, fewer "
+            "than one batch",
         )
     return dataset
 

@@ -301,8 +301,12 @@ class MainWindow(QMainWindow):
                 "Try: lower both learning rates, or use fp32 precision; then Start continues "
                 "from the last good checkpoint.", "error"))
 
-    def _on_session_errored(self, message: str) -> None:
+    def _on_session_errored(self, message: str, field: str) -> None:
         self.last_error = message
+        if field in self.controls.editors:  # a setting that does not fit: say so at the control
+            self.controls.show_error(field, message)
+            self.statusBar().showMessage("Fix the setting shown in red, then Start.", 8000)
+            return
         box = QMessageBox(QMessageBox.Icon.Critical, "Training stopped", message,
                           QMessageBox.StandardButton.Ok, self)
         box.setObjectName("error-dialog")

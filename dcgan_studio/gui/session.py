@@ -18,7 +18,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from dcgan_studio.core.commands import CommandQueue
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.snapshots import ScalarSnapshot, Snapshot, StatusSnapshot
-from dcgan_studio.errors import StudioError
+from dcgan_studio.errors import ConfigError, StudioError
 
 log = logging.getLogger("dcgan_studio")
 
@@ -61,7 +61,7 @@ class SessionInfo:
 class TrainingWorker(QObject):
     ready = Signal(object)  # SessionInfo
     status_changed = Signal(object)  # StatusSnapshot
-    errored = Signal(str)  # one line for a person; the traceback is in the log
+    errored = Signal(str, str)  # one line for a person (traceback in the log); config field or ""
     finished = Signal()
 
     def __init__(self, make_trainer: Callable[[CommandQueue], Trainer], commands: CommandQueue,
@@ -82,12 +82,14 @@ class TrainingWorker(QObject):
                 self._buffer.put(snap)
                 if isinstance(snap, StatusSnapshot):
                     self.status_changed.emit(snap)
+        except ConfigError as exc:
+            self.errored.emit(str(exc), exc.field)
         except StudioError as exc:
-            self.errored.emit(str(exc))
+            self.errored.emit(str(exc), "")
         except Exception as exc:  # a bug: one line for the person, the traceback to the log
             log.exception("training worker failed")
             self.errored.emit(f"Training stopped on an unexpected {type(exc).__name__}: {exc}. "
-                              f"Details are in the log file {self._log_path}")
+                              f"Details are in the log file {self._log_path}", "")
         finally:
             self.finished.emit()
 
@@ -97,7 +99,7 @@ class TrainingSession(QObject):
 
     ready = Signal(object)
     status_changed = Signal(object)
-    errored = Signal(str)
+    errored = Signal(str, str)
     finished = Signal()
 
     def __init__(self, log_path: str = "", parent: QObject | None = None) -> None:

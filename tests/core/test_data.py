@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from dcgan_studio.core.data import BatchSampler, fit_images, load_dataset, load_digits_raw
-from dcgan_studio.errors import DatasetError
+from dcgan_studio.errors import ConfigError, DatasetError
 from tests.conftest import tiny_config
 
 
@@ -38,7 +38,7 @@ def test_resize_keeps_the_digit():
 def test_unknown_dataset_and_oversized_batch_are_refused_with_the_fix():
     with pytest.raises(DatasetError, match="unknown dataset 'cifar': use one of digits"):
         load_dataset(tiny_config(**{"data.dataset": "cifar"}))
-    with pytest.raises(DatasetError, match="fewer than one batch of 20000: lower --batch-size"):
+    with pytest.raises(ConfigError, match="batch_size = 20000 is not allowed: use at most 10000"):
         load_dataset(tiny_config(**{"optim.batch_size": 20000}))
 
 

@@ -174,3 +174,33 @@ def test_layout_and_geometry_come_back_on_the_next_launch(qtbot, make_window):
     assert again.size().width() == 700 and again.size().height() == 520
     assert not again.docks["losses"].isVisible()
     assert again.windowTitle() == "DCGAN Studio"
+
+
+def test_a_setting_that_does_not_fit_the_data_is_refused_at_the_control(qtbot, make_window):
+    window = make_window(**{"optim.batch_size": 20000})
+    qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.last_error is not None and window.state == "idle",
+                    timeout=30_000)
+    label = window.controls.error_label
+    assert label.isVisible() and "use at most 10000" in label.text()
+    assert not [w for w in QApplication.topLevelWidgets()
+                if isinstance(w, QMessageBox) and w.isVisible()]
+    assert window.controls.start_button.isEnabled()
+
+
+def test_alerts_show_a_banner_with_what_to_try(qtbot, make_window):
+    from dcgan_studio.core.snapshots import ScalarSnapshot
+
+    window = make_window()
+    assert not window.banner.isVisible()
+    for step in range(10, 400, 10):  # D's loss near zero for hundreds of steps
+        window.session.buffer.put(ScalarSnapshot(
+            step, 0, 0.5, 0.001, 9.0, 0.999, 0.001, 0.001, 1.0, 0.1, 2e-4, 2e-4, 100.0, 1.0))
+    window._on_timer_redraw()
+    assert window.banner.isVisible() and window.banner.kind == "d_wins"
+    assert window.banner.advice.text().startswith("Try:")
+    for step in range(400, 420, 10):  # D's loss recovers: the banner goes
+        window.session.buffer.put(ScalarSnapshot(
+            step, 0, 0.5, 0.9, 1.0, 0.6, 0.4, 0.4, 1.0, 0.1, 2e-4, 2e-4, 100.0, 1.0))
+    window._on_timer_redraw()
+    assert not window.banner.isVisible()
