@@ -48,19 +48,18 @@ class LossPlotWidget(QWidget):
         self.cursors = []
         for plot in self.plots:
             plot.showGrid(x=True, y=True, alpha=0.2)
-            plot.addLegend(offset=(-10, 10))
             cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#999", width=1,
                                                                            style=Qt.DashLine))
             cursor.hide()
             plot.addItem(cursor, ignoreBounds=True)
             self.cursors.append(cursor)
             plot.scene().sigMouseClicked.connect(self._on_scene_clicked)
-        for name, (label, colour, row) in SERIES.items():
+        for name, (_, colour, row) in SERIES.items():
             plot = self.plots[row]
             faint = pg.mkColor(colour)
             faint.setAlpha(60)
             self.raw[name] = plot.plot(pen=pg.mkPen(faint, width=1))
-            self.smooth[name] = plot.plot(pen=pg.mkPen(colour, width=2), name=label)
+            self.smooth[name] = plot.plot(pen=pg.mkPen(colour, width=2))  # legend: the toggles
             for item in (self.raw[name], self.smooth[name]):
                 item.setDownsampling(auto=True, method="peak")
                 item.setClipToView(True)
