@@ -57,15 +57,18 @@ shopt -s nullglob
 elf_files=("${xcb_plugin}" "${qt_dir}"/lib/*.so*)
 shopt -u nullglob
 
-missing_libs=()
-while IFS= read -r soname; do
-    [[ -n "${soname}" ]] && missing_libs+=("${soname}")
-done < <(
+# the sonames that ldd reports "not found" for Qt's libraries and its xcb plugin, one a line
+missing_sonames() {
     for f in "${elf_files[@]}"; do
         [[ -f "${f}" && ! -L "${f}" ]] || continue
         ldd "${f}" 2>/dev/null || true
     done | awk '/=> not found/ {print $1}' | sort -u
-)
+}
+
+missing_libs=()
+while IFS= read -r soname; do
+    [[ -n "${soname}" ]] && missing_libs+=("${soname}")
+done < <(missing_sonames)
 
 # --- 2. soname -> Debian package ------------------------------------------------
 declare -A soname_pkg=(
@@ -206,10 +209,5 @@ fi
 still_missing=()
 while IFS= read -r soname; do
     [[ -n "${soname}" ]] && still_missing+=("${soname}")
-done < <(
-    for f in "${elf_files[@]}"; do
-        [[ -f "${f}" && ! -L "${f}" ]] || continue
-        ldd "${f}" 2>/dev/null || true
-    done | awk '/=> not found/ {print $1}' | sort -u
-)
+done < <(missing_sonames)
 log "installed ${#to_install[@]} package(s): ${to_install[*]:-none} (${missing_desc}; ${#still_missing[@]} still missing${still_missing[*]:+: ${still_missing[*]}})"

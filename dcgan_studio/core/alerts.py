@@ -175,18 +175,9 @@ class AlertMonitor:
 
     def _check_d(self, snap: ScalarSnapshot) -> list[Alert]:
         loss = snap.loss_d
-        if not math.isfinite(loss):
-            return []  # neither extends nor breaks the streak
-        if D_WINS in self._active:
-            if loss > 2 * self.d_loss_floor:
-                self._active.pop(D_WINS)
-                self._d_low.since = None
-            return []
-        if loss >= self.d_loss_floor:
-            self._d_low.since = None
-            return []
-        held = self._d_low.hold(snap.step)
-        if held < self.d_loss_patience:
+        held = self._low_for(D_WINS, self._d_low, loss, self.d_loss_floor, 2 * self.d_loss_floor,
+                             self.d_loss_patience, snap.step)
+        if held is None:
             return []
         return self._raise(Alert(
             D_WINS, snap.step, "D is winning too easily",
@@ -201,18 +192,9 @@ class AlertMonitor:
 
     def _check_g(self, snap: ScalarSnapshot) -> list[Alert]:
         norm = snap.grad_norm_g
-        if not math.isfinite(norm):
-            return []  # not measured on this step
-        if G_VANISHING in self._active:
-            if norm > 10 * self.g_grad_floor:
-                self._active.pop(G_VANISHING)
-                self._g_low.since = None
-            return []
-        if norm >= self.g_grad_floor:
-            self._g_low.since = None
-            return []
-        held = self._g_low.hold(snap.step)
-        if held < self.g_grad_patience:
+        held = self._low_for(G_VANISHING, self._g_low, norm, self.g_grad_floor,
+                             10 * self.g_grad_floor, self.g_grad_patience, snap.step)
+        if held is None:
             return []
         return self._raise(Alert(
             G_VANISHING, snap.step, "G's gradients have vanished",
@@ -223,6 +205,24 @@ class AlertMonitor:
             "one-sided label smoothing (0.1), or raise G's learning rate (lr_g).",
             "warning",
         ))
+
+    def _low_for(self, kind: str, streak: _Streak, value: float, floor: float, clear_above: float,
+                 patience: int, step: int) -> int | None:
+        """Steps ``value`` has stayed below ``floor`` once that reaches ``patience``, else None.
+        An active alert of ``kind`` clears only above ``clear_above`` (hysteresis); a value that
+        is not finite (not measured) neither extends nor breaks the streak."""
+        if not math.isfinite(value):
+            return None
+        if kind in self._active:
+            if value > clear_above:
+                self._active.pop(kind)
+                streak.since = None
+            return None
+        if value >= floor:
+            streak.since = None
+            return None
+        held = streak.hold(step)
+        return held if held >= patience else None
 
     def _raise(self, alert: Alert) -> list[Alert]:
         if alert.kind in self._active:

@@ -49,21 +49,25 @@ log = logging.getLogger("dcgan_studio")
 REDRAW_HZ = 25
 
 
-class _Background(QObject):
-    """Runs a function on a Python thread and delivers its result on the GUI thread."""
-
+class _Delivery(QObject):
     done = Signal(object, object)  # result, error
 
-    def run(self, fn: Callable[[], Any], on_done: Callable[[Any, Exception | None], None]) -> None:
-        self.done.connect(on_done, Qt.ConnectionType.SingleShotConnection)
 
-        def work() -> None:
-            try:
-                self.done.emit(fn(), None)
-            except Exception as exc:  # delivered to on_done, which tells the person
-                self.done.emit(None, exc)
+def run_in_background(parent: QObject, fn: Callable[[], Any],
+                      on_done: Callable[[Any, Exception | None], None]) -> None:
+    """Run ``fn`` on a Python thread and call ``on_done`` with its result on the GUI thread.
+    Each call has its own emitter, so overlapping calls never swap results."""
+    delivery = _Delivery(parent)
+    delivery.done.connect(on_done)
+    delivery.done.connect(delivery.deleteLater)
 
-        threading.Thread(target=work, name="dcgan-io", daemon=True).start()
+    def work() -> None:
+        try:
+            delivery.done.emit(fn(), None)
+        except Exception as exc:  # delivered to on_done, which tells the person
+            delivery.done.emit(None, exc)
+
+    threading.Thread(target=work, name="dcgan-io", daemon=True).start()
 
 
 class MainWindow(QMainWindow):
@@ -84,7 +88,6 @@ class MainWindow(QMainWindow):
         self.state = "idle"
         self.last_error: str | None = None
         self._close_when_stopped = False
-        self._io = _Background(self)
         self._rate: tuple[float, int] | None = None
 
         self.controls = TrainingControls()
@@ -378,7 +381,7 @@ class MainWindow(QMainWindow):
             run = RunDirectory.open(folder)
             return run, run.read_config(), run.read_metrics(), run.sample_steps()
 
-        self._io.run(read, self._on_run_read)
+        run_in_background(self, read, self._on_run_read)
 
     def _on_run_read(self, result, error: Exception | None) -> None:
         if error is not None:

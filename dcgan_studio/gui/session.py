@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from dcgan_studio.core.commands import CommandQueue
 from dcgan_studio.core.engine import Trainer
@@ -127,18 +127,21 @@ class TrainingSession(QObject):
         worker.ready.connect(self.ready)
         worker.status_changed.connect(self.status_changed)
         worker.errored.connect(self.errored)
-        worker.finished.connect(thread.quit)
+        # direct: QThread.quit is thread-safe, and a GUI thread blocked in shutdown()'s wait()
+        # could never run a queued one
+        worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._worker = thread, worker
         thread.start()
 
     def _on_thread_finished(self) -> None:
         thread, worker = self._thread, self._worker
+        if thread is None:  # already handled by shutdown()
+            return
         self._thread = self._worker = None
-        if thread is not None:
-            thread.wait()
-            worker.deleteLater()
-            thread.deleteLater()
+        thread.wait()
+        worker.deleteLater()
+        thread.deleteLater()
         self.finished.emit()
 
     # commands: safe from the GUI thread at any time

@@ -204,3 +204,25 @@ def test_alerts_show_a_banner_with_what_to_try(qtbot, make_window):
             step, 0, 0.5, 0.9, 1.0, 0.6, 0.4, 0.4, 1.0, 0.1, 2e-4, 2e-4, 100.0, 1.0))
     window._on_timer_redraw()
     assert not window.banner.isVisible()
+
+
+def test_shutdown_stops_a_running_session_promptly_and_finishes_once(qtbot, make_window):
+    window = make_window(iterations=100_000)
+    _start(qtbot, window)
+    finished = []
+    window.session.finished.connect(lambda: finished.append(1))
+    assert window.session.shutdown(timeout_ms=20_000)
+    assert not window.session.running
+    qtbot.wait(100)  # any queued thread.finished has run by now
+    assert finished == [1]
+
+
+def test_overlapping_background_reads_keep_their_own_results(qtbot, make_window):
+    from dcgan_studio.gui.main_window import run_in_background
+
+    window = make_window()
+    got = []
+    run_in_background(window, lambda: "first", lambda r, e: got.append(("a", r)))
+    run_in_background(window, lambda: "second", lambda r, e: got.append(("b", r)))
+    qtbot.waitUntil(lambda: len(got) == 2, timeout=5_000)
+    assert sorted(got) == [("a", "first"), ("b", "second")]
