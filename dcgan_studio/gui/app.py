@@ -16,7 +16,8 @@ def apply_theme(app: QApplication) -> None:
     """Follow the system's light or dark palette; pyqtgraph draws on the window's colours."""
     app.setStyle("Fusion")
     palette = QGuiApplication.palette()
-    pg.setConfigOptions(antialias=True, imageAxisOrder="row-major",
+    # no antialiasing: on long noisy curves it costs seconds a frame in software rendering
+    pg.setConfigOptions(antialias=False, imageAxisOrder="row-major",
                         background=palette.color(QPalette.ColorRole.Base),
                         foreground=palette.color(QPalette.ColorRole.Text))
 

@@ -226,3 +226,18 @@ def test_overlapping_background_reads_keep_their_own_results(qtbot, make_window)
     run_in_background(window, lambda: "second", lambda r, e: got.append(("b", r)))
     qtbot.waitUntil(lambda: len(got) == 2, timeout=5_000)
     assert sorted(got) == [("a", "first"), ("b", "second")]
+
+
+def test_a_long_history_is_drawn_downsampled_with_its_peaks(qtbot, make_window):
+    window = make_window()
+    rng = np.random.default_rng(0)
+    values = rng.random(100_000)
+    values[54_321] = 7.0  # one spike must survive the downsampling
+    for i, v in enumerate(values):
+        window.history.append({"step": i + 1, "loss_d": v, "loss_g": 2.0, "d_x": 0.5,
+                               "d_g_z1": 0.5})
+    window.loss_plot.refresh()
+    window.loss_plot.graphics.grab()  # paint, so the view's width sets the downsampling
+    curve = window.loss_plot.raw["loss_d"].curve
+    assert len(window.loss_plot.plotted("loss_d")) == 100_000
+    assert len(curve.xData) < 10_000 and curve.yData.max() == 7.0

@@ -58,8 +58,10 @@ class LossPlotWidget(QWidget):
             plot = self.plots[row]
             faint = pg.mkColor(colour)
             faint.setAlpha(60)
-            self.raw[name] = plot.plot(pen=pg.mkPen(faint, width=1))
-            self.smooth[name] = plot.plot(pen=pg.mkPen(colour, width=2))  # legend: the toggles
+            # about two points per pixel column after peak downsampling, however long the run
+            self.raw[name] = plot.plot(pen=pg.mkPen(faint, width=1), autoDownsampleFactor=1.0)
+            self.smooth[name] = plot.plot(pen=pg.mkPen(colour, width=2),  # legend: the toggles
+                                          autoDownsampleFactor=1.0)
             for item in (self.raw[name], self.smooth[name]):
                 item.setDownsampling(auto=True, method="peak")
                 item.setClipToView(True)
