@@ -14,7 +14,6 @@ import os
 import signal
 import sys
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -178,16 +177,9 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
     return {k: v for k, v in vars(args).items() if k in FLAGS}
 
 
-def _default_run_dir() -> Path:
-    from platformdirs import user_data_path
-
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-    return user_data_path("dcgan-studio", appauthor=False) / "runs" / stamp
-
-
 def _train(args: argparse.Namespace) -> int:
-    from dcgan_studio.core.engine import Trainer
-    from dcgan_studio.core.runs import RunDirectory, open_checkpoint
+    from dcgan_studio.core.launch import resume_run, start_run
+    from dcgan_studio.core.runs import RunDirectory, new_run_path
 
     given = _given(args)
     if "schedule.epochs" in given and "schedule.iterations" not in given:
@@ -205,24 +197,11 @@ def _train(args: argparse.Namespace) -> int:
         if "schedule.iterations" in given and "schedule.epochs" not in given:
             given["schedule.epochs"] = None  # a resumed epoch-based run given --iterations
         config = run.read_config().with_values(given).validate()
-        latest = run.latest_checkpoint()
-        if latest is None:
-            raise StudioError(f"{run.root} has no checkpoint to resume from: start it again "
-                              "with --run-dir")
-        checkpoint = open_checkpoint(latest)
-        run.truncate_metrics_after(checkpoint.step)
-        trainer = Trainer(config, run, resume_from=checkpoint)
-        run.write_config(config)
-        if trainer.step >= trainer.total_iterations:
-            raise StudioError(f"the run in {run.root} is already at iteration {trainer.step} of "
-                              f"{trainer.total_iterations}: resume with a larger --iterations")
+        trainer = resume_run(config, run, how_to_extend="resume with a larger --iterations")
     else:
         config = RunConfig().with_values(given).validate()
-        run_dir = args.run_dir or _default_run_dir()
-        RunDirectory.ensure_new(run_dir)
-        trainer = Trainer(config)  # builds everything (data, device) before the folder exists
-        run = RunDirectory.create(run_dir, config)
-        trainer.run_dir = run
+        trainer = start_run(config, args.run_dir or new_run_path())
+        run = trainer.run_dir
     print(f"Run folder: {run.root}", file=sys.stderr)
     return _drive(trainer, args)
 

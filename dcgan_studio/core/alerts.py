@@ -104,6 +104,10 @@ class AlertMonitor:
         self._real_diversity: float | None = None
 
     @property
+    def has_real_reference(self) -> bool:
+        return self._real_diversity is not None
+
+    @property
     def active(self) -> dict[str, Alert]:
         """The alerts now showing, by kind (a copy)."""
         return dict(self._active)

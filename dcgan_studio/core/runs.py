@@ -26,6 +26,7 @@ import shutil
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -232,6 +233,19 @@ def open_checkpoint(path: str | os.PathLike) -> Checkpoint:
 
 
 # ---- the run directory ----------------------------------------------------------------------
+def default_runs_root() -> Path:
+    """Where new runs go unless the person chooses: ``runs/`` in the user's data folder."""
+    from platformdirs import user_data_path
+
+    return user_data_path("dcgan-studio", appauthor=False) / "runs"
+
+
+def new_run_path(root: Path | None = None) -> Path:
+    """A timestamped folder for a new run under ``root`` (default: ``default_runs_root()``)."""
+    return (root or default_runs_root()) / datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+
 class RunDirectory:
     def __init__(self, root: str | os.PathLike) -> None:
         self.root = Path(root)

@@ -31,14 +31,9 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def default_runs_root() -> Path:
-    from platformdirs import user_data_path
-
-    return user_data_path("dcgan-studio", appauthor=False) / "runs"
-
-
 def run_window(open_run: Path | None = None, log_path: str = "") -> int:
     app = make_application()
+    from dcgan_studio.core.runs import default_runs_root
     from dcgan_studio.gui.main_window import MainWindow
 
     window = MainWindow(default_runs_root(), log_path)

@@ -8,7 +8,6 @@ import math
 import platform
 import threading
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +34,9 @@ from dcgan_studio.core.commands import CommandQueue
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.export import png_bytes
 from dcgan_studio.core.history import LossHistory
+from dcgan_studio.core.launch import resume_run, start_run
 from dcgan_studio.core.runs import RunDirectory, durable_write_bytes, durable_write_text, \
-    open_checkpoint
+    new_run_path
 from dcgan_studio.core.snapshots import RealBatchSnapshot, SampleGridSnapshot, StatusSnapshot
 from dcgan_studio.errors import ConfigError, StudioError
 from dcgan_studio.gui.session import SessionInfo, TrainingSession
@@ -240,8 +240,7 @@ class MainWindow(QMainWindow):
         if self.run_dir is not None and self.opened_config is not None:
             resume = self.run_dir
         else:
-            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-            self.run_dir = RunDirectory(self.runs_root / stamp)
+            self.run_dir = RunDirectory(new_run_path(self.runs_root))
             self.history.clear()
             self.sample_panel.set_run(self.run_dir)
         self.alerts.reset()
@@ -336,7 +335,7 @@ class MainWindow(QMainWindow):
             self._update_status(scalars[-1])
         real = latest.get(RealBatchSnapshot)
         grid = latest.get(SampleGridSnapshot)
-        if real is not None and real.step == 0:
+        if real is not None and not self.alerts.has_real_reference:  # the same batch each time
             self.alerts.observe_real_diversity(real.images)
         if grid is not None:
             for alert in self.alerts.observe_samples(grid):
@@ -483,18 +482,9 @@ def _make_trainer(config: RunConfig, run_dir: RunDirectory, resume: RunDirectory
                   commands: CommandQueue) -> Trainer:
     """Runs on the worker thread: data loading and model building stay off the GUI thread."""
     if resume is not None:
-        checkpoint = open_checkpoint(resume.latest_checkpoint())
-        resume.truncate_metrics_after(checkpoint.step)
-        trainer = Trainer(config, resume, commands=commands, resume_from=checkpoint)
-        if trainer.step >= trainer.total_iterations:
-            raise StudioError(f"the run {resume.root} is already at iteration {trainer.step} of "
-                              f"{trainer.total_iterations}: raise Iterations to continue it, or "
-                              "choose File > New Run")
-        resume.write_config(config)
-        return trainer
-    trainer = Trainer(config, commands=commands)
-    trainer.run_dir = RunDirectory.create(run_dir.root, config)
-    return trainer
+        return resume_run(config, resume, commands, how_to_extend="raise Iterations to continue "
+                          "it, or choose File > New Run")
+    return start_run(config, run_dir.root, commands)
 
 
 def _default_device() -> str:

@@ -162,7 +162,9 @@ def test_sample_diversity_of_identical_and_varied_images(digits):
 
 def test_identical_samples_collapse_against_real_digits_and_varied_ones_do_not(digits):
     monitor = AlertMonitor()  # ratio 0.25, patience 3 grids
+    assert not monitor.has_real_reference
     monitor.observe_real_diversity(digits[:64])
+    assert monitor.has_real_reference
     for i, step in enumerate(range(50, 550, 50)):  # other real digits as G's samples: healthy
         assert monitor.observe_samples(_grid(step, digits[64 * (i + 1): 64 * (i + 2)])) == []
     assert monitor.active == {}
