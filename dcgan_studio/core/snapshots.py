@@ -8,7 +8,7 @@ optimizers ever leave the engine.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
@@ -53,9 +53,17 @@ class ScalarSnapshot:
     lr_g: float
     images_per_second: float
     elapsed_seconds: float
+    # per-layer gradient norms, "g.convT1" -> norm (empty between log steps' norm readings)
+    layer_grad_norms: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
 
     def to_dict(self) -> dict[str, float | int]:
-        return dict(self.__dict__)
+        """A flat record (one line of metrics.jsonl): layer norms become "grad.g.convT1" keys."""
+        record = {k: v for k, v in self.__dict__.items() if k != "layer_grad_norms"}
+        record.update({GRAD_PREFIX + name: value for name, value in self.layer_grad_norms.items()})
+        return record
+
+
+GRAD_PREFIX = "grad."  # metrics keys of per-layer gradient norms: "grad.g.convT1", "grad.d.conv2"
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,50 @@ class GeneratorWeightsSnapshot:
 
 
 @dataclass(frozen=True)
+class ProbeRequest:
+    """Which activation a viewer wants to see: one layer of G or D, for one sample.
+
+    ``source`` "fake" is tile ``index`` of the run's fixed-noise grid (G's input z, or for D the
+    image G made from it); "real" is image ``index`` of the fixed real batch (D only)."""
+
+    network: str  # "g" | "d"
+    layer: str  # a layer name of the plan: "convT2", "bn2", "relu2", "conv1", "lrelu1", ...
+    source: str = "fake"  # "fake" | "real"
+    index: int = 0
+
+    def __post_init__(self) -> None:
+        if self.network not in ("g", "d"):
+            raise ValueError(f"network must be 'g' or 'd', not {self.network!r}")
+        if self.source not in ("fake", "real"):
+            raise ValueError(f"source must be 'fake' or 'real', not {self.source!r}")
+        if self.source == "real" and self.network == "g":
+            raise ValueError("G has no real input: use source 'fake' (a fixed-noise tile)")
+        if self.index < 0:
+            raise ValueError(f"index must be 0 or more, not {self.index}")
+
+
+@dataclass(frozen=True)
+class FeatureMapSnapshot:
+    """Every channel of one layer's output for one sample, in eval mode under no_grad."""
+
+    step: int
+    request: ProbeRequest
+    layer_kind: str  # conv | conv_transpose | batchnorm | relu | leaky_relu | tanh | dropout
+    activations: np.ndarray  # float32 (C, H, W)
+    image: np.ndarray  # uint8 (H, W, C): the image D looked at, or the image G made from z
+    checkpoint: str | None = None  # set when read from a saved checkpoint, not live training
+
+
+@dataclass(frozen=True)
+class FiltersSnapshot:
+    """The kernels nearest the pixels: D's first convolution and G's last transposed one."""
+
+    step: int
+    d_first: np.ndarray  # float32 (ndf, C, k, k): one k x k kernel per (output, input) channel
+    g_last: np.ndarray  # float32 (ngf, C, k, k): ConvTranspose2d weight is (in, out, k, k)
+
+
+@dataclass(frozen=True)
 class StatusSnapshot:
     """The run's state changed: running, paused, stopped, finished or failed."""
 
@@ -101,4 +153,4 @@ class StatusSnapshot:
 
 
 Snapshot = (ScalarSnapshot | SampleGridSnapshot | RealBatchSnapshot | GeneratorWeightsSnapshot
-            | StatusSnapshot)
+            | FeatureMapSnapshot | FiltersSnapshot | StatusSnapshot)
