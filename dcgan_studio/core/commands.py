@@ -5,17 +5,20 @@ from __future__ import annotations
 import queue
 from dataclasses import dataclass
 
+from dcgan_studio.core.snapshots import ProbeRequest
+
 PAUSE, RESUME, STOP = "pause", "resume", "stop"
 STEP, STEP_D, STEP_G = "step", "step_d", "step_g"  # one iteration, one D update, one G update
 SET_LR = "set_lr"
-KINDS = (PAUSE, RESUME, STOP, STEP, STEP_D, STEP_G, SET_LR)
+PROBE = "probe"  # which layer and sample to capture feature maps of (value: ProbeRequest | None)
+KINDS = (PAUSE, RESUME, STOP, STEP, STEP_D, STEP_G, SET_LR, PROBE)
 
 
 @dataclass(frozen=True)
 class Command:
     kind: str
     network: str | None = None  # "g" | "d", for set_lr
-    value: float | None = None
+    value: object = None  # a float for set_lr, a ProbeRequest (or None to stop) for probe
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -47,6 +50,10 @@ class CommandQueue:
 
     def set_lr(self, network: str, value: float) -> None:
         self.put(Command(SET_LR, network, float(value)))
+
+    def probe(self, request: ProbeRequest | None) -> None:
+        """Capture ``request`` now and then every so often while training; None stops it."""
+        self.put(Command(PROBE, value=request))
 
     def drain(self) -> list[Command]:
         commands = []

@@ -13,6 +13,7 @@ import contextlib
 import math
 import time
 from collections.abc import Iterator
+from types import MappingProxyType
 
 import torch
 import torch.nn.functional as F
@@ -23,10 +24,15 @@ from dcgan_studio.core.commands import Command, CommandQueue
 from dcgan_studio.core.data import BatchSampler, ImageDataset, load_dataset, to_tanh_range
 from dcgan_studio.core.devices import resolve_device, resolve_precision
 from dcgan_studio.core.export import save_grid_png
+from dcgan_studio.core import checkpointing, probes
 from dcgan_studio.core.models import Discriminator, Generator
 from dcgan_studio.core.runs import Checkpoint, RunDirectory, save_checkpoint_folder
+from dcgan_studio.core.sampling import fixed_inputs
 from dcgan_studio.core.snapshots import (
+    FeatureMapSnapshot,
+    FiltersSnapshot,
     GeneratorWeightsSnapshot,
+    ProbeRequest,
     RealBatchSnapshot,
     SampleGridSnapshot,
     ScalarSnapshot,
@@ -35,10 +41,9 @@ from dcgan_studio.core.snapshots import (
     frozen_array,
     to_uint8_images,
 )
-from dcgan_studio.errors import CheckpointError, RunDirectoryError
+from dcgan_studio.errors import RunDirectoryError
 
-STATE_FORMAT = 1
-_FIXED_NOISE_SALT = 0x5EED  # the fixed noise comes from its own stream, not the training one
+PROBE_INTERVAL = 0.25  # seconds between live feature-map captures: slower than the window redraws
 
 
 class Trainer:
@@ -74,12 +79,9 @@ class Trainer:
         self.sampler = BatchSampler(len(self.dataset), o.batch_size, s.seed)
         self.images = self.dataset.images.to(self.device)  # uint8 (N, C, S, S), on the device
         self.noise_rng = torch.Generator(self.device).manual_seed(s.seed)
-        fixed_rng = torch.Generator().manual_seed(s.seed ^ _FIXED_NOISE_SALT)
-        self.fixed_noise = torch.randn(s.sample_count, m.nz, 1, 1, generator=fixed_rng).to(
-            self.device)  # (N, nz, 1, 1), the same for every grid of the run
-        count = min(s.sample_count, len(self.dataset))
-        self.fixed_real = torch.randperm(len(self.dataset), generator=fixed_rng)[:count].to(
-            self.device)  # indices of the real images shown beside the grid
+        fixed_noise, fixed_real = fixed_inputs(config, len(self.dataset))
+        self.fixed_noise = fixed_noise.to(self.device)  # (N, nz, 1, 1), the same for every grid
+        self.fixed_real = fixed_real.to(self.device)  # indices of the real images beside it
 
         self.step = 0  # G updates done
         self.elapsed = 0.0  # seconds spent training, over all sessions of the run
@@ -88,6 +90,10 @@ class Trainer:
         self._nonfinite = torch.zeros((), dtype=torch.bool, device=self.device)
         self._last: dict[str, torch.Tensor] = {}  # latest scalars, still on the device
         self._grad_norms = {"d": math.nan, "g": math.nan}
+        self._layer_norms: dict[str, float] = {}  # "g.convT1" -> norm, read with the totals
+        self.probe: ProbeRequest | None = None  # what the feature-map viewer wants to see
+        self.probe_interval = PROBE_INTERVAL
+        self._probe_due = 0.0  # time.monotonic() of the next live capture
         self._rate_mark = (time.perf_counter(), 0)  # (time, step) of the last img/s reading
         self.last_checkpoint = None
         if resume_from is not None:
@@ -136,7 +142,7 @@ class Trainer:
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         if want_norm:
-            self._grad_norms["d"] = _grad_norm(self.discriminator)
+            self._read_grad_norms("d", self.discriminator)
         self.opt_d.step()
         loss_d = loss_d.detach()
         self._nonfinite |= ~torch.isfinite(loss_d)
@@ -160,11 +166,15 @@ class Trainer:
         finally:
             self.discriminator.requires_grad_(True)
         if want_norm:
-            self._grad_norms["g"] = _grad_norm(self.generator)
+            self._read_grad_norms("g", self.generator)
         self.opt_g.step()
         loss_g = loss_g.detach()
         self._nonfinite |= ~torch.isfinite(loss_g)
         self._last.update(loss_g=loss_g, d_g_z2=torch.sigmoid(logits.detach()).mean())
+
+    def _read_grad_norms(self, network: str, module: torch.nn.Module) -> None:
+        self._grad_norms[network], layers = probes.gradient_norms(module, network)
+        self._layer_norms.update(layers)
 
     def _forward_g(self, z: torch.Tensor) -> torch.Tensor:
         with self._autocast():
@@ -218,6 +228,15 @@ class Trainer:
         real = to_tanh_range(self.images[self.fixed_real])
         return RealBatchSnapshot(self.step, to_uint8_images(real), frozen_array(self.judge(real)))
 
+    def feature_maps(self, request: ProbeRequest) -> FeatureMapSnapshot:
+        """One layer's output for one fixed sample, in eval mode under no_grad."""
+        real = to_tanh_range(self.images[self.fixed_real])
+        return probes.feature_maps(self.step, request, self.generator, self.discriminator,
+                                   self.fixed_noise, real, self._autocast, self._memory_format)
+
+    def filters(self) -> FiltersSnapshot:
+        return probes.filters(self.step, self.generator, self.discriminator)
+
     def weights(self) -> GeneratorWeightsSnapshot:
         return GeneratorWeightsSnapshot.of(self.step, self.config.to_dict()["model"],
                                            self.generator)
@@ -242,6 +261,7 @@ class Trainer:
             lr_g=self.opt_g.param_groups[0]["lr"],
             images_per_second=rate,
             elapsed_seconds=self.elapsed,
+            layer_grad_norms=MappingProxyType(dict(self._layer_norms)),
         )
 
     def diverged(self) -> bool:
@@ -297,6 +317,12 @@ class Trainer:
             yield from self._publish_grid()
         if checkpoint:
             self.save_checkpoint()
+        if self.probe is not None and (force_log or time.monotonic() >= self._probe_due):
+            yield from self._capture_probe()
+
+    def _capture_probe(self) -> Iterator[Snapshot]:
+        self._probe_due = time.monotonic() + self.probe_interval
+        yield self.feature_maps(self.probe)
 
     def _publish_grid(self) -> Iterator[Snapshot]:
         grid = self.sample_grid()
@@ -305,6 +331,7 @@ class Trainer:
         yield grid
         yield self.real_batch()
         yield self.weights()
+        yield self.filters()
 
     def _handle(self, command: Command) -> Iterator[Snapshot]:
         if command.kind == cmd.STOP:
@@ -331,6 +358,19 @@ class Trainer:
             optimizer = self.opt_g if command.network == "g" else self.opt_d
             for group in optimizer.param_groups:
                 group["lr"] = value
+        elif command.kind == cmd.PROBE:
+            request = command.value
+            if request is not None:
+                try:  # a layer this run's networks do not have is the viewer's mistake
+                    probes.layer_spec(self.generator if request.network == "g"
+                                      else self.discriminator, request.layer)
+                except ValueError as exc:
+                    yield StatusSnapshot(self.step, self.state, f"ignored feature-map request: "
+                                         f"{exc}", self._checkpoint_str())
+                    return
+            self.probe = request
+            if request is not None:
+                yield from self._capture_probe()
 
     def _finish(self, state: str, message: str) -> Iterator[Snapshot]:
         if self.diverged():
@@ -358,21 +398,7 @@ class Trainer:
 
     # ---- checkpoints ----------------------------------------------------------------------------
     def training_state(self) -> dict:
-        state = {
-            "format": STATE_FORMAT,
-            "step": self.step,
-            "elapsed": self.elapsed,
-            "device_type": self.device.type,
-            "optimizer_g": self.opt_g.state_dict(),
-            "optimizer_d": self.opt_d.state_dict(),
-            "sampler": self.sampler.state_dict(),
-            "noise_rng": self.noise_rng.get_state(),
-            "torch_rng": torch.get_rng_state(),
-            "fixed_noise": self.fixed_noise.cpu(),
-        }
-        if self.device.type == "cuda":
-            state["cuda_rng"] = torch.cuda.get_rng_state(self.device)
-        return state
+        return checkpointing.training_state(self)
 
     def save_checkpoint(self) -> str | None:
         """Save G, D and the training state; never a diverged model (the last good one stays)."""
@@ -396,40 +422,5 @@ class Trainer:
         return str(path)
 
     def _load(self, checkpoint: Checkpoint) -> None:
-        try:
-            self.generator.load_state_dict(checkpoint.generator_state())
-            self.discriminator.load_state_dict(checkpoint.discriminator_state())
-        except RuntimeError as exc:
-            raise CheckpointError(
-                f"the checkpoint {checkpoint.path} does not match this run's networks: "
-                f"{str(exc).splitlines()[0]}; resume with the settings it was made with"
-            ) from exc
-        state = checkpoint.training_state()
-        try:
-            self.opt_g.load_state_dict(state["optimizer_g"])
-            self.opt_d.load_state_dict(state["optimizer_d"])
-            self.sampler.load_state_dict(state["sampler"])
-            torch.set_rng_state(state["torch_rng"])
-            self.fixed_noise = state["fixed_noise"].to(self.device)
-            self.step = int(state["step"])
-            self.elapsed = float(state["elapsed"])
-            if state.get("device_type") == self.device.type:
-                self.noise_rng.set_state(state["noise_rng"])
-                if "cuda_rng" in state:
-                    torch.cuda.set_rng_state(state["cuda_rng"], self.device)
-            else:  # another kind of device: continue from a fresh, deterministic noise stream
-                self.noise_rng.manual_seed(self.config.schedule.seed + self.step)
-        except (KeyError, ValueError, RuntimeError, TypeError) as exc:
-            raise CheckpointError(
-                f"the training state in {checkpoint.path} is incomplete or from another version "
-                f"({exc!r}); sample from it, or start a new run"
-            ) from exc
+        checkpointing.restore(self, checkpoint)
         self.last_checkpoint = checkpoint.path
-
-
-def _grad_norm(module: torch.nn.Module) -> float:
-    grads = [p.grad for p in module.parameters() if p.grad is not None]
-    if not grads:
-        return math.nan
-    norms = torch._foreach_norm(grads)
-    return float(torch.linalg.vector_norm(torch.stack(norms)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from dcgan_studio.config import RunConfig
 from dcgan_studio.core.models import Generator
 from dcgan_studio.core.runs import Checkpoint
 from dcgan_studio.core.snapshots import to_uint8_images
@@ -21,6 +22,19 @@ def load_generator(checkpoint: Checkpoint, device: torch.device) -> Generator:
             f"({str(exc).splitlines()[0]}): the checkpoint is damaged"
         ) from exc
     return generator.to(device).eval()
+
+
+FIXED_NOISE_SALT = 0x5EED  # the fixed inputs come from their own stream, not the training one
+
+
+def fixed_inputs(config: RunConfig, dataset_size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The run's fixed noise (sample_count, nz, 1, 1), the same for every grid of the run, and
+    the indices of the real images shown beside it; both on the CPU, from the seed alone."""
+    rng = torch.Generator().manual_seed(config.schedule.seed ^ FIXED_NOISE_SALT)
+    count = config.schedule.sample_count
+    noise = torch.randn(count, config.model.nz, 1, 1, generator=rng)
+    real_indices = torch.randperm(dataset_size, generator=rng)[: min(count, dataset_size)]
+    return noise, real_indices
 
 
 def latent_vectors(n: int, nz: int, seed: int) -> torch.Tensor:

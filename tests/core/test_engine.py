@@ -85,10 +85,11 @@ def test_commands_pause_step_set_lr_and_stop(tmp_path):
     queue = CommandQueue()
     trainer = Trainer(cfg, RunDirectory.create(tmp_path / "run", cfg), commands=queue)
     queue.pause()
-    seen = []
+    seen, sent = [], False
     for snap in trainer.run():
         seen.append(snap)
-        if isinstance(snap, StatusSnapshot) and snap.state == "paused" and len(seen) < 6:
+        if isinstance(snap, StatusSnapshot) and snap.state == "paused" and not sent:
+            sent = True
             queue.step("step_d")  # D only: no G update, so the step count stays
             queue.step("step_g")
             queue.step()
