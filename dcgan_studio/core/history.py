@@ -2,6 +2,11 @@
 
 Appending is amortised O(1) (capacity doubles), so 100,000 points cost a few MB and no
 per-point Python objects; views of the filled part are handed to the plot without copying.
+
+Besides the fixed ``COLUMNS``, a record may carry per-layer gradient norms ("grad.g.convT1",
+"grad.d.conv2", ...). Such a column is created the first time its key is seen, NaN for the rows
+before, and lives until ``clear()``; the order of first appearance (the network's layer order) is
+kept for the CSV header and ``layer_columns``.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from dcgan_studio.core.runs import durable_write_text
-from dcgan_studio.core.snapshots import ScalarSnapshot
+from dcgan_studio.core.snapshots import GRAD_PREFIX, ScalarSnapshot
 
 COLUMNS = ("step", "epoch", "loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2", "grad_norm_d",
            "grad_norm_g", "lr_d", "lr_g", "images_per_second", "elapsed_seconds")
@@ -22,8 +27,11 @@ COLUMNS = ("step", "epoch", "loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2", "grad
 
 class LossHistory:
     def __init__(self, capacity: int = 1024) -> None:
-        self._data = {name: np.empty(capacity, np.float64) for name in COLUMNS}
+        self._data = {name: np.empty(max(1, capacity), np.float64) for name in COLUMNS}
         self._size = 0
+        # grad columns in order of first appearance; their unfilled tail is always NaN, so a
+        # record without a layer's key costs nothing
+        self._layer_columns: list[str] = []
         self._ema: dict[str, tuple] = {}  # name -> (smoothing, points done, last, weight, out)
 
     def __len__(self) -> int:
@@ -32,22 +40,48 @@ class LossHistory:
     def clear(self) -> None:
         self._size = 0
         self._ema.clear()
+        for name in self._layer_columns:
+            del self._data[name]
+        self._layer_columns.clear()
 
     def append(self, record: ScalarSnapshot | Mapping[str, float]) -> None:
-        values = record.to_dict() if isinstance(record, ScalarSnapshot) else record
-        if self._size == len(self._data["step"]):
-            for name, column in self._data.items():
-                self._data[name] = np.resize(column, 2 * len(column))
+        if isinstance(record, ScalarSnapshot):
+            values = record.__dict__
+            grads = {GRAD_PREFIX + k: v for k, v in record.layer_grad_norms.items()}
+        else:
+            values = grads = record  # the grad keys are picked out below
+        data, row = self._data, self._size
+        capacity = len(data["step"])
+        if row == capacity:
+            for name in COLUMNS:
+                data[name] = np.resize(data[name], 2 * capacity)
+            for name in self._layer_columns:
+                data[name] = _nan_grown(data[name], 2 * capacity)
+            capacity *= 2
         for name in COLUMNS:
-            self._data[name][self._size] = values.get(name, np.nan)
+            data[name][row] = values.get(name, np.nan)
+        for name, value in grads.items():  # a record's own keys, not every column
+            if not name.startswith(GRAD_PREFIX):
+                continue
+            column = data.get(name)
+            if column is None:  # a layer seen for the first time: NaN for the rows before
+                column = data[name] = np.full(capacity, np.nan)
+                self._layer_columns.append(name)
+            column[row] = np.nan if value is None else value
         self._size += 1
 
     def extend(self, records: Iterable[ScalarSnapshot | Mapping[str, float]]) -> None:
         for record in records:
             self.append(record)
 
+    def layer_columns(self, network: str) -> list[str]:
+        """The gradient-norm columns of one network ("g" or "d"), e.g. ["grad.g.convT1", ...],
+        in order of first appearance: the network's layer order."""
+        start = f"{GRAD_PREFIX}{network}."
+        return [name for name in self._layer_columns if name.startswith(start)]
+
     def column(self, name: str) -> np.ndarray:
-        """A read-only view of the filled part of one column."""
+        """A read-only view of the filled part of one column (fixed or per-layer)."""
         view = self._data[name][: self._size]
         view.flags.writeable = False
         return view
@@ -84,13 +118,20 @@ class LossHistory:
     def to_csv(self) -> str:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(COLUMNS)
+        names = COLUMNS + tuple(self._layer_columns)
+        writer.writerow(names)
         for i in range(self._size):
             writer.writerow(
                 [int(self._data[n][i]) if n in ("step", "epoch") else repr(float(self._data[n][i]))
-                 for n in COLUMNS]
+                 for n in names]
             )
         return buffer.getvalue()
 
     def save_csv(self, path: Path) -> None:
         durable_write_text(Path(path), self.to_csv())
+
+
+def _nan_grown(column: np.ndarray, capacity: int) -> np.ndarray:
+    grown = np.full(capacity, np.nan)
+    grown[: len(column)] = column
+    return grown
