@@ -25,7 +25,7 @@ train: $(STAMP)
 
 screenshots: $(STAMP)
 	bash packaging/install-system-deps.sh $(BIN)/python
-	xvfb-run -a -s "-screen 0 1600x1000x24" $(BIN)/python resources/readme/make_screenshots.py
+	xvfb-run -a -s "-screen 0 1700x1100x24" $(BIN)/python resources/readme/make_screenshots.py
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest

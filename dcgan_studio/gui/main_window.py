@@ -6,14 +6,11 @@ import json
 import logging
 import math
 import platform
-import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import torch
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -39,6 +36,8 @@ from dcgan_studio.core.runs import RunDirectory, durable_write_bytes, durable_wr
     new_run_path
 from dcgan_studio.core.snapshots import RealBatchSnapshot, SampleGridSnapshot, StatusSnapshot
 from dcgan_studio.errors import ConfigError, StudioError
+from dcgan_studio.gui.background import run_in_background
+from dcgan_studio.gui.inspection import NetworkInspector
 from dcgan_studio.gui.session import SessionInfo, TrainingSession
 from dcgan_studio.gui.widgets.alert_banner import AlertBanner
 from dcgan_studio.gui.widgets.controls import TrainingControls
@@ -47,27 +46,6 @@ from dcgan_studio.gui.widgets.sample_panel import SamplePanel
 
 log = logging.getLogger("dcgan_studio")
 REDRAW_HZ = 25
-
-
-class _Delivery(QObject):
-    done = Signal(object, object)  # result, error
-
-
-def run_in_background(parent: QObject, fn: Callable[[], Any],
-                      on_done: Callable[[Any, Exception | None], None]) -> None:
-    """Run ``fn`` on a Python thread and call ``on_done`` with its result on the GUI thread.
-    Each call has its own emitter, so overlapping calls never swap results."""
-    delivery = _Delivery(parent)
-    delivery.done.connect(on_done)
-    delivery.done.connect(delivery.deleteLater)
-
-    def work() -> None:
-        try:
-            delivery.done.emit(fn(), None)
-        except Exception as exc:  # delivered to on_done, which tells the person
-            delivery.done.emit(None, exc)
-
-    threading.Thread(target=work, name="dcgan-io", daemon=True).start()
 
 
 class MainWindow(QMainWindow):
@@ -94,21 +72,37 @@ class MainWindow(QMainWindow):
         self.loss_plot = LossPlotWidget(self.history)
         self.sample_panel = SamplePanel()
         self.banner = AlertBanner()
+        self.inspector = NetworkInspector(self.session, self.history, self)
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(4, 4, 4, 4)
         column.addWidget(self.banner)
         column.addWidget(self.sample_panel, 1)
         self.setCentralWidget(central)
-        scroll = QScrollArea()
-        scroll.setWidget(self.controls)
-        scroll.setWidgetResizable(True)
         self.docks = {
-            "controls": self._dock("Training", "controls-dock", scroll,
+            "controls": self._dock("Training", "controls-dock", _scrolling(self.controls),
                                    Qt.DockWidgetArea.LeftDockWidgetArea),
             "losses": self._dock("Losses and D's output", "losses-dock", self.loss_plot,
                                  Qt.DockWidgetArea.BottomDockWidgetArea),
+            "gradients": self._dock("Gradients", "gradients-dock", self.inspector.gradients,
+                                    Qt.DockWidgetArea.BottomDockWidgetArea),
+            "features": self._dock("Feature maps", "features-dock",
+                                   _scrolling(self.inspector.feature_maps),
+                                   Qt.DockWidgetArea.RightDockWidgetArea),
+            "architecture": self._dock("Architecture", "architecture-dock",
+                                       _scrolling(self.inspector.architecture),
+                                       Qt.DockWidgetArea.RightDockWidgetArea),
+            "filters": self._dock("Filters", "filters-dock", self.inspector.filters,
+                                  Qt.DockWidgetArea.RightDockWidgetArea),
         }
+        # the right-hand views run the full height: feature maps need it more than the plots
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.docks["losses"], self.docks["gradients"])
+        self.tabifyDockWidget(self.docks["features"], self.docks["architecture"])
+        self.tabifyDockWidget(self.docks["features"], self.docks["filters"])
+        self.docks["losses"].raise_()
+        self.docks["features"].raise_()
         self._build_status_bar()
         self._build_menus()
         self._connect()
@@ -116,8 +110,9 @@ class MainWindow(QMainWindow):
         self.timer.setInterval(1000 // REDRAW_HZ)
         self.timer.timeout.connect(self._on_timer_redraw)
         self.timer.start()
-        self.resize(1400, 900)
-        self.resizeDocks([self.docks["controls"]], [330], Qt.Orientation.Horizontal)
+        self.resize(1600, 960)
+        self.resizeDocks([self.docks["controls"], self.docks["features"]], [320, 560],
+                         Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["losses"]], [300], Qt.Orientation.Vertical)
         self._restore_layout()
         self._set_state("idle")
@@ -207,7 +202,14 @@ class MainWindow(QMainWindow):
         self.session.errored.connect(self._on_session_errored)
         self.session.finished.connect(self._on_session_finished)
         self.sample_panel.step_selected.connect(self.loss_plot.set_cursor)
+        self.sample_panel.step_selected.connect(self._on_sample_step_selected)
+        self.sample_panel.tile_clicked.connect(self._on_sample_tile_clicked)
         self.loss_plot.step_clicked.connect(self.sample_panel.select_step)
+        c.model_changed.connect(self._on_model_edited)
+        self.inspector.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.inspector.layer_chosen.connect(self.docks["features"].raise_)
+        self.docks["features"].visibilityChanged.connect(self.inspector.set_visible)
+        self.inspector.set_model_config(c.model_config(), c.config().schedule.sample_count)
 
     # ---- layout persistence -------------------------------------------------------------------
     def _restore_layout(self) -> None:
@@ -246,7 +248,9 @@ class MainWindow(QMainWindow):
         self.alerts.reset()
         self.banner.hide()
         run_dir = self.run_dir
+        self.inspector.set_run(run_dir, config)
         self.session.start(lambda commands: _make_trainer(config, run_dir, resume, commands))
+        self.inspector.session_started()
         self._set_state("starting")
         self.statusBar().showMessage("Loading data and building the networks…")
 
@@ -255,6 +259,7 @@ class MainWindow(QMainWindow):
         self.history.clear()
         self.loss_plot.refresh()
         self.sample_panel.set_run(None)
+        self.inspector.set_run(None)
         self.banner.hide()
         self.statusBar().showMessage("Start begins a new run with these settings.", 6000)
 
@@ -317,6 +322,7 @@ class MainWindow(QMainWindow):
 
     def _on_session_finished(self) -> None:
         self._on_timer_redraw()  # the last snapshots
+        self.inspector.session_ended()
         self._set_state("idle")
         if self.run_dir is not None and self.run_dir.latest_checkpoint() is not None:
             self.opened_config = self.run_dir.read_config()  # Start continues it
@@ -332,6 +338,8 @@ class MainWindow(QMainWindow):
                 for alert in self.alerts.observe_scalars(snap):
                     self._on_alert_raised(alert)
             self.loss_plot.refresh()
+            if self.docks["gradients"].isVisible():
+                self.inspector.gradients.refresh()
             self._update_status(scalars[-1])
         real = latest.get(RealBatchSnapshot)
         grid = latest.get(SampleGridSnapshot)
@@ -342,9 +350,22 @@ class MainWindow(QMainWindow):
                 self._on_alert_raised(alert)
         if grid is not None or real is not None:
             self.sample_panel.show_live(grid, real)
+        self.inspector.show_live(latest)
         if (self.banner.isVisible() and self.banner.kind != NON_FINITE
                 and self.banner.kind not in self.alerts.active):
             self.banner.hide()
+
+    # ---- looking inside ----------------------------------------------------------------------
+    def _on_model_edited(self, model) -> None:
+        if self.state == "idle" and self.opened_config is None:
+            self.inspector.set_model_config(model)
+
+    def _on_sample_step_selected(self, step: int) -> None:
+        self.inspector.select_step(step, live=self.sample_panel.is_live())
+
+    def _on_sample_tile_clicked(self, source: str, index: int) -> None:
+        self.inspector.feature_maps.select_sample(source, index)
+        self.docks["features"].raise_()
 
     def _on_alert_raised(self, alert) -> None:
         self.banner.show_alert(alert)
@@ -396,6 +417,8 @@ class MainWindow(QMainWindow):
         self.history.extend(metrics)
         self.loss_plot.refresh()
         self.sample_panel.set_run(run, steps)
+        self.inspector.gradients.refresh()
+        self.inspector.set_run(run, config)
         done = metrics[-1]["step"] if metrics else 0
         can_continue = run.latest_checkpoint() is not None
         self.statusBar().showMessage(
@@ -485,6 +508,15 @@ def _make_trainer(config: RunConfig, run_dir: RunDirectory, resume: RunDirectory
         return resume_run(config, resume, commands, how_to_extend="raise Iterations to continue "
                           "it, or choose File > New Run")
     return start_run(config, run_dir.root, commands)
+
+
+def _scrolling(widget: QWidget) -> QScrollArea:
+    """A view that fills its dock, and scrolls rather than holding the window wide."""
+    scroll = QScrollArea()
+    scroll.setWidget(widget)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    return scroll
 
 
 def _default_device() -> str:

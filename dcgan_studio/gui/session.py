@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from dcgan_studio.core.commands import CommandQueue
 from dcgan_studio.core.engine import Trainer
-from dcgan_studio.core.snapshots import ScalarSnapshot, Snapshot, StatusSnapshot
+from dcgan_studio.core.snapshots import ProbeRequest, ScalarSnapshot, Snapshot, StatusSnapshot
 from dcgan_studio.errors import ConfigError, StudioError
 
 log = logging.getLogger("dcgan_studio")
@@ -159,6 +159,9 @@ class TrainingSession(QObject):
 
     def set_lr(self, network: str, value: float) -> None:
         self.commands.set_lr(network, value)
+
+    def probe(self, request: ProbeRequest | None) -> None:
+        self.commands.probe(request)
 
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
         """Stop and wait (used when the application quits); True when the thread ended."""

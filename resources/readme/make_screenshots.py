@@ -1,7 +1,7 @@
 """Screenshots of the real studio window for the README, made by training for a while.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python resources/readme/make_screenshots.py
-    xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python resources/readme/make_screenshots.py
+    xvfb-run -a -s "-screen 0 1700x1100x24" .venv/bin/python resources/readme/make_screenshots.py
 
 Starts the window with its settings and runs folder in a temporary directory, presses Start,
 trains the built-in digits for ``--iterations`` steps, turns on the real batch beside the grid,
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
         window = MainWindow(Path(tmp) / "runs", settings=settings)
-        window.resize(1440, 900)
+        window.resize(1600, 960)
         window.show()
         window.controls.editors["schedule.iterations"].setValue(args.iterations + 1000)
         window.controls.start_button.click()
@@ -56,11 +56,41 @@ def main(argv: list[str] | None = None) -> int:
         window.sample_panel.real_box.setChecked(True)
         wait_until(app, lambda: False, 0.5)  # let the views settle
         args.out.mkdir(parents=True, exist_ok=True)
-        shots = {"window.png": window, "panel-samples.png": window.sample_panel,
-                 "panel-losses.png": window.loss_plot, "panel-controls.png": window.controls}
-        for name, widget in shots.items():
+
+        def shoot(name: str, widget) -> None:
+            wait_until(app, lambda: False, 0.3)
             widget.grab().save(str(args.out / name))
             print(f"wrote {args.out / name}")
+
+        maps, docks = window.inspector.feature_maps, window.docks
+
+        def look(network: str, layer: str, source: str, index: int, channel: int) -> None:
+            maps.network_box.setCurrentIndex(maps.network_box.findData(network))
+            maps.layer_box.setCurrentIndex(maps.layer_box.findData(layer))
+            maps.select_sample(source, index)  # the engine answers at once, even paused
+            wait_until(app, lambda: maps.snapshot is not None and
+                       maps.snapshot.request == maps.request(), 30)
+            maps.select_channel(channel)
+
+        docks["features"].raise_()
+        look("d", "lrelu1", "real", 3, 5)
+        shoot("panel-features-d.png", docks["features"].widget())
+        shoot("window.png", window)
+        look("g", maps.plans["g"].layers[-4].name, "fake", 3, 5)
+        shoot("panel-features-g.png", docks["features"].widget())
+        docks["architecture"].raise_()
+        window.inspector.architecture.select_layer("g", "convT2")
+        shoot("panel-architecture.png", docks["architecture"].widget())
+        docks["filters"].raise_()
+        shoot("panel-filters.png", docks["filters"].widget())
+        docks["gradients"].raise_()
+        window.inspector.gradients.refresh()
+        shoot("panel-gradients.png", docks["gradients"].widget())
+        docks["losses"].raise_()
+        shots = {"panel-samples.png": window.sample_panel, "panel-losses.png": window.loss_plot,
+                 "panel-controls.png": window.controls}
+        for name, widget in shots.items():
+            shoot(name, widget)
         window.close()
         wait_until(app, lambda: not window.session.running, 60)
         window.close()

@@ -50,4 +50,7 @@ def make_window(qtbot, tmp_path):
     for widget in leaked:
         widget.close()
     assert not leaked, f"a test leaked visible top-level widgets: {leaked}"
+    for thread in threading.enumerate():  # background reads end on their own, promptly
+        if thread.name == "dcgan-io":
+            thread.join(timeout=20)
     assert not [t for t in threading.enumerate() if t.name.startswith("dcgan-")]

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dcgan_studio.config import PRECISIONS, SUPPORTED_IMAGE_SIZES, RunConfig
+from dcgan_studio.config import PRECISIONS, SUPPORTED_IMAGE_SIZES, ModelConfig, RunConfig
 from dcgan_studio.core.data import describe_datasets
 from dcgan_studio.errors import ConfigError
 
@@ -65,6 +65,7 @@ class TrainingControls(QWidget):
     stop_requested = Signal()
     step_requested = Signal(str)  # "step" | "step_d" | "step_g"
     learning_rate_changed = Signal(str, float)  # "g" | "d", value
+    model_changed = Signal(object)  # ModelConfig: a model setting was edited (maybe invalid)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -117,6 +118,11 @@ class TrainingControls(QWidget):
         layout.addWidget(buttons)
         layout.addWidget(settings)
         layout.addStretch(1)
+        for field, editor in self.editors.items():
+            if field.startswith("model."):
+                changed = editor.currentIndexChanged if isinstance(editor, QComboBox) else \
+                    editor.valueChanged
+                changed.connect(self._on_model_edited)
         for network in ("g", "d"):
             spin = self.editors[f"optim.lr_{network}"]
             spin.valueChanged.connect(lambda v, n=network: self._on_lr_changed(n, v))
@@ -181,12 +187,22 @@ class TrainingControls(QWidget):
                 editor.setValue(value)
                 editor.blockSignals(False)
 
+    def _values(self) -> dict:
+        return {field: editor.currentData() if isinstance(editor, QComboBox) else editor.value()
+                for field, editor in self.editors.items()}
+
+    def model_config(self) -> ModelConfig:
+        """The model settings as they stand, not validated (the architecture view says what is
+        wrong with them)."""
+        model = {k: v for k, v in self._values().items() if k.startswith("model.")}
+        return RunConfig().with_values(model).model
+
+    def _on_model_edited(self, *_) -> None:
+        self.model_changed.emit(self.model_config())
+
     def config(self, base: RunConfig | None = None) -> RunConfig:
         """The settings as a validated RunConfig; a bad value is shown at the control."""
-        values = {}
-        for field, editor in self.editors.items():
-            values[field] = editor.currentData() if isinstance(editor, QComboBox) else \
-                editor.value()
+        values = self._values()
         values["schedule.epochs"] = None
         try:
             cfg = (base or RunConfig()).with_values(values).validate()

@@ -44,6 +44,21 @@ def scored_mosaic(images: np.ndarray, probabilities: np.ndarray | None) -> np.nd
     return grid
 
 
+def tile_at(x: float, y: float, count: int, width: int) -> int | None:
+    """The tile under mosaic pixel (x, y) of a ``count``-tile grid ``width`` pixels wide made by
+    ``scored_mosaic``, or None on padding or outside."""
+    cols = max(1, int(np.ceil(np.sqrt(count))))
+    size = (width - PADDING) // cols - PADDING  # tiles are square
+    if size <= 0 or x < 0 or y < 0:
+        return None
+    col, dx = divmod(int(x) - PADDING, size + PADDING)
+    row, dy = divmod(int(y) - PADDING, size + PADDING)
+    if int(x) < PADDING or int(y) < PADDING or dx >= size or dy >= size or col >= cols:
+        return None
+    index = row * cols + col
+    return index if index < count else None
+
+
 class _GridView:
     """A titled view box showing one mosaic (a single ImageItem)."""
 
@@ -70,6 +85,7 @@ class _GridView:
 
 class SamplePanel(QWidget):
     step_selected = Signal(int)  # the person picked a step in the history
+    tile_clicked = Signal(str, int)  # "fake" | "real", the tile's index: look inside for it
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +118,9 @@ class SamplePanel(QWidget):
         self.fake_view = _GridView(self.graphics.ci, 0, "G(fixed noise)")
         self.real_view = _GridView(self.graphics.ci, 1, "real images")
         self._set_real_visible(False)
+        self.graphics.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        self.graphics.setToolTip("Click a tile to see inside G and D for it (Feature maps).")
+        self.sample_count = 0  # tiles in a grid of this run, for reading saved grids' clicks
         layout.addWidget(self.graphics, 1)
 
         scrub = QHBoxLayout()
@@ -218,6 +237,20 @@ class SamplePanel(QWidget):
             self.play_button.setChecked(False)
             return
         self.slider.setValue(self.slider.value() + 1)
+
+    def _on_scene_clicked(self, event) -> None:
+        for source, view in (("fake", self.fake_view), ("real", self.real_view)):
+            if view.shape is None or not view.box.isVisible():
+                continue
+            if not view.box.sceneBoundingRect().contains(event.scenePos()):
+                continue
+            point = view.box.mapSceneToView(event.scenePos())
+            live = self.live_grid if source == "fake" else self.real
+            count = len(live.images) if live is not None else self.sample_count
+            index = tile_at(point.x(), point.y(), count, view.shape[1])
+            if index is not None:
+                self.tile_clicked.emit(source, index)
+            return
 
     def _on_real_toggled(self, on: bool) -> None:
         self._set_real_visible(on)
