@@ -364,24 +364,27 @@ def measure_launch(count: int) -> list[dict[str, float]]:
     return results
 
 
-def measure_training(headless: Headless, windowed: Windowed, iterations: int, rounds: int
+def measure_training(contestants: dict, iterations: int, rounds: int
                      ) -> dict[str, dict[str, list[float]]]:
+    """Timed segments of each contestant in turn, the order reversed every other round (ABBA),
+    so a drift of the machine's speed falls on all of them alike."""
     results = {name: {"rate": [], "wall_rate": [], "steps": [], "cpu_steal": []}
-               for name in ("headless", "windowed")}
-    results["windowed"]["gui_thread_cpu"] = []
-    contestants = {"headless": headless, "windowed": windowed}
-    batch = headless.cfg.optim.batch_size
+               for name in contestants}
+    for name, contestant in contestants.items():
+        if hasattr(contestant, "gui_cpu"):
+            results[name]["gui_thread_cpu"] = []
     for r in range(rounds):
-        order = ("headless", "windowed") if r % 2 == 0 else ("windowed", "headless")
+        order = list(contestants) if r % 2 == 0 else list(contestants)[::-1]
         for name in order:
             contestant = contestants[name]
+            batch = contestant.cfg.optim.batch_size
             first, last, wall = contestant.segment(iterations)
             results[name]["rate"].append(contestant.rate(first, last))
             results[name]["wall_rate"].append((last - first) * batch / wall)
             results[name]["steps"].append([first, last])
             results[name]["cpu_steal"].append(contestant.steal)
-            if name == "windowed":
-                results[name]["gui_thread_cpu"].append(windowed.gui_cpu)
+            if "gui_thread_cpu" in results[name]:
+                results[name]["gui_thread_cpu"].append(contestant.gui_cpu)
         print(f"round {r + 1}/{rounds}: " + ", ".join(
             f"{n} {v['rate'][-1]:.0f} img/s" + (f" (steal {v['cpu_steal'][-1]:.0%})"
                                                  if v["cpu_steal"][-1] is not None else "")
@@ -425,7 +428,8 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 precision = headless.trainer.precision
                 headless.warm_up(args.warmup)
-                results = measure_training(headless, windowed, args.iterations, args.rounds)
+                results = measure_training({"headless": headless, "windowed": windowed},
+                                           args.iterations, args.rounds)
             finally:
                 headless.close()
         finally:

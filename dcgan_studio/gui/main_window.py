@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import platform
 from pathlib import Path
 
@@ -15,10 +14,8 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
-    QLabel,
     QMainWindow,
     QMessageBox,
-    QProgressBar,
     QScrollArea,
     QVBoxLayout,
     QWidget,
@@ -43,6 +40,7 @@ from dcgan_studio.gui.widgets.alert_banner import AlertBanner
 from dcgan_studio.gui.widgets.controls import TrainingControls
 from dcgan_studio.gui.widgets.loss_plot import LossPlotWidget
 from dcgan_studio.gui.widgets.sample_panel import SamplePanel
+from dcgan_studio.gui.widgets.status_readouts import StatusReadouts, default_device
 
 log = logging.getLogger("dcgan_studio")
 REDRAW_HZ = 25
@@ -103,7 +101,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.docks["features"], self.docks["filters"])
         self.docks["losses"].raise_()
         self.docks["features"].raise_()
-        self._build_status_bar()
+        self.readouts = StatusReadouts(self.statusBar())
+        self.status_labels = self.readouts.labels
         self._build_menus()
         self._connect()
         self.timer = QTimer(self)
@@ -125,26 +124,6 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
-
-    def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.status_labels: dict[str, QLabel] = {}
-        tips = {"device": "Where training runs.", "precision": "Number format of the maths.",
-                "step": "G updates done / planned.", "epoch": "Passes over the real data.",
-                "rate": "Iterations and images per second.", "eta": "Time left at this pace."}
-        for key in ("device", "precision", "step", "epoch", "rate", "eta"):
-            label = QLabel("")
-            label.setObjectName(f"status-{key}")
-            label.setToolTip(tips[key])
-            bar.addPermanentWidget(label)
-            self.status_labels[key] = label
-        self.epoch_bar = QProgressBar()
-        self.epoch_bar.setRange(0, 1000)
-        self.epoch_bar.setMaximumWidth(140)
-        self.epoch_bar.setTextVisible(False)
-        self.epoch_bar.setToolTip("Progress through the current epoch.")
-        bar.addPermanentWidget(self.epoch_bar)
-        self.status_labels["device"].setText(f"device: {_default_device()}")
 
     def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -292,10 +271,7 @@ class MainWindow(QMainWindow):
     # ---- session events -----------------------------------------------------------------------
     def _on_session_ready(self, info: SessionInfo) -> None:
         self.info = info
-        self.status_labels["device"].setText(f"device: {info.device}")
-        self.status_labels["precision"].setText(info.precision.split(",")[0].replace(
-            "auto: ", "auto → "))
-        self.status_labels["precision"].setToolTip(info.precision)
+        self.readouts.show_session(info.device, info.precision)
         self.opened_config = None  # from now on the run is the live one
 
     def _on_session_status(self, status: StatusSnapshot) -> None:
@@ -374,18 +350,7 @@ class MainWindow(QMainWindow):
 
     def _update_status(self, snap) -> None:
         total = self.info.total_iterations if self.info else snap.step
-        labels = self.status_labels
-        labels["step"].setText(f"step {snap.step:,} / {total:,}")
-        labels["epoch"].setText(f"epoch {snap.epoch + 1}")
-        self.epoch_bar.setValue(int(snap.epoch_progress * 1000))
-        ips = snap.images_per_second
-        batch = self.info.batch_size if self.info else 1
-        its = ips / batch if batch else 0.0
-        labels["rate"].setText(f"{its:.1f} it/s · {ips:,.0f} img/s")
-        if its > 0 and total > snap.step:
-            labels["eta"].setText(f"ETA {_duration((total - snap.step) / its)}")
-        else:
-            labels["eta"].setText("")
+        self.readouts.show_progress(snap, total, self.info.batch_size if self.info else 1)
 
     # ---- files --------------------------------------------------------------------------------
     def _on_open_run_requested(self) -> None:
@@ -481,7 +446,7 @@ class MainWindow(QMainWindow):
             return None
 
     def _on_about_requested(self) -> None:
-        device = self.info.device if self.info else _default_device()
+        device = self.info.device if self.info else default_device()
         QMessageBox.about(self, "About DCGAN Studio", (
             f"<b>DCGAN Studio {__version__}</b><br>Train a DCGAN and watch it learn.<br><br>"
             f"torch {torch.__version__}<br>PySide6 (Qt) {pyside_version}<br>"
@@ -517,16 +482,3 @@ def _scrolling(widget: QWidget) -> QScrollArea:
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QScrollArea.Shape.NoFrame)
     return scroll
-
-
-def _default_device() -> str:
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
-def _duration(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "?"
-    seconds = int(seconds)
-    if seconds >= 3600:
-        return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
-    return f"{seconds // 60}m{seconds % 60:02d}s"

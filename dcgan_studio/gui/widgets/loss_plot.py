@@ -12,6 +12,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayout, QWidget
 
+from dcgan_studio.core.concepts import topic
 from dcgan_studio.core.history import LossHistory
 
 # series -> (label, colour, which plot)
@@ -42,6 +43,8 @@ class LossPlotWidget(QWidget):
         self.d_plot.setLabel("left", "D's output")
         self.d_plot.setLabel("bottom", "iteration")
         self.d_plot.setYRange(0, 1)
+        explained = topic("d_outputs")
+        self.d_plot.setToolTip(f"<b>{explained.title}</b>{explained.long}")
         self.plots = (self.loss_plot, self.d_plot)
         self.raw: dict[str, pg.PlotDataItem] = {}
         self.smooth: dict[str, pg.PlotDataItem] = {}
