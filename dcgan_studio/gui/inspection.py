@@ -138,7 +138,7 @@ class NetworkInspector(QObject):
             discriminator_plan(self._model)
         spec = next(s for s in plan.layers if s.name == request.layer)
         concept = explain(spec.kind, request.network)
-        self.feature_maps.set_info(f"<b>{html.escape(concept.title)}</b> — {concept.long}")
+        self.feature_maps.set_info(f"<b>{html.escape(concept.title)}</b>{concept.long}")
 
     # ---- pictures from a checkpoint -----------------------------------------------------------
     def _checkpoint_for(self, step: int | None) -> Path | None:
