@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from dcgan_studio.core.history import LossHistory
 from dcgan_studio.core.snapshots import GRAD_PREFIX
+from dcgan_studio.gui.widgets.step_cursor import add_step_cursor, move_step_cursors
 
 NETWORKS = {"g": "G", "d": "D"}
 VANISHING = 1e-6  # absolute floor of a healthy norm
@@ -123,10 +124,7 @@ class GradientPanel(QWidget):
         placeholder.setTextWidth(placeholder.textItem.document().idealWidth())
         placeholder.setPos(0.5, 0.5)
         plot.addItem(placeholder, ignoreBounds=True)
-        cursor = pg.InfiniteLine(angle=90, movable=False,
-                                 pen=pg.mkPen("#999", width=1, style=Qt.DashLine))
-        cursor.hide()
-        plot.addItem(cursor, ignoreBounds=True)
+        cursor = add_step_cursor(plot)
         self.plots[network], self.legends[network] = plot, legend
         self.placeholders[network] = placeholder
         self.cursors.append(cursor)
@@ -213,12 +211,7 @@ class GradientPanel(QWidget):
 
     def set_cursor(self, step: int | None) -> None:
         self.selected_step = step
-        for cursor in self.cursors:
-            if step is None:
-                cursor.hide()
-            else:
-                cursor.setValue(step)
-                cursor.show()
+        move_step_cursors(self.cursors, step)
 
     def plotted(self, network: str, layer: str) -> tuple[np.ndarray, np.ndarray]:
         """(x, y) a layer's curve shows now (before log scaling), for tests and exports."""

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayo
 
 from dcgan_studio.core.concepts import topic
 from dcgan_studio.core.history import LossHistory
+from dcgan_studio.gui.widgets.step_cursor import add_step_cursor, move_step_cursors
 
 # series -> (label, colour, which plot)
 SERIES = {
@@ -51,11 +52,7 @@ class LossPlotWidget(QWidget):
         self.cursors = []
         for plot in self.plots:
             plot.showGrid(x=True, y=True, alpha=0.2)
-            cursor = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen("#999", width=1,
-                                                                           style=Qt.DashLine))
-            cursor.hide()
-            plot.addItem(cursor, ignoreBounds=True)
-            self.cursors.append(cursor)
+            self.cursors.append(add_step_cursor(plot))
             plot.scene().sigMouseClicked.connect(self._on_scene_clicked)
         for name, (_, colour, row) in SERIES.items():
             plot = self.plots[row]
@@ -110,12 +107,7 @@ class LossPlotWidget(QWidget):
 
     def set_cursor(self, step: int | None) -> None:
         self.selected_step = step
-        for cursor in self.cursors:
-            if step is None:
-                cursor.hide()
-            else:
-                cursor.setValue(step)
-                cursor.show()
+        move_step_cursors(self.cursors, step)
 
     # ---- handlers ---------------------------------------------------------------------------
     def _on_smoothing_changed(self, value: int) -> None:
