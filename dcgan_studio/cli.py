@@ -80,6 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
                         version=f"{PROG} {__version__}")
     parser.add_argument("--run", type=Path, metavar="RUN_DIR",
                         help="open the window on a saved run (Start continues it)")
+    parser.add_argument("--checkpoint", type=Path, metavar="PATH",
+                        help="open the window straight into the latent explorer on a "
+                        "checkpoint (a run folder, a checkpoint folder or a "
+                        "generator.safetensors), without training")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     train = sub.add_parser("train", help="train a DCGAN headless, with a progress bar",
@@ -106,13 +110,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     sample = sub.add_parser("sample", help="generate images from a checkpoint",
                             description="Generate images from a checkpoint's generator.")
-    sample.add_argument("--checkpoint", type=Path, required=True,
+    source = sample.add_mutually_exclusive_group(required=True)
+    source.add_argument("--checkpoint", type=Path,
                         help="a run folder (its newest checkpoint), a checkpoint folder, or a "
                         "generator.safetensors")
+    source.add_argument("--from-sidecar", type=Path, metavar="FILE.json",
+                        help="make again, exactly, an image, grid, strip or animation the "
+                        "latent explorer saved, from the JSON sidecar beside it (--n and "
+                        "--seed do not apply)")
     sample.add_argument("--n", type=int, default=64, help="how many images (default 64)")
     sample.add_argument("--seed", type=int, default=0, help="seed of the latent vectors")
     sample.add_argument("--out", type=Path, required=True,
-                        help="OUT.png: one grid; OUT.npz: uint8 array 'images'; a folder: PNGs")
+                        help="OUT.png: one grid; OUT.npz: uint8 array 'images'; a folder: PNGs "
+                        "(with --from-sidecar: the file kind the sidecar names, .png or .gif)")
     sample.add_argument("--device", default="cpu", help="cpu (default, reproducible), cuda, "
                         "mps or auto")
     sample.add_argument("--batch-size", type=int, default=256, help="images per forward pass")
@@ -126,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         from dcgan_studio.gui.app import run_window
 
-        return run_window(args.run, str(log_file))
+        return run_window(args.run, str(log_file), explore=args.checkpoint)
     try:
         if args.command == "train":
             return _train(args)
@@ -262,6 +272,8 @@ def _sample(args: argparse.Namespace) -> int:
     from dcgan_studio.core.runs import open_checkpoint
     from dcgan_studio.core.sampling import generate, latent_vectors, load_generator
 
+    if args.from_sidecar is not None:
+        return _reproduce(args)
     if not 1 <= args.n <= 1_000_000:
         raise ConfigError("--n", args.n, "a whole number from 1 to 1000000")
     if not 1 <= args.batch_size <= 65536:
@@ -278,3 +290,12 @@ def _sample(args: argparse.Namespace) -> int:
           f"seed {args.seed})", file=sys.stderr)
     return 0
 
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from dcgan_studio.core.recipes import reproduce
+
+    out, data = reproduce(args.from_sidecar, args.out)
+    print(f"{PROG}: made {out} again from {args.from_sidecar} ({data['kind']}, "
+          f"{len(data['z'])} vector(s), weights {data['weights']}, iteration {data['step']})",
+          file=sys.stderr)
+    return 0

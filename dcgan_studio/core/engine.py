@@ -222,7 +222,8 @@ class Trainer:
 
     def sample_grid(self) -> SampleGridSnapshot:
         fake = self.render(self.fixed_noise)
-        return SampleGridSnapshot(self.step, to_uint8_images(fake), frozen_array(self.judge(fake)))
+        return SampleGridSnapshot(self.step, to_uint8_images(fake), frozen_array(self.judge(fake)),
+                                  frozen_array(self.fixed_noise[:, :, 0, 0]))
 
     def real_batch(self) -> RealBatchSnapshot:
         real = to_tanh_range(self.images[self.fixed_real])

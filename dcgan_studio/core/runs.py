@@ -147,6 +147,15 @@ def save_checkpoint_folder(
     return folder
 
 
+def save_generator_file(path: Path, step: int, config: RunConfig,
+                        state: Mapping[str, torch.Tensor]) -> Path:
+    """G's weights alone, in the checkpoint's format (``open_checkpoint`` reads it)."""
+    metadata = {"format": CHECKPOINT_FORMAT, "step": str(step), "config": config.to_json()}
+    durable_write_bytes(Path(path), save_safetensors_bytes(_tensors_for_safetensors(state),
+                                                           metadata))
+    return Path(path)
+
+
 def _read_safetensors(path: Path) -> dict[str, torch.Tensor]:
     try:
         return load_safetensors_bytes(Path(path).read_bytes())

@@ -73,6 +73,7 @@ class SampleGridSnapshot:
     step: int
     images: np.ndarray  # uint8 (N, H, W, C)
     d_probabilities: np.ndarray | None = None  # (N,) D's probability that each tile is real
+    z: np.ndarray | None = None  # (N, nz) the fixed noise each tile was drawn from
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def run_window(open_run: Path | None = None, log_path: str = "") -> int:
+def run_window(open_run: Path | None = None, log_path: str = "", explore: Path | None = None
+               ) -> int:
     app = make_application()
     from dcgan_studio.core.runs import default_runs_root
     from dcgan_studio.gui.main_window import MainWindow
@@ -40,4 +41,6 @@ def run_window(open_run: Path | None = None, log_path: str = "") -> int:
     window.show()
     if open_run is not None:
         window.open_run(open_run)
+    if explore is not None:
+        window.explore_checkpoint(explore)
     return app.exec()
