@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import platform
 from pathlib import Path
@@ -13,7 +12,6 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QFileDialog,
     QMainWindow,
     QMessageBox,
     QScrollArea,
@@ -26,15 +24,13 @@ from dcgan_studio.config import RunConfig
 from dcgan_studio.core.alerts import NON_FINITE, Alert, AlertMonitor
 from dcgan_studio.core.commands import CommandQueue
 from dcgan_studio.core.engine import Trainer
-from dcgan_studio.core.export import png_bytes
 from dcgan_studio.core.history import LossHistory
 from dcgan_studio.core.launch import resume_run, start_run
-from dcgan_studio.core.runs import RunDirectory, durable_write_bytes, durable_write_text, \
-    new_run_path
+from dcgan_studio.core.runs import RunDirectory, new_run_path
 from dcgan_studio.core.snapshots import RealBatchSnapshot, SampleGridSnapshot, StatusSnapshot
-from dcgan_studio.errors import ConfigError, StudioError
-from dcgan_studio.gui.background import run_in_background
+from dcgan_studio.errors import ConfigError
 from dcgan_studio.gui.inspection import NetworkInspector
+from dcgan_studio.gui.run_files import RunFileActions
 from dcgan_studio.gui.session import SessionInfo, TrainingSession
 from dcgan_studio.gui.widgets.alert_banner import AlertBanner
 from dcgan_studio.gui.widgets.controls import TrainingControls
@@ -46,7 +42,7 @@ log = logging.getLogger("dcgan_studio")
 REDRAW_HZ = 25
 
 
-class MainWindow(QMainWindow):
+class MainWindow(RunFileActions, QMainWindow):
     def __init__(self, runs_root: Path, log_path: str = "", settings: QSettings | None = None
                  ) -> None:
         super().__init__()
@@ -351,99 +347,6 @@ class MainWindow(QMainWindow):
     def _update_status(self, snap) -> None:
         total = self.info.total_iterations if self.info else snap.step
         self.readouts.show_progress(snap, total, self.info.batch_size if self.info else 1)
-
-    # ---- files --------------------------------------------------------------------------------
-    def _on_open_run_requested(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open Run", str(self.runs_root))
-        if folder:
-            self.open_run(Path(folder))
-
-    def open_run(self, folder: Path) -> None:
-        """Read a run folder off the GUI thread, then show it; Start continues it."""
-        self.statusBar().showMessage(f"Opening {folder}…")
-
-        def read() -> tuple[RunDirectory, RunConfig, list[dict], list[int]]:
-            run = RunDirectory.open(folder)
-            return run, run.read_config(), run.read_metrics(), run.sample_steps()
-
-        run_in_background(self, read, self._on_run_read)
-
-    def _on_run_read(self, result, error: Exception | None) -> None:
-        if error is not None:
-            message = str(error) if isinstance(error, StudioError) else \
-                f"Could not open the run: {error}"
-            self.statusBar().showMessage(message, 10000)
-            QMessageBox.warning(self, "Open Run", message)
-            return
-        run, config, metrics, steps = result
-        self.run_dir, self.opened_config = run, config
-        self.controls.set_config(config)
-        self.history.clear()
-        self.history.extend(metrics)
-        self.loss_plot.refresh()
-        self.sample_panel.set_run(run, steps)
-        self.inspector.gradients.refresh()
-        self.inspector.set_run(run, config)
-        done = metrics[-1]["step"] if metrics else 0
-        can_continue = run.latest_checkpoint() is not None
-        self.statusBar().showMessage(
-            f"Opened {run.root}: {done} iterations" + (
-                "; Start continues it" if can_continue else "; it has no checkpoint"), 10000)
-        if not can_continue:
-            self.opened_config = None
-            self.run_dir = None
-
-    def _on_save_grid_requested(self) -> None:
-        grid = self.sample_panel.shown_grid
-        if grid is None:
-            self.statusBar().showMessage("Nothing to save yet: start training first.", 6000)
-            return
-        step = self.sample_panel.shown_step or 0
-        default = str(Path.home() / f"dcgan-grid-step-{step:07d}.png")
-        path, _ = QFileDialog.getSaveFileName(self, "Save Grid", default, "PNG images (*.png)")
-        if path:
-            self.save_grid(Path(path))
-
-    def save_grid(self, path: Path) -> Path:
-        grid = self.sample_panel.shown_grid
-        step = self.sample_panel.shown_step or 0
-        path = path.with_suffix(".png")
-        config = self._current_config()
-        sidecar = {"kind": "sample-grid", "step": step,
-                   "seed": config.schedule.seed if config else None,
-                   "run_dir": str(self.run_dir.root) if self.run_dir else None,
-                   "config": config.to_dict() if config else None,
-                   "app_version": __version__}
-        try:
-            durable_write_bytes(path, png_bytes(grid))
-            durable_write_text(path.with_suffix(".json"), json.dumps(sidecar, indent=2) + "\n")
-        except OSError as exc:
-            QMessageBox.warning(self, "Save Grid", f"Could not save {path}: {exc.strerror}. "
-                                "Choose another folder.")
-            raise
-        self.statusBar().showMessage(f"Saved {path} and its sidecar {path.with_suffix('.json')}",
-                                     8000)
-        return path
-
-    def _on_export_csv_requested(self) -> None:
-        default = str(Path.home() / "dcgan-losses.csv")
-        path, _ = QFileDialog.getSaveFileName(self, "Export Losses", default, "CSV (*.csv)")
-        if path:
-            try:
-                self.history.save_csv(Path(path))
-            except OSError as exc:
-                QMessageBox.warning(self, "Export Losses", f"Could not write {path}: "
-                                    f"{exc.strerror}. Choose another folder.")
-                return
-            self.statusBar().showMessage(f"Wrote {len(self.history)} rows to {path}", 8000)
-
-    def _current_config(self) -> RunConfig | None:
-        if self.run_dir is not None and self.run_dir.config_path.exists():
-            return self.run_dir.read_config()
-        try:
-            return self.controls.config()
-        except ConfigError:
-            return None
 
     def _on_about_requested(self) -> None:
         device = self.info.device if self.info else default_device()

@@ -218,7 +218,7 @@ def test_shutdown_stops_a_running_session_promptly_and_finishes_once(qtbot, make
 
 
 def test_overlapping_background_reads_keep_their_own_results(qtbot, make_window):
-    from dcgan_studio.gui.main_window import run_in_background
+    from dcgan_studio.gui.background import run_in_background
 
     window = make_window()
     got = []
