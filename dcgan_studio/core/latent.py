@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from dcgan_studio.config import ModelConfig
+from dcgan_studio.config import ModelConfig, RunConfig
 from dcgan_studio.core.models import Generator
 from dcgan_studio.core.runs import Checkpoint
 from dcgan_studio.core.sampling import latent_vectors, load_generator
@@ -100,8 +100,10 @@ class LatentRenderer:
     """A CPU fp32 copy of G in eval mode. Use it from one thread at a time."""
 
     def __init__(self, model: ModelConfig, state: Mapping[str, torch.Tensor | np.ndarray],
-                 step: int, source: str | None = None) -> None:
+                 step: int, source: str | None = None, run_config: RunConfig | None = None
+                 ) -> None:
         self.model, self.step, self.source = model, step, source  # source: a checkpoint path
+        self.run_config = run_config  # the run the weights come from, when known (sidecars)
         self.generator = Generator(model)
         tensors = {k: torch.as_tensor(np.array(v)) if isinstance(v, np.ndarray) else v
                    for k, v in state.items()}
@@ -120,7 +122,7 @@ class LatentRenderer:
     def from_checkpoint(cls, checkpoint: Checkpoint) -> LatentRenderer:
         generator = load_generator(checkpoint, torch.device("cpu"))
         return cls(checkpoint.config.model, generator.state_dict(), checkpoint.step,
-                   str(checkpoint.path))
+                   str(checkpoint.path), checkpoint.config)
 
     @property
     def nz(self) -> int:

@@ -109,8 +109,7 @@ def save_creation(renderer: LatentRenderer, creation: Creation, out: Path, weigh
     out = Path(out)
     written = []
     try:
-        if creation.kind == "samples":
-            out.mkdir(parents=True, exist_ok=True)
+        (out if creation.kind == "samples" else out.parent).mkdir(parents=True, exist_ok=True)
         for name, data, z in render_files(renderer, creation):
             path = out / name if creation.kind == "samples" else out.with_suffix(name)
             text = json.dumps(sidecar(creation, renderer, weights, config, z), indent=1)

@@ -27,13 +27,19 @@ from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.history import LossHistory
 from dcgan_studio.core.launch import resume_run, start_run
 from dcgan_studio.core.runs import RunDirectory, new_run_path
-from dcgan_studio.core.snapshots import RealBatchSnapshot, SampleGridSnapshot, StatusSnapshot
+from dcgan_studio.core.snapshots import (
+    GeneratorWeightsSnapshot,
+    RealBatchSnapshot,
+    SampleGridSnapshot,
+    StatusSnapshot,
+)
 from dcgan_studio.errors import ConfigError
 from dcgan_studio.gui.inspection import NetworkInspector
 from dcgan_studio.gui.run_files import RunFileActions
 from dcgan_studio.gui.session import SessionInfo, TrainingSession
 from dcgan_studio.gui.widgets.alert_banner import AlertBanner
 from dcgan_studio.gui.widgets.controls import TrainingControls
+from dcgan_studio.gui.widgets.latent_explorer import LatentExplorer
 from dcgan_studio.gui.widgets.loss_plot import LossPlotWidget
 from dcgan_studio.gui.widgets.sample_panel import SamplePanel
 from dcgan_studio.gui.widgets.status_readouts import StatusReadouts, default_device
@@ -67,6 +73,8 @@ class MainWindow(RunFileActions, QMainWindow):
         self.sample_panel = SamplePanel()
         self.banner = AlertBanner()
         self.inspector = NetworkInspector(self.session, self.history, self)
+        self.explorer = LatentExplorer()
+        self._weights: GeneratorWeightsSnapshot | None = None  # newest G for the explorer
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(4, 4, 4, 4)
@@ -88,6 +96,8 @@ class MainWindow(RunFileActions, QMainWindow):
                                        Qt.DockWidgetArea.RightDockWidgetArea),
             "filters": self._dock("Filters", "filters-dock", self.inspector.filters,
                                   Qt.DockWidgetArea.RightDockWidgetArea),
+            "latent": self._dock("Latent space", "latent-dock", _scrolling(self.explorer),
+                                 Qt.DockWidgetArea.RightDockWidgetArea),
         }
         # the right-hand views run the full height: feature maps need it more than the plots
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -95,6 +105,7 @@ class MainWindow(RunFileActions, QMainWindow):
         self.tabifyDockWidget(self.docks["losses"], self.docks["gradients"])
         self.tabifyDockWidget(self.docks["features"], self.docks["architecture"])
         self.tabifyDockWidget(self.docks["features"], self.docks["filters"])
+        self.tabifyDockWidget(self.docks["features"], self.docks["latent"])
         self.docks["losses"].raise_()
         self.docks["features"].raise_()
         self.readouts = StatusReadouts(self.statusBar())
@@ -184,6 +195,8 @@ class MainWindow(RunFileActions, QMainWindow):
         self.inspector.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.inspector.layer_chosen.connect(self.docks["features"].raise_)
         self.docks["features"].visibilityChanged.connect(self.inspector.set_visible)
+        self.docks["latent"].visibilityChanged.connect(self._on_latent_visibility_changed)
+        self.explorer.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.inspector.set_model_config(c.model_config(), c.config().schedule.sample_count)
 
     # ---- layout persistence -------------------------------------------------------------------
@@ -224,6 +237,7 @@ class MainWindow(RunFileActions, QMainWindow):
         self.banner.hide()
         run_dir = self.run_dir
         self.inspector.set_run(run_dir, config)
+        self.explorer.set_run(run_dir.root, config)
         self.session.start(lambda commands: _make_trainer(config, run_dir, resume, commands))
         self.inspector.session_started()
         self._set_state("starting")
@@ -322,6 +336,13 @@ class MainWindow(RunFileActions, QMainWindow):
                 self._on_alert_raised(alert)
         if grid is not None or real is not None:
             self.sample_panel.show_live(grid, real)
+        if grid is not None and grid.z is not None:
+            self.explorer.set_grid_vectors(grid.z)
+        weights = latest.get(GeneratorWeightsSnapshot)
+        if weights is not None:
+            self._weights = weights
+            if self.docks["latent"].isVisible():
+                self.explorer.show_weights(weights)
         self.inspector.show_live(latest)
         if (self.banner.isVisible() and self.banner.kind != NON_FINITE
                 and self.banner.kind not in self.alerts.active):
@@ -337,7 +358,20 @@ class MainWindow(RunFileActions, QMainWindow):
 
     def _on_sample_tile_clicked(self, source: str, index: int) -> None:
         self.inspector.feature_maps.select_sample(source, index)
-        self.docks["features"].raise_()
+        if source == "fake":
+            self.explorer.take_tile(index)
+        if not self.docks["latent"].isVisible():  # exploring that tile's z, else look inside
+            self.docks["features"].raise_()
+
+    def _on_latent_visibility_changed(self, visible: bool) -> None:
+        if visible and self._weights is not None and self.session.running:
+            self.explorer.show_weights(self._weights)  # catch up with training
+
+    def explore_checkpoint(self, path: Path) -> None:
+        """Open the latent explorer on a checkpoint, without training (``--checkpoint``)."""
+        self.docks["latent"].show()
+        self.docks["latent"].raise_()
+        self.explorer.open_checkpoint(path)
 
     def _on_alert_raised(self, alert) -> None:
         self.banner.show_alert(alert)
@@ -365,6 +399,7 @@ class MainWindow(RunFileActions, QMainWindow):
             return
         self.timer.stop()
         self.sample_panel.play_timer.stop()
+        self.explorer.shutdown()
         self._save_layout()
         event.accept()
 

@@ -49,6 +49,10 @@ class RunFileActions:
         self.sample_panel.set_run(run, steps)
         self.inspector.gradients.refresh()
         self.inspector.set_run(run, config)
+        self.explorer.set_run(run.root, config)
+        latest = run.latest_checkpoint()
+        if latest is not None:
+            self.explorer.open_checkpoint(latest)
         done = metrics[-1]["step"] if metrics else 0
         can_continue = run.latest_checkpoint() is not None
         self.statusBar().showMessage(

@@ -144,3 +144,40 @@ def test_the_architecture_follows_the_settings_before_a_run(qtbot, make_window):
     assert window.inspector.feature_maps.plans["g"].out_shape == (1, 64, 64)
     editors["model.ngf"].setValue(12)
     assert "12×32×32" in architecture.summary("g")
+
+
+def test_the_window_opens_straight_into_the_latent_explorer_on_a_checkpoint(
+        qtbot, make_window, tmp_path):
+    from dcgan_studio.cli import build_parser
+    from dcgan_studio.core.engine import Trainer
+    from dcgan_studio.core.runs import RunDirectory
+    from tests.conftest import tiny_config
+
+    cfg = tiny_config()
+    list(Trainer(cfg, RunDirectory.create(tmp_path / "saved", cfg)).run())
+    assert build_parser().parse_args(["--checkpoint", str(tmp_path / "saved")]).checkpoint == \
+        tmp_path / "saved"
+    window = make_window()
+    explorer = window.explorer
+    window.explore_checkpoint(tmp_path / "saved")  # what `dcgan-studio --checkpoint` does
+    qtbot.waitUntil(lambda: explorer.renderer is not None and
+                    explorer.main_view.shown is not None, timeout=20_000)
+    assert window.docks["latent"].isVisible() and not window.session.running
+    assert explorer.renderer.step == 6
+    before = explorer.main_view.shown.copy()
+    explorer.dimension_sliders.sliders[0].setValue(explorer.dimension_sliders.sliders[0].maximum())
+    qtbot.waitUntil(lambda: not np.array_equal(explorer.main_view.shown, before), timeout=10_000)
+
+
+def test_the_explorer_follows_training_and_takes_a_clicked_tile(qtbot, make_window):
+    window = make_window(iterations=100_000)
+    explorer, samples = window.explorer, window.sample_panel
+    window.docks["latent"].raise_()
+    _start(qtbot, window)
+    qtbot.waitUntil(lambda: explorer.renderer is not None, timeout=30_000)  # G from training
+    qtbot.waitUntil(lambda: samples.live_grid is not None, timeout=30_000)
+    samples.tile_clicked.emit("fake", 7)  # as a click on tile 7 does (tested above)
+    np.testing.assert_array_equal(explorer.current_z(), samples.live_grid.z[7])
+    assert window.docks["latent"].isVisible()  # the explorer stays in front
+    qtbot.waitUntil(lambda: explorer.main_view.shown is not None, timeout=10_000)
+    _stop(qtbot, window)
