@@ -117,7 +117,7 @@ class MainWindow(RunFileActions, QMainWindow):
         self.timer.timeout.connect(self._on_timer_redraw)
         self.timer.start()
         self.resize(1600, 960)
-        self.resizeDocks([self.docks["controls"], self.docks["features"]], [320, 560],
+        self.resizeDocks([self.docks["controls"], self.docks["features"]], [320, 600],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["losses"]], [300], Qt.Orientation.Vertical)
         self._restore_layout()

@@ -83,6 +83,20 @@ def main(argv: list[str] | None = None) -> int:
         shoot("panel-architecture.png", docks["architecture"].widget())
         docks["filters"].raise_()
         shoot("panel-filters.png", docks["filters"].widget())
+        docks["latent"].raise_()
+        explorer = window.explorer
+        wait_until(app, lambda: explorer.renderer is not None and
+                   explorer.main_view.shown is not None, 60)
+        pinned = []
+        for tile in (0, 5, 9):  # three tiles of the grid, pinned to the shelf
+            explorer.take_tile(tile)
+            explorer.pin()
+            pinned.append(explorer.shelf.ids()[-1])
+        explorer.tabs.setCurrentWidget(explorer.interpolation)
+        for vector in pinned[:2]:
+            explorer.interpolation.picker.add(vector)
+        wait_until(app, lambda: explorer.interpolation.frames is not None, 30)
+        shoot("panel-latent.png", docks["latent"].widget())
         docks["gradients"].raise_()
         window.inspector.gradients.refresh()
         shoot("panel-gradients.png", docks["gradients"].widget())

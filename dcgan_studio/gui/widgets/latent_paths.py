@@ -59,6 +59,7 @@ class InterpolationPanel(QWidget):
         layout.addWidget(self.strip)
         self.frame_view = ImageView()
         self.frame_view.setToolTip("The frame at t, large.")
+        self.frame_view.setMaximumHeight(220)  # the strip above shows every frame already
         layout.addWidget(self.frame_view, 1)
         scrub = QHBoxLayout()
         self.play_button = QPushButton("Play")

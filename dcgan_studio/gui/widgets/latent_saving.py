@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QMessageBox, QPushButton,
+from PySide6.QtWidgets import (QFileDialog, QGridLayout, QLabel, QMessageBox, QPushButton,
                                QSpinBox, QWidget)
 
 from dcgan_studio.core.recipes import Creation, persist_weights, save_creation
@@ -41,9 +41,9 @@ class SaveBar(QWidget):
     def __init__(self, explorer: LatentExplorer) -> None:
         super().__init__(explorer)
         self.explorer = explorer
-        layout = QHBoxLayout(self)
+        layout = QGridLayout(self)  # two rows: one would hold the dock 600 px wide
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Save"))
+        layout.addWidget(QLabel("Save"), 0, 0)
         self.scale = QSpinBox()
         self.scale.setRange(1, 16)
         self.scale.setValue(8)
@@ -56,17 +56,16 @@ class SaveBar(QWidget):
         self.count.setPrefix("N ")
         self.count.setToolTip("How many random vectors (from the seed) a grid with an empty "
                               "shelf, or a samples folder, holds.")
-        layout.addWidget(self.scale)
-        layout.addWidget(self.count)
+        layout.addWidget(self.scale, 0, 1)
+        layout.addWidget(self.count, 0, 2)
         self.buttons: dict[str, QPushButton] = {}
-        for kind, (text, tip, _filter) in KINDS.items():
+        for index, (kind, (text, tip, _filter)) in enumerate(KINDS.items()):
             button = QPushButton(text)
             button.setToolTip(tip + " A .json sidecar beside it lets `dcgan-studio sample "
                               "--from-sidecar` make it again, exactly.")
             button.clicked.connect(lambda _=False, k=kind: self.ask_and_save(k))
-            layout.addWidget(button)
+            layout.addWidget(button, 1 + index // 3, index % 3)
             self.buttons[kind] = button
-        layout.addStretch(1)
 
     def update_labels(self) -> None:
         pinned = len(self.explorer.shelf.pinned)
