@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     print("  goal: median 50 ms or less")
     print(f"command: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_latent.py "
           f"{' '.join(sys.argv[1:])}")
+    app.processEvents()
     return 0
 
 

@@ -4,13 +4,28 @@ Images are kept as uint8 (N, C, S, S) at the run's size and channels (a quarter 
 float32) and scaled to [-1, 1] for tanh one batch at a time. The order of batches comes from a
 seeded ``BatchSampler`` whose state is part of every checkpoint, so a resumed run sees the same
 batches as one that never stopped.
+
+What can be trained on (``cfg.data.dataset``):
+
+    digits                       10,000 MNIST digits bundled with the app
+    shapes                       coloured shapes generated from a seed (``data_shapes``)
+    mnist, fashion-mnist,        torchvision's datasets, read from ``cfg.data.data_root`` in
+    cifar10, svhn, celeba        torchvision's own layout (``data_torchvision``)
+    folder:PATH                  the user's own images, flat or one sub-folder per class
+                                 (``data_folder``)
+
+Every loaded ``ImageDataset`` can describe itself for a preview panel: ``summary()`` (count,
+size, channels, source, classes, the skipped-file report) and ``preview()`` (a few real images as
+a numpy copy). Loading a folder or CelebA takes a ``progress(done, total)`` callback and a
+``cancel()`` predicate, so the window can do it off the GUI thread with a progress bar.
 """
 
 from __future__ import annotations
 
 import importlib.resources
-from collections.abc import Callable
-from dataclasses import dataclass
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +36,9 @@ from dcgan_studio.config import RunConfig
 from dcgan_studio.errors import ConfigError, DatasetError
 
 DIGITS_FILE = ("digits", "mnist_digits.npz")
+FOLDER_PREFIX = "folder:"
+Progress = Callable[[int, int], None]  # progress(done, total)
+Cancel = Callable[[], bool]  # True: stop as soon as possible
 
 
 def bundled_file(*parts: str) -> Path:
@@ -42,11 +60,44 @@ def bundled_file(*parts: str) -> Path:
 
 
 @dataclass(frozen=True)
+class DatasetSummary:
+    """What a preview panel shows about a loaded dataset: plain values, safe to pass to the GUI."""
+
+    name: str
+    description: str
+    count: int
+    image_size: int
+    channels: int
+    source: str | None  # the folder or file it was read from; None for generated / bundled sets
+    class_names: tuple[str, ...]
+    files_seen: int | None  # image folders: every file looked at, used or skipped
+    skipped: Mapping[str, tuple[str, ...]]  # reason -> paths of the files skipped for it
+
+    @property
+    def skipped_count(self) -> int:
+        return sum(len(paths) for paths in self.skipped.values())
+
+    def skipped_lines(self, examples: int = 3) -> list[str]:
+        """One line per reason: ``3 truncated: a.png, b.png, c.png``."""
+        return [skipped_line(reason, paths, examples) for reason, paths in self.skipped.items()]
+
+
+def skipped_line(reason: str, paths: tuple | list, examples: int = 3) -> str:
+    names = ", ".join(Path(p).name for p in list(paths)[:examples])
+    more = f" and {len(paths) - examples} more" if len(paths) > examples else ""
+    return f"{len(paths)} {reason}: {names}{more}"
+
+
+@dataclass(frozen=True)
 class ImageDataset:
     name: str
     images: torch.Tensor  # uint8 (N, C, S, S)
     labels: np.ndarray | None  # (N,) class indices, where the dataset has them
     description: str
+    source: str | None = None  # folder or file the images came from
+    class_names: tuple[str, ...] = ()  # label i is class_names[i], where known
+    skipped: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # reason -> paths
+    files_seen: int | None = None  # image folders: how many files were looked at
 
     def __len__(self) -> int:
         return int(self.images.shape[0])
@@ -58,6 +109,17 @@ class ImageDataset:
     def batch(self, indices: torch.Tensor) -> torch.Tensor:
         """float32 (B, C, S, S) in [-1, 1]."""
         return to_tanh_range(self.images[indices])
+
+    def summary(self) -> DatasetSummary:
+        c, s, _ = self.image_shape
+        return DatasetSummary(self.name, self.description, len(self), s, c, self.source,
+                              self.class_names, self.files_seen, dict(self.skipped))
+
+    def preview(self, count: int = 64, seed: int = 0) -> np.ndarray:
+        """uint8 (n, C, S, S), a copy: ``count`` real images drawn without replacement."""
+        n = min(count, len(self))
+        order = torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))[:n]
+        return self.images[order.sort().values].numpy().copy()
 
 
 def to_tanh_range(images: torch.Tensor) -> torch.Tensor:
@@ -100,14 +162,66 @@ def fit_images(images: torch.Tensor, size: int, channels: int) -> torch.Tensor:
     raise DatasetError(f"cannot turn {images.shape[1]}-channel images into {channels} channels")
 
 
-def _load_digits(cfg: RunConfig) -> ImageDataset:
+Loader = Callable[[RunConfig, "Progress | None", "Cancel | None"], "ImageDataset"]
+
+
+def default_data_root() -> Path:
+    """Where torchvision datasets are looked for unless the person chooses: ``datasets/`` in the
+    user's data folder (beside ``runs/``)."""
+    from platformdirs import user_data_path
+
+    return user_data_path("dcgan-studio", appauthor=False) / "datasets"
+
+
+def data_root(cfg: RunConfig) -> Path:
+    if cfg.data.data_root:
+        return Path(os.path.expanduser(cfg.data.data_root))
+    return default_data_root()
+
+
+def _load_digits(cfg: RunConfig, progress: Progress | None, cancel: Cancel | None) -> ImageDataset:
     images, labels = load_digits_raw()
     tensor = fit_images(torch.from_numpy(images)[:, None], cfg.model.image_size, cfg.model.channels)
-    return ImageDataset("digits", tensor, labels, "10,000 MNIST handwritten digits (bundled)")
+    return ImageDataset("digits", tensor, labels, "10,000 MNIST handwritten digits (bundled)",
+                        class_names=tuple(str(d) for d in range(10)))
 
 
-_REGISTRY: dict[str, tuple[Callable[[RunConfig], ImageDataset], str]] = {
+def _load_shapes(cfg: RunConfig, progress: Progress | None, cancel: Cancel | None) -> ImageDataset:
+    from dcgan_studio.core.data_shapes import load_shapes
+
+    return load_shapes(cfg)
+
+
+def _torchvision_loader(name: str) -> Loader:
+    def load(cfg: RunConfig, progress: Progress | None, cancel: Cancel | None) -> ImageDataset:
+        from dcgan_studio.core.data_torchvision import load_torchvision
+
+        return load_torchvision(name, cfg, progress, cancel)
+
+    return load
+
+
+def _load_folder(cfg: RunConfig, progress: Progress | None, cancel: Cancel | None) -> ImageDataset:
+    from dcgan_studio.core.data_folder import load_folder
+
+    path = cfg.data.dataset[len(FOLDER_PREFIX):].strip()
+    return load_folder(path, cfg.model.image_size, cfg.model.channels, progress, cancel)
+
+
+_REGISTRY: dict[str, tuple[Loader, str]] = {
     "digits": (_load_digits, "10,000 real MNIST handwritten digits, bundled, no download"),
+    "shapes": (_load_shapes, "10,000 coloured circles, squares, triangles and rings on dark "
+               "backgrounds, generated from a seed, no download (RGB)"),
+    "mnist": (_torchvision_loader("mnist"), "MNIST: 60,000 handwritten digits (torchvision "
+              "files in the data root)"),
+    "fashion-mnist": (_torchvision_loader("fashion-mnist"), "Fashion-MNIST: 60,000 clothing "
+                      "images, 28x28 grayscale (torchvision files in the data root)"),
+    "cifar10": (_torchvision_loader("cifar10"), "CIFAR-10: 50,000 small colour photos in 10 "
+                "classes (torchvision files in the data root)"),
+    "svhn": (_torchvision_loader("svhn"), "SVHN: 73,257 colour house-number digits "
+             "(train_32x32.mat in the data root; needs SciPy)"),
+    "celeba": (_torchvision_loader("celeba"), "CelebA: 202,599 aligned faces, centre-cropped "
+               "as in the DCGAN paper (img_align_celeba in the data root)"),
 }
 
 
@@ -116,23 +230,53 @@ def dataset_names() -> list[str]:
 
 
 def describe_datasets() -> dict[str, str]:
+    """Name -> one line, for the window's dataset list; ``folder:PATH`` is not listed (any path)."""
     return {name: text for name, (_, text) in _REGISTRY.items()}
 
 
-def load_dataset(cfg: RunConfig) -> ImageDataset:
+_NATURAL_CHANNELS = {"digits": 1, "mnist": 1, "fashion-mnist": 1, "shapes": 3, "cifar10": 3,
+                     "svhn": 3, "celeba": 3}
+
+
+def natural_channels(name: str) -> int | None:
+    """1 or 3: what a dataset has, to suggest for ``model.channels``; None for a folder (either)."""
+    return _NATURAL_CHANNELS.get(name)
+
+
+def is_folder_dataset(name: str) -> bool:
+    return name.startswith(FOLDER_PREFIX)
+
+
+def load_dataset(
+    cfg: RunConfig, progress: Progress | None = None, cancel: Cancel | None = None
+) -> ImageDataset:
+    """The dataset ``cfg.data.dataset`` names, at the run's size and channels, in memory.
+
+    ``progress(done, total)`` and ``cancel()`` are used where loading takes a while (image
+    folders, CelebA); call it off the GUI thread.
+    """
     name = cfg.data.dataset
-    if name not in _REGISTRY:
+    if is_folder_dataset(name):
+        loader: Loader = _load_folder
+    elif name in _REGISTRY:
+        loader = _REGISTRY[name][0]
+    else:
         raise DatasetError(
-            f"unknown dataset {name!r}: use one of {', '.join(dataset_names())}"
+            f"unknown dataset {name!r}: use one of {', '.join(dataset_names())}, or "
+            "folder:PATH for a folder of your own images"
         )
-    dataset = _REGISTRY[name][0](cfg)
+    dataset = loader(cfg, progress, cancel)
+    check_batch_fits(dataset, cfg)
+    return dataset
+
+
+def check_batch_fits(dataset: ImageDataset, cfg: RunConfig) -> None:
     if len(dataset) < cfg.optim.batch_size:
         raise ConfigError(
             "optim.batch_size", cfg.optim.batch_size,
-            f"at most {len(dataset)}: the dataset {name!r} has {len(dataset)} images, fewer "
-            "than one batch",
+            f"at most {len(dataset)}: the dataset {dataset.name!r} has {len(dataset)} images, "
+            "fewer than one batch",
         )
-    return dataset
 
 
 class BatchSampler:

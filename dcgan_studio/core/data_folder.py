@@ -1,0 +1,290 @@
+"""``folder:PATH``: the user's own images, decoded once into memory, bad files skipped and reported.
+
+Layout: either a flat folder (sub-folders are searched too; no labels), or one sub-folder per class
+with every image inside one (the sorted class-folder names become labels 0, 1, ...). Files whose
+names start with a dot are ignored.
+
+Every image is turned into the run's format the same way:
+- modes: 1, L, P, LA, RGB, RGBA, CMYK, ...; 16-bit (I;16, I;16B, I) is scaled to 8 bits by /257
+  (65535 -> 255, rounded), never clipped; float (F) images in [0, 1] are scaled by 255;
+- transparency (LA, RGBA, P with a transparent colour) is composited on BLACK, the "empty" of a
+  DCGAN's tanh range and the background of MNIST-like data; ``ALPHA_BACKGROUND`` says so;
+- EXIF orientation is applied; a GIF or animated WEBP gives its first frame;
+- grayscale or RGB as the run's channels say (ITU-R 601 luma for RGB -> L);
+- centre-cropped to a square, then resized to the run's size (Lanczos; JPEGs are decoded at a
+  reduced scale first where that still leaves at least the target size).
+
+Decompression bombs: Pillow's process-wide ``Image.MAX_IMAGE_PIXELS`` is left alone (other code
+shares it); the scan applies its own limit, ``MAX_IMAGE_PIXELS``, from the header, before any pixel
+is decoded, and also catches Pillow's own ``DecompressionBombError`` (raised at open when Pillow's
+global limit is lower than ours) and its warning (silenced while a scan runs: ours decides).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import os
+import warnings
+from struct import error as StructError
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from dcgan_studio.core.data import ImageDataset, skipped_line
+from dcgan_studio.errors import DatasetError
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
+# the decoders tried, whatever a file's name says: never EPS (Ghostscript) or other exotic plugins
+PIL_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "BMP", "DIB", "GIF", "TIFF")
+MAX_IMAGE_PIXELS = 64 * 1024 * 1024  # 8192 x 8192; anything bigger is refused unread
+ALPHA_BACKGROUND = 0  # transparent pixels become black (0) in every channel
+
+UNREADABLE = "unreadable"
+TRUNCATED = "truncated"
+EMPTY = "empty (0 bytes)"
+NOT_IMAGE = "not an image"
+TOO_LARGE = "too large (decompression bomb)"
+OTHER_TYPE = "not an image type (by name)"
+SUPPORTED = "jpg, jpeg, png, webp, bmp, gif or tif"
+log = logging.getLogger(__name__)
+
+
+class ScanCancelled(DatasetError):
+    """The person stopped the scan; nothing was loaded."""
+
+
+class NoImagesError(DatasetError):
+    """A scan found no usable image; ``scan`` holds what was seen and skipped, for a report."""
+
+    def __init__(self, message: str, scan: FolderScan) -> None:
+        super().__init__(message)
+        self.scan = scan
+
+
+@dataclass(frozen=True)
+class FolderScan:
+    root: Path
+    images: torch.Tensor  # uint8 (N, C, S, S)
+    labels: np.ndarray | None  # (N,) class index of each image; None for a flat folder
+    class_names: tuple[str, ...]  # sorted class-folder names; () for a flat folder
+    files: tuple[Path, ...]  # the file of each image, in order
+    files_seen: int  # every file looked at: used, skipped, or of another type
+    skipped: dict[str, list[Path]] = field(default_factory=dict)  # reason -> files
+
+    @property
+    def count(self) -> int:
+        return int(self.images.shape[0])
+
+    @property
+    def skipped_count(self) -> int:
+        return sum(len(paths) for paths in self.skipped.values())
+
+    def report(self, examples: int = 3) -> str:
+        """``12 files seen, 9 used, 3 skipped (2 truncated: a.png, b.png; 1 ...)``."""
+        text = f"{self.files_seen} file{'s' * (self.files_seen != 1)} seen, {self.count} used"
+        if self.skipped:
+            parts = "; ".join(skipped_line(r, p, examples) for r, p in self.skipped.items())
+            text += f", {self.skipped_count} skipped ({parts})"
+        return text
+
+    def to_dataset(self, name: str | None = None) -> ImageDataset:
+        kind = f"{len(self.class_names)} classes" if self.class_names else "one folder"
+        return ImageDataset(
+            name or f"folder:{self.root}", self.images, self.labels,
+            f"{self.count:,} images from {self.root} ({kind})", source=str(self.root),
+            class_names=self.class_names, files_seen=self.files_seen,
+            skipped={r: tuple(str(p) for p in paths) for r, paths in self.skipped.items()},
+        )
+
+
+def load_folder(path: str | os.PathLike, size: int, channels: int,
+                progress: Callable[[int, int], None] | None = None,
+                cancel: Callable[[], bool] | None = None) -> ImageDataset:
+    if not str(path).strip():
+        raise DatasetError("folder: needs the path of a folder of images after it: "
+                           "--dataset folder:/path/to/images")
+    return scan_folder(path, size, channels, progress, cancel).to_dataset()
+
+
+def scan_folder(path: str | os.PathLike, size: int, channels: int,
+                progress: Callable[[int, int], None] | None = None,
+                cancel: Callable[[], bool] | None = None) -> FolderScan:
+    """Decode every image under ``path`` once; skip bad files by reason; never stop for one.
+
+    ``progress(done, total)`` is called from this thread as files finish; ``cancel()`` is asked
+    between files and ends the scan with ``ScanCancelled``. Raises ``NoImagesError`` (with the
+    scan attached) when no usable image is left.
+    """
+    root = _check_root(Path(os.path.expanduser(str(path))))
+    candidates, others, nested = _list_files(root)
+    total = len(candidates)
+    if total == 0 and not others:
+        raise DatasetError(f"the image folder {root} has no files: put {SUPPORTED} images in it, "
+                           "directly or in one sub-folder per class")
+    skipped: dict[str, list[Path]] = {OTHER_TYPE: others} if others else {}
+    arrays: list[np.ndarray] = []
+    files: list[Path] = []
+    for file, result in zip(candidates, decode_files(candidates, size, channels, progress=progress,
+                                                     cancel=cancel, what=str(root))):
+        if isinstance(result, str):
+            skipped.setdefault(result, []).append(file)
+        else:
+            arrays.append(result)
+            files.append(file)
+    skipped = {reason: sorted(paths) for reason, paths in sorted(skipped.items())}
+    labels, class_names = _labels(root, files) if nested else (None, ())
+    c = 1 if channels == 1 else 3
+    images = torch.from_numpy(np.stack(arrays)) if arrays else torch.empty((0, c, size, size),
+                                                                           dtype=torch.uint8)
+    scan = FolderScan(root, images, labels, class_names, tuple(files), total + len(others),
+                      skipped)
+    if not arrays:
+        raise NoImagesError(
+            f"no usable image in {root}: {scan.report()}; put {SUPPORTED} images there "
+            "(re-save damaged ones), or choose another folder", scan)
+    return scan
+
+
+def decode_files(paths: list[Path], size: int, channels: int, crop: int | None = None,
+                 progress: Callable[[int, int], None] | None = None,
+                 cancel: Callable[[], bool] | None = None, what: str = "") -> list:
+    """Each file as uint8 (C, size, size), or the reason it was skipped, in order, decoded by a
+    few threads. ``crop``: side of the centre square cut before resizing (default: the short
+    side). ``progress`` runs on this thread about 200 times in all; ``cancel`` between files."""
+    total, mode = len(paths), ("L" if channels == 1 else "RGB")
+    every = max(1, total // 200)
+    results: list = []
+    if progress is not None:
+        progress(0, total)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        warnings.filterwarnings("ignore", module=r"PIL\.")  # "Corrupt EXIF data": the file says
+        with ThreadPoolExecutor(max(1, min(8, os.cpu_count() or 1)), "decode") as pool:
+            decoded = pool.map(lambda p: _decode(p, size, mode, crop), paths)
+            for done, result in enumerate(decoded, 1):
+                results.append(result)
+                if progress is not None and (done % every == 0 or done == total):
+                    progress(done, total)
+                if cancel is not None and done < total and cancel():
+                    pool.shutdown(wait=False, cancel_futures=True)  # only running ones finish
+                    raise ScanCancelled(f"loading {what or 'the images'} was stopped after {done} "
+                                        f"of {total} files: start again to load them")
+    return results
+
+
+def _check_root(root: Path) -> Path:
+    if not root.exists():
+        raise DatasetError(f"the image folder {root} does not exist: check the path after "
+                           "folder: (--dataset folder:PATH) or choose the folder again")
+    if not root.is_dir():
+        raise DatasetError(f"{root} is a file, not a folder: use --dataset folder:PATH with "
+                           "the folder that holds the images")
+    try:
+        next(os.scandir(root), None)
+    except OSError as exc:
+        raise DatasetError(f"the image folder {root} cannot be read ({exc.strerror}): "
+                           "check its permissions") from exc
+    return root.resolve()
+
+
+def _list_files(root: Path) -> tuple[list[Path], list[Path], bool]:
+    """Image files, other files, and whether every image is inside a first-level sub-folder."""
+    images: list[Path] = []
+    others: list[Path] = []
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if name.startswith("."):
+                continue
+            path = Path(folder) / name
+            (images if path.suffix.lower() in IMAGE_SUFFIXES else others).append(path)
+    nested = bool(images) and all(p.parent != root for p in images)
+    return images, others, nested
+
+
+def _labels(root: Path, files: list[Path]) -> tuple[np.ndarray, tuple[str, ...]]:
+    classes = [p.relative_to(root).parts[0] for p in files]
+    names = tuple(sorted(set(classes)))
+    index = {name: i for i, name in enumerate(names)}
+    return np.array([index[c] for c in classes], dtype=np.int64), names
+
+
+def _decode(path: Path, size: int, mode: str, crop: int | None = None) -> np.ndarray | str:
+    """uint8 (C, size, size), or the reason the file is skipped. Never raises for a bad file."""
+    try:
+        if path.stat().st_size == 0:
+            return EMPTY
+        with Image.open(path, formats=_pil_formats()) as img:
+            w, h = img.size
+            if w * h > MAX_IMAGE_PIXELS:
+                return TOO_LARGE
+            side = min(w, h, crop or w)
+            if img.format in ("JPEG", "MPO") and side > size:  # decode at 1/2, 1/4, 1/8 if it fits
+                scale = size / side
+                img.draft(mode, (math.ceil(w * scale), math.ceil(h * scale)))
+                crop = crop and math.ceil(crop * img.size[0] / w)  # the crop at the decoded scale
+            img.load()
+            return _to_array(img, size, mode, crop)
+    except Image.DecompressionBombError:
+        return TOO_LARGE
+    except UnidentifiedImageError:
+        return NOT_IMAGE
+    except (EOFError, OSError, SyntaxError, ValueError, StructError, IndexError) as exc:
+        text = str(exc).lower()
+        if isinstance(exc, EOFError) or "truncated" in text or "end of file" in text \
+                or "buffer is not large enough" in text:
+            return TRUNCATED
+        if "too large" in text:  # Pillow's guard on compressed text chunks
+            return TOO_LARGE
+        return UNREADABLE
+    except Exception:  # a decoder's own bug on a malformed file: still only this file is skipped
+        log.warning("unexpected error decoding %s", path, exc_info=True)
+        return UNREADABLE
+
+
+@functools.cache
+def _pil_formats() -> tuple[str, ...]:
+    Image.init()  # registers every plugin, so the names below can be asked for
+    return tuple(f for f in PIL_FORMATS if f in Image.OPEN)
+
+
+def _to_array(img: Image.Image, size: int, mode: str, crop: int | None = None) -> np.ndarray:
+    if img.getexif().get(0x0112, 1) != 1:  # EXIF orientation: a phone photo taken sideways
+        img = ImageOps.exif_transpose(img)
+    img = _to_8bit(img)
+    if img.mode == "P":
+        img = img.convert("RGBA" if "transparency" in img.info else "RGB")
+    if img.mode in ("LA", "La", "PA", "RGBA", "RGBa"):
+        rgba = img.convert("RGBA")
+        flat = Image.new("RGBA", rgba.size, (ALPHA_BACKGROUND,) * 3 + (255,))
+        img = Image.alpha_composite(flat, rgba)
+    img = img.convert(mode)
+    w, h = img.size
+    side = min(w, h, crop or w)
+    box = ((w - side) // 2, (h - side) // 2, (w - side) // 2 + side, (h - side) // 2 + side)
+    img = img.resize((size, size), Image.Resampling.LANCZOS, box=box)
+    array = np.asarray(img, dtype=np.uint8)
+    return array[None] if array.ndim == 2 else array.transpose(2, 0, 1).copy()
+
+
+def _to_8bit(img: Image.Image) -> Image.Image:
+    """16-bit and 32-bit grayscale -> L, scaled over the full range, not clipped at 255."""
+    if not (img.mode.startswith("I") or img.mode == "F"):
+        return img
+    values = np.asarray(img).astype(np.float64)
+    if img.mode.startswith("I;16") or (img.mode == "I" and values.min() >= 0
+                                        and values.max() <= 65535):
+        scaled = values / 257.0
+    elif img.mode == "F" and values.min() >= 0 and values.max() <= 1:
+        scaled = values * 255.0
+    else:  # outside any known range: stretch what is there
+        low, high = values.min(), values.max()
+        scaled = (values - low) * (255.0 / (high - low)) if high > low else values * 0
+    return Image.fromarray(np.rint(scaled).clip(0, 255).astype(np.uint8))  # (H, W) uint8 -> L
