@@ -34,7 +34,9 @@ FLAGS: dict[str, tuple[str, str]] = {
     "model.ngf": ("--ngf", "width of G (channels of its last hidden layer)"),
     "model.ndf": ("--ndf", "width of D (channels of its first layer)"),
     "model.d_dropout": ("--d-dropout", "dropout after each LeakyReLU in D, 0 for none"),
-    "data.dataset": ("--dataset", "what to train on: digits (built in, no download)"),
+    "data.dataset": ("--dataset", "what to train on: digits or shapes (built in, no "
+                     "download), mnist, fashion-mnist, cifar10, svhn, celeba (from --data-root, "
+                     "torchvision's layout), or folder:PATH (your own images)"),
     "data.data_root": ("--data-root", "folder of downloaded datasets"),
     "optim.batch_size": ("--batch-size", "images per batch"),
     "optim.lr_g": ("--lr-g", "Adam learning rate of G"),
@@ -209,11 +211,31 @@ def _train(args: argparse.Namespace) -> int:
         config = run.read_config().with_values(given).validate()
         trainer = resume_run(config, run, how_to_extend="resume with a larger --iterations")
     else:
+        _settle_dataset(given)
         config = RunConfig().with_values(given).validate()
         trainer = start_run(config, args.run_dir or new_run_path())
         run = trainer.run_dir
     print(f"Run folder: {run.root}", file=sys.stderr)
+    summary = trainer.dataset.summary()
+    print(f"Data: {summary.description}: {summary.count:,} images", file=sys.stderr)
+    for line in summary.skipped_lines():
+        print(f"  skipped {line}", file=sys.stderr)
     return _drive(trainer, args)
+
+
+def _settle_dataset(given: dict[str, Any]) -> None:
+    """A folder becomes an absolute path (the run may be resumed from elsewhere); a colour
+    dataset trains in colour unless --channels says otherwise."""
+    from dcgan_studio.core.data import is_folder_dataset, natural_channels
+
+    name = given.get("data.dataset")
+    if not name:
+        return
+    if is_folder_dataset(name):
+        given["data.dataset"] = "folder:" + str(Path(name.partition(":")[2]).expanduser()
+                                                .resolve())
+    elif "model.channels" not in given and natural_channels(name):
+        given["model.channels"] = natural_channels(name)
 
 
 def _drive(trainer: Any, args: argparse.Namespace) -> int:

@@ -39,6 +39,7 @@ from dcgan_studio.gui.run_files import RunFileActions
 from dcgan_studio.gui.session import SessionInfo, TrainingSession
 from dcgan_studio.gui.widgets.alert_banner import AlertBanner
 from dcgan_studio.gui.widgets.controls import TrainingControls
+from dcgan_studio.gui.widgets.dataset_panel import DatasetPanel
 from dcgan_studio.gui.widgets.latent_explorer import LatentExplorer
 from dcgan_studio.gui.widgets.loss_plot import LossPlotWidget
 from dcgan_studio.gui.widgets.sample_panel import SamplePanel
@@ -74,6 +75,8 @@ class MainWindow(RunFileActions, QMainWindow):
         self.banner = AlertBanner()
         self.inspector = NetworkInspector(self.session, self.history, self)
         self.explorer = LatentExplorer()
+        self.data_panel = DatasetPanel()
+        self.data_panel.config_provider = self.controls.config
         self._weights: GeneratorWeightsSnapshot | None = None  # newest G for the explorer
         central = QWidget()
         column = QVBoxLayout(central)
@@ -84,6 +87,8 @@ class MainWindow(RunFileActions, QMainWindow):
         self.docks = {
             "controls": self._dock("Training", "controls-dock", _scrolling(self.controls),
                                    Qt.DockWidgetArea.LeftDockWidgetArea),
+            "data": self._dock("Data", "data-dock", _scrolling(self.data_panel),
+                               Qt.DockWidgetArea.LeftDockWidgetArea),
             "losses": self._dock("Losses and D's output", "losses-dock", self.loss_plot,
                                  Qt.DockWidgetArea.BottomDockWidgetArea),
             "gradients": self._dock("Gradients", "gradients-dock", self.inspector.gradients,
@@ -102,10 +107,12 @@ class MainWindow(RunFileActions, QMainWindow):
         # the right-hand views run the full height: feature maps need it more than the plots
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
         self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.docks["controls"], self.docks["data"])
         self.tabifyDockWidget(self.docks["losses"], self.docks["gradients"])
         self.tabifyDockWidget(self.docks["features"], self.docks["architecture"])
         self.tabifyDockWidget(self.docks["features"], self.docks["filters"])
         self.tabifyDockWidget(self.docks["features"], self.docks["latent"])
+        self.docks["controls"].raise_()
         self.docks["losses"].raise_()
         self.docks["features"].raise_()
         self.readouts = StatusReadouts(self.statusBar())
@@ -197,6 +204,11 @@ class MainWindow(RunFileActions, QMainWindow):
         self.docks["features"].visibilityChanged.connect(self.inspector.set_visible)
         self.docks["latent"].visibilityChanged.connect(self._on_latent_visibility_changed)
         self.explorer.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.data_panel.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
+        self.data_panel.dataset_chosen.connect(c.set_dataset)
+        c.editors["data.dataset"].currentIndexChanged.connect(
+            lambda _: self.data_panel.set_dataset(c.editors["data.dataset"].currentData(),
+                                                  c.data_root))
         self.inspector.set_model_config(c.model_config(), c.config().schedule.sample_count)
 
     # ---- layout persistence -------------------------------------------------------------------
@@ -400,6 +412,7 @@ class MainWindow(RunFileActions, QMainWindow):
         self.timer.stop()
         self.sample_panel.play_timer.stop()
         self.explorer.shutdown()
+        self.data_panel.cancel_pending()
         self._save_layout()
         event.accept()
 

@@ -181,3 +181,32 @@ def test_the_explorer_follows_training_and_takes_a_clicked_tile(qtbot, make_wind
     assert window.docks["latent"].isVisible()  # the explorer stays in front
     qtbot.waitUntil(lambda: explorer.main_view.shown is not None, timeout=10_000)
     _stop(qtbot, window)
+
+
+def test_a_folder_chosen_in_the_data_panel_is_previewed_and_trained_on(qtbot, make_window,
+                                                                       tmp_path):
+    from PIL import Image
+
+    folder = tmp_path / "mine"
+    for label in ("a", "b"):
+        (folder / label).mkdir(parents=True)
+        for i in range(20):
+            Image.new("L", (20, 24), 10 * i).save(folder / label / f"{i}.png")
+    (folder / "a" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    window = make_window(iterations=20)
+    controls, panel = window.controls, window.data_panel
+    box = controls.editors["data.dataset"]
+    box.setCurrentIndex(box.findData("shapes"))  # a colour set picks 3 channels
+    assert controls.editors["model.channels"].currentData() == 3
+    assert panel.dataset == "shapes"
+    panel.choose_folder(folder)  # what Folder… does with the picked folder
+    assert box.currentData() == f"folder:{folder.resolve()}"
+    window.docks["data"].raise_()
+    qtbot.mouseClick(panel.preview_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: panel.summary is not None, timeout=30_000)
+    assert panel.summary.count == 40 and panel.summary.skipped_count == 1
+    _start(qtbot, window)
+    qtbot.waitUntil(lambda: not window.session.running, timeout=60_000)
+    config = window.run_dir.read_config()
+    assert config.data.dataset == f"folder:{folder.resolve()}" and config.model.channels == 3
+    assert window.run_dir.latest_checkpoint() is not None

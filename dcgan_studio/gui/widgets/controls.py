@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from dcgan_studio.config import PRECISIONS, SUPPORTED_IMAGE_SIZES, ModelConfig, RunConfig
-from dcgan_studio.core.data import describe_datasets
+from dcgan_studio.core.data import describe_datasets, natural_channels
 from dcgan_studio.errors import ConfigError
 
 LOCKED_TIP = "Fixed while training runs (it would make other networks or data): Stop first."
@@ -28,6 +28,9 @@ FIELDS: dict[str, tuple[str, str]] = {
                      "digits that ship with the app, so no download is needed."),
     "model.image_size": ("Image size", "Height and width of the images. G doubles its map with "
                          "each transposed convolution, from 4x4 (or 7x7 for 28) up to this."),
+    "model.channels": ("Channels", "1 trains in grayscale, 3 in colour. Choosing a colour "
+                       "dataset (shapes, CIFAR-10, SVHN, CelebA) picks 3; grayscale data shown "
+                       "in 3 channels stays grey."),
     "model.nz": ("Latent size (nz)", "Length of the random vector z that G turns into an image. "
                  "The DCGAN paper uses 100."),
     "model.ngf": ("G width (ngf)", "Channels of G's last hidden layer; earlier layers have 2x, "
@@ -70,6 +73,7 @@ class TrainingControls(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.editors: dict[str, QWidget] = {}
+        self.data_root: str | None = None  # torchvision datasets' folder (the Data panel sets it)
         self._running = False
         self._build()
         self.set_config(RunConfig())
@@ -123,6 +127,7 @@ class TrainingControls(QWidget):
                 changed = editor.currentIndexChanged if isinstance(editor, QComboBox) else \
                     editor.valueChanged
                 changed.connect(self._on_model_edited)
+        self.editors["data.dataset"].currentIndexChanged.connect(self._on_dataset_changed)
         for network in ("g", "d"):
             spin = self.editors[f"optim.lr_{network}"]
             spin.valueChanged.connect(lambda v, n=network: self._on_lr_changed(n, v))
@@ -144,6 +149,11 @@ class TrainingControls(QWidget):
             box = QComboBox()
             for size in SUPPORTED_IMAGE_SIZES:
                 box.addItem(f"{size} x {size}", size)
+            return box
+        if field == "model.channels":
+            box = QComboBox()
+            box.addItem("1 (grayscale)", 1)
+            box.addItem("3 (RGB)", 3)
             return box
         if field == "runtime.device":
             box = QComboBox()
@@ -173,6 +183,7 @@ class TrainingControls(QWidget):
     # ---- values -----------------------------------------------------------------------------
     def set_config(self, cfg: RunConfig) -> None:
         values = cfg.to_dict()
+        self.data_root = cfg.data.data_root
         for field, editor in self.editors.items():
             section, _, name = field.partition(".")
             value = values[section][name]
@@ -188,8 +199,28 @@ class TrainingControls(QWidget):
                 editor.blockSignals(False)
 
     def _values(self) -> dict:
-        return {field: editor.currentData() if isinstance(editor, QComboBox) else editor.value()
-                for field, editor in self.editors.items()}
+        values = {field: editor.currentData() if isinstance(editor, QComboBox) else
+                  editor.value() for field, editor in self.editors.items()}
+        values["data.data_root"] = self.data_root
+        return values
+
+    def set_dataset(self, name: str, data_root: str | None) -> None:
+        """A dataset chosen elsewhere (the Data panel's folder or data-root pickers)."""
+        self.data_root = data_root
+        box = self.editors["data.dataset"]
+        index = box.findData(name)
+        if index < 0:
+            box.addItem(name.removeprefix("folder:") if name.startswith("folder:") else name,
+                        name)
+            index = box.count() - 1
+            box.setItemData(index, name, Qt.ItemDataRole.ToolTipRole)
+        box.setCurrentIndex(index)
+
+    def _on_dataset_changed(self, _index: int) -> None:
+        channels = natural_channels(self.editors["data.dataset"].currentData() or "")
+        if channels is not None:
+            box = self.editors["model.channels"]
+            box.setCurrentIndex(box.findData(channels))
 
     def model_config(self) -> ModelConfig:
         """The model settings as they stand, not validated (the architecture view says what is
