@@ -97,6 +97,11 @@ def main(argv: list[str] | None = None) -> int:
             explorer.interpolation.picker.add(vector)
         wait_until(app, lambda: explorer.interpolation.frames is not None, 30)
         shoot("panel-latent.png", docks["latent"].widget())
+        docks["data"].raise_()
+        window.data_panel.preview(window.controls.config())  # what D sees as real
+        wait_until(app, lambda: window.data_panel.summary is not None, 60)
+        shoot("panel-data.png", docks["data"].widget())
+        docks["controls"].raise_()
         docks["gradients"].raise_()
         window.inspector.gradients.refresh()
         shoot("panel-gradients.png", docks["gradients"].widget())
