@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--max-seconds", type=float, help="stop (with a checkpoint) after S s")
     train.add_argument("--no-progress", action="store_true", help="print a line per log "
                        "step instead of a progress bar")
+    train.add_argument("--download", action="store_true", help="fetch a torchvision dataset "
+                       "(mnist, fashion-mnist, cifar10, svhn) into --data-root first, with a "
+                       "progress bar, if its files are not there yet")
     defaults = RunConfig().to_dict()
     for dotted, (flag, text) in FLAGS.items():
         section, _, name = dotted.partition(".")
@@ -213,6 +216,8 @@ def _train(args: argparse.Namespace) -> int:
     else:
         _settle_dataset(given)
         config = RunConfig().with_values(given).validate()
+        if args.download:
+            _download(config)
         trainer = start_run(config, args.run_dir or new_run_path())
         run = trainer.run_dir
     print(f"Run folder: {run.root}", file=sys.stderr)
@@ -236,6 +241,24 @@ def _settle_dataset(given: dict[str, Any]) -> None:
                                                 .resolve())
     elif "model.channels" not in given and natural_channels(name):
         given["model.channels"] = natural_channels(name)
+
+
+def _download(config: RunConfig) -> None:
+    from tqdm import tqdm
+
+    from dcgan_studio.core.data import data_root
+    from dcgan_studio.core.data_torchvision import download_dataset
+
+    with tqdm(desc=f"downloading {config.data.dataset}", unit="B", unit_scale=True,
+              file=sys.stderr, leave=False) as bar:
+        def progress(done: int, total: int) -> None:
+            if done < bar.n:  # the next file
+                bar.reset()
+            bar.total = total or None
+            bar.update(done - bar.n)
+
+        folder = download_dataset(config.data.dataset, data_root(config), progress)
+    print(f"{PROG}: {config.data.dataset} is in {folder}", file=sys.stderr)
 
 
 def _drive(trainer: Any, args: argparse.Namespace) -> int:

@@ -439,3 +439,39 @@ def test_registry_lists_every_dataset_and_refuses_unknown_names():
     with pytest.raises(DatasetError, match="unknown dataset 'imagenet': use one of digits, "
                        "shapes, .* or folder:PATH for a folder of your own images"):
         load_dataset(cfg_for("imagenet"))
+
+
+def test_train_download_fetches_mnist_over_http_then_trains_on_it(tmp_path, monkeypatch, capsys):
+    """The real download path against a local web server holding MNIST's .gz files."""
+    import functools
+    import http.server
+    import threading
+
+    from dcgan_studio import cli
+    from dcgan_studio.core import data_torchvision
+
+    served = tmp_path / "server"
+    images, _ = write_mnist(served, "files", n=40, gz=True)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=str(served / "files" / "raw"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        folder, title, _, classes = data_torchvision.MNIST_LIKE["mnist"]
+        monkeypatch.setitem(data_torchvision.MNIST_LIKE, "mnist", (
+            folder, title, f"http://127.0.0.1:{server.server_address[1]}/", classes))
+        root = tmp_path / "datasets"
+        code = cli.main(["train", "--dataset", "mnist", "--data-root", str(root), "--download",
+                         "--image-size", "16", "--nz", "8", "--ngf", "4", "--ndf", "4",
+                         "--batch-size", "8", "--iterations", "2", "--run-dir",
+                         str(tmp_path / "run"), "--no-progress", "--device", "cpu"])
+    finally:
+        server.shutdown()
+    assert code == 0
+    for base in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
+        assert (root / "MNIST" / "raw" / base).read_bytes() == \
+            (served / "files" / "raw" / base).read_bytes()
+    err = capsys.readouterr().err
+    assert f"mnist is in {root / 'MNIST' / 'raw'}" in err and "Data: " in err
+    assert "40 images" in err

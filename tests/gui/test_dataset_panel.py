@@ -242,3 +242,34 @@ def test_preview_button_uses_the_chosen_dataset_on_the_lead_config(qtbot, panel,
     wait_done(qtbot, panel)
     assert panel.loaded_for.data.dataset == f"folder:{folder}"
     assert panel.loaded.image_shape == (3, 32, 32) and panel.tile_count == 5
+
+
+def test_download_if_missing_fetches_then_previews(qtbot, panel, tmp_path, monkeypatch):
+    """Download if missing, against a local web server holding MNIST's .gz files."""
+    import functools
+    import http.server
+
+    from dcgan_studio.core import data_torchvision
+    from tests.core.test_datasets import write_mnist
+
+    served = tmp_path / "server"
+    write_mnist(served, "files", n=30, gz=True)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=str(served / "files" / "raw"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    folder, title, _, classes = data_torchvision.MNIST_LIKE["mnist"]
+    monkeypatch.setitem(data_torchvision.MNIST_LIKE, "mnist", (
+        folder, title, f"http://127.0.0.1:{server.server_address[1]}/", classes))
+    try:
+        panel.set_dataset("mnist", str(tmp_path / "root"))
+        assert panel.download_box.isEnabled()
+        panel.download_box.setChecked(True)
+        panel.preview(cfg_for("mnist", tmp_path / "root"))
+        wait_done(qtbot, panel)
+    finally:
+        server.shutdown()
+    assert panel.summary is not None and panel.summary.count == 30
+    assert (tmp_path / "root" / "MNIST" / "raw" / "train-images-idx3-ubyte.gz").is_file()
+    panel.set_dataset("digits", None)
+    assert not panel.download_box.isEnabled() and not panel.download_box.isChecked()

@@ -18,13 +18,14 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, \
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, \
     QProgressBar, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from dcgan_studio.config import RunConfig
 from dcgan_studio.core.data import FOLDER_PREFIX, DatasetSummary, ImageDataset, \
-    default_data_root, describe_datasets, is_folder_dataset, load_dataset, skipped_line
+    data_root, default_data_root, describe_datasets, is_folder_dataset, load_dataset, skipped_line
 from dcgan_studio.core.data_folder import NoImagesError, ScanCancelled
+from dcgan_studio.core.data_torchvision import download_dataset
 from dcgan_studio.core.export import make_grid
 from dcgan_studio.errors import StudioError
 from dcgan_studio.gui.background import run_in_background
@@ -35,6 +36,7 @@ GRID_TILES = 64
 PADDING = 2
 PLACEHOLDER = "Choose a dataset and press Preview to see what D will see as real."
 LOCAL_DATASETS = ("digits", "shapes")  # need no data root
+DOWNLOADABLE = ("mnist", "fashion-mnist", "cifar10", "svhn")
 ERROR_STYLE = "color: #e05050;"
 NOTE_STYLE = "color: palette(mid);"
 
@@ -55,8 +57,12 @@ def preview_mosaic(images: np.ndarray) -> np.ndarray:
     return np.repeat(grid, 3, axis=2) if grid.shape[2] == 1 else grid
 
 
-def _load(cfg: RunConfig, progress, cancel) -> tuple[ImageDataset, DatasetSummary, np.ndarray]:
-    """On the worker thread: the dataset, its summary and its preview mosaic."""
+def _load(cfg: RunConfig, progress, cancel, download: bool = False
+          ) -> tuple[ImageDataset, DatasetSummary, np.ndarray]:
+    """On the worker thread: the dataset (fetched first if asked), its summary and its preview
+    mosaic."""
+    if download:
+        download_dataset(cfg.data.dataset, data_root(cfg), progress)  # skips files already there
     dataset = load_dataset(cfg, progress, cancel)
     return dataset, dataset.summary(), preview_mosaic(dataset.preview(GRID_TILES, seed=0))
 
@@ -126,6 +132,11 @@ class DatasetPanel(QWidget):
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Stop loading; nothing is kept.")
         self.cancel_button.clicked.connect(self.cancel)
+        self.download_box = QCheckBox("Download if missing")
+        self.download_box.setToolTip("Fetch MNIST, Fashion-MNIST, CIFAR-10 or SVHN into the data "
+                                     "root before loading (needs the internet; files already "
+                                     "there are kept). CelebA has to be fetched by hand.")
+        layout.addWidget(self.download_box)
         actions = QHBoxLayout()
         actions.addWidget(self.preview_button)
         actions.addWidget(self.progress, 1)
@@ -225,6 +236,9 @@ class DatasetPanel(QWidget):
     def _update_root(self) -> None:
         needs_root = not is_folder_dataset(self.dataset) and self.dataset not in LOCAL_DATASETS
         self.root_button.setEnabled(needs_root)
+        self.download_box.setEnabled(self.dataset in DOWNLOADABLE)
+        if self.dataset not in DOWNLOADABLE:
+            self.download_box.setChecked(False)
         root = self.data_root or f"{default_data_root()} (default)"
         if is_folder_dataset(self.dataset):
             text = f"Folder: {self.dataset[len(FOLDER_PREFIX):]}"
@@ -268,7 +282,9 @@ class DatasetPanel(QWidget):
             with self._progress_lock:
                 self._progress = (generation, done, total)
 
-        run_in_background(self, lambda: _load(cfg, progress, cancel_event.is_set),
+        download = self.download_box.isChecked() and cfg.data.dataset in DOWNLOADABLE
+        self.progress.setFormat("%p%" if download else "%v / %m files")
+        run_in_background(self, lambda: _load(cfg, progress, cancel_event.is_set, download),
                           lambda result, error: self._on_loaded(generation, cfg, result, error))
 
     def cancel(self) -> None:
