@@ -24,8 +24,12 @@ def run_in_background(parent: QObject, fn: Callable[[], Any],
 
     def work() -> None:
         try:
-            delivery.done.emit(fn(), None)
+            result, error = fn(), None
         except Exception as exc:  # delivered to on_done, which tells the person
-            delivery.done.emit(None, exc)
+            result, error = None, exc
+        try:
+            delivery.done.emit(result, error)
+        except RuntimeError:  # the window closed meanwhile and took the emitter with it
+            pass
 
     threading.Thread(target=work, name="dcgan-io", daemon=True).start()

@@ -12,8 +12,7 @@ from PIL import Image
 
 from dcgan_studio.gui.widgets import dataset_panel as panel_module
 from dcgan_studio.gui.widgets.dataset_panel import PLACEHOLDER, DatasetPanel
-from tests.conftest import tiny_config
-from tests.core.test_datasets import save
+from tests.core.test_datasets import cfg_for, save
 
 ERROR_COLOUR = "#e05050"
 
@@ -34,13 +33,6 @@ def panel(qtbot):
     assert not io_threads(), "a preview left a dcgan-io thread running"
 
 
-def cfg_for(dataset: str, root: Path | None = None, size: int = 16, channels: int = 1,
-            batch: int = 2):
-    values = {"data.dataset": dataset, "model.image_size": size, "model.channels": channels,
-              "optim.batch_size": batch}
-    if root is not None:
-        values["data.data_root"] = str(root)
-    return tiny_config(**values)
 
 
 def class_folder(root: Path) -> Path:

@@ -228,6 +228,31 @@ def test_overlapping_background_reads_keep_their_own_results(qtbot, make_window)
     assert sorted(got) == [("a", "first"), ("b", "second")]
 
 
+def test_a_background_read_that_outlives_its_window_ends_quietly(qtbot, monkeypatch):
+    import threading
+
+    from PySide6.QtCore import QObject
+
+    from dcgan_studio.gui.background import run_in_background
+
+    owner, release, failures = QObject(), threading.Event(), []
+    monkeypatch.setattr(threading, "excepthook", lambda args: failures.append(args.exc_value))
+    run_in_background(owner, lambda: release.wait(10) and "late", lambda r, e: None)
+    owner.deleteLater()  # the window closes while the read is still going
+    qtbot.waitUntil(lambda: not _alive(owner), timeout=5_000)
+    release.set()
+    for thread in threading.enumerate():
+        if thread.name == "dcgan-io":
+            thread.join(timeout=10)
+    assert failures == []
+
+
+def _alive(obj) -> bool:
+    from shiboken6 import isValid
+
+    return isValid(obj)
+
+
 def test_a_long_history_is_drawn_downsampled_with_its_peaks(qtbot, make_window):
     window = make_window()
     rng = np.random.default_rng(0)
