@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -170,12 +169,3 @@ class LatentRenderer:
         explained = (values[:count].clamp_min(0) / values.clamp_min(0).sum()).numpy()
         return Directions(directions.float().numpy(), explained.astype(np.float32), layer)
 
-
-def weights_file_name(step: int) -> str:
-    return f"generator-step-{step:07d}.safetensors"
-
-
-def explorer_folder(run_root: Path) -> Path:
-    """Where the explorer keeps the weights it rendered with during training, so a saved image
-    can be reproduced from them."""
-    return Path(run_root) / "explorer"

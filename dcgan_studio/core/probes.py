@@ -139,6 +139,7 @@ class CheckpointProbe:
                 f"({str(exc).splitlines()[0]}): the checkpoint is damaged") from exc
         self.discriminator.eval()
         dataset = dataset if dataset is not None else load_dataset(config)
+        self.dataset = dataset  # for the run's next checkpoint: a folder is not read again
         noise, real_indices = fixed_inputs(config, len(dataset))
         state = checkpoint.training_state()
         self.fixed_noise = state.get("fixed_noise", noise)

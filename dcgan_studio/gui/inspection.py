@@ -80,8 +80,7 @@ class NetworkInspector(QObject):
         self._send_probe()
 
     def session_ended(self) -> None:
-        self.training = False
-        self._looker = None  # the run has a newer checkpoint now
+        self.training = False  # the newer checkpoint has another path: the next read loads it
 
     def show_live(self, latest: dict) -> None:
         """The newest snapshots from the window's redraw timer."""
@@ -160,7 +159,10 @@ class NetworkInspector(QObject):
         def work() -> tuple[CheckpointProbe, FeatureMapSnapshot, FiltersSnapshot]:
             nonlocal looker
             if looker is None or looker.checkpoint.path != path:
-                looker = CheckpointProbe(open_checkpoint(path))
+                checkpoint = open_checkpoint(path)
+                same_data = looker is not None and _same_data(looker.checkpoint.config,
+                                                              checkpoint.config)
+                looker = CheckpointProbe(checkpoint, looker.dataset if same_data else None)
             layer_spec(looker.generator if request.network == "g" else looker.discriminator,
                        request.layer)
             return looker, looker.feature_maps(request), looker.filters()
@@ -179,3 +181,9 @@ class NetworkInspector(QObject):
                                   f"checkpoint, step {maps.step}.")
 
         run_in_background(self, work, done)
+
+
+def _same_data(a: RunConfig, b: RunConfig) -> bool:
+    """Both checkpoints see the same images (same dataset, size and channels)."""
+    return (a.data, a.model.image_size, a.model.channels) == \
+        (b.data, b.model.image_size, b.model.channels)

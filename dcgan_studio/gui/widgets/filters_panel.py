@@ -13,7 +13,6 @@ and between tiles, so tile ``t`` (row ``t // cols``, column ``t % cols``) starts
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedLayout, QV
     QWidget
 
 from dcgan_studio.core.snapshots import FiltersSnapshot
+from dcgan_studio.gui.widgets.mosaic import grid_shape
 
 # between tiles: grey beside the white of a zero weight, dark beside greyish colour kernels
 GAP_COLOUR, RGB_GAP_COLOUR = (165, 165, 165), (40, 40, 40)
@@ -63,8 +63,7 @@ def kernel_mosaic(weights: np.ndarray, per_kernel: bool = True) -> tuple[np.ndar
         rgb = diverging_rgb(tiles / np.where(peak > 0, peak, 1.0))
     gap = RGB_GAP_COLOUR if channels == 3 else GAP_COLOUR
     count = len(rgb)
-    cols = max(1, math.ceil(math.sqrt(count)))
-    rows = max(1, math.ceil(count / cols))
+    rows, cols = grid_shape(count)  # the feature maps' layout
     cells = np.empty((rows * cols, k + 1, k + 1, 3), dtype=np.uint8)
     cells[:] = gap
     cells[:count, 1:, 1:] = rgb  # each cell: a gap row on top, a gap column on the left
