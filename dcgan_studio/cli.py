@@ -38,6 +38,9 @@ FLAGS: dict[str, tuple[str, str]] = {
                      "download), mnist, fashion-mnist, cifar10, svhn, celeba (from --data-root, "
                      "torchvision's layout), or folder:PATH (your own images)"),
     "data.data_root": ("--data-root", "folder of downloaded datasets"),
+    "data.memory_limit_mb": ("--memory-limit-mb", "decoded images kept in memory up to this "
+                             "many MB; bigger image folders and CelebA are read from disk batch "
+                             "by batch (default: half the free memory)"),
     "optim.batch_size": ("--batch-size", "images per batch"),
     "optim.lr_g": ("--lr-g", "Adam learning rate of G"),
     "optim.lr_d": ("--lr-d", "Adam learning rate of D"),
@@ -57,7 +60,7 @@ FLAGS: dict[str, tuple[str, str]] = {
     "runtime.precision": ("--precision", "fp32, bf16 or auto (bf16 where it runs natively)"),
 }
 # what may change when a run is resumed; the rest would make a different run
-RESUMABLE = {"schedule.iterations", "schedule.epochs", "schedule.log_every",
+RESUMABLE = {"data.memory_limit_mb", "schedule.iterations", "schedule.epochs", "schedule.log_every",
              "schedule.sample_every", "schedule.checkpoint_every", "schedule.keep_checkpoints",
              "runtime.device", "runtime.precision", "optim.lr_g", "optim.lr_d"}
 
@@ -222,10 +225,15 @@ def _train(args: argparse.Namespace) -> int:
         run = trainer.run_dir
     print(f"Run folder: {run.root}", file=sys.stderr)
     summary = trainer.dataset.summary()
-    print(f"Data: {summary.description}: {summary.count:,} images", file=sys.stderr)
+    print(f"Data: {summary.description}: {summary.count:,} images, {summary.storage}",
+          file=sys.stderr)
     for line in summary.skipped_lines():
         print(f"  skipped {line}", file=sys.stderr)
-    return _drive(trainer, args)
+    try:
+        return _drive(trainer, args)
+    finally:  # a streamed file that broke while training: replaced, and the person is told
+        for line in trainer.dataset.summary().skipped_lines()[len(summary.skipped):]:
+            print(f"  replaced {line}", file=sys.stderr)
 
 
 def _settle_dataset(given: dict[str, Any]) -> None:

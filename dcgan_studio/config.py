@@ -33,6 +33,9 @@ class ModelConfig:
 class DataConfig:
     dataset: str = "digits"
     data_root: str | None = None  # folder of downloaded datasets (torchvision layout)
+    # decoded images kept in memory up to this many MB; a larger image folder or CelebA is read
+    # from its files batch by batch (core/data_stream); None: half the machine's free memory
+    memory_limit_mb: int | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ class RunConfig:
         _float_range("model.d_dropout", m.d_dropout, 0.0, 0.9)
         if not isinstance(self.data.dataset, str) or not self.data.dataset.strip():
             raise ConfigError("data.dataset", self.data.dataset, "a dataset name such as 'digits'")
+        if self.data.memory_limit_mb is not None:
+            _int_range("data.memory_limit_mb", self.data.memory_limit_mb, 1, 2**40)
         _int_range("optim.batch_size", o.batch_size, 2, 65536)
         _float_range("optim.lr_g", o.lr_g, 0.0, 1.0, low_open=True)
         _float_range("optim.lr_d", o.lr_d, 0.0, 1.0, low_open=True)

@@ -33,6 +33,7 @@ import torch
 import torch.nn.functional as F
 
 from dcgan_studio.config import RunConfig
+from dcgan_studio.core.data_stream import StreamedImages
 from dcgan_studio.errors import ConfigError, DatasetError
 
 DIGITS_FILE = ("digits", "mnist_digits.npz")
@@ -72,6 +73,7 @@ class DatasetSummary:
     class_names: tuple[str, ...]
     files_seen: int | None  # image folders: every file looked at, used or skipped
     skipped: Mapping[str, tuple[str, ...]]  # reason -> paths of the files skipped for it
+    storage: str = ""  # where the decoded images live: "in memory, 7.8 MB" / "read from disk..."
 
     @property
     def skipped_count(self) -> int:
@@ -91,7 +93,7 @@ def skipped_line(reason: str, paths: tuple | list, examples: int = 3) -> str:
 @dataclass(frozen=True)
 class ImageDataset:
     name: str
-    images: torch.Tensor  # uint8 (N, C, S, S)
+    images: torch.Tensor | StreamedImages  # uint8 (N, C, S, S); files read as needed if too big
     labels: np.ndarray | None  # (N,) class indices, where the dataset has them
     description: str
     source: str | None = None  # folder or file the images came from
@@ -106,14 +108,35 @@ class ImageDataset:
     def image_shape(self) -> tuple[int, int, int]:
         return tuple(self.images.shape[1:])  # type: ignore[return-value]
 
+    @property
+    def streamed(self) -> bool:
+        """True when the images are read from their files batch by batch (too big for memory)."""
+        return isinstance(self.images, StreamedImages)
+
     def batch(self, indices: torch.Tensor) -> torch.Tensor:
         """float32 (B, C, S, S) in [-1, 1]."""
         return to_tanh_range(self.images[indices])
 
+    def skipped_now(self) -> dict[str, tuple[str, ...]]:
+        """The files skipped when loading, and those that failed while training (streamed)."""
+        skipped = dict(self.skipped)
+        if isinstance(self.images, StreamedImages):
+            for reason, paths in self.images.failed.items():
+                skipped[f"{reason}, found while training"] = paths
+        return skipped
+
+    def storage(self) -> str:
+        mb = len(self) * int(np.prod(self.image_shape)) / 2**20
+        if isinstance(self.images, StreamedImages):
+            return (f"read from disk batch by batch by {self.images.workers} threads "
+                    f"({mb:,.0f} MB decoded, more than the memory limit allows)")
+        return f"decoded in memory, {mb:,.1f} MB"
+
     def summary(self) -> DatasetSummary:
         c, s, _ = self.image_shape
         return DatasetSummary(self.name, self.description, len(self), s, c, self.source,
-                              self.class_names, self.files_seen, dict(self.skipped))
+                              self.class_names, self.files_seen, self.skipped_now(),
+                              self.storage())
 
     def preview(self, count: int = 64, seed: int = 0) -> np.ndarray:
         """uint8 (n, C, S, S), a copy: ``count`` real images drawn without replacement."""
@@ -205,7 +228,8 @@ def _load_folder(cfg: RunConfig, progress: Progress | None, cancel: Cancel | Non
     from dcgan_studio.core.data_folder import load_folder
 
     path = cfg.data.dataset[len(FOLDER_PREFIX):].strip()
-    return load_folder(path, cfg.model.image_size, cfg.model.channels, progress, cancel)
+    return load_folder(path, cfg.model.image_size, cfg.model.channels, progress, cancel,
+                       cfg.data.memory_limit_mb)
 
 
 _REGISTRY: dict[str, tuple[Loader, str]] = {
@@ -295,6 +319,13 @@ class BatchSampler:
     @property
     def epoch_progress(self) -> float:
         return self.cursor / (self.batches_per_epoch * self.batch_size)
+
+    def peek_indices(self) -> torch.Tensor:
+        """The batch the next ``next_indices()`` returns, without moving on (for prefetching)."""
+        if self.cursor + self.batch_size > self.size:  # the next epoch's order, from a copy
+            generator = torch.Generator().set_state(self.generator.get_state())
+            return torch.randperm(self.size, generator=generator)[: self.batch_size]
+        return self.order[self.cursor : self.cursor + self.batch_size]
 
     def next_indices(self) -> torch.Tensor:
         if self.cursor + self.batch_size > self.size:

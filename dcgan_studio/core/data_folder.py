@@ -38,6 +38,7 @@ import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from dcgan_studio.core.data import ImageDataset, skipped_line
+from dcgan_studio.core.data_stream import StreamedImages, default_workers, memory_budget
 from dcgan_studio.errors import DatasetError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff")
@@ -71,7 +72,7 @@ class NoImagesError(DatasetError):
 @dataclass(frozen=True)
 class FolderScan:
     root: Path
-    images: torch.Tensor  # uint8 (N, C, S, S)
+    images: torch.Tensor | StreamedImages  # uint8 (N, C, S, S), in memory or read as needed
     labels: np.ndarray | None  # (N,) class index of each image; None for a flat folder
     class_names: tuple[str, ...]  # sorted class-folder names; () for a flat folder
     files: tuple[Path, ...]  # the file of each image, in order
@@ -106,59 +107,82 @@ class FolderScan:
 
 def load_folder(path: str | os.PathLike, size: int, channels: int,
                 progress: Callable[[int, int], None] | None = None,
-                cancel: Callable[[], bool] | None = None) -> ImageDataset:
+                cancel: Callable[[], bool] | None = None,
+                memory_limit_mb: int | None = None) -> ImageDataset:
     if not str(path).strip():
         raise DatasetError("folder: needs the path of a folder of images after it: "
                            "--dataset folder:/path/to/images")
-    return scan_folder(path, size, channels, progress, cancel).to_dataset()
+    return scan_folder(path, size, channels, progress, cancel, memory_limit_mb).to_dataset()
 
 
 def scan_folder(path: str | os.PathLike, size: int, channels: int,
                 progress: Callable[[int, int], None] | None = None,
-                cancel: Callable[[], bool] | None = None) -> FolderScan:
-    """Decode every image under ``path`` once; skip bad files by reason; never stop for one.
-
-    ``progress(done, total)`` is called from this thread as files finish; ``cancel()`` is asked
-    between files and ends the scan with ``ScanCancelled``. Raises ``NoImagesError`` (with the
-    scan attached) when no usable image is left.
-    """
+                cancel: Callable[[], bool] | None = None,
+                memory_limit_mb: int | None = None) -> FolderScan:
+    """Read every image under ``path`` (see ``read_images``); skip bad files by reason; never stop
+    for one. Raises ``NoImagesError`` (with the scan attached) when no usable image is left."""
     root = _check_root(Path(os.path.expanduser(str(path))))
     candidates, others, nested = _list_files(root)
-    total = len(candidates)
-    if total == 0 and not others:
+    if not candidates and not others:
         raise DatasetError(f"the image folder {root} has no files: put {SUPPORTED} images in it, "
                            "directly or in one sub-folder per class")
-    skipped: dict[str, list[Path]] = {OTHER_TYPE: others} if others else {}
-    arrays: list[np.ndarray] = []
-    files: list[Path] = []
-    for file, result in zip(candidates, decode_files(candidates, size, channels, progress=progress,
-                                                     cancel=cancel, what=str(root))):
-        if isinstance(result, str):
-            skipped.setdefault(result, []).append(file)
-        else:
-            arrays.append(result)
-            files.append(file)
+    images, files, skipped = read_images(candidates, size, channels, None, memory_limit_mb,
+                                         progress, cancel, str(root))
+    if others:
+        skipped = {OTHER_TYPE: others, **skipped}
     skipped = {reason: sorted(paths) for reason, paths in sorted(skipped.items())}
     labels, class_names = _labels(root, files) if nested else (None, ())
-    c = 1 if channels == 1 else 3
-    images = torch.from_numpy(np.stack(arrays)) if arrays else torch.empty((0, c, size, size),
-                                                                           dtype=torch.uint8)
-    scan = FolderScan(root, images, labels, class_names, tuple(files), total + len(others),
-                      skipped)
-    if not arrays:
+    scan = FolderScan(root, images, labels, class_names, tuple(files),
+                      len(candidates) + len(others), skipped)
+    if not files:
         raise NoImagesError(
             f"no usable image in {root}: {scan.report()}; put {SUPPORTED} images there "
             "(re-save damaged ones), or choose another folder", scan)
     return scan
 
 
-def decode_files(paths: list[Path], size: int, channels: int, crop: int | None = None,
-                 progress: Callable[[int, int], None] | None = None,
-                 cancel: Callable[[], bool] | None = None, what: str = "") -> list:
-    """Each file as uint8 (C, size, size), or the reason it was skipped, in order, decoded by a
-    few threads. ``crop``: side of the centre square cut before resizing (default: the short
-    side). ``progress`` runs on this thread about 200 times in all; ``cancel`` between files."""
-    total, mode = len(paths), ("L" if channels == 1 else "RGB")
+def read_images(paths: list[Path], size: int, channels: int, crop: int | None = None,
+                memory_limit_mb: int | None = None,
+                progress: Callable[[int, int], None] | None = None,
+                cancel: Callable[[], bool] | None = None, what: str = ""
+                ) -> tuple[torch.Tensor | StreamedImages, list[Path], dict[str, list[Path]]]:
+    """The usable images among ``paths`` as uint8 (N, C, size, size), the files they came from,
+    and the skipped files by reason.
+
+    Decoded into memory when N images fit in the memory budget (``data_stream.memory_budget``);
+    otherwise only the headers are checked here and a ``StreamedImages`` decodes the files batch
+    by batch while training. ``crop``: side of the centre square cut before resizing (default:
+    the short side).
+    """
+    c = 1 if channels == 1 else 3
+    decode = functools.partial(_decode, size=size, mode="L" if c == 1 else "RGB", crop=crop)
+    stream = len(paths) * c * size * size > memory_budget(memory_limit_mb)
+    results = _map_files(_check_header if stream else decode, paths, progress, cancel, what)
+    files: list[Path] = []
+    arrays: list[np.ndarray] = []
+    skipped: dict[str, list[Path]] = {}
+    for file, result in zip(paths, results):
+        if isinstance(result, str):
+            skipped.setdefault(result, []).append(file)
+        else:
+            files.append(file)
+            if not stream:
+                arrays.append(result)
+    if not files:
+        images: torch.Tensor | StreamedImages = torch.empty((0, c, size, size), dtype=torch.uint8)
+    elif stream:
+        images = StreamedImages(files, (c, size, size), decode)
+    else:
+        images = torch.from_numpy(np.stack(arrays))
+    return images, files, skipped
+
+
+def _map_files(fn: Callable[[Path], object], paths: list[Path],
+               progress: Callable[[int, int], None] | None,
+               cancel: Callable[[], bool] | None, what: str) -> list:
+    """``fn`` of each file, in order, by a few threads. ``progress`` runs on this thread about 200
+    times in all; ``cancel`` is asked between files."""
+    total = len(paths)
     every = max(1, total // 200)
     results: list = []
     if progress is not None:
@@ -166,9 +190,8 @@ def decode_files(paths: list[Path], size: int, channels: int, crop: int | None =
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         warnings.filterwarnings("ignore", module=r"PIL\.")  # "Corrupt EXIF data": the file says
-        with ThreadPoolExecutor(max(1, min(8, os.cpu_count() or 1)), "decode") as pool:
-            decoded = pool.map(lambda p: _decode(p, size, mode, crop), paths)
-            for done, result in enumerate(decoded, 1):
+        with ThreadPoolExecutor(default_workers(), "decode") as pool:
+            for done, result in enumerate(pool.map(fn, paths), 1):
                 results.append(result)
                 if progress is not None and (done % every == 0 or done == total):
                     progress(done, total)
@@ -232,11 +255,30 @@ def _decode(path: Path, size: int, mode: str, crop: int | None = None) -> np.nda
                 crop = crop and math.ceil(crop * img.size[0] / w)  # the crop at the decoded scale
             img.load()
             return _to_array(img, size, mode, crop)
-    except Image.DecompressionBombError:
+    except Exception as exc:
+        return _reason(path, exc)
+
+
+def _check_header(path: Path) -> str | None:
+    """The reason a file is skipped, from its size and header alone; None if it looks usable.
+    What only a full decode finds (a truncated body) is found while training, see data_stream."""
+    try:
+        if path.stat().st_size == 0:
+            return EMPTY
+        with Image.open(path, formats=_pil_formats()) as img:
+            w, h = img.size
+            return TOO_LARGE if w * h > MAX_IMAGE_PIXELS else None
+    except Exception as exc:
+        return _reason(path, exc)
+
+
+def _reason(path: Path, exc: Exception) -> str:
+    """Why reading ``path`` failed, in the words of the skipped-file report."""
+    if isinstance(exc, Image.DecompressionBombError):
         return TOO_LARGE
-    except UnidentifiedImageError:
+    if isinstance(exc, UnidentifiedImageError):
         return NOT_IMAGE
-    except (EOFError, OSError, SyntaxError, ValueError, StructError, IndexError) as exc:
+    if isinstance(exc, (EOFError, OSError, SyntaxError, ValueError, StructError, IndexError)):
         text = str(exc).lower()
         if isinstance(exc, EOFError) or "truncated" in text or "end of file" in text \
                 or "buffer is not large enough" in text:
@@ -244,9 +286,9 @@ def _decode(path: Path, size: int, mode: str, crop: int | None = None) -> np.nda
         if "too large" in text:  # Pillow's guard on compressed text chunks
             return TOO_LARGE
         return UNREADABLE
-    except Exception:  # a decoder's own bug on a malformed file: still only this file is skipped
-        log.warning("unexpected error decoding %s", path, exc_info=True)
-        return UNREADABLE
+    # a decoder's own bug on a malformed file: still only this file is skipped
+    log.warning("unexpected error decoding %s", path, exc_info=True)
+    return UNREADABLE
 
 
 @functools.cache

@@ -69,7 +69,7 @@ def load_torchvision(name: str, cfg: RunConfig, progress: Callable[[int, int], N
     if name == "svhn":
         return _svhn(root, size, channels)
     if name == "celeba":
-        return _celeba(root, size, channels, progress, cancel)
+        return _celeba(root, size, channels, progress, cancel, cfg.data.memory_limit_mb)
     raise DatasetError(f"unknown torchvision dataset {name!r}: use one of "
                        f"{', '.join([*MNIST_LIKE, 'cifar10', 'svhn', 'celeba'])}")
 
@@ -215,8 +215,8 @@ def _has_scipy() -> bool:
 
 # ---- CelebA: aligned JPEG faces --------------------------------------------------------------
 def _celeba(root: Path, size: int, channels: int, progress: Callable[[int, int], None] | None,
-            cancel: Callable[[], bool] | None) -> ImageDataset:
-    from dcgan_studio.core.data_folder import decode_files
+            cancel: Callable[[], bool] | None, memory_limit_mb: int | None) -> ImageDataset:
+    from dcgan_studio.core.data_folder import read_images
 
     folder = root / "celeba" / "img_align_celeba"
     files = sorted(folder.glob("*.jpg")) if folder.is_dir() else []
@@ -224,24 +224,16 @@ def _celeba(root: Path, size: int, channels: int, progress: Callable[[int, int],
         raise DatasetError(
             f"CelebA is not in {root}: unpack img_align_celeba.zip (the aligned faces, from "
             f"{CELEBA_URL}) so that {folder / '000001.jpg'} and the other JPEGs exist; {_CHOOSE}")
-    results = decode_files(files, size, channels, crop=CELEBA_CROP, progress=progress,
-                           cancel=cancel, what=str(folder))
-    skipped: dict[str, list[str]] = {}
-    arrays = []
-    for file, result in zip(files, results):
-        if isinstance(result, str):
-            skipped.setdefault(result, []).append(str(file))
-        else:
-            arrays.append(result)
-    if not arrays:
+    images, kept, skipped = read_images(files, size, channels, CELEBA_CROP, memory_limit_mb,
+                                        progress, cancel, str(folder))
+    if not kept:
         lines = "; ".join(skipped_line(r, p) for r, p in skipped.items())
         raise DatasetError(f"no CelebA image in {folder} can be read ({lines}): unpack "
                            f"img_align_celeba.zip from {CELEBA_URL} there again")
-    tensor = torch.from_numpy(np.stack(arrays))
     return ImageDataset(
-        "celeba", tensor, None, f"CelebA: {len(arrays):,} aligned faces, centre {CELEBA_CROP}px "
+        "celeba", images, None, f"CelebA: {len(kept):,} aligned faces, centre {CELEBA_CROP}px "
         "crop", source=str(folder), files_seen=len(files),
-        skipped={r: tuple(p) for r, p in skipped.items()})
+        skipped={r: tuple(str(p) for p in paths) for r, paths in skipped.items()})
 
 
 # ---- download, where the machine is online --------------------------------------------------

@@ -21,7 +21,9 @@ import torch.nn.functional as F
 from dcgan_studio.config import RunConfig
 from dcgan_studio.core import commands as cmd
 from dcgan_studio.core.commands import Command, CommandQueue
-from dcgan_studio.core.data import BatchSampler, ImageDataset, load_dataset, to_tanh_range
+from dcgan_studio.core.data import (
+    BatchSampler, ImageDataset, load_dataset, skipped_line, to_tanh_range,
+)
 from dcgan_studio.core.devices import resolve_device, resolve_precision
 from dcgan_studio.core.export import save_grid_png
 from dcgan_studio.core import checkpointing, probes
@@ -77,11 +79,13 @@ class Trainer:
                                       **adam)
 
         self.sampler = BatchSampler(len(self.dataset), o.batch_size, s.seed)
-        self.images = self.dataset.images.to(self.device)  # uint8 (N, C, S, S), on the device
+        images = self.dataset.images  # uint8 (N, C, S, S): on the device, or read from files
+        self.images = images.to(self.device) if isinstance(images, torch.Tensor) else images
         self.noise_rng = torch.Generator(self.device).manual_seed(s.seed)
         fixed_noise, fixed_real = fixed_inputs(config, len(self.dataset))
         self.fixed_noise = fixed_noise.to(self.device)  # (N, nz, 1, 1), the same for every grid
         self.fixed_real = fixed_real.to(self.device)  # indices of the real images beside it
+        self.fixed_real_images = self._real_uint8(self.fixed_real)  # (M, C, S, S), read once
 
         self.step = 0  # G updates done
         self.elapsed = 0.0  # seconds spent training, over all sessions of the run
@@ -96,6 +100,7 @@ class Trainer:
         self._probe_due = 0.0  # time.monotonic() of the next live capture
         self._rate_mark = (time.perf_counter(), 0)  # (time, step) of the last img/s reading
         self.last_checkpoint = None
+        self._broken_reported = 0  # streamed files found broken while training, reported so far
         if resume_from is not None:
             self._load(resume_from)
 
@@ -123,9 +128,16 @@ class Trainer:
                         generator=self.noise_rng)
         return z  # (B, nz, 1, 1)
 
+    def _real_uint8(self, indices: torch.Tensor) -> torch.Tensor:
+        if isinstance(self.images, torch.Tensor):
+            return self.images[indices.to(self.device)]
+        return self.images[indices].to(self.device, non_blocking=True)  # decoded by threads
+
     def _real_batch(self) -> torch.Tensor:
-        indices = self.sampler.next_indices().to(self.device)
-        real = to_tanh_range(self.images[indices])  # (B, C, S, S) in [-1, 1]
+        indices = self.sampler.next_indices()
+        if not isinstance(self.images, torch.Tensor):  # files: decode the next batch meanwhile
+            self.images.prefetch(self.sampler.peek_indices())
+        real = to_tanh_range(self._real_uint8(indices))  # (B, C, S, S) in [-1, 1]
         return real.contiguous(memory_format=self._memory_format)
 
     def _d_step(self, want_norm: bool) -> torch.Tensor:
@@ -226,12 +238,12 @@ class Trainer:
                                   frozen_array(self.fixed_noise[:, :, 0, 0]))
 
     def real_batch(self) -> RealBatchSnapshot:
-        real = to_tanh_range(self.images[self.fixed_real])
+        real = to_tanh_range(self.fixed_real_images)
         return RealBatchSnapshot(self.step, to_uint8_images(real), frozen_array(self.judge(real)))
 
     def feature_maps(self, request: ProbeRequest) -> FeatureMapSnapshot:
         """One layer's output for one fixed sample, in eval mode under no_grad."""
-        real = to_tanh_range(self.images[self.fixed_real])
+        real = to_tanh_range(self.fixed_real_images)
         return probes.feature_maps(self.step, request, self.generator, self.discriminator,
                                    self.fixed_noise, real, self._autocast, self._memory_format)
 
@@ -314,12 +326,24 @@ class Trainer:
             if self.run_dir is not None:
                 self.run_dir.append_metrics(scalars.to_dict())
             yield scalars
+            yield from self._report_broken_files()
         if sample:
             yield from self._publish_grid()
         if checkpoint:
             self.save_checkpoint()
         if self.probe is not None and (force_log or time.monotonic() >= self._probe_due):
             yield from self._capture_probe()
+
+    def _report_broken_files(self) -> Iterator[Snapshot]:
+        """Files of a streamed dataset that failed while training: said once, as they appear."""
+        failed = getattr(self.images, "failed", None)
+        if not failed or sum(map(len, failed.values())) == self._broken_reported:
+            return
+        self._broken_reported = sum(map(len, failed.values()))
+        lines = "; ".join(skipped_line(reason, paths) for reason, paths in failed.items())
+        yield StatusSnapshot(self.step, self.state, f"{self._broken_reported} image file(s) "
+                             f"could not be read while training and another image took each "
+                             f"place ({lines}): replace or remove them", self._checkpoint_str())
 
     def _capture_probe(self) -> Iterator[Snapshot]:
         self._probe_due = time.monotonic() + self.probe_interval

@@ -4,7 +4,6 @@ every mode and every kind of bad file, and the generated shapes. Nothing is down
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import pickle
 import struct
 import urllib.error
@@ -161,16 +160,37 @@ def test_cifar10_missing_batches_and_planted_code_are_refused(tmp_path):
     assert not marker.exists()
 
 
-def test_svhn_missing_file_and_missing_scipy_are_explained(tmp_path):
+def test_svhn_matlab_file_loads_exactly_with_zero_as_label_0(tmp_path):
+    from scipy.io import savemat
+
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 256, (32, 32, 3, 5), dtype=np.uint8)  # SVHN's (H, W, C, N) layout
+    y = np.array([[10], [1], [2], [9], [10]], dtype=np.uint8)  # 10 is SVHN's label for 0
+    savemat(str(tmp_path / "train_32x32.mat"), {"X": x, "y": y})
+    ds = load_dataset(cfg_for("svhn", tmp_path, size=32, channels=3))
+    assert torch.equal(ds.images, torch.from_numpy(x.transpose(3, 2, 0, 1).copy()))
+    assert ds.labels.tolist() == [0, 1, 2, 9, 0]
+    assert ds.summary().source == str(tmp_path / "train_32x32.mat")
+    savemat(str(tmp_path / "train_32x32.mat"), {"X": x.astype(np.float64), "y": y})
+    with pytest.raises(DatasetError, match=r"holds float64 \(32, 32, 3, 5\), not SVHN's .* "
+                       "download it again"):
+        load_dataset(cfg_for("svhn", tmp_path, size=32, channels=3))
+    (tmp_path / "train_32x32.mat").write_bytes(b"MATLAB 5.0 MAT-file" + bytes(200))
+    with pytest.raises(DatasetError, match=r"cannot be read as SVHN's MATLAB file .* download it "
+                       "again from http://ufldl.stanford.edu"):
+        load_dataset(cfg_for("svhn", tmp_path, size=32, channels=3))
+
+
+def test_svhn_missing_file_and_missing_scipy_are_explained(tmp_path, monkeypatch):
     with pytest.raises(DatasetError, match=r"SVHN is not in .*: put train_32x32.mat from "
                        r"http://ufldl.stanford.edu/housenumbers/train_32x32.mat at "
                        rf"{tmp_path}/train_32x32.mat.*--data-root"):
         load_dataset(cfg_for("svhn", tmp_path, channels=3))
-    if importlib.util.find_spec("scipy") is None:
-        (tmp_path / "train_32x32.mat").write_bytes(b"MATLAB 5.0 MAT-file" + bytes(200))
-        with pytest.raises(DatasetError, match="needs SciPy, which is not installed: pip install "
-                           "scipy"):
-            load_dataset(cfg_for("svhn", tmp_path, channels=3))
+    (tmp_path / "train_32x32.mat").write_bytes(b"MATLAB 5.0 MAT-file" + bytes(200))
+    monkeypatch.setitem(__import__("sys").modules, "scipy.io", None)  # as if SciPy were missing
+    with pytest.raises(DatasetError, match="needs SciPy, which is not installed: pip install "
+                       "scipy"):
+        load_dataset(cfg_for("svhn", tmp_path, channels=3))
 
 
 def test_celeba_faces_are_centre_cropped_and_bad_files_reported(tmp_path):

@@ -361,6 +361,7 @@ class DatasetPanel(QWidget):
             lines.append(f"Classes: {names}{more}")
         if summary.files_seen is not None:
             lines.append(f"Files seen: {summary.files_seen:,}")
+        lines.append(f"Memory: {summary.storage}")
         self.info.setText("\n".join(lines))
         self._show_skipped(summary.skipped)
 
