@@ -15,6 +15,7 @@ and the model summary always print a size the same way. Bad input raises ``Confi
 
 from __future__ import annotations
 
+import functools
 from typing import NamedTuple
 
 import numpy as np
@@ -84,14 +85,39 @@ def kernel(name: str, size: int = 3) -> np.ndarray:
     return _KERNELS[name][1](size).astype(np.float32)
 
 
-def load_digit(index: int = 0) -> np.ndarray:
-    """Digit ``index`` of the bundled MNIST subset as a (28, 28) float32 image in [0, 1]."""
+@functools.lru_cache(maxsize=1)
+def _digits() -> tuple[np.ndarray, np.ndarray]:
+    """The bundled digits, read once (a read takes ~50 ms; the explorer asks at every step of
+    its spin box)."""
     from dcgan_studio.core.data import load_digits_raw
 
-    images, _ = load_digits_raw()
-    if not (isinstance(index, int) and 0 <= index < len(images)):
-        raise ConfigError("digit index", index, f"an integer from 0 to {len(images) - 1}")
-    return images[index].astype(np.float32) / 255.0
+    images, labels = load_digits_raw()
+    images.setflags(write=False)
+    labels.setflags(write=False)
+    return images, labels
+
+
+def digit_count() -> int:
+    """How many digits ``load_digit`` has: indices run 0 .. digit_count() - 1."""
+    return len(_digits()[0])
+
+
+def _digit_index(index: int) -> int:
+    n = digit_count()
+    if not (isinstance(index, (int, np.integer)) and not isinstance(index, bool)
+            and 0 <= index < n):
+        raise ConfigError("digit index", index, f"an integer from 0 to {n - 1}")
+    return int(index)
+
+
+def load_digit(index: int = 0) -> np.ndarray:
+    """Digit ``index`` of the bundled MNIST subset as a (28, 28) float32 image in [0, 1]."""
+    return _digits()[0][_digit_index(index)].astype(np.float32) / 255.0
+
+
+def digit_label(index: int) -> int:
+    """Which digit (0-9) image ``index`` shows."""
+    return int(_digits()[1][_digit_index(index)])
 
 
 # --- sizes ---------------------------------------------------------------------------------------

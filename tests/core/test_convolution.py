@@ -229,3 +229,12 @@ def test_bad_input_names_the_problem_and_the_fix(call, message):
         call()
     assert isinstance(info.value, ValueError)
     assert str(info.value).startswith(message)
+
+
+def test_digits_are_read_once_and_labelled():
+    assert cv.digit_count() == 10000
+    assert cv.load_digit(5) is not cv.load_digit(5)  # a fresh array each time, from one read
+    np.testing.assert_array_equal(cv.load_digit(5), cv.load_digit(5))
+    assert cv.digit_label(0) in range(10)
+    with pytest.raises(ConfigError, match="digit index = 10000 .* from 0 to 9999"):
+        cv.digit_label(10000)
