@@ -18,9 +18,11 @@ is never touched), so two trainers with the same config give the same numbers on
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
+import functools
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -250,18 +252,41 @@ def _loc_scale(target: Target) -> tuple[float, float]:
 # --- trainer -------------------------------------------------------------------------------------
 
 
+@functools.cache
+def _omp_set_num_threads() -> Callable[[int], None] | None:
+    """OpenMP's ``omp_set_num_threads`` of the runtime torch loaded, which sets the calling
+    thread's team size only (MKL follows it on threads where torch has not set MKL's own count).
+    None where it cannot be found or does not reach torch's runtime: torch's defaults then stay."""
+    try:
+        setter = ctypes.CDLL(None).omp_set_num_threads
+    except (OSError, AttributeError, TypeError):  # no such symbol, or no global lookup (Windows)
+        return None
+    setter.argtypes, setter.restype = [ctypes.c_int], None
+    before = torch.get_num_threads()
+    setter(1 if before != 1 else 2)
+    reaches_torch = torch.get_num_threads() == (1 if before != 1 else 2)
+    setter(before)
+    return setter if reaches_torch else None
+
+
 @contextmanager
 def _one_thread() -> Iterator[None]:
     """Run tiny ops on the calling thread only: on a 2-core CPU with a busy GUI thread, a second
-    OpenMP worker makes a step 4x slower, not faster. The setting is per thread and restored."""
-    before = torch.get_num_threads()
-    if before != 1:
-        torch.set_num_threads(1)
+    OpenMP worker makes a step several times slower, not faster. The setting is the calling
+    thread's own and is restored. Not ``torch.set_num_threads``: besides the caller's OpenMP
+    setting it stores a process-wide count that every thread starting its first torch op
+    meanwhile takes for life (measured: 144 of 200 threads started while the playground played
+    got one thread; a DCGAN trainer started then would train on one core)."""
+    setter = _omp_set_num_threads()
+    before = torch.get_num_threads()  # this thread's (torch initialises it on first use)
+    if setter is None or before == 1:
+        yield
+        return
+    setter(1)
     try:
         yield
     finally:
-        if before != 1:
-            torch.set_num_threads(before)
+        setter(before)
 
 
 class Gan1dTrainer:
