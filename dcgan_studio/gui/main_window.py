@@ -44,6 +44,7 @@ from dcgan_studio.gui.widgets.latent_explorer import LatentExplorer
 from dcgan_studio.gui.widgets.loss_plot import LossPlotWidget
 from dcgan_studio.gui.widgets.sample_panel import SamplePanel
 from dcgan_studio.gui.widgets.status_readouts import StatusReadouts, default_device
+from dcgan_studio.gui.workspaces import WorkspaceTabs
 
 log = logging.getLogger("dcgan_studio")
 REDRAW_HZ = 25
@@ -83,7 +84,8 @@ class MainWindow(RunFileActions, QMainWindow):
         column.setContentsMargins(4, 4, 4, 4)
         column.addWidget(self.banner)
         column.addWidget(self.sample_panel, 1)
-        self.setCentralWidget(central)
+        self.workspaces = WorkspaceTabs(self, central)
+        self.setCentralWidget(self.workspaces)
         self.docks = {
             "controls": self._dock("Training", "controls-dock", _scrolling(self.controls),
                                    Qt.DockWidgetArea.LeftDockWidgetArea),
@@ -222,11 +224,12 @@ class MainWindow(RunFileActions, QMainWindow):
             self.restoreState(state)
 
     def _reset_layout(self) -> None:
+        self.workspaces.show_training()
         self.restoreState(self._default_state)
 
     def _save_layout(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
-        self.settings.setValue("windowState", self.saveState())
+        self.settings.setValue("windowState", self.workspaces.dock_state())
         self.settings.sync()
 
     # ---- run control --------------------------------------------------------------------------
@@ -381,6 +384,7 @@ class MainWindow(RunFileActions, QMainWindow):
 
     def explore_checkpoint(self, path: Path) -> None:
         """Open the latent explorer on a checkpoint, without training (``--checkpoint``)."""
+        self.workspaces.show_training()
         self.docks["latent"].show()
         self.docks["latent"].raise_()
         self.explorer.open_checkpoint(path)
@@ -412,6 +416,7 @@ class MainWindow(RunFileActions, QMainWindow):
         self.timer.stop()
         self.sample_panel.play_timer.stop()
         self.explorer.shutdown()
+        self.workspaces.shutdown()
         self.data_panel.cancel_pending()
         self._save_layout()
         event.accept()

@@ -1,0 +1,58 @@
+"""The window's workspaces, as tabs: training a DCGAN, and the two building blocks the guides
+teach first (a GAN on a 1-D distribution, and convolution / pooling / transposed convolution).
+
+The docks around the window (controls, losses, feature maps, ...) belong to training: leaving the
+training tab puts them away, and coming back brings them back exactly as they were, so the
+playground and the explorer get the whole window. Training goes on while another tab is in front.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QByteArray
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabWidget, QWidget
+
+from dcgan_studio.gui.widgets.conv_explorer import ConvolutionExplorer
+from dcgan_studio.gui.widgets.gan1d_playground import Gan1dPlayground
+
+TRAIN, GAN1D, CONVOLUTION = 0, 1, 2
+
+
+class WorkspaceTabs(QTabWidget):
+    def __init__(self, window: QMainWindow, train_page: QWidget) -> None:
+        super().__init__()
+        self.setObjectName("workspaces")
+        self.setDocumentMode(True)
+        self._window = window
+        self._dock_state: QByteArray | None = None  # the docks as they were, while put away
+        self.playground = Gan1dPlayground()
+        self.convolution = ConvolutionExplorer()
+        self.addTab(train_page, "Train a DCGAN")
+        self.addTab(self.playground, "1-D GAN playground")
+        self.addTab(self.convolution, "Convolution explorer")
+        self.setTabToolTip(TRAIN, "Train a DCGAN and look inside it, live")
+        self.setTabToolTip(GAN1D, "A tiny GAN learns a 1-D distribution: watch G's density "
+                           "slide onto the real one, and D's opinion of every x")
+        self.setTabToolTip(CONVOLUTION, "Kernels on a digit: convolution, pooling against a "
+                           "strided convolution, transposed convolution, with their sizes")
+        self.currentChanged.connect(self._on_tab_changed)
+
+    def _on_tab_changed(self, index: int) -> None:
+        if index == TRAIN:
+            if self._dock_state is not None:
+                self._window.restoreState(self._dock_state)
+                self._dock_state = None
+        elif self._dock_state is None:
+            self._dock_state = self._window.saveState()
+            for dock in self._window.findChildren(QDockWidget):
+                dock.hide()
+
+    def dock_state(self) -> QByteArray:
+        """The training layout to keep in the settings, even while it is put away."""
+        return self._dock_state if self._dock_state is not None else self._window.saveState()
+
+    def show_training(self) -> None:
+        self.setCurrentIndex(TRAIN)
+
+    def shutdown(self) -> None:
+        self.playground.shutdown()
+

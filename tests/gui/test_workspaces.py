@@ -1,0 +1,86 @@
+"""The window's workspace tabs: training, the 1-D GAN playground and the convolution explorer."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from PySide6.QtCore import Qt
+
+from dcgan_studio.core.convolution import kernel
+from dcgan_studio.gui.workspaces import CONVOLUTION, GAN1D, TRAIN
+from tests.gui.test_main_window import _start, _stop
+
+
+
+def in_front(dock) -> bool:
+    """Shown and not behind another dock's tab (a tab behind still says isVisible())."""
+    return dock.isVisible() and not dock.visibleRegion().isEmpty()
+
+
+def _click_tab(qtbot, window, index: int) -> None:
+    bar = window.workspaces.tabBar()
+    qtbot.mouseClick(bar, Qt.LeftButton, pos=bar.tabRect(index).center())
+    assert window.workspaces.currentIndex() == index
+
+
+def test_the_learning_tabs_get_the_whole_window_and_the_docks_come_back(qtbot, make_window):
+    window = make_window()
+    tabs = window.workspaces
+    assert [tabs.tabText(i) for i in range(tabs.count())] == [
+        "Train a DCGAN", "1-D GAN playground", "Convolution explorer"]
+    window.docks["gradients"].raise_()  # a layout of the person's own: gradients in front
+    window.docks["filters"].close()  # and one dock closed
+    _click_tab(qtbot, window, GAN1D)
+    assert not any(dock.isVisible() for dock in window.docks.values())
+    assert tabs.playground.isVisible() and not window.sample_panel.isVisible()
+    qtbot.waitUntil(lambda: tabs.playground.width() > 0.9 * window.width())  # the whole width
+    _click_tab(qtbot, window, CONVOLUTION)
+    assert tabs.convolution.isVisible() and not tabs.playground.isVisible()
+    _click_tab(qtbot, window, TRAIN)
+    assert window.sample_panel.isVisible()
+    qtbot.waitUntil(lambda: in_front(window.docks["gradients"]))
+    assert window.docks["losses"].isVisible() and not in_front(window.docks["losses"])
+    assert in_front(window.docks["controls"]) and in_front(window.docks["features"])
+    assert not window.docks["filters"].isVisible()  # closed before, closed after
+
+
+def test_training_goes_on_behind_the_playground_and_both_are_live(qtbot, make_window):
+    window = make_window(iterations=400)
+    _start(qtbot, window)
+    _click_tab(qtbot, window, GAN1D)
+    playground = window.workspaces.playground
+    qtbot.mouseClick(playground.play_button, Qt.LeftButton)
+    at = len(window.history)
+    qtbot.waitUntil(lambda: len(window.history) >= at + 3, timeout=30_000)
+    qtbot.waitUntil(lambda: int(playground.readouts["step"].text().replace(",", "")) >= 5,
+                    timeout=30_000)  # the step read-out a person sees
+    qtbot.mouseClick(playground.play_button, Qt.LeftButton)  # pause it again
+    _click_tab(qtbot, window, TRAIN)
+    assert window.docks["controls"].isVisible()
+    _stop(qtbot, window)
+
+
+def test_the_convolution_tab_makes_edges_appear_on_a_digit(qtbot, make_window):
+    window = make_window()
+    _click_tab(qtbot, window, CONVOLUTION)
+    explorer = window.workspaces.convolution
+    page = explorer.kernel_page
+    page.editor.set_preset("edge")
+    shown = page.output_view.values()
+    digit = torch.from_numpy(explorer.image).float()[None, None]  # the digit on screen
+    expected = F.conv2d(digit, torch.from_numpy(kernel("edge", 3)).float()[None, None],
+                        padding=1)[0, 0].numpy()
+    np.testing.assert_allclose(shown, expected, rtol=1e-5, atol=1e-5)
+    assert np.abs(shown).max() > 1 and (shown == 0).mean() > 0.3  # strokes lit, background flat
+
+
+def test_closing_on_a_learning_tab_keeps_the_training_layout(qtbot, make_window):
+    window = make_window()
+    window.docks["losses"].hide()
+    _click_tab(qtbot, window, GAN1D)
+    window.close()
+    again = make_window(settings_name="settings.ini")
+    assert again.workspaces.currentIndex() == TRAIN
+    assert again.docks["controls"].isVisible() and again.docks["features"].isVisible()
+    assert not again.docks["losses"].isVisible()
