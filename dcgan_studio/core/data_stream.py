@@ -111,11 +111,10 @@ class StreamedImages:
         with self._lock:
             futures = [self._ahead.pop(i, None) or self._submit(i) for i in wanted]
         out = torch.empty((len(wanted), *self.shape[1:]), dtype=torch.uint8)
+        pixels = out.numpy()  # the same memory: decoded arrays (often read-only) are copied in
         for k, (index, future) in enumerate(zip(wanted, futures)):
             result = future.result()
-            if isinstance(result, str):
-                result = self._replacement(index, result)
-            out[k] = torch.from_numpy(result)
+            pixels[k] = self._replacement(index, result) if isinstance(result, str) else result
         return out[0] if single else out
 
     def _submit(self, index: int) -> Future:
