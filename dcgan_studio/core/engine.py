@@ -62,6 +62,8 @@ class Trainer:
         self.run_dir = run
         self.commands = commands or CommandQueue()
         self.device = resolve_device(config.runtime.device)
+        if self.device.type == "cuda":  # fixed shapes: cuDNN times its kernels once, then reuses
+            torch.backends.cudnn.benchmark = True
         self.precision = resolve_precision(config.runtime.precision, self.device)
         self.dataset = dataset if dataset is not None else load_dataset(config)
         m, o, s = config.model, config.optim, config.schedule
