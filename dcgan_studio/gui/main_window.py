@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
     QMessageBox,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -44,7 +43,7 @@ from dcgan_studio.gui.widgets.latent_explorer import LatentExplorer
 from dcgan_studio.gui.widgets.loss_plot import LossPlotWidget
 from dcgan_studio.gui.widgets.sample_panel import SamplePanel
 from dcgan_studio.gui.widgets.status_readouts import StatusReadouts, default_device
-from dcgan_studio.gui.workspaces import WorkspaceTabs
+from dcgan_studio.gui.workspaces import WorkspaceTabs, scrolling
 
 log = logging.getLogger("dcgan_studio")
 REDRAW_HZ = 25
@@ -87,23 +86,23 @@ class MainWindow(RunFileActions, QMainWindow):
         self.workspaces = WorkspaceTabs(self, central)
         self.setCentralWidget(self.workspaces)
         self.docks = {
-            "controls": self._dock("Training", "controls-dock", _scrolling(self.controls),
+            "controls": self._dock("Training", "controls-dock", scrolling(self.controls),
                                    Qt.DockWidgetArea.LeftDockWidgetArea),
-            "data": self._dock("Data", "data-dock", _scrolling(self.data_panel),
+            "data": self._dock("Data", "data-dock", scrolling(self.data_panel),
                                Qt.DockWidgetArea.LeftDockWidgetArea),
             "losses": self._dock("Losses and D's output", "losses-dock", self.loss_plot,
                                  Qt.DockWidgetArea.BottomDockWidgetArea),
             "gradients": self._dock("Gradients", "gradients-dock", self.inspector.gradients,
                                     Qt.DockWidgetArea.BottomDockWidgetArea),
             "features": self._dock("Feature maps", "features-dock",
-                                   _scrolling(self.inspector.feature_maps),
+                                   scrolling(self.inspector.feature_maps),
                                    Qt.DockWidgetArea.RightDockWidgetArea),
             "architecture": self._dock("Architecture", "architecture-dock",
-                                       _scrolling(self.inspector.architecture),
+                                       scrolling(self.inspector.architecture),
                                        Qt.DockWidgetArea.RightDockWidgetArea),
             "filters": self._dock("Filters", "filters-dock", self.inspector.filters,
                                   Qt.DockWidgetArea.RightDockWidgetArea),
-            "latent": self._dock("Latent space", "latent-dock", _scrolling(self.explorer),
+            "latent": self._dock("Latent space", "latent-dock", scrolling(self.explorer),
                                  Qt.DockWidgetArea.RightDockWidgetArea),
         }
         # the right-hand views run the full height: feature maps need it more than the plots
@@ -429,12 +428,3 @@ def _make_trainer(config: RunConfig, run_dir: RunDirectory, resume: RunDirectory
         return resume_run(config, resume, commands, how_to_extend="raise Iterations to continue "
                           "it, or choose File > New Run")
     return start_run(config, run_dir.root, commands)
-
-
-def _scrolling(widget: QWidget) -> QScrollArea:
-    """A view that fills its dock, and scrolls rather than holding the window wide."""
-    scroll = QScrollArea()
-    scroll.setWidget(widget)
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-    return scroll

@@ -9,7 +9,7 @@ playground and the explorer get the whole window. Training goes on while another
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QTabWidget, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QTabWidget, QWidget
 
 from dcgan_studio.gui.widgets.conv_explorer import ConvolutionExplorer
 from dcgan_studio.gui.widgets.gan1d_playground import Gan1dPlayground
@@ -27,8 +27,9 @@ class WorkspaceTabs(QTabWidget):
         self.playground = Gan1dPlayground()
         self.convolution = ConvolutionExplorer()
         self.addTab(train_page, "Train a DCGAN")
-        self.addTab(self.playground, "1-D GAN playground")
-        self.addTab(self.convolution, "Convolution explorer")
+        # in scroll areas: a small window scrolls them instead of being held wide
+        self.addTab(scrolling(self.playground), "1-D GAN playground")
+        self.addTab(scrolling(self.convolution), "Convolution explorer")
         self.setTabToolTip(TRAIN, "Train a DCGAN and look inside it, live")
         self.setTabToolTip(GAN1D, "A tiny GAN learns a 1-D distribution: watch G's density "
                            "slide onto the real one, and D's opinion of every x")
@@ -56,3 +57,11 @@ class WorkspaceTabs(QTabWidget):
     def shutdown(self) -> None:
         self.playground.shutdown()
 
+
+def scrolling(widget: QWidget) -> QScrollArea:
+    """A view that fills its place, and scrolls rather than holding the window wide."""
+    scroll = QScrollArea()
+    scroll.setWidget(widget)
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    return scroll
