@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
 
     base = RunConfig().with_values({"model.image_size": args.image_size,
                                     "optim.batch_size": args.batch_size,
+                                    "model.ngf": 64, "model.ndf": 64,  # pytorch/examples' widths
                                     "runtime.device": "cpu"}).validate()
     dataset = load_dataset(base)
     engine_auto = EngineContestant(base, dataset)

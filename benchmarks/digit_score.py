@@ -72,6 +72,31 @@ def score(model: nn.Module, images: np.ndarray, threshold: float = 0.9) -> Digit
     return DigitScore(float(ok.float().mean()), len(set(cls[ok].tolist())))
 
 
+@torch.no_grad()
+def features(model: nn.Module, images: np.ndarray) -> np.ndarray:
+    """The classifier's last hidden layer (128 values per image), float64 (N, 128)."""
+    trunk = model[:-1]  # everything before the class logits
+    return torch.cat([trunk(_prepare(images[i : i + 500])) for i in range(0, len(images), 500)]
+                     ).double().numpy()
+
+
+def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Frechet distance between Gaussians fitted to two feature sets (N, D): FID's formula, in
+    this classifier's feature space instead of Inception's."""
+    from scipy.linalg import sqrtm
+
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    root = sqrtm(cov_a @ cov_b)
+    root = root.real if np.iscomplexobj(root) else root
+    return float(((mu_a - mu_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * root))
+
+
+def real_features(model: nn.Module) -> np.ndarray:
+    images, _ = load_digits_raw()
+    return features(model, images)
+
+
 if __name__ == "__main__":
     classifier = train_classifier()
     for path in sys.argv[1:]:

@@ -24,8 +24,10 @@ class ModelConfig:
     image_size: int = 32  # H = W of the images G makes and D judges
     channels: int = 1  # 1 = grayscale, 3 = RGB
     nz: int = 100  # length of the latent vector z
-    ngf: int = 64  # width of G's last hidden layer; earlier layers are multiples of it
-    ndf: int = 64  # width of D's first layer
+    # widths 32 and batch 32 (the paper: 64 and 128) learn fastest per second on a 2-core CPU:
+    # 40% recognisable digits at 90 s against 5% (benchmarks/bench_learning.py, README)
+    ngf: int = 32  # width of G's last hidden layer; earlier layers are multiples of it
+    ndf: int = 32  # width of D's first layer
     d_dropout: float = 0.0  # dropout after each LeakyReLU in D (the TensorFlow tutorial uses 0.3)
 
 
@@ -40,7 +42,7 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class OptimConfig:
-    batch_size: int = 128
+    batch_size: int = 32
     lr_g: float = 2e-4
     lr_d: float = 2e-4
     beta1: float = 0.5

@@ -86,9 +86,9 @@ def test_rows_show_the_real_networks(panel, size, channels):
 
 
 def test_default_config_flow_lines_types_and_totals(panel):
-    panel.set_model_config(ModelConfig())
-    assert panel.summary("g") == "z 100×1×1 → 256×4×4 → 128×8×8 → 64×16×16 → 1×32×32"
-    assert panel.summary("d") == "x 1×32×32 → 64×16×16 → 128×8×8 → 256×4×4 → 1×1×1 logit"
+    panel.set_model_config(ModelConfig())  # 32x32, ngf = ndf = 32
+    assert panel.summary("g") == "z 100×1×1 → 128×4×4 → 64×8×8 → 32×16×16 → 1×32×32"
+    assert panel.summary("d") == "x 1×32×32 → 32×16×16 → 64×8×8 → 128×4×4 → 1×1×1 logit"
     types = [cell(panel, "g", r, COL["Type"]) for r in range(3)]
     assert types == ["transposed conv", "BatchNorm", "ReLU"]
     assert cell(panel, "d", 1, COL["Type"]) == "LeakyReLU(0.2)"
@@ -106,7 +106,7 @@ def test_changing_the_config_updates_the_rows(panel):
     assert panel.table("g").rowCount() == rows + 3  # one more transposed conv, BN, ReLU
     assert cell(panel, "g", 0, COL["Out"]) == "256×4×4"  # 32 * 2^3
     assert cell(panel, "g", panel.table("g").rowCount() - 2, COL["Out"]) == "1×64×64"
-    assert panel.summary("d").startswith("x 1×64×64 → 64×32×32")
+    assert panel.summary("d").startswith("x 1×64×64 → 32×32×32")  # ndf 32, the default
 
 
 def click_row(qtbot, panel, network, row):

@@ -19,7 +19,7 @@ from dcgan_studio.core.snapshots import (FeatureMapSnapshot, ProbeRequest, froze
 from dcgan_studio.gui.widgets.feature_maps import PLACEHOLDER, FeatureMapPanel
 from dcgan_studio.gui.widgets.mosaic import GAP, TOP, channel_mosaic, grid_shape, tile_origin
 
-CFG = ModelConfig(image_size=32)
+CFG = ModelConfig(image_size=32, ngf=64, ndf=64)  # the paper's widths
 
 
 def activations(model: torch.nn.Module, layer: str, x: torch.Tensor
@@ -149,7 +149,7 @@ def test_set_plans_lists_every_layer_and_picks_telling_defaults(panel):
     names = [panel.layer_box.itemData(i) for i in range(panel.layer_box.count())]
     assert names == [s.name for s in d_plan.layers]
     assert panel.request().layer == "lrelu1"
-    drop = ModelConfig(image_size=32, d_dropout=0.3)
+    drop = ModelConfig(image_size=32, ngf=64, ndf=64, d_dropout=0.3)
     panel.set_plans(generator_plan(drop), discriminator_plan(drop))  # lrelu1 still exists
     names = [panel.layer_box.itemData(i) for i in range(panel.layer_box.count())]
     assert "dropout1" in names and panel.layer_box.currentData() == "lrelu1"

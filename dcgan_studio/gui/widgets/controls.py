@@ -36,11 +36,13 @@ FIELDS: dict[str, tuple[str, str]] = {
     "model.ngf": ("G width (ngf)", "Channels of G's last hidden layer; earlier layers have 2x, "
                   "4x, ... as many. Wider learns more, but each step is slower."),
     "model.ndf": ("D width (ndf)", "Channels of D's first layer; later layers double it. Keep it "
-                  "close to ngf so neither network overpowers the other."),
+                  "close to ngf so neither network overpowers the other. The paper uses 64 (G and D); "
+                  "32 learns digits faster per second on a small CPU."),
     "model.d_dropout": ("D dropout", "Share of D's activations zeroed at random in training. It "
                         "slows D down a little; the TensorFlow tutorial uses 0.3. 0 turns it off."),
     "optim.batch_size": ("Batch size", "Images per step for D (real and fake) and G. The paper "
-                         "uses 128. Larger batches give steadier but slower steps."),
+                         "uses 128; the default 32 learns faster per second on a small CPU. Larger batches give "
+                         "steadier but slower steps."),
     "optim.lr_g": ("G learning rate", "How far Adam moves G each step (paper: 0.0002). Can be "
                    "changed while training, to see what happens."),
     "optim.lr_d": ("D learning rate", "How far Adam moves D each step (paper: 0.0002). Lower it "
