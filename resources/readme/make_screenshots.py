@@ -32,7 +32,7 @@ def wait_until(app: QApplication, condition, timeout: float) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--iterations", type=int, default=400)
+    parser.add_argument("--iterations", type=int, default=1200)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
     args = parser.parse_args(argv)
 
@@ -110,10 +110,49 @@ def main(argv: list[str] | None = None) -> int:
                  "panel-controls.png": window.controls}
         for name, widget in shots.items():
             shoot(name, widget)
+        shoot_learning_tabs(app, window, shoot)
         window.close()
         wait_until(app, lambda: not window.session.running, 60)
         window.close()
     return 0
+
+
+def shoot_learning_tabs(app, window, shoot) -> None:
+    """The 1-D GAN playground after it converged on the Gaussian and in mode collapse, and the
+    three pages of the convolution explorer on a digit."""
+    from dcgan_studio.gui.workspaces import CONVOLUTION, GAN1D
+
+    tabs = window.workspaces
+    tabs.setCurrentIndex(GAN1D)
+    playground = tabs.playground
+
+    def play_to(preset: str, steps: int, speed: int) -> None:
+        box = playground.preset_combo
+        box.setCurrentIndex(box.findText(preset))
+        box.activated.emit(box.currentIndex())
+        wait_until(app, lambda: playground.readouts["step"].text() == "0", 30)
+        playground.speed_spin.setValue(speed)
+        playground.play()
+        wait_until(app, lambda: int(playground.readouts["step"].text().replace(",", "")) >= steps,
+                   300)
+        playground.pause()
+        wait_until(app, lambda: False, 0.5)
+
+    play_to("Converge on a Gaussian (defaults)", 1500, 20)
+    shoot("tab-gan1d.png", window)
+    play_to("Mode collapse on Two Gaussians", 700, 5)
+    shoot("tab-gan1d-collapse.png", playground)
+    tabs.setCurrentIndex(CONVOLUTION)
+    explorer = tabs.convolution
+    explorer.select_digit(3)
+    explorer.kernel_page.editor.set_preset("edge")
+    explorer.kernel_page.show_window(12, 9)
+    shoot("tab-convolution.png", window)
+    explorer.tabs.setCurrentWidget(explorer.pooling_page)
+    shoot("tab-convolution-pooling.png", explorer)
+    explorer.tabs.setCurrentWidget(explorer.transposed_page)
+    shoot("tab-convolution-transposed.png", explorer)
+    tabs.show_training()
 
 
 if __name__ == "__main__":
