@@ -226,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         first = next((r for r in results[learner.name]
                       if r["recognisable"] >= GOAL[0] and r["classes"] >= GOAL[1]), None)
         when = (f"at {first['seconds']:.0f} s (step {first['step']})" if first
+                else f"not within {args.steps} steps" if args.steps
                 else f"not within {args.seconds:g} s")
         print(f"  {learner.name}: half recognisable and all ten digits {when}")
     print(f"command: .venv/bin/python benchmarks/bench_learning.py {' '.join(sys.argv[1:])}")
