@@ -17,13 +17,12 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import torch
 
-from bench_window import run_until
+from bench_window import run_until, training_beside
 from dcgan_studio.config import RunConfig
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.runs import RunDirectory
@@ -79,20 +78,9 @@ def main(argv: list[str] | None = None) -> int:
                                    "schedule.checkpoint_every": 10**6}).validate()
     with tempfile.TemporaryDirectory(prefix="bench-gan1d-") as name:
         trainer = Trainer(cfg, RunDirectory.create(Path(name) / "run", cfg))
-        stop = threading.Event()
-
-        def train() -> None:
-            for _ in trainer.run():
-                if stop.is_set():
-                    trainer.commands.stop()
-
-        worker = threading.Thread(target=train, name="bench-training")
-        worker.start()
-        run_until(lambda: trainer.step >= 2, 120, "training to run")
-        alone = dcgan_alone(trainer, args.seconds)
-        busy = measure(playground, args.seconds, trainer)
-        stop.set()
-        worker.join()
+        with training_beside(trainer):
+            alone = dcgan_alone(trainer, args.seconds)
+            busy = measure(playground, args.seconds, trainer)
     playground.shutdown()
     playground.close()
     app.processEvents()

@@ -17,14 +17,13 @@ import argparse
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from bench_window import run_until
+from bench_window import run_until, training_beside
 from dcgan_studio.config import RunConfig
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.runs import RunDirectory
@@ -77,20 +76,9 @@ def main(argv: list[str] | None = None) -> int:
         drag(explorer, 10)  # warm-up
         idle = drag(explorer, args.moves)
 
-        stop = threading.Event()
-
-        def train() -> None:
-            for _ in trainer.run():
-                if stop.is_set():
-                    trainer.commands.stop()
-
-        worker = threading.Thread(target=train, name="bench-training")
-        worker.start()
-        run_until(lambda: trainer.step >= 2, 120, "training to run")
-        busy = drag(explorer, args.moves)
-        steps = trainer.step
-        stop.set()
-        worker.join()
+        with training_beside(trainer):
+            busy = drag(explorer, args.moves)
+            steps = trainer.step
         explorer.shutdown()
         explorer.close()
     print(f"\nlatent explorer, 32x32 G (nz {cfg.model.nz}, ngf {cfg.model.ngf}), CPU, "

@@ -38,6 +38,8 @@ or written.
 from __future__ import annotations
 
 import argparse
+import threading
+import contextlib
 import json
 import os
 import platform
@@ -97,6 +99,27 @@ with tempfile.TemporaryDirectory() as tmp:
     window.close()
 print(json.dumps(marks))
 """
+
+
+@contextlib.contextmanager
+def training_beside(trainer):
+    """Train ``trainer`` on another thread while the block runs (a benchmark's busy case): it
+    has made two steps when the block starts, and is stopped and joined when it ends."""
+    stop = threading.Event()
+
+    def train() -> None:
+        for _ in trainer.run():
+            if stop.is_set():
+                trainer.commands.stop()
+
+    worker = threading.Thread(target=train, name="bench-training")
+    worker.start()
+    try:
+        run_until(lambda: trainer.step >= 2, 120, "training to run")
+        yield
+    finally:
+        stop.set()
+        worker.join()
 
 
 # ---- driving Qt -------------------------------------------------------------------------------
