@@ -14,7 +14,9 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from dcgan_studio.core import convolution as cv
 from dcgan_studio.errors import ConfigError
-from dcgan_studio.gui.widgets.conv_page import ExplorerPage, error_label, operator_label, spin
+from dcgan_studio.gui.widgets.conv_page import (
+    ExplorerPage, add_labelled, error_label, operator_label, spin,
+)
 from dcgan_studio.gui.widgets.conv_text import output_shape, problem_text, window_html
 from dcgan_studio.gui.widgets.kernel_editor import KernelEditor
 from dcgan_studio.gui.widgets.map_view import MapView, outline
@@ -40,10 +42,7 @@ class KernelPage(ExplorerPage):
         self.magnitude_box = QCheckBox("Show |value|")
         self.magnitude_box.setToolTip("Edges come in two signs (dark to bright, bright to "
                                       "dark); |value| shows both as bright.")
-        for text, widget in (("Stride s", self.stride_box), ("Padding p", self.padding_box)):
-            controls.addWidget(QLabel(text))
-            controls.addWidget(widget)
-            controls.addSpacing(12)
+        add_labelled(controls, (("Stride s", self.stride_box), ("Padding p", self.padding_box)))
         controls.addWidget(self.magnitude_box)
         controls.addStretch(1)
         layout.addLayout(controls)

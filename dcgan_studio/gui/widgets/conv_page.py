@@ -10,7 +10,7 @@ page only notes that it is stale, and catches up when it is shown.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QWidget
 
 ERROR_STYLE = "color: #d9534f; font-weight: bold;"
 
@@ -36,6 +36,14 @@ class ExplorerPage(QWidget):
         if self._stale:
             self._stale = False
             self.recompute()
+
+
+def add_labelled(row: QHBoxLayout, pairs, spacing: int = 12) -> None:
+    """Each (text, widget) of a page's control row: its label, the widget, a little space."""
+    for text, widget in pairs:
+        row.addWidget(QLabel(text))
+        row.addWidget(widget)
+        row.addSpacing(spacing)
 
 
 def operator_label(text: str) -> QLabel:

@@ -14,7 +14,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from dcgan_studio.core import convolution as cv
 from dcgan_studio.core.architecture import KERNEL as K
 from dcgan_studio.errors import ConfigError
-from dcgan_studio.gui.widgets.conv_page import ExplorerPage, error_label, spin
+from dcgan_studio.gui.widgets.conv_page import (
+    ExplorerPage, add_labelled, error_label, spin,
+)
 from dcgan_studio.gui.widgets.conv_text import output_shape, problem_text
 from dcgan_studio.gui.widgets.map_view import MapView
 
@@ -42,12 +44,9 @@ class PoolingPage(ExplorerPage):
         self.stride_box = spin(1, 4, 2, "Stride of the convolution: 2 halves the size, as in D.")
         self.padding_box = spin(0, 6, 1, "Padding of the convolution: rings of zeros around "
                                          "the input.")
-        for text, widget in (("Pooling n×n, n =", self.pool_box),
-                             ("Convolution stride s", self.stride_box),
-                             ("padding p", self.padding_box)):
-            controls.addWidget(QLabel(text))
-            controls.addWidget(widget)
-            controls.addSpacing(12)
+        add_labelled(controls, (("Pooling n×n, n =", self.pool_box),
+                                ("Convolution stride s", self.stride_box),
+                                ("padding p", self.padding_box)))
         self.kernel_label = QLabel()
         controls.addWidget(self.kernel_label)
         controls.addStretch(1)

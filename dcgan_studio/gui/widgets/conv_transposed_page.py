@@ -16,7 +16,9 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QVBo
 from dcgan_studio.core import convolution as cv
 from dcgan_studio.core.concepts import explain
 from dcgan_studio.errors import ConfigError
-from dcgan_studio.gui.widgets.conv_page import ExplorerPage, error_label, operator_label, spin
+from dcgan_studio.gui.widgets.conv_page import (
+    ExplorerPage, add_labelled, error_label, operator_label, spin,
+)
 from dcgan_studio.gui.widgets.conv_text import output_shape, problem_text
 from dcgan_studio.gui.widgets.map_view import MapView
 
@@ -82,11 +84,8 @@ class TransposedPage(ExplorerPage):
                                           "stamped result.")
         self.dcgan_button = QPushButton("DCGAN: k=4, s=2, p=1")
         self.dcgan_button.setToolTip("The setting of G's blocks: each doubles the map.")
-        for text, widget in (("Small map", self.map_box), ("Kernel", self.kernel_box),
-                             ("k", self.k_box), ("s", self.s_box), ("p", self.p_box)):
-            controls.addWidget(QLabel(text))
-            controls.addWidget(widget)
-            controls.addSpacing(8)
+        add_labelled(controls, (("Small map", self.map_box), ("Kernel", self.kernel_box),
+                                ("k", self.k_box), ("s", self.s_box), ("p", self.p_box)), 8)
         controls.addWidget(self.dcgan_button)
         controls.addStretch(1)
         layout.addLayout(controls)
