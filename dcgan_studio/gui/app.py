@@ -1,21 +1,23 @@
 """Start the window: the QApplication, the palette, pyqtgraph's colours, the main window.
 
-PyTorch and the views take seconds to import on a small CPU, so a splash with a progress line is
-on screen first (Qt alone: a few hundred milliseconds after launch), and the main window replaces
-it when it is built.
+PyTorch and the views take seconds to import on a small CPU, so the window is on screen first,
+with Qt alone and a progress page (``gui.frame``), and its views are built into it when the core
+has been imported on a thread.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPalette, QPixmap
-from PySide6.QtWidgets import QApplication, QSplashScreen
+from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from dcgan_studio import __version__
+from dcgan_studio.gui.frame import CoreLoader, WindowFrame
+
+log = logging.getLogger("dcgan_studio")
 
 
 def apply_theme(app: QApplication) -> None:
@@ -35,39 +37,10 @@ def make_application(argv: list[str] | None = None, theme: bool = True) -> QAppl
     app.setApplicationName("DCGAN Studio")
     app.setOrganizationName("dcgan-studio")
     app.setApplicationVersion(__version__)
+    app.setStyle("Fusion")
     if theme:
         apply_theme(app)
     return app
-
-
-def make_splash() -> QSplashScreen:
-    """The app's name and a progress line, drawn with Qt alone (no torch, no pyqtgraph)."""
-    pixmap = QPixmap(460, 180)
-    pixmap.fill(QColor(32, 36, 44))
-    painter = QPainter(pixmap)
-    painter.setPen(QColor(235, 235, 235))
-    title = QFont()
-    title.setPointSize(22)
-    title.setBold(True)
-    painter.setFont(title)
-    painter.drawText(pixmap.rect().adjusted(24, 28, -24, -90), Qt.AlignmentFlag.AlignLeft,
-                     "DCGAN Studio")
-    small = QFont()
-    small.setPointSize(10)
-    painter.setFont(small)
-    painter.setPen(QColor(170, 178, 190))
-    painter.drawText(pixmap.rect().adjusted(24, 72, -24, -50), Qt.AlignmentFlag.AlignLeft,
-                     f"version {__version__}: train a DCGAN and watch it learn")
-    painter.end()
-    splash = QSplashScreen(pixmap)
-    splash.setObjectName("splash")
-    return splash
-
-
-def say(splash: QSplashScreen, text: str) -> None:
-    splash.showMessage(text, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
-                       QColor(235, 235, 235))
-    QApplication.processEvents()
 
 
 def run_window(open_run: Path | None = None, log_path: str = "", explore: Path | None = None
@@ -78,26 +51,45 @@ def run_window(open_run: Path | None = None, log_path: str = "", explore: Path |
 
 
 def open_window(open_run: Path | None = None, log_path: str = "", explore: Path | None = None,
-                runs_root: Path | None = None, settings=None,
-                on_splash: Callable[[QSplashScreen], None] | None = None):
-    """The splash at once, then the heavy imports, then the main window in its place."""
-    app = make_application(theme=False)
-    splash = make_splash()
-    splash.show()
-    if on_splash is not None:
-        on_splash(splash)
-    say(splash, "  Loading PyTorch and the views…")
-    apply_theme(app)
-    from dcgan_studio.core.runs import default_runs_root
-    from dcgan_studio.gui.main_window import MainWindow
+                runs_root: Path | None = None, settings=None) -> WindowFrame:
+    """The window at once with a progress page (Qt alone), the core imported on a thread
+    meanwhile, then the views built into the same window.
 
-    say(splash, "  Building the window…")
-    window = MainWindow(runs_root or default_runs_root(), log_path, settings=settings)
-    window.show()
-    splash.finish(window)
-    window.launch_splash = splash  # alive until finish() has closed it, once the window shows
-    if open_run is not None:
-        window.open_run(open_run)
-    if explore is not None:
-        window.explore_checkpoint(explore)
-    return window
+    Returns the window: a ``WindowFrame`` until its ``views_ready`` signal, the ``MainWindow``
+    after (the same object). A run to open or a checkpoint to explore is opened then.
+    """
+    app = make_application(theme=False)
+    frame = WindowFrame(settings)
+    page = frame.show_loading()
+    frame.show()
+    loader = CoreLoader(frame)
+    loader.progressed.connect(page.show_step)
+
+    def build(seconds: float) -> None:
+        if not frame.isVisible():  # closed while loading: nothing to build
+            return
+        log.info("core imported in %.1f s, building the views", seconds)
+        QApplication.processEvents()  # "Building the views…" on screen first
+        apply_theme(app)
+        from dcgan_studio.core.runs import default_runs_root
+        from dcgan_studio.gui.main_window import MainWindow
+
+        window = MainWindow.adopt(frame, runs_root or default_runs_root(), log_path)
+        if open_run is not None:
+            window.open_run(open_run)
+        if explore is not None:
+            window.explore_checkpoint(explore)
+        window.views_ready.emit()
+
+    def fail(message: str) -> None:
+        page.show_failure(message)
+        frame.statusBar().showMessage("DCGAN Studio could not start: see the message.")
+        box = QMessageBox(QMessageBox.Icon.Critical, "DCGAN Studio could not start", message,
+                          QMessageBox.StandardButton.Ok, frame)
+        box.setObjectName("load-error-dialog")
+        box.open()
+
+    loader.done.connect(build)
+    loader.failed.connect(fail)
+    loader.start()
+    return frame

@@ -12,7 +12,6 @@ from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
-    QMainWindow,
     QMessageBox,
     QVBoxLayout,
     QWidget,
@@ -33,6 +32,7 @@ from dcgan_studio.core.snapshots import (
     StatusSnapshot,
 )
 from dcgan_studio.errors import ConfigError
+from dcgan_studio.gui.frame import WindowFrame
 from dcgan_studio.gui.inspection import NetworkInspector
 from dcgan_studio.gui.run_files import RunFileActions
 from dcgan_studio.gui.session import SessionInfo, TrainingSession
@@ -49,15 +49,25 @@ log = logging.getLogger("dcgan_studio")
 REDRAW_HZ = 25
 
 
-class MainWindow(RunFileActions, QMainWindow):
+class MainWindow(RunFileActions, WindowFrame):
     def __init__(self, runs_root: Path, log_path: str = "", settings: QSettings | None = None
                  ) -> None:
-        super().__init__()
-        self.setWindowTitle("DCGAN Studio")
-        self.setObjectName("main-window")
+        super().__init__(settings)
+        self._build_views(runs_root, log_path)
+
+    @classmethod
+    def adopt(cls, frame: WindowFrame, runs_root: Path, log_path: str = "") -> MainWindow:
+        """Build the views into a frame already on screen (``gui.frame``): the frame becomes
+        the main window in place, keeping its place, size and settings. Python lets an object
+        change class when the layouts match, as here (a subclass that only adds methods); the
+        Qt window underneath is the same one, so nothing on screen is replaced."""
+        frame.__class__ = cls
+        frame._build_views(runs_root, log_path)
+        return frame
+
+    def _build_views(self, runs_root: Path, log_path: str) -> None:
         self.runs_root = Path(runs_root)
         self.log_path = log_path
-        self.settings = settings or QSettings("dcgan-studio", "DCGAN Studio")
         self.session = TrainingSession(log_path, self)
         self.history = LossHistory()
         self.alerts = AlertMonitor()
@@ -124,12 +134,13 @@ class MainWindow(RunFileActions, QMainWindow):
         self.timer.setInterval(1000 // REDRAW_HZ)
         self.timer.timeout.connect(self._on_timer_redraw)
         self.timer.start()
-        self.resize(1600, 960)
         self.resizeDocks([self.docks["controls"], self.docks["features"]], [320, 600],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["losses"]], [300], Qt.Orientation.Vertical)
         self._restore_layout()
         self._set_state("idle")
+        self.statusBar().clearMessage()
+        self.views_built = True
 
     # ---- building -----------------------------------------------------------------------------
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea
@@ -214,11 +225,8 @@ class MainWindow(RunFileActions, QMainWindow):
 
     # ---- layout persistence -------------------------------------------------------------------
     def _restore_layout(self) -> None:
-        self._default_state = self.saveState()
-        geometry = self.settings.value("geometry")
+        self._default_state = self.saveState()  # the geometry was restored by the frame
         state = self.settings.value("windowState")
-        if isinstance(geometry, QByteArray):
-            self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
             self.restoreState(state)
 

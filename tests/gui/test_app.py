@@ -1,36 +1,124 @@
-"""Launching the window: a splash at once (Qt alone), then the window in its place."""
+"""Launching the window: on screen at once with a progress page, the core imported on a thread,
+then the views built into the same window."""
 
 from __future__ import annotations
 
-import numpy as np
+import json
+import os
+import subprocess
+import sys
+import threading
+
 from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
 
+from dcgan_studio.gui import frame as frame_module
 from dcgan_studio.gui.app import open_window
+from dcgan_studio.gui.frame import LoadingPage
+from dcgan_studio.gui.main_window import MainWindow
+from dcgan_studio.gui.workspaces import WorkspaceTabs
+
+# a fresh interpreter, as `python -m dcgan_studio` starts: is the window exposed before the core
+# (torch and the engine) has been imported?
+LAUNCH = r"""
+import json, sys, tempfile
+from pathlib import Path
+from PySide6.QtCore import QEventLoop, QSettings
+from dcgan_studio.gui.app import make_application, open_window
+app = make_application(theme=False)
+marks = {}
+with tempfile.TemporaryDirectory() as tmp:
+    settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
+    window = open_window(runs_root=Path(tmp) / "runs", settings=settings)
+    while not (window.windowHandle() and window.windowHandle().isExposed()):
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+    marks["engine_imported_when_exposed"] = "dcgan_studio.core.engine" in sys.modules
+    marks["built_when_exposed"] = window.views_built
+    marks["page_when_exposed"] = window.centralWidget().objectName()
+    while not window.views_built:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
+    marks["class"] = type(window).__name__
+    marks["docks"] = sorted(window.docks)
+    window.close()
+    window.deleteLater()
+    app.processEvents()
+print(json.dumps(marks))
+"""
 
 
-def _qimage_array(image) -> np.ndarray:
-    image = image.convertToFormat(image.Format.Format_RGB888)
-    return np.frombuffer(image.constBits(), np.uint8).reshape(
-        image.height(), image.bytesPerLine())[:, : image.width() * 3].reshape(
-        image.height(), image.width(), 3)
+def _settings(tmp_path) -> QSettings:
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 
 
-def test_launch_shows_the_splash_first_then_the_window_replaces_it(qtbot, tmp_path):
-    seen = {}
+def test_a_fresh_launch_shows_the_window_before_torch_and_the_engine_are_imported(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run([sys.executable, "-c", LAUNCH], env=env, capture_output=True,
+                          text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    marks = json.loads(done.stdout.strip().splitlines()[-1])
+    assert marks["engine_imported_when_exposed"] is False
+    assert marks["built_when_exposed"] is False
+    assert marks["page_when_exposed"] == "loading-page"
+    assert marks["class"] == "MainWindow"
+    assert marks["docks"] == ["architecture", "controls", "data", "features", "filters",
+                              "gradients", "latent", "losses"]
 
-    def on_splash(splash) -> None:  # before torch and the views are imported
-        seen["visible"] = splash.isVisible()
-        seen["pixels"] = _qimage_array(splash.grab().toImage())
 
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = open_window(runs_root=tmp_path / "runs", settings=settings, on_splash=on_splash)
+def test_the_frame_becomes_the_main_window_in_place_keeping_its_saved_geometry(
+        qtbot, tmp_path):
+    settings = _settings(tmp_path)
+    earlier = MainWindow(tmp_path / "runs", settings=settings)  # a previous session's window
+    earlier.resize(720, 540)  # within the offscreen screen (800 x 600)
+    earlier.show()
+    qtbot.waitExposed(earlier)
+    saved = (earlier.width(), earlier.height())
+    earlier.close()
+    earlier.deleteLater()
+
+    window = open_window(runs_root=tmp_path / "runs", settings=_settings(tmp_path))
     qtbot.addWidget(window)
     try:
-        assert seen["visible"]
-        pixels = seen["pixels"]
-        assert pixels.shape[:2] == (180, 460)
-        assert (pixels > 200).any() and (pixels < 60).mean() > 0.5  # light title on dark
-        qtbot.waitUntil(lambda: not window.launch_splash.isVisible(), timeout=10_000)
+        # at once: the saved size, the title, a progress page, no views yet
         assert window.isVisible() and window.windowTitle() == "DCGAN Studio"
+        assert isinstance(window.centralWidget(), LoadingPage)
+        assert not window.views_built
+        assert (window.width(), window.height()) == saved
+        with qtbot.waitSignal(window.views_ready, timeout=60_000):
+            pass
+        assert isinstance(window, MainWindow) and window.views_built
+        assert isinstance(window.centralWidget(), WorkspaceTabs)
+        assert window.isVisible() and (window.width(), window.height()) == saved
+        assert window.controls.start_button.isEnabled()
+        assert window.runs_root == tmp_path / "runs"
     finally:
         window.close()
+
+
+def test_a_core_that_cannot_be_imported_is_named_in_the_window_and_a_dialog(
+        qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(frame_module, "CORE_MODULES", frame_module.CORE_MODULES + (
+        ("dcgan_studio.no_such_part", "the test's missing part"),))
+    window = open_window(runs_root=tmp_path / "runs", settings=_settings(tmp_path))
+    qtbot.addWidget(window)
+    try:
+        page = window.centralWidget()
+        qtbot.waitUntil(lambda: "could not be loaded" in page.text.text(), timeout=60_000)
+        text = page.text.text()
+        assert "the test's missing part" in text and "ModuleNotFoundError" in text
+        assert "make run" in text  # the fix
+        dialogs = [w for w in window.findChildren(QMessageBox)
+                   if w.objectName() == "load-error-dialog"]
+        assert dialogs and dialogs[0].isVisible() and "make run" in dialogs[0].text()
+        assert not window.views_built and window.isVisible()
+    finally:
+        window.close()
+
+
+def test_closing_the_window_while_it_loads_builds_nothing(qtbot, tmp_path):
+    window = open_window(runs_root=tmp_path / "runs", settings=_settings(tmp_path))
+    qtbot.addWidget(window)
+    window.close()
+    qtbot.waitUntil(lambda: not any(t.name == "dcgan-import" for t in threading.enumerate()),
+                    timeout=60_000)
+    qtbot.wait(100)  # the loader's queued "done" is delivered
+    assert not window.views_built and not isinstance(window, MainWindow)
