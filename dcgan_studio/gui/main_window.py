@@ -151,6 +151,12 @@ class MainWindow(RunFileActions, WindowFrame):
         self.addDockWidget(area, dock)
         return dock
 
+    def _in_front(self, name: str) -> bool:
+        """Whether a dock is on screen. A dock tabbed behind another stays ``isVisible()`` in
+        Qt 6 (it is moved out of sight, not hidden), so what shows is its visible region."""
+        dock = self.docks[name]
+        return dock.isVisible() and not dock.visibleRegion().isEmpty()
+
     def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
@@ -346,7 +352,7 @@ class MainWindow(RunFileActions, WindowFrame):
                 for alert in self.alerts.observe_scalars(snap):
                     self._on_alert_raised(alert)
             self.loss_plot.refresh()
-            if self.docks["gradients"].isVisible():
+            if self._in_front("gradients"):
                 self.inspector.gradients.refresh()
             self._update_status(scalars[-1])
         real = latest.get(RealBatchSnapshot)
@@ -363,7 +369,7 @@ class MainWindow(RunFileActions, WindowFrame):
         weights = latest.get(GeneratorWeightsSnapshot)
         if weights is not None:
             self._weights = weights
-            if self.docks["latent"].isVisible():
+            if self._in_front("latent"):
                 self.explorer.show_weights(weights)
         self.inspector.show_live(latest)
         if (self.banner.isVisible() and self.banner.kind != NON_FINITE
@@ -382,7 +388,7 @@ class MainWindow(RunFileActions, WindowFrame):
         self.inspector.feature_maps.select_sample(source, index)
         if source == "fake":
             self.explorer.take_tile(index)
-        if not self.docks["latent"].isVisible():  # exploring that tile's z, else look inside
+        if not self._in_front("latent"):  # exploring that tile's z, else look inside
             self.docks["features"].raise_()
 
     def _on_latent_visibility_changed(self, visible: bool) -> None:

@@ -266,3 +266,23 @@ def test_a_long_history_is_drawn_downsampled_with_its_peaks(qtbot, make_window):
     curve = window.loss_plot.raw["loss_d"].curve
     assert len(window.loss_plot.plotted("loss_d")) == 100_000
     assert len(curve.xData) < 10_000 and curve.yData.max() == 7.0
+
+
+def test_docks_tabbed_behind_another_do_not_redraw_until_raised(qtbot, make_window):
+    # Qt 6 keeps a tabbed-away dock isVisible() (it is moved out of sight): the window must
+    # look at what is on screen, or the latent explorer would rebuild G behind the feature maps
+    window = make_window(iterations=100_000)
+    renders, refreshes = [], []
+    window.explorer.show_weights = lambda snapshot: renders.append(snapshot.step)
+    window.inspector.gradients.refresh = lambda: refreshes.append(1)
+    window.docks["features"].raise_()
+    window.docks["losses"].raise_()
+    assert window.docks["latent"].isVisible()  # Qt's word, though it is out of sight
+    _start(qtbot, window)
+    qtbot.waitUntil(lambda: window._weights is not None and len(window.history) >= 20,
+                    timeout=60_000)
+    assert renders == [] and refreshes == []  # behind the feature maps and the losses
+    window.docks["latent"].raise_()
+    window.docks["gradients"].raise_()
+    qtbot.waitUntil(lambda: bool(renders and refreshes), timeout=30_000)
+    _stop(qtbot, window)
