@@ -134,6 +134,19 @@ def test_bad_files_are_one_clear_line_and_exit_2(tmp_path):
     assert "config.json is not a valid run config" in line
 
 
+def test_preset_paper_sets_radfords_values_and_flags_beside_it_win(tmp_path):
+    run = tmp_path / "run"
+    done = cli("train", "--preset", "paper", *TINY, "--iterations", "1", "--run-dir", run,
+               "--no-progress")
+    assert done.returncode == 0, done.stderr
+    optim = RunDirectory(run).read_config().optim
+    assert (optim.lr_g, optim.lr_d, optim.beta1) == (2e-4, 2e-4, 0.5)  # from the preset
+    assert optim.batch_size == 8 and RunDirectory(run).read_config().model.ngf == 8  # TINY's
+    line = one_error_line(cli("train", "--resume", run, "--preset", "quick"))
+    assert "--preset chooses a new run's settings: leave it out with --resume" in line
+    assert "invalid choice: 'fast'" in one_error_line(cli("train", "--preset", "fast"))
+
+
 def test_help_lists_the_commands():
     result = cli("--help")
     assert result.returncode == 0 and "train" in result.stdout and "sample" in result.stdout

@@ -3,14 +3,19 @@ import json
 
 import pytest
 
-from dcgan_studio.config import SUPPORTED_IMAGE_SIZES, RunConfig, field_names
+from dcgan_studio.config import PRESETS, SUPPORTED_IMAGE_SIZES, RunConfig, field_names
 from dcgan_studio.errors import ConfigError
 
 
-def test_defaults_are_the_dcgan_paper_settings():
+def test_defaults_are_the_quick_preset_and_the_paper_preset_is_radfords():
     cfg = RunConfig().validate()
-    assert (cfg.optim.lr_g, cfg.optim.lr_d, cfg.optim.beta1) == (2e-4, 2e-4, 0.5)
+    assert (cfg.optim.lr_g, cfg.optim.lr_d, cfg.optim.beta1) == (1.2e-3, 1.2e-3, 0.5)
     assert cfg.model.nz == 100 and cfg.data.dataset == "digits"
+    assert RunConfig().with_values(PRESETS["quick"]) == RunConfig()
+    paper = RunConfig().with_values(PRESETS["paper"]).validate()
+    assert (paper.optim.batch_size, paper.model.ngf, paper.model.ndf) == (128, 64, 64)
+    assert (paper.optim.lr_g, paper.optim.lr_d, paper.optim.beta1) == (2e-4, 2e-4, 0.5)
+    assert set(PRESETS["quick"]) == set(PRESETS["paper"])  # each sets every field of the other
 
 
 def test_json_round_trip_keeps_every_field():
