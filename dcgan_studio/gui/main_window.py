@@ -43,7 +43,7 @@ from dcgan_studio.gui.widgets.latent_explorer import LatentExplorer
 from dcgan_studio.gui.widgets.loss_plot import LossPlotWidget
 from dcgan_studio.gui.widgets.sample_panel import SamplePanel
 from dcgan_studio.gui.widgets.status_readouts import StatusReadouts, default_device
-from dcgan_studio.gui.workspaces import WorkspaceTabs, scrolling
+from dcgan_studio.gui.workspaces import WorkspaceTabs, hide_stale_tab_bars_soon, scrolling
 
 log = logging.getLogger("dcgan_studio")
 REDRAW_HZ = 25
@@ -235,10 +235,12 @@ class MainWindow(RunFileActions, WindowFrame):
         state = self.settings.value("windowState")
         if isinstance(state, QByteArray):
             self.restoreState(state)
+        hide_stale_tab_bars_soon(self)
 
     def _reset_layout(self) -> None:
         self.workspaces.show_training()
         self.restoreState(self._default_state)
+        hide_stale_tab_bars_soon(self)
 
     def _save_layout(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
@@ -417,6 +419,10 @@ class MainWindow(RunFileActions, WindowFrame):
             f"<b>DCGAN Studio {__version__}</b><br>Train a DCGAN and watch it learn.<br><br>"
             f"torch {torch.__version__}<br>PySide6 (Qt) {pyside_version}<br>"
             f"Python {platform.python_version()}<br>device: {device}"))
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        hide_stale_tab_bars_soon(self)  # the docks' first layout on screen
 
     # ---- closing ------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -9,8 +9,15 @@ first time their tab is chosen (about a second less before the window shows on a
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QTabWidget, QWidget
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QMainWindow,
+    QScrollArea,
+    QTabBar,
+    QTabWidget,
+    QWidget,
+)
 
 from dcgan_studio.gui.widgets.conv_explorer import ConvolutionExplorer
 from dcgan_studio.gui.widgets.gan1d_playground import Gan1dPlayground
@@ -62,6 +69,7 @@ class WorkspaceTabs(QTabWidget):
             if self._dock_state is not None:
                 self._window.restoreState(self._dock_state)
                 self._dock_state = None
+                hide_stale_tab_bars_soon(self._window)
         elif self._dock_state is None:
             self._dock_state = self._window.saveState()
             for dock in self._window.findChildren(QDockWidget):
@@ -86,3 +94,27 @@ def scrolling(widget: QWidget) -> QScrollArea:
     scroll.setWidgetResizable(True)
     scroll.setFrameShape(QScrollArea.Shape.NoFrame)
     return scroll
+
+
+def hide_stale_tab_bars(window: QMainWindow) -> None:
+    """Hide the dock tab bars Qt (6.11) leaves on screen from earlier layouts.
+
+    Tabifying docks and restoring a layout leave extra tab bars of the window visible, showing
+    old tabs over the status bar or a view. A live bar sits right under the dock of its current
+    tab (tabs at the south); any other visible bar of the window is one of these leftovers.
+    """
+    docks = {dock.windowTitle(): dock for dock in window.findChildren(QDockWidget)}
+    for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly):
+        if not bar.isVisible():
+            continue
+        dock = docks.get(bar.tabText(bar.currentIndex()))
+        below = dock is not None and dock.isVisible() and \
+            abs(dock.geometry().bottom() + 1 - bar.geometry().top()) <= 3 and \
+            abs(dock.geometry().left() - bar.geometry().left()) <= 3
+        if not below:
+            bar.hide()
+
+
+def hide_stale_tab_bars_soon(window: QMainWindow) -> None:
+    """After the layout has settled (the next turn of the event loop)."""
+    QTimer.singleShot(0, window, lambda: hide_stale_tab_bars(window))

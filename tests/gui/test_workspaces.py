@@ -6,6 +6,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTabBar
 
 from dcgan_studio.core.convolution import kernel
 from dcgan_studio.gui.workspaces import CONVOLUTION, GAN1D, TRAIN
@@ -86,3 +87,47 @@ def test_closing_on_a_learning_tab_keeps_the_training_layout(qtbot, make_window)
     assert again.workspaces.currentIndex() == TRAIN
     assert again.docks["controls"].isVisible() and again.docks["features"].isVisible()
     assert not again.docks["losses"].isVisible()
+
+
+def _visible_tab_bars(window):
+    return [bar for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.
+                                               FindDirectChildrenOnly) if bar.isVisible()]
+
+
+def test_one_tab_bar_per_dock_group_and_none_left_over_the_status_bar(qtbot, make_window):
+    # Qt 6.11 leaves tab bars of earlier layouts on screen (found as old tabs drawn over the
+    # status bar in the README's screenshot); the window hides them after each layout
+    window = make_window()
+    qtbot.waitExposed(window)
+
+    def settled() -> bool:
+        bars = _visible_tab_bars(window)
+        groups = sorted(tuple(b.tabText(i) for i in range(b.count())) for b in bars)
+        return groups == [("Feature maps", "Architecture", "Filters", "Latent space"),
+                          ("Losses and D's output", "Gradients"), ("Training", "Data")]
+
+    qtbot.waitUntil(settled, timeout=5_000)
+    status = window.statusBar().geometry()
+    assert not any(bar.geometry().intersects(status) for bar in _visible_tab_bars(window))
+
+    def leftover() -> QTabBar:  # what Qt leaves: a bar of old tabs over the status bar
+        bar = QTabBar(window)
+        bar.addTab("Losses and D's output")
+        bar.addTab("Gradients")
+        bar.setGeometry(status)
+        bar.show()
+        assert not settled()
+        return bar
+
+    stray = leftover()
+    window.workspaces.setCurrentIndex(CONVOLUTION)
+    window.workspaces.setCurrentIndex(TRAIN)  # the docks' layout restored
+    qtbot.waitUntil(settled, timeout=5_000)
+    assert not stray.isVisible()
+    stray = leftover()
+    window._reset_layout()
+    qtbot.waitUntil(settled, timeout=5_000)
+    stray = leftover()
+    window.hide()
+    window.show()
+    qtbot.waitUntil(settled, timeout=5_000)
