@@ -34,10 +34,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import platform
 import random
-import shlex
 import sys
 import tempfile
 import time
@@ -50,7 +48,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractScrollArea
 
-from bench_window import StallProbe, Windowed, run_until
+from bench_window import StallProbe, Windowed, command_line, run_until
 from dcgan_studio.gui.app import make_application
 
 MB = 2**20
@@ -312,16 +310,6 @@ class MemoryRun:
             "qobjects": [samples[0]["qobjects"], base["qobjects"], last["qobjects"]],
             "threads": [samples[0]["threads"], base["threads"], last["threads"]],
         }
-
-
-def command_line() -> str:
-    python = sys.executable
-    if python.startswith(os.getcwd() + os.sep):
-        python = os.path.relpath(python)
-    command = shlex.join([python, *sys.argv])
-    if "QT_QPA_PLATFORM" in os.environ:
-        command = f"QT_QPA_PLATFORM={shlex.quote(os.environ['QT_QPA_PLATFORM'])} {command}"
-    return command
 
 
 def main(argv: list[str] | None = None) -> int:

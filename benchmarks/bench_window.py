@@ -374,6 +374,17 @@ class Windowed:
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
+def command_line() -> str:
+    """This process's command, as a person would type it again (with QT_QPA_PLATFORM)."""
+    python = sys.executable
+    if python.startswith(os.getcwd() + os.sep):
+        python = os.path.relpath(python)
+    command = shlex.join([python, *sys.argv])
+    if "QT_QPA_PLATFORM" in os.environ:
+        command = f"QT_QPA_PLATFORM={shlex.quote(os.environ['QT_QPA_PLATFORM'])} {command}"
+    return command
+
+
 # ---- the measurements -------------------------------------------------------------------------
 def measure_launch(count: int) -> list[dict[str, float]]:
     results = []
@@ -472,12 +483,7 @@ def main(argv: list[str] | None = None) -> int:
              "max_ms": float(lags.max()), "worst_ms": sorted(lags.tolist())[-10:][::-1]}
     launch_exposed = [m["exposed"] for m in launches]
 
-    python = sys.executable
-    if python.startswith(os.getcwd() + os.sep):
-        python = os.path.relpath(python)
-    command = shlex.join([python, *sys.argv])
-    if "QT_QPA_PLATFORM" in os.environ:
-        command = f"QT_QPA_PLATFORM={shlex.quote(os.environ['QT_QPA_PLATFORM'])} {command}"
+    command = command_line()
     platform_name = QGuiApplication.platformName()
     layout = ", channels_last" if precision.channels_last else ""
     print(f"\nDCGAN {args.image_size}x{args.image_size}, batch {args.batch_size}, "
