@@ -107,10 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "size, widths and Adam's settings: quick (the defaults: batch 32, widths "
                        "32, lr 0.0012, fastest to digits on a small CPU) or paper (Radford et "
                        "al.: batch 128, widths 64, lr 0.0002); flags given beside it win")
-    defaults = RunConfig().to_dict()
+    defaults = RunConfig()
     for dotted, (flag, text) in FLAGS.items():
-        section, _, name = dotted.partition(".")
-        default = defaults[section][name]
+        default = defaults.value(dotted)
         kwargs: dict[str, Any] = {
             "dest": dotted, "default": argparse.SUPPRESS,
             "metavar": flag.lstrip("-").upper().replace("-", "_"),

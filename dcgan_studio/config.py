@@ -163,6 +163,11 @@ class RunConfig:
         """A copy with whole sections replaced: ``cfg.replace(optim=...)``."""
         return dataclasses.replace(self, **sections)
 
+    def value(self, dotted: str) -> Any:
+        """One field by its dotted name: ``cfg.value("optim.lr_g")``."""
+        section, _, name = dotted.partition(".")
+        return getattr(getattr(self, section), name)
+
     def with_values(self, values: dict[str, Any]) -> RunConfig:
         """A copy with dotted fields set: ``cfg.with_values({"optim.lr_g": 1e-3})``."""
         sections = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}

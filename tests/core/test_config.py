@@ -86,3 +86,10 @@ def test_field_names_cover_every_section():
     assert "model.image_size" in names and "runtime.precision" in names
     assert len(names) == len(set(names)) == 26
     assert SUPPORTED_IMAGE_SIZES == (16, 28, 32, 56, 64, 128)
+
+
+def test_value_reads_every_field_by_its_dotted_name():
+    cfg = RunConfig().with_values({"optim.lr_g": 3e-4, "model.image_size": 64})
+    assert cfg.value("optim.lr_g") == 3e-4 and cfg.value("model.image_size") == 64
+    assert [cfg.value(name) for name in field_names()] == [
+        value for section in cfg.to_dict().values() for value in section.values()]

@@ -210,10 +210,8 @@ class TrainingControls(QWidget):
 
     # ---- values -----------------------------------------------------------------------------
     def set_config(self, cfg: RunConfig) -> None:
-        values = cfg.to_dict()
         self.data_root = cfg.data.data_root
-        self._set_values({field: values[field.partition(".")[0]][field.partition(".")[2]]
-                          for field in self.editors})
+        self._set_values({field: cfg.value(field) for field in self.editors})
 
     def _set_values(self, values: dict) -> None:
         for field, value in values.items():
