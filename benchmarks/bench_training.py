@@ -25,6 +25,7 @@ import torch
 import torch.nn.functional as F
 
 from dcgan_studio.config import PRESETS, RunConfig
+from dcgan_studio.core import cpu_conv
 from dcgan_studio.core.data import load_dataset, to_tanh_range
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.models import Discriminator, Generator
@@ -138,6 +139,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {contestant.label:<40} {median[name]:7.0f} img/s  "
               f"{median[name] / median['reference']:.2f}x the reference (median of the "
               f"rounds' ratios: {ratio[name]:.2f}x)")
+    chosen = cpu_conv.chosen_ways()  # key: (product, shapes, dtype, ...) -> way, 0 is oneDNN's
+    counts = {str(k[2])[6:]: [0, 0] for k in chosen}
+    for key, way in chosen.items():
+        counts[str(key[2])[6:]][bool(way)] += 1
+    print("  cpu_conv, timed at the first call of each shape, beat oneDNN's kernel with its own way "
+          "for " + "; ".join(f"{won} of {kept + won} {dtype} products"
+                             for dtype, (kept, won) in sorted(counts.items())))
     if args.json:
         args.json.write_text(json.dumps({"rates": rates, "median": median, "ratio": ratio},
                                         indent=2))
