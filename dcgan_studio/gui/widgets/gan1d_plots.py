@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from dcgan_studio.core.gan1d import Gan1dConfig, Gaussian, Target, TwoGaussians
 from dcgan_studio.gui.gan1d_worker import Gan1dFrame
+from dcgan_studio.gui.widgets.plot_grid import show_light_grid
 
 REAL, G, D = "#4c78a8", "#f28e2b", "#2ca58d"
 VALUE, DISTANCE = "#8e6cc0", "#e4572e"
@@ -74,7 +75,7 @@ class Gan1dPlots(pg.GraphicsLayoutWidget):
         self.ci.layout.setRowStretchFactor(0, 3)
         self.ci.layout.setRowStretchFactor(1, 2)
         for plot in (self.density_plot, self.mapping_plot, self.history_plot):
-            plot.showGrid(x=True, y=True, alpha=0.15)
+            show_light_grid(plot, alpha=0.15)
             plot.setMenuEnabled(False)
             for side in ("left", "bottom", "right"):
                 plot.getAxis(side).enableAutoSIPrefix(False)  # no "(x0.001)" on plain numbers

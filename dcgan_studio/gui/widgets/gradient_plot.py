@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from dcgan_studio.core.history import LossHistory
 from dcgan_studio.core.snapshots import GRAD_PREFIX
+from dcgan_studio.gui.widgets.plot_grid import show_light_grid
 from dcgan_studio.gui.widgets.step_cursor import add_step_cursor, move_step_cursors
 
 NETWORKS = {"g": "G", "d": "D"}
@@ -112,7 +113,7 @@ class GradientPanel(QWidget):
         plot.setObjectName(f"gradients-{network}")
         plot.setLogMode(y=True)
         plot.setLabel("left", f"{name}: gradient norm")
-        plot.showGrid(x=True, y=True, alpha=0.2)
+        show_light_grid(plot)
         plot.setMenuEnabled(False)
         legend = pg.LegendItem(labelTextSize="8pt", verSpacing=-6, frame=False)
         self.graphics.addItem(legend, row=0, col=col + 1)
@@ -178,7 +179,7 @@ class GradientPanel(QWidget):
         self._empty[network] = empty
         self.placeholders[network].setVisible(empty)
         plot = self.plots[network]
-        plot.showGrid(x=not empty, y=not empty, alpha=0.2)
+        show_light_grid(plot, x=not empty, y=not empty)
         for side in ("left", "bottom"):
             plot.getAxis(side).setStyle(showValues=not empty)
 

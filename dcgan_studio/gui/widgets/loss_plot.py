@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayo
 
 from dcgan_studio.core.concepts import topic
 from dcgan_studio.core.history import LossHistory
+from dcgan_studio.gui.widgets.plot_grid import show_light_grid
 from dcgan_studio.gui.widgets.step_cursor import add_step_cursor, move_step_cursors
 
 # series -> (label, colour, which plot)
@@ -51,7 +52,7 @@ class LossPlotWidget(QWidget):
         self.smooth: dict[str, pg.PlotDataItem] = {}
         self.cursors = []
         for plot in self.plots:
-            plot.showGrid(x=True, y=True, alpha=0.2)
+            show_light_grid(plot)
             self.cursors.append(add_step_cursor(plot))
             plot.scene().sigMouseClicked.connect(self._on_scene_clicked)
         for name, (_, colour, row) in SERIES.items():
