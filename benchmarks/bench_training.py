@@ -143,8 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     counts = {str(k[2])[6:]: [0, 0] for k in chosen}
     for key, way in chosen.items():
         counts[str(key[2])[6:]][bool(way)] += 1
-    print("  cpu_conv, timed at the first call of each shape, beat oneDNN's kernel with its own way "
-          "for " + "; ".join(f"{won} of {kept + won} {dtype} products"
+    print("  cpu_conv, timed at the first call of each shape, beat oneDNN's kernel with its own "
+          "way for " + "; ".join(f"{won} of {kept + won} {dtype} products"
                              for dtype, (kept, won) in sorted(counts.items())))
     if args.json:
         args.json.write_text(json.dumps({"rates": rates, "median": median, "ratio": ratio},

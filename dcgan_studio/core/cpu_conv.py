@@ -10,10 +10,11 @@ is slow too. A training step computes three products per layer, and for each the
   padded NHWC input, copied once, then one matrix product, ``(O, B*L) @ (B*L, k*k*C)``;
 - a transposed convolution (G's forward pass, and D's input gradient, which is one): sub-pixel,
   a stride-1 convolution with the kernel split into its ``s*s`` phases, then ``pixel_shuffle``;
-- a convolution's own forward pass: oneDNN's, always.
+- a convolution's own forward pass: oneDNN's, except that a kernel covering the whole image (D's
+  last layer) and a transposed convolution of one pixel (G's first) can also be one matrix product.
 
 Which way is faster depends on the shape, the precision and the CPU (fp32 mostly favours oneDNN), so
-the first call with a new shape times both ways, alternating, and keeps the faster for the process,
+the first call with a new shape times each way, alternating, and keeps the fastest for the process,
 as ``torch.backends.cudnn.benchmark`` does on a GPU. With
 ``torch.use_deterministic_algorithms(True)`` oneDNN's way is always taken.
 
@@ -140,7 +141,7 @@ def conv_transpose_subpixel(x: torch.Tensor, weight: torch.Tensor, stride: int, 
         memory_format=layout)
 
 
-# ---- the three products, each the faster of two ways --------------------------------------------
+# ---- the three products, each by the fastest of its ways -----------------------------------------
 def _key(product: str, *tensors: torch.Tensor, geometry: Geometry) -> tuple:
     return (product, tuple(tuple(t.shape) for t in tensors), tensors[0].dtype,
             tuple(_layout(t) is torch.channels_last for t in tensors), geometry,

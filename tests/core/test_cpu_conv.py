@@ -50,7 +50,8 @@ def _relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
     return ((a.float() - b.float()).abs().max() / b.float().abs().max()).item()
 
 
-@pytest.mark.parametrize("geometry", GEOMETRIES, ids=lambda g: "T" * g[0] + "-".join(map(str, g[1:])))
+@pytest.mark.parametrize("geometry", GEOMETRIES,
+                         ids=lambda g: "T" * g[0] + "-".join(map(str, g[1:])))
 @pytest.mark.parametrize("precision", ["fp32", "fp32-nhwc", "bf16-nhwc"])
 @pytest.mark.parametrize("way", [0, 1, 2])
 def test_every_way_matches_pytorch_forward_and_backward(geometry, precision, way, forced_way):
@@ -110,7 +111,8 @@ def test_deterministic_mode_always_takes_pytorchs_way(monkeypatch):
     try:
         x = torch.randn(4, 8, 8, 8)
         weight = torch.randn(16, 8, 4, 4, requires_grad=True)
-        cpu_conv._Convolution.apply(x, weight, cpu_conv.Geometry(4, 2, 1, 0, False)).sum().backward()
+        geometry = cpu_conv.Geometry(4, 2, 1, 0, False)
+        cpu_conv._Convolution.apply(x, weight, geometry).sum().backward()
     finally:
         torch.use_deterministic_algorithms(False)
     assert cpu_conv.chosen_ways() == {} and weight.grad is not None
