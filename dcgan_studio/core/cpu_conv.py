@@ -36,7 +36,7 @@ import torch.nn.functional as F
 from torch import nn
 
 TRIALS = 4  # timed calls of each way, after one untimed; alternating; the quickest call decides
-_chosen: dict[tuple, int] = {}  # (product, shapes, dtype, geometry, threads) -> index of the way
+_chosen: dict[tuple, int] = {}  # (product, shapes, dtype, layouts, geometry, threads) -> way
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,8 @@ def _fastest(key: tuple, ways: Sequence[Callable[[], torch.Tensor]]) -> torch.Te
 
 
 def chosen_ways() -> dict[tuple, int]:
-    """What the timing chose so far (for benchmarks and tests): key -> 0 (oneDNN) or 1."""
+    """What the timing chose so far (for benchmarks and tests): key -> the index of the way,
+    0 for oneDNN's kernel, 1 or 2 for a way of this module's own."""
     return dict(_chosen)
 
 
