@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QEvent, QObject, QSettings
 from PySide6.QtWidgets import QApplication
 
 TINY = {"model.image_size": 16, "model.nz": 16, "model.ngf": 8, "model.ndf": 8,
@@ -54,3 +54,44 @@ def make_window(qtbot, tmp_path):
         if thread.name == "dcgan-io":
             thread.join(timeout=20)
     assert not [t for t in threading.enumerate() if t.name.startswith("dcgan-")]
+
+
+class PaintCounter(QObject):
+    """Counts the paint events a widget receives (for a QGraphicsView: give its viewport)."""
+
+    def __init__(self, widget) -> None:
+        super().__init__()
+        self.count = 0
+        self.widget = widget
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+    def settle(self, qtbot, quiet_ms: int = 150, timeout_ms: int = 5000) -> None:
+        """Wait until the widget has gone ``quiet_ms`` without a paint (earlier updates are
+        done, on a busy machine too), then count from zero."""
+        for _ in range(max(1, timeout_ms // quiet_ms)):
+            before = self.count
+            qtbot.wait(quiet_ms)
+            if self.count == before:
+                break
+        else:
+            raise AssertionError(f"{self.widget} kept painting for {timeout_ms} ms")
+        self.count = 0
+
+
+@pytest.fixture
+def count_paints():
+    """``count_paints(widget)`` starts counting that widget's paint events."""
+    counters: list[PaintCounter] = []
+
+    def start(widget) -> PaintCounter:
+        counters.append(PaintCounter(widget))
+        return counters[-1]
+
+    yield start
+    for counter in counters:
+        counter.widget.removeEventFilter(counter)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from dcgan_studio.core.history import LossHistory
 from dcgan_studio.core.snapshots import GRAD_PREFIX
-from dcgan_studio.gui.widgets.plot_grid import show_light_grid
+from dcgan_studio.gui.widgets.line_plots import SteadyViewBox, show_light_grid
 from dcgan_studio.gui.widgets.step_cursor import add_step_cursor, move_step_cursors
 
 NETWORKS = {"g": "G", "d": "D"}
@@ -108,7 +108,8 @@ class GradientPanel(QWidget):
         self.refresh()
 
     def _add_plot(self, col: int, network: str, name: str) -> None:
-        plot = self.graphics.addPlot(row=0, col=col, axisItems={"left": LogAxis("left")})
+        plot = self.graphics.addPlot(row=0, col=col, axisItems={"left": LogAxis("left")},
+                                    viewBox=SteadyViewBox())
         plot.getAxis("left").setWidth(54)  # the same in both plots, so the x axes line up
         plot.setObjectName(f"gradients-{network}")
         plot.setLogMode(y=True)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayo
 
 from dcgan_studio.core.concepts import topic
 from dcgan_studio.core.history import LossHistory
-from dcgan_studio.gui.widgets.plot_grid import show_light_grid
+from dcgan_studio.gui.widgets.line_plots import SteadyViewBox, show_light_grid
 from dcgan_studio.gui.widgets.step_cursor import add_step_cursor, move_step_cursors
 
 # series -> (label, colour, which plot)
@@ -38,8 +38,8 @@ class LossPlotWidget(QWidget):
         layout.addLayout(self._toolbar())
         self.graphics = pg.GraphicsLayoutWidget()
         layout.addWidget(self.graphics, 1)
-        self.loss_plot = self.graphics.addPlot(row=0, col=0)
-        self.d_plot = self.graphics.addPlot(row=1, col=0)
+        self.loss_plot = self.graphics.addPlot(row=0, col=0, viewBox=SteadyViewBox())
+        self.d_plot = self.graphics.addPlot(row=1, col=0, viewBox=SteadyViewBox())
         self.d_plot.setXLink(self.loss_plot)
         self.loss_plot.setLabel("left", "loss")
         self.d_plot.setLabel("left", "D's output")

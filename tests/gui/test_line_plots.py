@@ -1,0 +1,131 @@
+"""The line plots: a grid at the major and minor ticks only, and auto-ranges that move in steps
+(both make the repaints of a live run cheaper)."""
+
+from __future__ import annotations
+
+import math
+from types import MappingProxyType
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtGui import QImage, QPainter
+
+from dcgan_studio.core.history import LossHistory
+from dcgan_studio.core.snapshots import ScalarSnapshot
+from dcgan_studio.gui.widgets.line_plots import nice_step, steady_bounds
+from dcgan_studio.gui.widgets.loss_plot import LossPlotWidget
+
+
+def _history(steps: int) -> LossHistory:
+    history, rng = LossHistory(), np.random.default_rng(0)
+    for i in range(1, steps + 1):
+        history.append(ScalarSnapshot(
+            step=10 * i, epoch=0, epoch_progress=0.0, loss_d=1 + rng.random(),
+            loss_g=2 + rng.random(), d_x=rng.random(), d_g_z1=rng.random(),
+            d_g_z2=rng.random(), grad_norm_d=1.0, grad_norm_g=1.0, lr_d=1e-3, lr_g=1e-3,
+            images_per_second=1.0, elapsed_seconds=1.0, layer_grad_norms=MappingProxyType({})))
+    return history
+
+
+def _grid_lines(axis: pg.AxisItem) -> int:
+    image = QImage(800, 600, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _, ticks, _ = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return len(ticks)
+
+
+def test_the_loss_plots_grid_leaves_out_only_the_finest_level(qtbot):
+    widget = LossPlotWidget(_history(3000))
+    qtbot.addWidget(widget)
+    widget.resize(700, 420)
+    widget.show()
+    widget.refresh()
+    qtbot.waitExposed(widget)
+    plain = pg.PlotWidget()  # pyqtgraph's own grid on the same range and size, for comparison
+    qtbot.addWidget(plain)
+    plain.resize(widget.loss_plot.width(), widget.loss_plot.height())
+    plain.showGrid(x=True, y=True, alpha=0.2)
+    plain.show()
+    qtbot.waitExposed(plain)
+    for plot in widget.plots:
+        assert plot.ctrl.xGridCheck.isChecked() and plot.ctrl.yGridCheck.isChecked()
+    for side in ("bottom", "left"):
+        x_range, y_range = widget.loss_plot.viewRange()
+        plain.setRange(xRange=x_range, yRange=y_range, padding=0)
+        widget.loss_plot.setRange(xRange=x_range, yRange=y_range, padding=0)
+        qtbot.wait(50)
+        ours, theirs = (_grid_lines(p.getAxis(side)) for p in (widget.loss_plot, plain.plotItem))
+        assert 4 <= ours < theirs, (side, ours, theirs)  # a grid, with fewer lines than theirs
+
+
+# ---- auto-ranges that move in steps -------------------------------------------------------------
+def test_steady_bounds_round_outward_to_a_step_of_the_scale():
+    assert nice_step(125) == 200 and nice_step(0.2) == pytest.approx(0.2)
+    assert nice_step(0.21) == pytest.approx(0.25) and nice_step(3) == 5
+    assert steady_bounds(10, 1010) == (0, 1200)
+    low, high = steady_bounds(-0.3, 0.85)  # step 0.2
+    assert (low, high) == (pytest.approx(-0.4), pytest.approx(1.0))
+    assert steady_bounds(5, 5) == (4, 6)  # one value: a step either side
+    assert math.isnan(steady_bounds(0.0, float("nan"))[1])  # left as it is
+    # a run logging every 10 steps keeps its x range from 1,010 to 1,200, then moves once
+    assert {steady_bounds(10, x) for x in range(1010, 1201, 10)} == {(0, 1200)}
+    assert steady_bounds(10, 1210) == (0, 1400)
+
+
+def _row(step: int, loss_g: float = 2.5) -> ScalarSnapshot:
+    return ScalarSnapshot(
+        step=step, epoch=0, epoch_progress=0.0, loss_d=1.5, loss_g=loss_g, d_x=0.5, d_g_z1=0.5,
+        d_g_z2=0.5, grad_norm_d=1.0, grad_norm_g=1.0, lr_d=1e-3, lr_g=1e-3,
+        images_per_second=1.0, elapsed_seconds=1.0, layer_grad_norms=MappingProxyType({}))
+
+
+def test_a_new_logged_step_repaints_the_loss_plots_once_without_moving_their_range(
+        qtbot, count_paints):
+    history = _history(300)  # steps 10..3,000, losses in 1..3
+    widget = LossPlotWidget(history)
+    qtbot.addWidget(widget)
+    widget.resize(700, 420)
+    widget.show()
+    widget.refresh()
+    qtbot.waitExposed(widget)
+    paints = count_paints(widget.graphics.viewport())
+    paints.settle(qtbot)
+    ranges = [plot.viewRange() for plot in widget.plots]
+    assert ranges[0][0][1] >= 3000 and ranges[0][1][0] <= 1 and ranges[0][1][1] >= 3
+    axis = widget.loss_plot.getAxis("bottom")
+    picture = axis.picture
+    history.append(_row(3010))
+    widget.refresh()
+    qtbot.waitUntil(lambda: paints.count >= 1)
+    qtbot.wait(150)
+    assert paints.count == 1  # pyqtgraph's own auto-range painted twice, and moved the range
+    assert [plot.viewRange() for plot in widget.plots] == ranges
+    assert axis.picture is picture  # the axis was not laid out again
+    assert widget.plotted("loss_g")[-1] == 2.5  # and the new point is drawn
+
+    history.append(_row(3020, loss_g=50.0))  # data outside the range: the range follows it
+    widget.refresh()
+    qtbot.waitUntil(lambda: widget.loss_plot.viewRange()[1][1] >= 50)
+    assert widget.loss_plot.viewRange()[0][1] >= 3020
+
+
+def test_a_person_who_zooms_keeps_their_range_while_training_goes_on(qtbot):
+    history = _history(100)
+    widget = LossPlotWidget(history)
+    qtbot.addWidget(widget)
+    widget.resize(700, 420)
+    widget.show()
+    widget.refresh()
+    qtbot.waitExposed(widget)
+    widget.loss_plot.setXRange(200, 400, padding=0)  # as a drag or a wheel does: auto-range off
+    for step in range(1010, 1100, 10):
+        history.append(_row(step))
+        widget.refresh()
+    qtbot.wait(50)
+    assert widget.loss_plot.viewRange()[0] == pytest.approx([200, 400])
+    widget.loss_plot.enableAutoRange()  # the "A" button: following again, to the last step
+    qtbot.waitUntil(lambda: widget.loss_plot.viewRange()[0][1] >= 1090)
