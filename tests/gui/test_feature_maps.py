@@ -273,3 +273,25 @@ def test_leaky_relu_channels_report_their_negative_share(qtbot, panel, nets, dig
     assert f"negative: {np.mean(acts[2] < 0):.0%}" in panel.stats.text()
     assert panel.header.text().startswith("D · lrelu1 (LeakyReLU) · 64 channels of 16×16 · "
                                           "real image 3")
+
+
+def test_a_live_update_redraws_only_the_views_that_changed(qtbot, panel, nets, count_paints):
+    """While training, D's real input stays the same and no channel is picked: only the mosaic
+    changes, so only it is painted again (each paint is GUI time taken from training)."""
+    panel.network_box.setCurrentIndex(panel.network_box.findData("d"))
+    x = to_tanh_range(fit_images(torch.from_numpy(load_digits_raw()[0][:1])[:, None], 32, 1))
+    acts, image = activations(nets[1], "lrelu1", x)
+    panel.show_snapshot(FeatureMapSnapshot(10, panel.request(), "leaky_relu", acts, image))
+    mosaic, sample, detail = (count_paints(view.viewport()) for view in (
+        panel.graphics, panel.sample_graphics, panel.detail_graphics))
+    for counter in (mosaic, sample, detail):
+        counter.settle(qtbot)
+    panel.show_snapshot(FeatureMapSnapshot(20, panel.request(), "leaky_relu", acts * 2, image))
+    qtbot.waitUntil(lambda: mosaic.count >= 1)
+    qtbot.wait(150)
+    assert (sample.count, detail.count) == (0, 0)
+    assert panel.header.text().endswith("iteration 20")
+    np.testing.assert_array_equal(panel.sample_image.image, image[..., 0])
+    panel.show_snapshot(FeatureMapSnapshot(30, panel.request(), "leaky_relu", acts, 255 - image))
+    qtbot.waitUntil(lambda: sample.count >= 1)  # a new input is drawn
+    np.testing.assert_array_equal(panel.sample_image.image, 255 - image[..., 0])

@@ -293,8 +293,11 @@ class FeatureMapPanel(QWidget):
         self.stack.setCurrentIndex(1)
         self._redraw()
         image = snap.image[..., 0] if snap.image.shape[-1] == 1 else snap.image
-        self.sample_image.setImage(image, autoLevels=False, levels=(0, 255))
-        self.sample_box.autoRange(padding=0)
+        shown = self.sample_image.image  # a real image stays the same: no redraw for it
+        if shown is None or shown.shape != image.shape or not np.array_equal(shown, image):
+            self.sample_image.setImage(image, autoLevels=False, levels=(0, 255))
+            if shown is None or shown.shape != image.shape:
+                self.sample_box.autoRange(padding=0)
         self.header.setText(self._header_text(snap))
 
     def _header_text(self, snap: FeatureMapSnapshot) -> str:
@@ -336,8 +339,9 @@ class FeatureMapPanel(QWidget):
             self.selected_channel = channel = None  # the layer has fewer channels now
         if snap is None or channel is None:
             self.outline.hide()
-            self.detail_image.clear()
-            self.detail_title.setText("channel")
+            if self.detail_image.image is not None:  # live updates with nothing picked: no redraw
+                self.detail_image.clear()
+                self.detail_title.setText("channel")
             self.stats.setText("Click a channel above." if snap is not None else "")
             return
         c, h, w = snap.activations.shape
