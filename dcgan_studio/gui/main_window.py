@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import platform
+import time
 from pathlib import Path
 
 import torch
@@ -29,6 +30,7 @@ from dcgan_studio.core.snapshots import (
     GeneratorWeightsSnapshot,
     RealBatchSnapshot,
     SampleGridSnapshot,
+    ScalarSnapshot,
     StatusSnapshot,
 )
 from dcgan_studio.errors import ConfigError
@@ -47,6 +49,10 @@ from dcgan_studio.gui.workspaces import WorkspaceTabs, hide_stale_tab_bars_soon,
 
 log = logging.getLogger("dcgan_studio")
 REDRAW_HZ = 25
+# the line plots and the status bar redraw at most this often, however fast training logs: on a
+# GPU a run can log 50 times a second, and each redraw is GUI-thread time that training, which
+# shares the interpreter, waits for (a loss-plot refresh and paint is about 10 ms on a 2-core CPU)
+PLOT_INTERVAL = 0.5
 
 
 class MainWindow(RunFileActions, WindowFrame):
@@ -88,6 +94,8 @@ class MainWindow(RunFileActions, WindowFrame):
         self.data_panel = DatasetPanel()
         self.data_panel.config_provider = self.controls.config
         self._weights: GeneratorWeightsSnapshot | None = None  # newest G for the explorer
+        self._plots_due = 0.0  # time.monotonic() from which the line plots may redraw again
+        self._plots_behind: ScalarSnapshot | None = None  # newest scalars not yet drawn
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(4, 4, 4, 4)
@@ -337,7 +345,7 @@ class MainWindow(RunFileActions, WindowFrame):
         box.open()
 
     def _on_session_finished(self) -> None:
-        self._on_timer_redraw()  # the last snapshots
+        self._on_timer_redraw(final=True)  # the last snapshots, drawn now
         self.inspector.session_ended()
         self._set_state("idle")
         if self.run_dir is not None and self.run_dir.latest_checkpoint() is not None:
@@ -346,17 +354,21 @@ class MainWindow(RunFileActions, WindowFrame):
             self.close()
 
     # ---- the redraw timer ---------------------------------------------------------------------
-    def _on_timer_redraw(self) -> None:
+    def _on_timer_redraw(self, final: bool = False) -> None:
         scalars, latest = self.session.buffer.take()
         if scalars:
             self.history.extend(scalars)
             for snap in scalars:
                 for alert in self.alerts.observe_scalars(snap):
                     self._on_alert_raised(alert)
+            self._plots_behind = scalars[-1]
+        now = time.monotonic()
+        if self._plots_behind is not None and (final or now >= self._plots_due):
+            self._update_status(self._plots_behind)
+            self._plots_behind, self._plots_due = None, now + PLOT_INTERVAL
             self.loss_plot.refresh()
             if self._in_front("gradients"):
                 self.inspector.gradients.refresh()
-            self._update_status(scalars[-1])
         real = latest.get(RealBatchSnapshot)
         grid = latest.get(SampleGridSnapshot)
         if real is not None and not self.alerts.has_real_reference:  # the same batch each time

@@ -66,8 +66,9 @@ def test_plots_grow_and_the_grid_changes_as_training_runs(qtbot, make_window):
     first = window.sample_panel.shown_grid.copy()
     first_pixels = window.sample_panel.graphics.grab().toImage()
     qtbot.waitUntil(lambda: (window.sample_panel.shown_step or 0) >= 100, timeout=60_000)
-    n_points = len(window.loss_plot.plotted("loss_d"))
-    assert n_points >= 10 and np.isfinite(window.loss_plot.plotted("loss_g")).all()
+    # the loss plots follow within PLOT_INTERVAL
+    qtbot.waitUntil(lambda: len(window.loss_plot.plotted("loss_d")) >= 10, timeout=5_000)
+    assert np.isfinite(window.loss_plot.plotted("loss_g")).all()
     later = window.sample_panel.shown_grid
     assert later.shape == first.shape and not np.array_equal(first, later)
     assert window.sample_panel.graphics.grab().toImage() != first_pixels
@@ -286,3 +287,37 @@ def test_docks_tabbed_behind_another_do_not_redraw_until_raised(qtbot, make_wind
     window.docks["gradients"].raise_()
     qtbot.waitUntil(lambda: bool(renders and refreshes), timeout=30_000)
     _stop(qtbot, window)
+
+
+def test_the_line_plots_redraw_at_most_twice_a_second_however_fast_training_logs(
+        qtbot, make_window, monkeypatch):
+    """A fast GPU can log 30-50 times a second: the plots keep every point but draw them in
+    batches, so the GUI thread does not take the interpreter from training for each one."""
+    from dcgan_studio.core.snapshots import ScalarSnapshot
+    from dcgan_studio.gui import main_window
+
+    window = make_window()
+    window.timer.stop()  # the test is the timer: one tick per logged step
+    drawn: list[int] = []
+    real_refresh = window.loss_plot.refresh
+
+    def refresh() -> None:
+        real_refresh()
+        drawn.append(len(window.loss_plot.plotted("loss_d")))
+
+    monkeypatch.setattr(window.loss_plot, "refresh", refresh)
+    clock = [1000.0]
+    monkeypatch.setattr(main_window.time, "monotonic", lambda: clock[0])
+    for step in range(10, 510, 10):  # 32 logged steps a second, a tick after each
+        window.session.buffer.put(ScalarSnapshot(
+            step, 0, 0.5, 1.2, 2.0, 0.6, 0.4, 0.4, 1.0, 0.1, 2e-4, 2e-4, 5000.0, 1.0))
+        window._on_timer_redraw()
+        clock[0] += 1 / 32
+    assert drawn == [1, 17, 33, 49]  # at 0, 0.5, 1 and 1.5 s: 4 redraws, not 50
+    assert len(window.history) == 50  # every point is kept
+    assert window.status_labels["step"].text().startswith("step 490")
+    window._on_timer_redraw()  # nothing new: nothing to draw
+    assert drawn == [1, 17, 33, 49]
+    window._on_timer_redraw(final=True)  # the session ended: the rest is drawn at once
+    assert drawn == [1, 17, 33, 49, 50]
+    assert window.status_labels["step"].text().startswith("step 500")
