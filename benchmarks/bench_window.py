@@ -31,8 +31,8 @@ Three measurements in one process run:
 Settings go to a temporary INI file and runs to a temporary folder; nothing of the user's is read
 or written.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_window.py [--iterations 20]
-        [--rounds 6] [--json out.json]
+    QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_window.py [--iterations 120]
+        [--rounds 12] [--batch-size 32] [--json out.json]
     xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python benchmarks/bench_window.py
 """
 
@@ -436,13 +436,14 @@ def measure_training(contestants: dict, iterations: int, rounds: int
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--image-size", type=int, default=32)
-    parser.add_argument("--batch-size", type=int, default=128)
+    parser.add_argument("--batch-size", type=int, default=RunConfig().optim.batch_size,
+                        help="the window's default unless given")
     parser.add_argument("--dataset", default="digits")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--precision", default="auto")
-    parser.add_argument("--iterations", type=int, default=20,
+    parser.add_argument("--iterations", type=int, default=120,
                         help="timed per contestant per round (rounded up to a logged step)")
-    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--warmup", type=int, default=10, help="iterations before the rounds")
     parser.add_argument("--launches", type=int, default=3, help="launch-time repeats, 0 skips")
     parser.add_argument("--probe-ms", type=int, default=10, help="interval of the stall probe")
