@@ -53,7 +53,10 @@ def steady_bounds(low: float, high: float, divisions: int = DIVISIONS) -> tuple[
         step = nice_step((abs(high) or 1.0) / divisions)
         return low - step, high + step
     step = nice_step(span / divisions)
-    return math.floor(low / step) * step, math.ceil(high / step) * step
+    # pyqtgraph adds a pen's width in pixels to the data's bounds: data that end on a step
+    # (1,200) come in as 1,203, which must not cost a whole empty step of the plot
+    slack = 0.02
+    return (math.floor(low / step + slack) * step, math.ceil(high / step - slack) * step)
 
 
 class SteadyViewBox(pg.ViewBox):
