@@ -67,7 +67,8 @@ def test_steady_bounds_round_outward_to_a_step_of_the_scale():
     assert nice_step(125) == 200 and nice_step(0.2) == pytest.approx(0.2)
     assert nice_step(0.21) == pytest.approx(0.25) and nice_step(3) == 5
     assert steady_bounds(10, 1010) == (0, 1200)
-    assert steady_bounds(-2, 1202) == (0, 1200)  # a pen's pixels over a step stay in it
+    assert steady_bounds(-2, 1202, slack=3) == (0, 1200)  # a pen's pixels over a step
+    assert steady_bounds(-2, 1202) == (-200, 1400)
     low, high = steady_bounds(-0.3, 0.85)  # step 0.2
     assert (low, high) == (pytest.approx(-0.4), pytest.approx(1.0))
     assert steady_bounds(5, 5) == (4, 6)  # one value: a step either side

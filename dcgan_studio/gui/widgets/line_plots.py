@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QGraphicsItem
 
 TICK_LEVELS = 1  # pyqtgraph's maxTickLevel: 0 major, 1 minor, 2 (its default) the finest
 DIVISIONS = 8  # an auto-range is a whole number of steps of about 1/8 of the data's span
+PEN_SLACK_PX = 4  # pixels by which pyqtgraph may widen a curve's bounds for its pen
 
 
 def show_light_grid(plot: pg.PlotItem, alpha: float = 0.2, x: bool = True,
@@ -44,8 +45,10 @@ def nice_step(span: float) -> float:
     return 10.0 * power  # not reached: span / power < 10
 
 
-def steady_bounds(low: float, high: float, divisions: int = DIVISIONS) -> tuple[float, float]:
-    """(low, high) widened to whole steps of a round size near (high - low) / divisions."""
+def steady_bounds(low: float, high: float, divisions: int = DIVISIONS, slack: float = 0.0
+                  ) -> tuple[float, float]:
+    """(low, high) widened to whole steps of a round size near (high - low) / divisions; bounds
+    that pass a step by at most ``slack`` stay on it."""
     span = high - low
     if not (math.isfinite(low) and math.isfinite(high)) or span < 0:
         return low, high  # pyqtgraph leaves such bounds out itself
@@ -53,10 +56,8 @@ def steady_bounds(low: float, high: float, divisions: int = DIVISIONS) -> tuple[
         step = nice_step((abs(high) or 1.0) / divisions)
         return low - step, high + step
     step = nice_step(span / divisions)
-    # pyqtgraph adds a pen's width in pixels to the data's bounds: data that end on a step
-    # (1,200) come in as 1,203, which must not cost a whole empty step of the plot
-    slack = 0.02
-    return (math.floor(low / step + slack) * step, math.ceil(high / step - slack) * step)
+    slack = min(max(slack, 0.0), step / 4)
+    return math.floor((low + slack) / step) * step, math.ceil((high - slack) / step) * step
 
 
 class SteadyViewBox(pg.ViewBox):
@@ -68,4 +69,15 @@ class SteadyViewBox(pg.ViewBox):
 
     def childrenBounds(self, frac=None, orthoRange=(None, None), items=None):  # noqa: N802
         bounds = super().childrenBounds(frac=frac, orthoRange=orthoRange, items=items)
-        return [None if b is None else list(steady_bounds(*b)) for b in bounds]
+        # pyqtgraph widens the data's bounds by the pens' width in pixels: a run at step 1,200
+        # came in as 1,203 or more, which must not cost the plot a whole empty step
+        pixel = self.viewPixelSize()  # data units per pixel, x and y
+        return [None if b is None else list(steady_bounds(
+            *b, slack=PEN_SLACK_PX * pixel[axis] if math.isfinite(pixel[axis]) else 0.0))
+            for axis, b in enumerate(bounds)]
+
+    def updateAutoRange(self):  # noqa: N802
+        # the pens' padding is measured in the current range's pixels: a range found while the
+        # view was still small is found again at its size (the same range again changes nothing)
+        super().updateAutoRange()
+        super().updateAutoRange()
