@@ -38,13 +38,19 @@ def _grid_lines(axis: pg.AxisItem) -> int:
     return len(ticks)
 
 
-def test_the_loss_plots_grid_leaves_out_only_the_finest_level(qtbot):
-    widget = LossPlotWidget(_history(3000))
+def _shown(qtbot, history: LossHistory) -> LossPlotWidget:
+    """The loss plots of ``history``, on screen at 700x420 and drawn."""
+    widget = LossPlotWidget(history)
     qtbot.addWidget(widget)
     widget.resize(700, 420)
     widget.show()
     widget.refresh()
     qtbot.waitExposed(widget)
+    return widget
+
+
+def test_the_loss_plots_grid_leaves_out_only_the_finest_level(qtbot):
+    widget = _shown(qtbot, _history(3000))
     plain = pg.PlotWidget()  # pyqtgraph's own grid on the same range and size, for comparison
     qtbot.addWidget(plain)
     plain.resize(widget.loss_plot.width(), widget.loss_plot.height())
@@ -88,12 +94,7 @@ def _row(step: int, loss_g: float = 2.5) -> ScalarSnapshot:
 def test_a_new_logged_step_repaints_the_loss_plots_once_without_moving_their_range(
         qtbot, count_paints):
     history = _history(290)  # steps 10..2,900, losses in 1..3: the x range ends at 3,000
-    widget = LossPlotWidget(history)
-    qtbot.addWidget(widget)
-    widget.resize(700, 420)
-    widget.show()
-    widget.refresh()
-    qtbot.waitExposed(widget)
+    widget = _shown(qtbot, history)
     paints = count_paints(widget.graphics.viewport())
     paints.settle(qtbot)
     ranges = [plot.viewRange() for plot in widget.plots]
@@ -117,12 +118,7 @@ def test_a_new_logged_step_repaints_the_loss_plots_once_without_moving_their_ran
 
 def test_a_person_who_zooms_keeps_their_range_while_training_goes_on(qtbot):
     history = _history(100)
-    widget = LossPlotWidget(history)
-    qtbot.addWidget(widget)
-    widget.resize(700, 420)
-    widget.show()
-    widget.refresh()
-    qtbot.waitExposed(widget)
+    widget = _shown(qtbot, history)
     widget.loss_plot.setXRange(200, 400, padding=0)  # as a drag or a wheel does: auto-range off
     for step in range(1010, 1100, 10):
         history.append(_row(step))
