@@ -3,11 +3,12 @@ thread."""
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 
 class _Delivery(QObject):
@@ -33,3 +34,41 @@ def run_in_background(parent: QObject, fn: Callable[[], Any],
             pass
 
     threading.Thread(target=work, name="dcgan-io", daemon=True).start()
+
+
+class _GuiThreadCollector(QObject):
+    """Python's cyclic garbage collector, run from a timer on the GUI thread only.
+
+    Python runs the collector in whichever thread happens to allocate past its threshold. In
+    the studio that is often the training thread, and a cycle that holds a Qt object (a widget
+    and a lambda connected to its signal) is then destroyed there: Qt objects must die on their
+    own thread, and a QWidget's destructor on the training thread deadlocked in shiboken waiting
+    for the interpreter (seen in the GUI tests). The automatic collector is turned off and this
+    one collects each generation, as Python would, at most every ``interval_ms``.
+    """
+
+    def __init__(self, interval_ms: int) -> None:
+        super().__init__()
+        self.thresholds = gc.get_threshold()
+        gc.disable()
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.collect)
+        self.timer.start(interval_ms)
+
+    def collect(self) -> None:
+        counts = gc.get_count()
+        for generation in range(3):
+            if counts[generation] <= self.thresholds[generation]:
+                return
+            gc.collect(generation)
+
+
+_collector: _GuiThreadCollector | None = None
+
+
+def collect_garbage_on_gui_thread(interval_ms: int = 1000) -> None:
+    """From now on Python's cyclic garbage is collected on this (the GUI) thread only; once per
+    process, and to be called on the GUI thread before any worker thread starts."""
+    global _collector
+    if _collector is None:
+        _collector = _GuiThreadCollector(interval_ms)

@@ -22,6 +22,7 @@ from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, Signal
 from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QVBoxLayout, QWidget
 
 from dcgan_studio import __version__
+from dcgan_studio.gui.background import collect_garbage_on_gui_thread
 
 log = logging.getLogger("dcgan_studio")
 
@@ -111,6 +112,7 @@ class WindowFrame(QMainWindow):
 
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
+        collect_garbage_on_gui_thread()  # before any worker thread: see background.py
         self.setWindowTitle("DCGAN Studio")
         self.setObjectName("main-window")
         self.settings = settings or QSettings("dcgan-studio", "DCGAN Studio")

@@ -13,6 +13,14 @@ TINY = {"model.image_size": 16, "model.nz": 16, "model.ngf": 8, "model.ndf": 8,
         "optim.batch_size": 16, "schedule.seed": 3}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _garbage_collected_on_the_gui_thread(qapp):
+    """As in the app (every window does it): worker threads never run the cyclic collector."""
+    from dcgan_studio.gui.background import collect_garbage_on_gui_thread
+
+    collect_garbage_on_gui_thread()
+
+
 @pytest.fixture
 def make_window(qtbot, tmp_path):
     from dcgan_studio.gui.app import apply_theme
