@@ -83,7 +83,11 @@ def test_hidden_feature_maps_cost_nothing_and_come_back(qtbot, make_window):
     qtbot.waitUntil(lambda: _showing(panel, panel.request()), timeout=30_000)
     window.docks["features"].close()
     qtbot.waitUntil(lambda: not window.inspector.visible, timeout=5_000)
-    qtbot.wait(300)  # an answer already on its way may still land
+    # a capture already on its way may still land: the engine reads the command at the start of
+    # its next iteration, which can be a slow one (cpu_conv times its ways at the first steps)
+    hidden_at = len(window.history)
+    qtbot.waitUntil(lambda: len(window.history) >= hidden_at + 2, timeout=30_000)
+    qtbot.wait(100)  # the window's timer draws what came with those steps
     frozen = panel.snapshot.step
     start = len(window.history)
     qtbot.waitUntil(lambda: len(window.history) >= start + 3, timeout=30_000)  # training goes on
