@@ -56,11 +56,14 @@ class _GuiThreadCollector(QObject):
         self.timer.start(interval_ms)
 
     def collect(self) -> None:
-        counts = gc.get_count()
+        """One collection of the oldest generation that is due (it takes the younger along)."""
+        counts, due = gc.get_count(), -1
         for generation in range(3):
             if counts[generation] <= self.thresholds[generation]:
-                return
-            gc.collect(generation)
+                break
+            due = generation
+        if due >= 0:
+            gc.collect(due)
 
 
 _collector: _GuiThreadCollector | None = None
