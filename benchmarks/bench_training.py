@@ -6,10 +6,11 @@ same fake batch, and a ``.item()`` of every loss each step, as that example prin
 from a tensor already in memory, so the comparison is of the training step, not of data loading.
 
 The contestants run interleaved in rounds in the same process (this machine is noisy: a ratio
-within one run means more than any absolute number), after a warm-up each, and the median of the
-rounds is reported. On a GPU the clock stops after a device synchronisation, for all three.
+within one run means more than any absolute number), after a warm-up each, in ABBA order, and the
+median of the rounds is reported with the CPU steal (time the hypervisor gave to other machines)
+of each timed stretch. On a GPU the clock stops after a device synchronisation, for all three.
 
-    python benchmarks/bench_training.py [--image-size 32] [--batch-size 128] [--rounds 5]
+    python benchmarks/bench_training.py [--image-size 32] [--batch-size 128] [--rounds 6]
     python benchmarks/bench_training.py --device cuda --dataset shapes --image-size 64   # goal 4
 """
 
@@ -25,6 +26,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from cpu_steal import CpuSteal
 from dcgan_studio.config import PRESETS, RunConfig
 from dcgan_studio.core import cpu_conv
 from dcgan_studio.core.data import load_dataset, natural_channels, to_tanh_range
@@ -102,18 +104,25 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def measure(contestants: dict, iterations: int, rounds: int, batch: int) -> dict[str, list[float]]:
+def measure(contestants: dict, iterations: int, rounds: int, batch: int
+            ) -> tuple[dict[str, list[float]], dict[str, list[float | None]]]:
+    """Each contestant's img/s and the CPU steal while it ran, round by round; the order is
+    reversed every other round (ABBA), so a drift of the machine's speed falls on all alike."""
     rates: dict[str, list[float]] = {name: [] for name in contestants}
+    steals: dict[str, list[float | None]] = {name: [] for name in contestants}
     for contestant in contestants.values():
         contestant.advance(max(3, iterations // 4))  # warm-up: allocations, oneDNN kernels
     for r in range(rounds):
-        for name, contestant in contestants.items():
-            started = time.perf_counter()
-            contestant.advance(iterations)
+        for name in list(contestants) if r % 2 == 0 else list(contestants)[::-1]:
+            started, steal = time.perf_counter(), CpuSteal.read()
+            contestants[name].advance(iterations)
             rates[name].append(iterations * batch / (time.perf_counter() - started))
+            steals[name].append(CpuSteal.share(steal, CpuSteal.read()))
         print(f"round {r + 1}/{rounds}: " + ", ".join(
-            f"{n} {v[-1]:.0f} img/s" for n, v in rates.items()), file=sys.stderr)
-    return rates
+            f"{n} {v[-1]:.0f} img/s" + (f" (steal {steals[n][-1]:.0%})"
+                                         if steals[n][-1] is not None else "")
+            for n, v in rates.items()), file=sys.stderr)
+    return rates, steals
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--iterations", type=int, default=30, help="per contestant per round")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=6, help="even: ABBA order")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
 
@@ -142,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         "engine-auto": engine_auto,
         "engine-fp32": engine_fp32,
     }
-    rates = measure(contestants, args.iterations, args.rounds, args.batch_size)
+    rates, steals = measure(contestants, args.iterations, args.rounds, args.batch_size)
     median = {name: statistics.median(values) for name, values in rates.items()}
     # each round's ratio to the reference of the same round, then their median: a slow patch of
     # this shared machine falls on both sides of a ratio
@@ -159,6 +168,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {contestant.label:<40} {median[name]:7.0f} img/s  "
               f"{median[name] / median['reference']:.2f}x the reference (median of the "
               f"rounds' ratios: {ratio[name]:.2f}x)")
+    steal = [x for v in steals.values() for x in v if x is not None]
+    if steal:
+        print(f"  CPU steal while timed: median {statistics.median(steal):.0%}, max "
+              f"{max(steal):.0%} (a round with high steal measured the neighbours too)")
     chosen = cpu_conv.chosen_ways()  # key: (product, shapes, dtype, ...) -> way, 0 is oneDNN's
     counts = {str(k[2])[6:]: [0, 0] for k in chosen}
     for key, way in chosen.items():
@@ -168,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
               "own way for " + "; ".join(f"{won} of {kept + won} {dtype} products"
                                          for dtype, (kept, won) in sorted(counts.items())))
     if args.json:
-        args.json.write_text(json.dumps({"rates": rates, "median": median, "ratio": ratio},
+        args.json.write_text(json.dumps({"rates": rates, "median": median, "ratio": ratio,
+                                         "cpu_steal": steals},
                                         indent=2))
     return 0
 

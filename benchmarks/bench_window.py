@@ -59,6 +59,7 @@ from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 
+from cpu_steal import CpuSteal
 from dcgan_studio.config import RunConfig
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.runs import RunDirectory
@@ -172,27 +173,6 @@ class StallProbe:
         if self._last is not None:
             self.lags.append((now - self._last) * 1000.0 - self.interval_ms)
         self._last = now
-
-
-class CpuSteal:
-    """Share of CPU time the hypervisor gave to other machines (``steal`` in /proc/stat): a
-    segment timed while it is high measured the neighbours, not the code. None off Linux."""
-
-    @staticmethod
-    def read() -> tuple[int, int] | None:
-        try:
-            with open("/proc/stat", encoding="ascii") as f:
-                fields = [int(v) for v in f.readline().split()[1:]]
-        except (OSError, ValueError):
-            return None
-        steal = fields[7] if len(fields) > 7 else 0
-        return steal, sum(fields[:8])
-
-    @staticmethod
-    def share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:
-        if before is None or after is None or after[1] == before[1]:
-            return None
-        return (after[0] - before[0]) / (after[1] - before[1])
 
 
 def trainer_clock_rate(steps, rates, start_step: int, end_step: int, batch: int) -> float:

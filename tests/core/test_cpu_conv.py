@@ -29,6 +29,9 @@ GEOMETRIES = [
     (True, 8, 4, 3, 4, 2, 1, 1),
     (True, 8, 4, 3, 3, 2, 1, 1),
     (True, 8, 4, 3, 4, 2, 0, 1),  # more output padding than padding: not sub-pixel either
+    (True, 8, 4, 4, 4, 2, 1, 1),  # an odd output size: sub-pixel, with pixel_shuffle and a crop
+    (True, 6, 5, 4, 6, 3, 3, 0),  # stride 3, phases in order
+    (True, 6, 5, 4, 6, 3, 2, 0),  # stride 3 whose phases do not line up: pixel_shuffle
 ]
 
 
@@ -80,6 +83,22 @@ def test_every_way_matches_pytorch_forward_and_backward(geometry, precision, way
     if layout is torch.channels_last and size > 1:  # stored as PyTorch stores them
         assert y_fast.is_contiguous(memory_format=torch.channels_last)
         assert x_fast.grad.is_contiguous(memory_format=torch.channels_last)
+
+
+@pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
+def test_dcgan_transposed_layers_shuffle_by_one_strided_copy(layout, monkeypatch):
+    """k 4, s 2, p 1 (and G's first layer) need no pixel_shuffle: the phases line up."""
+    monkeypatch.setattr(cpu_conv.F, "pixel_shuffle",
+                        lambda *a: pytest.fail("pixel_shuffle on a DCGAN layer"))
+    torch.manual_seed(0)
+    for c_in, c_out, size, kernel, stride, padding in ((16, 8, 4, 4, 2, 1), (8, 1, 8, 4, 2, 1),
+                                                        (20, 16, 1, 4, 1, 0)):
+        x = torch.randn(3, c_in, size, size).contiguous(memory_format=layout)
+        weight = torch.randn(c_in, c_out, kernel, kernel).contiguous(memory_format=layout)
+        got = cpu_conv.conv_transpose_subpixel(x, weight, stride, padding, 0, layout)
+        expected = nn.functional.conv_transpose2d(x, weight, None, stride, padding)
+        assert got.shape == expected.shape and got.is_contiguous(memory_format=layout)
+        assert _relative_error(got, expected) < 1e-5
 
 
 def test_the_first_call_times_the_ways_and_later_calls_reuse_the_choice(monkeypatch):
