@@ -26,13 +26,14 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from cpu_steal import CpuSteal
+from cpu_steal import QUIET_STEAL, CpuSteal, quiet_rounds
 from dcgan_studio.config import PRESETS, RunConfig
 from dcgan_studio.core import cpu_conv
 from dcgan_studio.core.data import load_dataset, natural_channels, to_tanh_range
 from dcgan_studio.core.devices import resolve_device
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.models import Discriminator, Generator
+
 
 
 class ReferenceLoop:
@@ -157,6 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     # this shared machine falls on both sides of a ratio
     ratio = {name: statistics.median(v / r for v, r in zip(values, rates["reference"]))
              for name, values in rates.items()}
+    # rounds in which no contestant lost more than QUIET_STEAL of the CPU to other machines
+    quiet = quiet_rounds(list(steals.values()))
+    quiet_ratio = {name: statistics.median(values[r] / rates["reference"][r] for r in quiet)
+                   for name, values in rates.items()} if quiet else {}
     device = engine_auto.trainer.device
     where = (torch.cuda.get_device_name(device) if device.type == "cuda"
              else f"CPU, {torch.get_num_threads()} threads")
@@ -167,11 +172,15 @@ def main(argv: list[str] | None = None) -> int:
     for name, contestant in (("engine-auto", engine_auto), ("engine-fp32", engine_fp32)):
         print(f"  {contestant.label:<40} {median[name]:7.0f} img/s  "
               f"{median[name] / median['reference']:.2f}x the reference (median of the "
-              f"rounds' ratios: {ratio[name]:.2f}x)")
+              f"rounds' ratios: {ratio[name]:.2f}x" + (
+                  f"; of the {len(quiet)} quiet round{'s' * (len(quiet) != 1)}: "
+                  f"{quiet_ratio[name]:.2f}x" if quiet
+                  else "") + ")")
     steal = [x for v in steals.values() for x in v if x is not None]
     if steal:
         print(f"  CPU steal while timed: median {statistics.median(steal):.0%}, max "
-              f"{max(steal):.0%} (a round with high steal measured the neighbours too)")
+              f"{max(steal):.0%} (a round with high steal measured the neighbours too; quiet "
+              f"rounds: steal at most {QUIET_STEAL:.0%} for every contestant)")
     chosen = cpu_conv.chosen_ways()  # key: (product, shapes, dtype, ...) -> way, 0 is oneDNN's
     counts = {str(k[2])[6:]: [0, 0] for k in chosen}
     for key, way in chosen.items():
@@ -182,7 +191,8 @@ def main(argv: list[str] | None = None) -> int:
                                          for dtype, (kept, won) in sorted(counts.items())))
     if args.json:
         args.json.write_text(json.dumps({"rates": rates, "median": median, "ratio": ratio,
-                                         "cpu_steal": steals},
+                                         "cpu_steal": steals, "quiet_rounds": quiet,
+                                         "quiet_ratio": quiet_ratio},
                                         indent=2))
     return 0
 

@@ -59,7 +59,7 @@ from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 
-from cpu_steal import CpuSteal
+from cpu_steal import QUIET_STEAL, CpuSteal, quiet_rounds
 from dcgan_studio.config import RunConfig
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.runs import RunDirectory
@@ -483,8 +483,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {Headless.label:<44} {median['headless']:7.0f} img/s")
     print(f"  {Windowed.label:<44} {median['windowed']:7.0f} img/s  {ratio:.2f}x headless "
           f"(goal >= 0.90)")
+    quiet = quiet_rounds([v["cpu_steal"] for v in results.values()])
+    quiet_ratio = statistics.median(round_ratios[r] for r in quiet) if quiet else None
     print(f"  the rounds' own ratios: median {statistics.median(round_ratios):.2f}x ("
-          + ", ".join(f"{r:.2f}" for r in round_ratios) + ")")
+          + ", ".join(f"{r:.2f}" for r in round_ratios) + ")" + (
+              f"; of the {len(quiet)} quiet round{'s' * (len(quiet) != 1)} (CPU steal at most "
+              f"{QUIET_STEAL:.0%}): {quiet_ratio:.2f}x" if quiet else ""))
     print(f"  (wall clock as the driver saw it: {wall_median['headless']:.0f} / "
           f"{wall_median['windowed']:.0f} img/s, "
           f"{wall_median['windowed'] / wall_median['headless']:.2f}x)")
@@ -515,6 +519,7 @@ def main(argv: list[str] | None = None) -> int:
             "python": platform.python_version(), "torch": torch.__version__,
             "pyside6": pyside_version, "training": results, "median": median,
             "wall_median": wall_median, "ratio": ratio, "round_ratios": round_ratios,
+            "quiet_rounds": quiet, "quiet_ratio": quiet_ratio,
             "stall": stall,
             "launch": launches,
             "launch_median_s": statistics.median(launch_exposed) if launches else None,
