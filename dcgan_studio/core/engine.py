@@ -136,8 +136,16 @@ class Trainer:
 
     def _real_uint8(self, indices: torch.Tensor) -> torch.Tensor:
         if isinstance(self.images, torch.Tensor):
-            return self.images[indices.to(self.device)]
+            return self.images[self._on_device(indices)]
         return self.images[indices].to(self.device, non_blocking=True)  # decoded by threads
+
+    def _on_device(self, indices: torch.Tensor) -> torch.Tensor:
+        """The sampler's CPU indices on the training device. A plain copy from pageable memory to
+        a GPU waits for every kernel queued before it (a device sync every step); from pinned
+        memory it is queued like a kernel, and torch keeps the pinned block until it is done."""
+        if self.device.type != "cuda" or indices.device.type == "cuda":
+            return indices.to(self.device)
+        return indices.pin_memory().to(self.device, non_blocking=True)
 
     def _real_batch(self) -> torch.Tensor:
         indices = self.sampler.next_indices()

@@ -47,3 +47,22 @@ def test_a_colour_run_on_the_gpu_trains_snapshots_and_resumes_on_the_cpu(tmp_pat
         torch.testing.assert_close(on_cpu.generator.state_dict()[name], value.cpu(), msg=name)
     list(on_cpu.run())
     assert on_cpu.step == 8
+
+
+@pytest.mark.parametrize("precision", ["fp32", "auto"])
+def test_steps_between_logged_ones_never_wait_for_the_gpu(precision):
+    """Between logged steps the CPU only queues work: any device sync (a pageable copy, an
+    ``.item()``) would make it wait for the GPU every step. torch's sync debug mode raises on one."""
+    cfg = tiny_config(**{"runtime.device": "cuda", "runtime.precision": precision,
+                         "data.dataset": "shapes", "model.channels": 3,
+                         "schedule.log_every": 1000})
+    trainer = Trainer(cfg)
+    trainer.train_iteration()  # cuDNN's autotuner and the first allocations may sync
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        for _ in range(4):
+            trainer.train_iteration()
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    assert trainer.step == 5 and not trainer.diverged()
