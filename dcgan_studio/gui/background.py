@@ -3,6 +3,7 @@ thread."""
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import threading
 from collections.abc import Callable
@@ -32,8 +33,36 @@ def run_in_background(parent: QObject, fn: Callable[[], Any],
             delivery.done.emit(result, error)
         except RuntimeError:  # the window closed meanwhile and took the emitter with it
             pass
+        del result
+        return_freed_memory()
 
     threading.Thread(target=work, name="dcgan-io", daemon=True).start()
+
+
+def _find_malloc_trim() -> Callable[[int], int] | None:
+    try:
+        trim = ctypes.CDLL(None).malloc_trim  # glibc's; musl, macOS and Windows have none
+    except (AttributeError, OSError, TypeError):
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
+
+
+_malloc_trim = _find_malloc_trim()
+
+
+def return_freed_memory() -> bool:
+    """Give the pages that this process has freed back to the system; True if it could.
+
+    glibc keeps what a thread frees in that thread's arena for its next allocations, and a page
+    stays resident while any live block sits on it. A data preview decodes the whole dataset on
+    a short-lived thread: twelve of them in a row left the process 180 MB larger although each
+    freed all it made; with ``malloc_trim`` after each, 30 MB. Costs milliseconds; call it after
+    such work, never per training step."""
+    if _malloc_trim is None:
+        return False
+    _malloc_trim(0)
+    return True
 
 
 class _GuiThreadCollector(QObject):

@@ -18,6 +18,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from dcgan_studio.core.latent import LatentRenderer
+from dcgan_studio.gui.background import return_freed_memory
 
 log = logging.getLogger("dcgan_studio")
 
@@ -87,9 +88,10 @@ class RenderService(QObject):
                     key = next(iter(self._pending))
                     z, asked = self._pending.pop(key)
             try:
-                if job is not None:
+                if job is not None:  # a new G to render with, directions, a file: rare
                     work, relay = job
                     relay.ready.emit(work())
+                    return_freed_memory()  # what building a G or a file left behind
                 elif self.renderer is not None:
                     images = self.renderer.render(z)
                     self.rendered.emit(key, images, time.perf_counter() - asked)
