@@ -70,7 +70,8 @@ def _growth_after_a_fragmenting_job(qtbot) -> float:
                                  lambda result, error: results.append((result, error)))
     qtbot.waitUntil(lambda: bool(results), timeout=20000)
     assert results[0][1] is None and len(results[0][0]) == 188
-    qtbot.wait(200)  # the job's thread trims after it has delivered
+    qtbot.waitUntil(lambda: not any(thread.name == "dcgan-io"  # it trims after delivering
+                                    for thread in threading.enumerate()), timeout=20000)
     return _resident_mb() - before
 
 
