@@ -40,6 +40,7 @@ def test_start_pause_resume_stop_through_the_buttons(qtbot, make_window):
     qtbot.mouseClick(controls.pause_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: window.state == "paused", timeout=10_000)
     assert controls.pause_button.text() == "Resume"
+    window._on_timer_redraw()  # scalars logged before the pause may still wait in the buffer
     paused_at = len(window.history)
     qtbot.wait(300)
     window._on_timer_redraw()
