@@ -33,8 +33,7 @@ def run_in_background(parent: QObject, fn: Callable[[], Any],
             delivery.done.emit(result, error)
         except RuntimeError:  # the window closed meanwhile and took the emitter with it
             pass
-        del result
-        return_freed_memory()
+        return_freed_memory()  # what fn freed stays resident otherwise
 
     threading.Thread(target=work, name="dcgan-io", daemon=True).start()
 
