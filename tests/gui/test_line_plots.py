@@ -13,7 +13,7 @@ from PySide6.QtGui import QImage, QPainter
 
 from dcgan_studio.core.history import LossHistory
 from dcgan_studio.core.snapshots import ScalarSnapshot
-from dcgan_studio.gui.widgets.line_plots import nice_step, steady_bounds
+from dcgan_studio.gui.widgets.line_plots import SteadyViewBox, nice_step, steady_bounds
 from dcgan_studio.gui.widgets.loss_plot import LossPlotWidget
 
 
@@ -127,3 +127,37 @@ def test_a_person_who_zooms_keeps_their_range_while_training_goes_on(qtbot):
     assert widget.loss_plot.viewRange()[0] == pytest.approx([200, 400])
     widget.loss_plot.enableAutoRange()  # the "A" button: following again, to the last step
     qtbot.waitUntil(lambda: widget.loss_plot.viewRange()[0][1] >= 1090)
+
+
+def test_an_auto_range_is_found_again_whatever_range_the_plot_shows_now(qtbot):
+    """The range depends on the data and the view's size, not on the range shown: otherwise two
+    ranges can lead to each other, and an idle plot repaints itself forever (issue 18: a
+    Gradients tab kept a core busy after Stop). The data below (a 2 px pen, tops from 0.5 to 3)
+    held such a pair of ranges at 600x250 before the fix, for 9 of the 401 tops."""
+    widget = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(widget)
+    plot = widget.addPlot(viewBox=SteadyViewBox())
+    curve = plot.plot(pen=pg.mkPen("r", width=2), autoDownsampleFactor=1.0)
+    curve.setDownsampling(auto=True, method="peak")
+    curve.setClipToView(True)
+    widget.resize(600, 250)
+    widget.show()
+    qtbot.waitExposed(widget)
+    x = np.arange(10, 790, 10.0)
+    moved = []
+    for top in np.linspace(0.5, 3.0, 401):
+        curve.setData(x, np.linspace(0.1, top, len(x)))
+        plot.vb.updateAutoRange()
+        found = plot.vb.viewRange()
+        pg.ViewBox.updateAutoRange(plot.vb)  # pyqtgraph's own single pass, from that range
+        if plot.vb.viewRange() != found:
+            moved.append(round(float(top), 4))
+    assert not moved, f"the auto-range moved again for tops {moved}"
+
+
+def test_an_idle_loss_plot_is_not_repainted(qtbot, count_paints):
+    widget = _shown(qtbot, _history(78))
+    paints = count_paints(widget.graphics.viewport())
+    paints.settle(qtbot)
+    qtbot.wait(1000)
+    assert paints.count == 0

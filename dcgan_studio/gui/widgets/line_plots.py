@@ -10,7 +10,8 @@ holds up training. Three things make those repaints cheaper without changing wha
 - The axes, whose grid lines span the plot, are painted from a cached pixmap until they change.
 - ``SteadyViewBox`` (the loss and gradient plots; the 1-D playground sets its own ranges)
   auto-ranges to bounds rounded outward to a step of the axis' scale, so a plot whose data grew
-  by one logged step usually keeps its range. pyqtgraph's own auto-range follows the data
+  by one logged step usually keeps its range. The range depends on the data and the view's size
+  only, so a second auto-range finds the same one, and an idle plot never repaints itself. pyqtgraph's own auto-range follows the data
   exactly: every new point moved the range, which laid out both axes again, moved the plots
   linked to it and painted the plot a second time.
 """
@@ -72,14 +73,18 @@ class SteadyViewBox(pg.ViewBox):
     def childrenBounds(self, frac=None, orthoRange=(None, None), items=None):  # noqa: N802
         bounds = super().childrenBounds(frac=frac, orthoRange=orthoRange, items=items)
         # pyqtgraph widens the data's bounds by the pens' width in pixels: a run at step 1,200
-        # came in as 1,203 or more, which must not cost the plot a whole empty step
-        pixel = self.viewPixelSize()  # data units per pixel, x and y
-        return [None if b is None else list(steady_bounds(
-            *b, slack=PEN_SLACK_PX * pixel[axis] if math.isfinite(pixel[axis]) else 0.0))
-            for axis, b in enumerate(bounds)]
-
-    def updateAutoRange(self):  # noqa: N802
-        # the pens' padding is measured in the current range's pixels: a range found while the
-        # view was still small is found again at its size (the same range again changes nothing)
-        super().updateAutoRange()
-        super().updateAutoRange()
+        # came in as 1,203 or more, which must not cost the plot a whole empty step. The slack is
+        # measured on the data's own span and the view's size in pixels, as pyqtgraph measures
+        # that padding, never on the range shown now: a slack taken from the current range made
+        # two ranges lead to each other, and a plot repainted itself forever on some data
+        pixels = (self.width(), self.height())
+        steady = []
+        for axis, b in enumerate(bounds):
+            if b is None:
+                steady.append(None)
+                continue
+            span = b[1] - b[0]
+            slack = PEN_SLACK_PX * span / pixels[axis] \
+                if pixels[axis] > 0 and math.isfinite(span) else 0.0
+            steady.append(list(steady_bounds(*b, slack=slack)))
+        return steady
