@@ -138,10 +138,10 @@ class MainWindow(RunFileActions, WindowFrame):
         self.status_labels = self.readouts.labels
         self._build_menus()
         self._connect()
+        # runs while a session does: an idle window wakes for nothing
         self.timer = QTimer(self)
         self.timer.setInterval(1000 // REDRAW_HZ)
         self.timer.timeout.connect(self._on_timer_redraw)
-        self.timer.start()
         self.resizeDocks([self.docks["controls"], self.docks["features"]], [320, 600],
                          Qt.Orientation.Horizontal)
         self.resizeDocks([self.docks["losses"]], [300], Qt.Orientation.Vertical)
@@ -205,7 +205,10 @@ class MainWindow(RunFileActions, WindowFrame):
         for dock in self.docks.values():
             view.addAction(dock.toggleViewAction())
         view.addSeparator()
-        self._action(view, "&Reset Layout", self._reset_layout)
+        self.reset_layout_action = self._action(
+            view, "&Reset Layout", self._reset_layout, None,
+            "Every panel back in its place and size, as on the first launch.")
+        self.reset_layout_action.setObjectName("reset-layout-action")
         help_menu = menus.addMenu("&Help")
         self._action(help_menu, "&About DCGAN Studio", self._on_about_requested)
 
@@ -277,6 +280,7 @@ class MainWindow(RunFileActions, WindowFrame):
         self.inspector.set_run(run_dir, config)
         self.explorer.set_run(run_dir.root, config)
         self.session.start(lambda commands: _make_trainer(config, run_dir, resume, commands))
+        self.timer.start()
         self.inspector.session_started()
         self._set_state("starting")
         self.statusBar().showMessage("Loading data and building the networks…")
@@ -345,6 +349,7 @@ class MainWindow(RunFileActions, WindowFrame):
         box.open()
 
     def _on_session_finished(self) -> None:
+        self.timer.stop()
         self._on_timer_redraw(final=True)  # the last snapshots, drawn now
         self.inspector.session_ended()
         self._set_state("idle")

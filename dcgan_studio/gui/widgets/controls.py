@@ -300,6 +300,9 @@ class TrainingControls(QWidget):
         """idle | starting | running | paused | stopping"""
         busy = state in ("starting", "running", "paused", "stopping")
         self._running = busy
+        buttons = (self.start_button, self.pause_button, self.stop_button, self.step_button,
+                   self.step_d_button, self.step_g_button)
+        focus_on_run = self.focusWidget() in buttons or self.hasFocus()
         for field, editor in self.editors.items():
             if field in LIVE_FIELDS:
                 continue
@@ -313,6 +316,12 @@ class TrainingControls(QWidget):
         self.stop_button.setEnabled(state in ("running", "paused"))
         for button in (self.step_button, self.step_d_button, self.step_g_button):
             button.setEnabled(state in ("running", "paused"))
+        # keyboard focus follows the next thing to press, not Qt's next field in the chain (a
+        # learning rate's box, whose blinking caret would keep the panel repainting)
+        if focus_on_run:
+            target = next((b for b in (self.pause_button, self.start_button) if b.isEnabled()),
+                          self)
+            target.setFocus()
 
     def _on_lr_changed(self, network: str, value: float) -> None:
         if self._running:
