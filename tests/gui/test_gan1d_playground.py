@@ -49,10 +49,11 @@ def wait_for_step(qtbot, widget, step: int) -> None:
 
 
 def wait_for_ticks(qtbot, widget, ticks: int = 12) -> None:
-    """Let the redraw timer fire ``ticks`` times (~0.3 s): time for any frame to arrive."""
+    """Let the redraw timer fire ``ticks`` times (~0.3 s), or stop (a paused playground's timer
+    stops once nothing more can come): time for any frame to arrive."""
     fired = []
     widget.timer.timeout.connect(lambda: fired.append(1))
-    qtbot.waitUntil(lambda: len(fired) >= ticks, timeout=WAIT)
+    qtbot.waitUntil(lambda: len(fired) >= ticks or not widget.timer.isActive(), timeout=WAIT)
 
 
 def mass_right_of_zero(widget) -> float:
@@ -220,3 +221,18 @@ def test_shutdown_ends_the_worker_thread(qtbot, playground):
     playground.shutdown()
     assert not playground.service.alive
     assert not [t for t in threading.enumerate() if t.name.startswith("dcgan-")]
+
+
+def test_a_paused_playground_stops_waking_the_gui_thread_and_a_step_wakes_it(qtbot, playground):
+    """Issue 18: an idle window costs under 2% of a core whatever tab is in front. The redraw
+    timer, which looks for the worker's frames 40 times a second, stops once a paused
+    playground has drawn the answer to its last command, and a command starts it again."""
+    click(qtbot, playground.play_button)
+    qtbot.waitUntil(lambda: shown_step(playground) >= 2, timeout=WAIT)
+    click(qtbot, playground.play_button)  # pause
+    qtbot.waitUntil(lambda: not playground.timer.isActive(), timeout=WAIT)
+    paused_at = shown_step(playground)
+    click(qtbot, playground.step_button)
+    assert playground.timer.isActive()
+    wait_for_step(qtbot, playground, paused_at + 1)
+    qtbot.waitUntil(lambda: not playground.timer.isActive(), timeout=WAIT)

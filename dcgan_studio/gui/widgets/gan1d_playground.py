@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
@@ -25,6 +26,9 @@ from dcgan_studio.gui.widgets.gan1d_plots import EQUILIBRIUM, Gan1dPlots
 from dcgan_studio.gui.widgets.gan1d_settings import TIPS, Gan1dSettings
 
 REDRAW_MS = 25  # up to 40 redraws a second; a frame is drawn only when a new one arrived
+# how long the redraw timer keeps looking for the answer to a command while paused; then it
+# stops, so a paused playground does not wake the GUI thread 40 times a second for nothing
+ANSWER_SECONDS = 2.0
 
 PRESETS = {
     "Converge on a Gaussian (defaults)": Gan1dConfig(),
@@ -81,7 +85,8 @@ class Gan1dPlayground(QWidget):
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.setInterval(REDRAW_MS)
         self.timer.timeout.connect(self._on_timer_timeout)
-        self.timer.start()
+        self._look_until = 0.0  # time.monotonic() until which a paused timer looks for frames
+        self._expect_frame()  # the worker's first picture
 
     # ---- layout -------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -135,13 +140,13 @@ class Gan1dPlayground(QWidget):
         self.step_button = QPushButton("Step")
         self.step_button.setToolTip("One iteration: D steps per G step updates of D, then one "
                                     "of G.")
-        self.step_button.clicked.connect(lambda: self.service.step(d=True, g=True))
+        self.step_button.clicked.connect(lambda: self._step(d=True, g=True))
         self.step_d_button = QPushButton("Step D")
         self.step_d_button.setToolTip("Update D only: watch the green curve move, G stays put.")
-        self.step_d_button.clicked.connect(lambda: self.service.step(d=True, g=False))
+        self.step_d_button.clicked.connect(lambda: self._step(d=True, g=False))
         self.step_g_button = QPushButton("Step G")
         self.step_g_button.setToolTip("Update G only: its samples move along D's slope.")
-        self.step_g_button.clicked.connect(lambda: self.service.step(d=False, g=True))
+        self.step_g_button.clicked.connect(lambda: self._step(d=False, g=True))
         self.reset_button = QPushButton("Reset")
         self.reset_button.setToolTip("New networks from the seed, back to iteration 0.")
         self.reset_button.clicked.connect(self._on_reset_clicked)
@@ -206,12 +211,25 @@ class Gan1dPlayground(QWidget):
         self.playing = on
         self._paused_by_hiding = False
         (self.service.play if on else self.service.pause)()
+        self._expect_frame()  # playing: every frame; paused: the last one
         self.play_button.setText("Pause" if on else "Play")
         for button in (self.step_button, self.step_d_button, self.step_g_button):
             button.setEnabled(not on)
 
+    def _step(self, d: bool, g: bool) -> None:
+        self.service.step(d=d, g=g)
+        self._expect_frame()
+
+    def _expect_frame(self) -> None:
+        """A command was sent whose answer is a frame: the redraw timer runs until it is drawn
+        (and on while playing)."""
+        self._look_until = time.monotonic() + ANSWER_SECONDS
+        if not self.timer.isActive():
+            self.timer.start()
+
     def _on_reset_clicked(self) -> None:
         self.service.reset()
+        self._expect_frame()
         self._say(f"Reset: new networks from seed {self.config.seed}, back to iteration 0.")
 
     def _on_speed_changed(self, value: int) -> None:
@@ -230,6 +248,7 @@ class Gan1dPlayground(QWidget):
         self.settings.set_config(PRESETS[name])
         self.service.configure(PRESETS[name])
         self.service.reset()  # start again even when the settings were already these
+        self._expect_frame()
         self._say(f"Preset \"{name}\": new networks from seed {PRESETS[name].seed}, back to "
                   f"iteration 0. Press Play.")
         self._preset_pending = True  # the worker's answer adds what changed, not replaces this
@@ -241,6 +260,7 @@ class Gan1dPlayground(QWidget):
             self._say(f"{exc}. The playground keeps its last good settings.", error=True)
             return
         self.service.configure(config)
+        self._expect_frame()
 
     def _on_service_reconfigured(self, config: Gan1dConfig, reset: bool) -> None:
         changed = [TIPS[f.name][0] if f.name in TIPS else f.name
@@ -266,6 +286,8 @@ class Gan1dPlayground(QWidget):
     def _on_timer_timeout(self) -> None:
         frame = self.service.take()
         if frame is None:
+            if not self.playing and time.monotonic() > self._look_until:
+                self.timer.stop()  # nothing more is coming until the next command
             return
         self.last_frame = frame
         self.plots.show_frame(frame, histogram=self.histogram_box.isChecked())
