@@ -25,6 +25,7 @@ from dcgan_studio import __version__
 from dcgan_studio.gui.background import collect_garbage_on_gui_thread
 
 log = logging.getLogger("dcgan_studio")
+DEFAULT_SIZE = (1600, 960)  # a first launch, made smaller where the screen is
 
 # the Qt-free modules the views need, heaviest first; imported on the loader's thread, in order
 CORE_MODULES = (
@@ -117,10 +118,30 @@ class WindowFrame(QMainWindow):
         self.setObjectName("main-window")
         self.settings = settings or QSettings("dcgan-studio", "DCGAN Studio")
         self.views_built = False
-        self.resize(1600, 960)
+        self.resize(*DEFAULT_SIZE)
         geometry = self.settings.value("geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+        self.fit_to_screen()
+
+    def fit_to_screen(self) -> None:
+        """Within the screen's free area: a first launch on a small screen, or a size saved on
+        a larger screen, is made to fit (Qt restores a size larger than the screen as it was)."""
+        screen = self.screen()
+        if screen is None or self.isMaximized() or self.isFullScreen():
+            return
+        area = screen.availableGeometry()
+        frame = self.frameGeometry()
+        margins = (frame.width() - self.width(), frame.height() - self.height())
+        width = min(self.width(), area.width() - margins[0])
+        height = min(self.height(), area.height() - margins[1])
+        if (width, height) != (self.width(), self.height()):
+            self.resize(width, height)
+        frame = self.frameGeometry()
+        x = min(max(frame.x(), area.x()), area.right() + 1 - frame.width())
+        y = min(max(frame.y(), area.y()), area.bottom() + 1 - frame.height())
+        if (x, y) != (frame.x(), frame.y()):
+            self.move(x, y)
 
     def show_loading(self) -> LoadingPage:
         page = LoadingPage()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -34,6 +34,7 @@ from dcgan_studio.core.snapshots import (
     StatusSnapshot,
 )
 from dcgan_studio.errors import ConfigError
+from dcgan_studio.gui.dock_layout import BOTTOM, LEFT, RIGHT, DockLayout
 from dcgan_studio.gui.frame import WindowFrame
 from dcgan_studio.gui.inspection import NetworkInspector
 from dcgan_studio.gui.run_files import RunFileActions
@@ -44,8 +45,9 @@ from dcgan_studio.gui.widgets.dataset_panel import DatasetPanel
 from dcgan_studio.gui.widgets.latent_explorer import LatentExplorer
 from dcgan_studio.gui.widgets.loss_plot import LossPlotWidget
 from dcgan_studio.gui.widgets.sample_panel import SamplePanel
+from dcgan_studio.gui.widgets.scrolling import scrolling
 from dcgan_studio.gui.widgets.status_readouts import StatusReadouts, default_device
-from dcgan_studio.gui.workspaces import WorkspaceTabs, hide_stale_tab_bars_soon, scrolling
+from dcgan_studio.gui.workspaces import WorkspaceTabs
 
 log = logging.getLogger("dcgan_studio")
 REDRAW_HZ = 25
@@ -53,6 +55,19 @@ REDRAW_HZ = 25
 # GPU a run can log 50 times a second, and each redraw is GUI-thread time that training, which
 # shares the interpreter, waits for (a loss-plot refresh and paint is about 10 ms on a 2-core CPU)
 PLOT_INTERVAL = 0.5
+# the docks of the training workspace: name -> (title, area), and the tab groups (first in front)
+DOCKS = {
+    "controls": ("Training", LEFT),
+    "data": ("Data", LEFT),
+    "losses": ("Losses and D's output", BOTTOM),
+    "gradients": ("Gradients", BOTTOM),
+    "features": ("Feature maps", RIGHT),
+    "architecture": ("Architecture", RIGHT),
+    "filters": ("Filters", RIGHT),
+    "latent": ("Latent space", RIGHT),
+}
+DOCK_GROUPS = [["controls", "data"], ["losses", "gradients"],
+               ["features", "architecture", "filters", "latent"]]
 
 
 class MainWindow(RunFileActions, WindowFrame):
@@ -103,37 +118,19 @@ class MainWindow(RunFileActions, WindowFrame):
         column.addWidget(self.sample_panel, 1)
         self.workspaces = WorkspaceTabs(self, central)
         self.setCentralWidget(self.workspaces)
-        self.docks = {
-            "controls": self._dock("Training", "controls-dock", scrolling(self.controls),
-                                   Qt.DockWidgetArea.LeftDockWidgetArea),
-            "data": self._dock("Data", "data-dock", scrolling(self.data_panel),
-                               Qt.DockWidgetArea.LeftDockWidgetArea),
-            "losses": self._dock("Losses and D's output", "losses-dock", self.loss_plot,
-                                 Qt.DockWidgetArea.BottomDockWidgetArea),
-            "gradients": self._dock("Gradients", "gradients-dock", self.inspector.gradients,
-                                    Qt.DockWidgetArea.BottomDockWidgetArea),
-            "features": self._dock("Feature maps", "features-dock",
-                                   scrolling(self.inspector.feature_maps),
-                                   Qt.DockWidgetArea.RightDockWidgetArea),
-            "architecture": self._dock("Architecture", "architecture-dock",
-                                       scrolling(self.inspector.architecture),
-                                       Qt.DockWidgetArea.RightDockWidgetArea),
-            "filters": self._dock("Filters", "filters-dock", self.inspector.filters,
-                                  Qt.DockWidgetArea.RightDockWidgetArea),
-            "latent": self._dock("Latent space", "latent-dock", scrolling(self.explorer),
-                                 Qt.DockWidgetArea.RightDockWidgetArea),
-        }
+        views = {"controls": self.controls, "data": scrolling(self.data_panel, sideways=False),
+                 "losses": self.loss_plot, "gradients": self.inspector.gradients,
+                 "features": scrolling(self.inspector.feature_maps),
+                 "architecture": scrolling(self.inspector.architecture),
+                 "filters": self.inspector.filters, "latent": scrolling(self.explorer)}
+        self.docks = {name: self._dock(title, f"{name}-dock", views[name])
+                      for name, (title, _) in DOCKS.items()}
         # the right-hand views run the full height: feature maps need it more than the plots
-        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.setCorner(Qt.Corner.TopRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.tabifyDockWidget(self.docks["controls"], self.docks["data"])
-        self.tabifyDockWidget(self.docks["losses"], self.docks["gradients"])
-        self.tabifyDockWidget(self.docks["features"], self.docks["architecture"])
-        self.tabifyDockWidget(self.docks["features"], self.docks["filters"])
-        self.tabifyDockWidget(self.docks["features"], self.docks["latent"])
-        self.docks["controls"].raise_()
-        self.docks["losses"].raise_()
-        self.docks["features"].raise_()
+        self.setCorner(Qt.Corner.BottomRightCorner, RIGHT)
+        self.setCorner(Qt.Corner.TopRightCorner, RIGHT)
+        self.dock_layout = DockLayout(self, self.docks,
+                                      {name: area for name, (_, area) in DOCKS.items()},
+                                      DOCK_GROUPS)
         self.readouts = StatusReadouts(self.statusBar())
         self.status_labels = self.readouts.labels
         self._build_menus()
@@ -142,21 +139,16 @@ class MainWindow(RunFileActions, WindowFrame):
         self.timer = QTimer(self)
         self.timer.setInterval(1000 // REDRAW_HZ)
         self.timer.timeout.connect(self._on_timer_redraw)
-        self.resizeDocks([self.docks["controls"], self.docks["features"]], [320, 600],
-                         Qt.Orientation.Horizontal)
-        self.resizeDocks([self.docks["losses"]], [300], Qt.Orientation.Vertical)
-        self._restore_layout()
+        self.dock_layout.restore(self.settings.value("windowState"))
         self._set_state("idle")
         self.statusBar().clearMessage()
         self.views_built = True
 
     # ---- building -----------------------------------------------------------------------------
-    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea
-              ) -> QDockWidget:
+    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
-        self.addDockWidget(area, dock)
         return dock
 
     def _in_front(self, name: str) -> bool:
@@ -241,17 +233,9 @@ class MainWindow(RunFileActions, WindowFrame):
         self.inspector.set_model_config(c.model_config(), c.config().schedule.sample_count)
 
     # ---- layout persistence -------------------------------------------------------------------
-    def _restore_layout(self) -> None:
-        self._default_state = self.saveState()  # the geometry was restored by the frame
-        state = self.settings.value("windowState")
-        if isinstance(state, QByteArray):
-            self.restoreState(state)
-        hide_stale_tab_bars_soon(self)
-
     def _reset_layout(self) -> None:
         self.workspaces.show_training()
-        self.restoreState(self._default_state)
-        hide_stale_tab_bars_soon(self)
+        self.dock_layout.apply_default()
 
     def _save_layout(self) -> None:
         self.settings.setValue("geometry", self.saveGeometry())
@@ -439,7 +423,12 @@ class MainWindow(RunFileActions, WindowFrame):
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
-        hide_stale_tab_bars_soon(self)  # the docks' first layout on screen
+        self.dock_layout.settle_soon()  # the docks' first layout on screen
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if self.views_built:
+            self.dock_layout.settle_soon()  # a smaller window narrows the docks, not the centre
 
     # ---- closing ------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

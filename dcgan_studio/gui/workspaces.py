@@ -13,7 +13,6 @@ from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtWidgets import (
     QDockWidget,
     QMainWindow,
-    QScrollArea,
     QTabBar,
     QTabWidget,
     QWidget,
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from dcgan_studio.gui.widgets.conv_explorer import ConvolutionExplorer
 from dcgan_studio.gui.widgets.gan1d_playground import Gan1dPlayground
+from dcgan_studio.gui.widgets.scrolling import scrolling
 
 TRAIN, GAN1D, CONVOLUTION = 0, 1, 2
 
@@ -85,15 +85,6 @@ class WorkspaceTabs(QTabWidget):
     def shutdown(self) -> None:
         if self._playground is not None:
             self._playground.shutdown()
-
-
-def scrolling(widget: QWidget) -> QScrollArea:
-    """A view that fills its place, and scrolls rather than holding the window wide."""
-    scroll = QScrollArea()
-    scroll.setWidget(widget)
-    scroll.setWidgetResizable(True)
-    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-    return scroll
 
 
 def hide_stale_tab_bars(window: QMainWindow) -> None:

@@ -1,0 +1,184 @@
+"""The window's layout as a new user meets it (issue 18): Reset Layout brings every panel back,
+a restored layout leaves the centre at least half the window, and the Training dock keeps its
+run buttons in sight and never scrolls sideways."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtWidgets import QLabel
+
+from dcgan_studio.gui.app import open_window
+from dcgan_studio.gui.dock_layout import SIDES_SHARE, fitted, side_widths
+from dcgan_studio.gui.main_window import DOCK_GROUPS, DOCKS
+
+
+def _launch(qtbot, tmp_path, size: tuple[int, int] | None = None):
+    """The window as `dcgan-studio` opens it: the frame first, the views built into it."""
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = open_window(runs_root=tmp_path / "runs", settings=settings)
+    qtbot.addWidget(window)
+    if size is not None:
+        window.resize(*size)
+    qtbot.waitUntil(lambda: window.views_built, timeout=120_000)
+    qtbot.wait(100)  # the layout settles on the next turns of the event loop
+    return window
+
+
+def _quit(qtbot, window) -> None:
+    window.close()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
+
+
+def _in_front(window, name: str) -> bool:
+    dock = window.docks[name]
+    return dock.isVisible() and not dock.visibleRegion().isEmpty()
+
+
+def _centre_share(window) -> float:
+    return window.centralWidget().width() / window.width()
+
+
+def _is_default(window) -> bool:
+    docks = window.docks
+    return all(docks[n].toggleViewAction().isChecked() and not docks[n].isFloating()
+               and window.dockWidgetArea(docks[n]) == DOCKS[n][1] for n in docks) and \
+        all(_in_front(window, group[0]) for group in DOCK_GROUPS)
+
+
+def test_reset_layout_brings_back_every_default_dock(qtbot, tmp_path):
+    window = _launch(qtbot, tmp_path, (1366, 768))
+    try:
+        window.reset_layout_action.trigger()  # the reproduction: launch, View > Reset Layout
+        qtbot.waitUntil(lambda: _is_default(window), timeout=5_000)
+        assert window.controls.start_button.isVisible()
+        # and from a layout a person has changed: panels closed, one floating, one moved
+        window.docks["controls"].close()
+        window.docks["features"].close()
+        window.docks["losses"].setFloating(True)
+        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, window.docks["latent"])
+        qtbot.wait(50)
+        assert not _is_default(window)
+        window.reset_layout_action.trigger()
+        qtbot.waitUntil(lambda: _is_default(window), timeout=5_000)
+        assert _centre_share(window) >= 0.5
+        tabs = window.tabifiedDockWidgets(window.docks["features"])
+        assert {window.docks[n] for n in ("architecture", "filters", "latent")} <= set(tabs)
+    finally:
+        _quit(qtbot, window)
+
+
+# one launch of the studio on a screen of a given size (Qt's offscreen platform, configured),
+# as `dcgan-studio` starts it, with a settings file kept between launches: it does what its
+# argument says, then prints where the window and its docks stand and quits as Ctrl+Q does
+LAUNCH_ON_SCREEN = r"""
+import json, sys
+from pathlib import Path
+from PySide6.QtCore import QEventLoop, QSettings, Qt
+from dcgan_studio.gui.app import make_application, open_window
+settings_path, runs, action = sys.argv[1:4]
+app = make_application(theme=False)
+
+def wait(ms):
+    loop = QEventLoop()
+    from PySide6.QtCore import QTimer
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+window = open_window(runs_root=Path(runs), settings=QSettings(settings_path,
+                                                              QSettings.Format.IniFormat))
+while not window.views_built:
+    app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+wait(300)
+if action == "widen":  # as a person who dragged both side docks wide
+    window.resizeDocks([window.docks["controls"], window.docks["features"]], [640, 600],
+                       Qt.Orientation.Horizontal)
+    wait(300)
+elif action.startswith("resize:"):
+    window.resize(*map(int, action.split(":")[1].split("x")))
+    wait(300)
+screen = window.screen().availableGeometry()
+tabs = window.workspaces.tabBar()
+print(json.dumps({
+    "screen": [screen.width(), screen.height()], "window": [window.width(), window.height()],
+    "centre": window.centralWidget().width(),
+    "docks": {n: [d.width(), d.isVisible()] for n, d in window.docks.items()},
+    "tabs_in_sight": all(tabs.tabRect(i).right() <= tabs.width() for i in range(tabs.count())),
+}))
+window.close()
+"""
+
+
+def _launch_on_screen(tmp_path, screen: tuple[int, int], action: str = "") -> dict:
+    config = tmp_path / f"screen-{screen[0]}x{screen[1]}.json"
+    config.write_text(json.dumps({"screens": [{
+        "name": "screen", "x": 0, "y": 0, "width": screen[0], "height": screen[1],
+        "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config}")
+    done = subprocess.run([sys.executable, "-c", LAUNCH_ON_SCREEN, str(tmp_path / "settings.ini"),
+                           str(tmp_path / "runs"), action], env=env, capture_output=True,
+                          text=True, timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_layout_saved_on_a_larger_screen_fits_a_smaller_one_with_the_centre_half(tmp_path):
+    first = _launch_on_screen(tmp_path, (1920, 1080), "widen")
+    assert first["docks"]["controls"][0] >= 560  # wide docks saved with the layout
+    again = _launch_on_screen(tmp_path, (1366, 768))  # the same settings, a laptop's screen
+    assert again["window"][0] <= 1366 and again["window"][1] <= 768
+    assert again["centre"] >= again["window"][0] / 2, again
+    assert all(visible for _, visible in again["docks"].values())
+    assert again["tabs_in_sight"]  # the workspace tabs are not behind scroll arrows
+    smaller = _launch_on_screen(tmp_path, (1366, 768), "resize:1024x700")  # a smaller window
+    assert smaller["centre"] >= smaller["window"][0] / 2, smaller
+    relaunched = _launch_on_screen(tmp_path, (1366, 768))  # and the next launch is the same
+    fronts = [group[0] for group in DOCK_GROUPS]  # the docks in sight (the others are tabbed)
+    assert [relaunched["docks"][n] for n in fronts] == [smaller["docks"][n] for n in fronts]
+    assert relaunched["centre"] == smaller["centre"] and relaunched["window"] == [1024, 700]
+
+
+def test_the_side_docks_share_the_half_the_centre_leaves_them():
+    assert side_widths(1920) == (360, 538)  # right bounded by the share, left by its range
+    for width in (1024, 1366, 1600, 1920, 2560):
+        left, right = side_widths(width, left_min=294)
+        assert left + right <= SIDES_SHARE * width and left >= 294
+    assert fitted(1366, 300, 350) is None  # they fit: nothing to do
+    assert fitted(1366, 640, 600) == (338, 317)  # both give up in proportion
+    assert fitted(1366, 640, 600, left_min=400) == (400, 255)  # not below a dock's minimum
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (800, 600)])
+def test_the_training_dock_never_scrolls_sideways_and_keeps_its_buttons_in_sight(
+        qtbot, make_window, size):
+    window = make_window()
+    window.resize(*size)
+    controls = window.controls
+    qtbot.waitUntil(lambda: controls.settings_scroll.isVisible(), timeout=5_000)
+    qtbot.wait(100)
+    scroll = controls.settings_scroll
+    viewport = scroll.viewport()
+    iterations = controls.editors["schedule.iterations"]
+    qtbot.mouseClick(iterations, Qt.LeftButton)  # the reproduction: click Iterations
+    scroll.verticalScrollBar().setValue(scroll.verticalScrollBar().maximum())
+    qtbot.wait(50)
+    assert scroll.horizontalScrollBar().value() == 0
+    assert scroll.widget().width() <= viewport.width()
+    for label in scroll.widget().findChildren(QLabel):  # every label whole, none cut at a side
+        if not label.isVisible():
+            continue
+        left = label.mapTo(viewport, QPoint(0, 0)).x()
+        assert left >= 0 and left + label.width() <= viewport.width(), label.text()
+    for field, editor in controls.editors.items():  # and every field, combo arrows included
+        left = editor.mapTo(viewport, QPoint(0, 0)).x()
+        assert left + editor.width() <= viewport.width(), field
+    # the run buttons stay in sight with the settings scrolled to their end
+    for button in (controls.start_button, controls.pause_button, controls.stop_button):
+        assert button.isVisible() and not button.visibleRegion().isEmpty()
+        top = button.mapTo(window.docks["controls"], QPoint(0, 0)).y()
+        assert 0 <= top < window.docks["controls"].height()
