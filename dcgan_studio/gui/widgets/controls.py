@@ -25,6 +25,7 @@ from dcgan_studio.config import (
 )
 from dcgan_studio.core.data import describe_datasets, natural_channels
 from dcgan_studio.errors import ConfigError
+from dcgan_studio.gui.widgets.scrolling import scrolling
 
 LOCKED_TIP = "Fixed while training runs (it would make other networks or data): Stop first."
 
@@ -101,7 +102,7 @@ class TrainingControls(QWidget):
         settings = QGroupBox("Settings")
         form = QFormLayout(settings)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.preset_box = QComboBox()
+        self.preset_box = _combo()
         self.preset_box.setObjectName("preset")
         for key, text in PRESET_TEXT.items():
             self.preset_box.addItem(text, key)
@@ -145,9 +146,16 @@ class TrainingControls(QWidget):
         for i, b in enumerate((self.start_button, self.pause_button, self.stop_button,
                                self.step_button, self.step_d_button, self.step_g_button)):
             grid.addWidget(b, i // 3, i % 3)
+        # the run buttons stay in sight; the settings scroll under them, up and down only
         layout.addWidget(buttons)
-        layout.addWidget(settings)
-        layout.addStretch(1)
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(settings)
+        column.addStretch(1)
+        self.settings_scroll = scrolling(page, sideways=False)
+        self.settings_scroll.setObjectName("settings-scroll")
+        layout.addWidget(self.settings_scroll, 1)
         for field, editor in self.editors.items():
             if field.startswith("model."):
                 changed = editor.currentIndexChanged if isinstance(editor, QComboBox) else \
@@ -168,28 +176,28 @@ class TrainingControls(QWidget):
 
     def _editor(self, field: str) -> QWidget:
         if field == "data.dataset":
-            box = QComboBox()
+            box = _combo()
             for name, text in describe_datasets().items():
                 box.addItem(name, name)
                 box.setItemData(box.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
             return box
         if field == "model.image_size":
-            box = QComboBox()
+            box = _combo()
             for size in SUPPORTED_IMAGE_SIZES:
                 box.addItem(f"{size} x {size}", size)
             return box
         if field == "model.channels":
-            box = QComboBox()
+            box = _combo()
             box.addItem("1 (grayscale)", 1)
             box.addItem("3 (RGB)", 3)
             return box
         if field == "runtime.device":
-            box = QComboBox()
+            box = _combo()
             for name in ("auto", "cpu", "cuda", "mps"):
                 box.addItem(name, name)
             return box
         if field == "runtime.precision":
-            box = QComboBox()
+            box = _combo()
             for name in PRECISIONS:
                 box.addItem(name, name)
             return box
@@ -326,6 +334,15 @@ class TrainingControls(QWidget):
     def _on_lr_changed(self, network: str, value: float) -> None:
         if self._running:
             self.learning_rate_changed.emit(network, value)
+
+
+def _combo() -> QComboBox:
+    """A combo box that may be narrower than its longest entry (the text is cut, the arrow
+    stays), so the settings fit a narrow dock."""
+    box = QComboBox()
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(8)
+    return box
 
 
 def _double(low: float, high: float, decimals: int, step: float) -> QDoubleSpinBox:
