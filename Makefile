@@ -2,13 +2,14 @@
 #   make run   create .venv on first use, install DCGAN Studio (and the system libraries Qt's
 #              X11 plugin needs), open the studio window on the built-in digits
 #   make test  create .venv on first use, install DCGAN Studio with its test tools, run the tests
+#   make walk  (for the engineers) screenshots of every state of the window, into walk/
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 RUN    ?= runs/$(shell date +%Y%m%d-%H%M%S)
 
-.PHONY: run train test bench screenshots clean
+.PHONY: run train test bench screenshots walk clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +27,14 @@ train: $(STAMP)
 screenshots: $(STAMP)
 	bash packaging/install-system-deps.sh $(BIN)/python
 	xvfb-run -a -s "-screen 0 1700x1100x24" $(BIN)/python resources/readme/make_screenshots.py
+
+# a scripted walk through the whole window at a laptop's and a desktop's screen, a PNG per state
+walk: $(STAMP)
+	bash packaging/install-system-deps.sh $(BIN)/python
+	for size in 1366x768 1920x1080; do \
+	  xvfb-run -a -s "-screen 0 $${size}x24" $(BIN)/python resources/readme/walk_window.py \
+	    --size $$size --out walk/$$size || exit 1; \
+	done
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest

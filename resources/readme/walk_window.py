@@ -1,0 +1,163 @@
+"""A walk through the whole studio window, as a new user takes it, with a screenshot of each state.
+
+    make walk     (both screen sizes under Xvfb, into walk/)
+    xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python resources/readme/walk_window.py \
+        --size 1366x768 --out walk/1366x768
+
+At one screen size, with the window filling the screen and throwaway settings and runs: launch,
+Start, every tab of every dock in turn and both learning workspaces, Pause, Step / Step D /
+Step G, Stop, quit (Ctrl+Q), launch again (the saved layout restored), View > Reset Layout. Each
+state is one PNG named by its number and what it shows, and ``walk.txt`` beside them lists, per
+state, where the centre and each visible dock stand, so a starved centre or a hidden panel can be
+read without opening the pictures. Look at every picture before calling a screen done.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+DOCK_TABS = ("controls", "data", "losses", "gradients", "features", "architecture", "filters",
+             "latent")
+
+
+def wait_until(app: QApplication, condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        app.processEvents()
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def settle(app: QApplication, seconds: float = 0.6) -> None:
+    wait_until(app, lambda: False, seconds)
+
+
+class Walk:
+    def __init__(self, app: QApplication, out: Path, size: tuple[int, int], tmp: Path) -> None:
+        self.app, self.out, self.size, self.tmp = app, out, size, tmp
+        self.count = 0
+        self.notes: list[str] = []
+        self.window = None
+
+    def launch(self):
+        """A window as `dcgan-studio` opens one (``open_window``: the frame at once, the views
+        built into it), the settings file kept between launches."""
+        from dcgan_studio.gui.app import open_window
+
+        settings = QSettings(str(self.tmp / "settings.ini"), QSettings.Format.IniFormat)
+        first = settings.value("geometry") is None
+        window = open_window(runs_root=self.tmp / "runs", settings=settings)
+        if first:  # a first launch at this screen's size
+            window.resize(*self.size)
+        if not wait_until(self.app, lambda: window.views_built, 120):
+            raise RuntimeError("the window's views were not built within 2 minutes")
+        settle(self.app, 1.0)
+        self.window = window
+        return window
+
+    def shoot(self, what: str) -> None:
+        settle(self.app)
+        self.count += 1
+        name = f"{self.count:02d}-{what}.png"
+        self.window.grab().save(str(self.out / name))
+        self.notes.append(f"{name}: {describe_layout(self.window)}")
+        print(f"wrote {self.out / name}", flush=True)
+
+
+def describe_layout(window) -> str:
+    """Where the centre and the docks on screen stand, in pixels of the window."""
+    centre = window.centralWidget().geometry()
+    parts = [f"window {window.width()}x{window.height()}",
+             f"centre {centre.width()}x{centre.height()} at x={centre.x()}"]
+    for name, dock in window.docks.items():
+        if dock.isVisible() and not dock.visibleRegion().isEmpty():
+            g = dock.geometry()
+            parts.append(f"{name} {g.width()}x{g.height()} at ({g.x()},{g.y()})")
+    hidden = [name for name, dock in window.docks.items() if not dock.isVisible()]
+    if hidden:
+        parts.append("hidden: " + ", ".join(hidden))
+    return "; ".join(parts)
+
+
+def walk(app: QApplication, out: Path, size: tuple[int, int], iterations: int) -> int:
+    from dcgan_studio.gui.workspaces import CONVOLUTION, GAN1D
+
+    with tempfile.TemporaryDirectory() as tmp:
+        w = Walk(app, out, size, Path(tmp))
+        window = w.launch()
+        w.shoot("launched")
+        window.controls.editors["schedule.iterations"].setValue(iterations * 10)
+        window.controls.start_button.click()
+        if not wait_until(app, lambda: len(window.history) and
+                          window.history.column("step")[-1] >= iterations, 600):
+            print("training did not reach the iteration in time", file=sys.stderr)
+            return 1
+        w.shoot("training")
+        for name in DOCK_TABS:  # every tab of every dock in turn, training going on
+            window.docks[name].raise_()
+            if name == "data":
+                window.data_panel.preview(window.controls.config())
+                wait_until(app, lambda: window.data_panel.summary is not None, 60)
+            if name == "latent":
+                wait_until(app, lambda: window.explorer.renderer is not None, 60)
+            w.shoot(f"tab-{name}")
+        window.docks["controls"].raise_()
+        window.docks["losses"].raise_()
+        window.docks["features"].raise_()
+        window.workspaces.setCurrentIndex(GAN1D)
+        w.shoot("workspace-gan1d")
+        window.workspaces.setCurrentIndex(CONVOLUTION)
+        w.shoot("workspace-convolution")
+        window.workspaces.show_training()
+        window.pause_action.trigger()
+        wait_until(app, lambda: window.state == "paused", 30)
+        w.shoot("paused")
+        for button in ("step_button", "step_d_button", "step_g_button"):
+            before = len(window.history)
+            getattr(window.controls, button).click()
+            wait_until(app, lambda b=before: len(window.history) > b, 30)
+            w.shoot(f"after-{button.removesuffix('_button').replace('_', '-')}")
+        window.stop_action.trigger()
+        wait_until(app, lambda: window.state == "idle" and not window.session.running, 60)
+        w.shoot("stopped")
+        window.close()  # File > Quit
+        wait_until(app, lambda: not window.isVisible(), 30)
+        window.deleteLater()
+        settle(app)
+        window = w.launch()  # the layout and geometry as the last session left them
+        w.shoot("relaunched")
+        window.reset_layout_action.trigger()
+        w.shoot("reset-layout")
+        window.close()
+        (out / "walk.txt").write_text("\n".join(w.notes) + "\n")
+        print(f"wrote {out / 'walk.txt'}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="1366x768", help="window size, WIDTHxHEIGHT")
+    parser.add_argument("--out", type=Path, default=Path("walk"))
+    parser.add_argument("--iterations", type=int, default=300,
+                        help="train this far before looking at the docks")
+    args = parser.parse_args(argv)
+    size = tuple(int(v) for v in args.size.lower().split("x"))
+
+    from dcgan_studio.gui.app import make_application
+
+    app = make_application()
+    args.out.mkdir(parents=True, exist_ok=True)
+    return walk(app, args.out, size, args.iterations)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
