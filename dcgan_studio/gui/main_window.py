@@ -47,6 +47,7 @@ from dcgan_studio.gui.widgets.loss_plot import LossPlotWidget
 from dcgan_studio.gui.widgets.sample_panel import SamplePanel
 from dcgan_studio.gui.widgets.scrolling import scrolling
 from dcgan_studio.gui.widgets.status_readouts import StatusReadouts, default_device
+from dcgan_studio.gui.widgets.wheel_guard import guard_wheel
 from dcgan_studio.gui.workspaces import WorkspaceTabs
 
 log = logging.getLogger("dcgan_studio")
@@ -140,6 +141,7 @@ class MainWindow(RunFileActions, WindowFrame):
         self.timer.setInterval(1000 // REDRAW_HZ)
         self.timer.timeout.connect(self._on_timer_redraw)
         self.dock_layout.restore(self.settings.value("windowState"))
+        guard_wheel(self)  # the wheel scrolls the panels; a field takes it once clicked into
         self._set_state("idle")
         self.statusBar().clearMessage()
         self.views_built = True

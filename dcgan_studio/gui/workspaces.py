@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from dcgan_studio.gui.widgets.conv_explorer import ConvolutionExplorer
 from dcgan_studio.gui.widgets.gan1d_playground import Gan1dPlayground
 from dcgan_studio.gui.widgets.scrolling import scrolling
+from dcgan_studio.gui.widgets.wheel_guard import guard_wheel
 
 TRAIN, GAN1D, CONVOLUTION = 0, 1, 2
 
@@ -50,6 +51,7 @@ class WorkspaceTabs(QTabWidget):
     def playground(self) -> Gan1dPlayground:
         if self._playground is None:
             self._playground = Gan1dPlayground()
+            guard_wheel(self._playground)
             self._scrolls[GAN1D].setWidget(self._playground)
         return self._playground
 
@@ -57,6 +59,7 @@ class WorkspaceTabs(QTabWidget):
     def convolution(self) -> ConvolutionExplorer:
         if self._convolution is None:
             self._convolution = ConvolutionExplorer()
+            guard_wheel(self._convolution)
             self._scrolls[CONVOLUTION].setWidget(self._convolution)
         return self._convolution
 

@@ -13,6 +13,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QSlider, QWidget
 
+from dcgan_studio.gui.widgets.wheel_guard import guard_wheel
+
 
 def displayable(image: np.ndarray) -> np.ndarray:
     """uint8 (H, W, C) -> (H, W) for one channel (grey), else (H, W, 3)."""
@@ -96,6 +98,7 @@ class SliderBank(QScrollArea):
                 self.labels.append(label)
                 self.readouts.append(readout)
             self._grid.setRowStretch(len(names), 1)
+            guard_wheel(self._body)  # the wheel scrolls the rows; a slider takes it once clicked
         for index, name in enumerate(names):
             self.labels[index].setText(name)
             tip = tooltips[index] if tooltips else ""
