@@ -33,11 +33,13 @@ class LossHistory:
         # record without a layer's key costs nothing
         self._layer_columns: list[str] = []
         self._ema: dict[str, tuple] = {}  # name -> (smoothing, points done, last, weight, out)
+        self.revision = 0  # counts changes: a view that drew revision N is up to date while it lasts
 
     def __len__(self) -> int:
         return self._size
 
     def clear(self) -> None:
+        self.revision += 1
         self._size = 0
         self._ema.clear()
         for name in self._layer_columns:
@@ -69,6 +71,7 @@ class LossHistory:
                 self._layer_columns.append(name)
             column[row] = np.nan if value is None else value
         self._size += 1
+        self.revision += 1
 
     def extend(self, records: Iterable[ScalarSnapshot | Mapping[str, float]]) -> None:
         for record in records:

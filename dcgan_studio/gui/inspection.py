@@ -81,6 +81,8 @@ class NetworkInspector(QObject):
 
     def session_ended(self) -> None:
         self.training = False  # the newer checkpoint has another path: the next read loads it
+        if self.visible:  # the maps of the run's last checkpoint, not of the last live capture
+            self._refresh_from_checkpoint()
 
     def show_live(self, latest: dict) -> None:
         """The newest snapshots from the window's redraw timer."""
@@ -98,6 +100,8 @@ class NetworkInspector(QObject):
         if visible != self.visible:
             self.visible = visible
             self._send_probe()
+            if visible and not self.training:  # hidden while the run went on, or ended
+                self._refresh_from_checkpoint()
 
     def _send_probe(self) -> None:
         if self.training:
@@ -140,21 +144,29 @@ class NetworkInspector(QObject):
         self.feature_maps.set_info(f"<b>{html.escape(concept.title)}</b>{concept.long}")
 
     # ---- pictures from a checkpoint -----------------------------------------------------------
-    def _checkpoint_for(self, step: int | None) -> Path | None:
-        """The run's checkpoint at or before ``step`` (the newest when None)."""
+    def _checkpoint_for(self, step: int | None) -> int | None:
+        """The step of the run's checkpoint at or before ``step`` (the newest when None)."""
         if self.run_dir is None:
             return None
         steps = self.run_dir.checkpoint_steps()
         usable = [s for s in steps if step is None or s <= step] or steps[:1]
-        return self.run_dir.checkpoint_path(usable[-1]) if usable else None
+        return usable[-1] if usable else None
 
     def _refresh_from_checkpoint(self) -> None:
         request = self.feature_maps.request()
-        path = self._checkpoint_for(self.picked_step)
-        if request is None or path is None:
+        step = self._checkpoint_for(self.picked_step)
+        if request is None or step is None:
+            return
+        path = self.run_dir.checkpoint_path(step)
+        shown = self.feature_maps.snapshot
+        wanted = self.picked_step
+        if shown is not None and shown.request == request and shown.checkpoint and \
+                Path(shown.checkpoint) == path:
+            self._generation += 1  # an answer still on its way is for another question
+            self._say_nearest(wanted, step)  # that checkpoint's maps are on screen already
             return
         self._generation += 1
-        generation, looker, wanted = self._generation, self._looker, self.picked_step
+        generation, looker = self._generation, self._looker
 
         def work() -> tuple[CheckpointProbe, FeatureMapSnapshot, FiltersSnapshot]:
             nonlocal looker
@@ -176,11 +188,14 @@ class NetworkInspector(QObject):
             self._looker, maps, filters = result
             self.feature_maps.show_snapshot(maps)
             self.filters.show_filters(filters)
-            if wanted is not None and maps.step != wanted:
-                self.message.emit(f"Feature maps of step {wanted} come from the nearest saved "
-                                  f"checkpoint, step {maps.step}.")
+            self._say_nearest(wanted, maps.step)
 
         run_in_background(self, work, done)
+
+    def _say_nearest(self, wanted: int | None, step: int) -> None:
+        if wanted is not None and step != wanted:
+            self.message.emit(f"Feature maps of step {wanted} come from the nearest saved "
+                              f"checkpoint, step {step}.")
 
 
 def _same_data(a: RunConfig, b: RunConfig) -> bool:

@@ -226,6 +226,9 @@ class MainWindow(RunFileActions, WindowFrame):
         self.inspector.layer_chosen.connect(self.docks["features"].raise_)
         self.docks["features"].visibilityChanged.connect(self.inspector.set_visible)
         self.docks["latent"].visibilityChanged.connect(self._on_latent_visibility_changed)
+        # brought to the front, the gradient norms are drawn from the history as it is now
+        self.docks["gradients"].visibilityChanged.connect(
+            lambda visible: visible and self.inspector.gradients.refresh())
         self.explorer.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.data_panel.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.data_panel.dataset_chosen.connect(c.set_dataset)
@@ -272,9 +275,10 @@ class MainWindow(RunFileActions, WindowFrame):
         self.statusBar().showMessage("Loading data and building the networks…")
 
     def _on_new_run_requested(self) -> None:
-        self.run_dir, self.opened_config = None, None
+        self.run_dir, self.opened_config, self._weights = None, None, None
         self.history.clear()
         self.loss_plot.refresh()
+        self.inspector.gradients.refresh()
         self.sample_panel.set_run(None)
         self.inspector.set_run(None)
         self.banner.hide()
@@ -397,7 +401,10 @@ class MainWindow(RunFileActions, WindowFrame):
             self.docks["features"].raise_()
 
     def _on_latent_visibility_changed(self, visible: bool) -> None:
-        if visible and self._weights is not None and self.session.running:
+        """Brought to the front: G as training left it (while it runs, or after it ended)."""
+        renderer = self.explorer.renderer
+        if visible and self._weights is not None and (
+                renderer is None or renderer.source or renderer.step != self._weights.step):
             self.explorer.show_weights(self._weights)  # catch up with training
 
     def explore_checkpoint(self, path: Path) -> None:

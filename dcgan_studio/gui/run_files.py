@@ -42,6 +42,7 @@ class RunFileActions:
             return
         run, config, metrics, steps = result
         self.run_dir, self.opened_config = run, config
+        self._weights = None  # a live session's G is not this run's
         self.controls.set_config(config)
         self.history.clear()
         self.history.extend(metrics)

@@ -116,3 +116,17 @@ def test_a_long_history_with_layer_columns_grows_linearly():
     assert history.column("grad.g.convT5")[-1] == 1.0
     # amortised doubling: capacity stays within 2x the rows
     assert len(history._data["grad.g.convT5"]) < 2 * 100_000 + 2
+
+
+def test_the_revision_counts_every_change_so_views_know_when_they_are_stale():
+    history = LossHistory()
+    seen = {history.revision}
+    history.append({"step": 1, "loss_d": 1.0})
+    seen.add(history.revision)
+    history.extend([{"step": 2}, {"step": 3}])
+    seen.add(history.revision)
+    history.column("step")  # reading changes nothing
+    assert history.revision in seen and len(seen) == 3
+    before = history.revision
+    history.clear()
+    assert history.revision != before and len(history) == 0

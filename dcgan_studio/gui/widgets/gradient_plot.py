@@ -105,6 +105,7 @@ class GradientPanel(QWidget):
         self.verdict_label.setToolTip(VERDICT_TIP)
         layout.addWidget(self.verdict_label)
         self.selected_step: int | None = None
+        self._drawn: int | None = None  # the history's revision on screen
         self.refresh()
 
     def _add_plot(self, col: int, network: str, name: str) -> None:
@@ -133,6 +134,10 @@ class GradientPanel(QWidget):
 
     # ---- redraw (called from the window's timer) --------------------------------------------
     def refresh(self) -> None:
+        """Draw the history as it is now; nothing to do when it has not changed since."""
+        if self._drawn == self.history.revision:
+            return
+        self._drawn = self.history.revision
         steps = self.history.column("step")
         problems: list[str] = []
         for network, name in NETWORKS.items():
