@@ -27,7 +27,7 @@ from dcgan_studio.core.data import (
 from dcgan_studio.core.devices import resolve_device, resolve_precision
 from dcgan_studio.core.export import save_grid_png
 from dcgan_studio.core import checkpointing, cpu_conv, probes
-from dcgan_studio.core.models import Discriminator, Generator
+from dcgan_studio.core.models import Discriminator, Generator, as_in_training
 from dcgan_studio.core.runs import Checkpoint, RunDirectory, save_checkpoint_folder
 from dcgan_studio.core.sampling import fixed_inputs
 from dcgan_studio.core.snapshots import (
@@ -236,15 +236,12 @@ class Trainer:
 
     @torch.no_grad()
     def judge(self, images: torch.Tensor) -> torch.Tensor:
-        """D's probability of "real" for images in [-1, 1], in eval mode: (B,)."""
-        was_training = self.discriminator.training
-        self.discriminator.eval()
-        try:
-            x = images.to(self.device).contiguous(memory_format=self._memory_format)
-            with self._autocast():
-                return torch.sigmoid(self.discriminator(x).float())
-        finally:
-            self.discriminator.train(was_training)
+        """D's probability of "real" for images in [-1, 1], as in a training step (the batch's
+        own BatchNorm statistics, nothing stored, no dropout), so that the grid's scores agree
+        with the D(x) and D(G(z)) curves: (B,)."""
+        x = images.to(self.device).contiguous(memory_format=self._memory_format)
+        with as_in_training(self.discriminator), self._autocast():
+            return torch.sigmoid(self.discriminator(x).float())
 
     def sample_grid(self) -> SampleGridSnapshot:
         fake = self.render(self.fixed_noise)

@@ -14,14 +14,22 @@ import numpy as np
 import pyqtgraph as pg
 from PIL import Image
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, \
-    QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, \
+    QVBoxLayout, QWidget
 
 from dcgan_studio.core.export import make_grid
 from dcgan_studio.core.runs import RunDirectory
 from dcgan_studio.core.snapshots import RealBatchSnapshot, SampleGridSnapshot
 
 PADDING = 4  # between tiles; D's score bar is drawn in the strip under each tile
+TITLES = {"fake": "G(fixed noise)", "real": "real images"}
+OPINION_TIP = (
+    "A bar under each tile, as long as D's probability that the tile is a real image: red near "
+    "0, green near 1. Early on D spots the fakes; as G improves their bars grow.<br><br>D judges "
+    "the tiles as in a training step: the whole grid as one batch, each BatchNorm using that "
+    "batch's own statistics. So the mean over the grid, shown in its title, reads like the "
+    "D(G(z)) curve of the Losses plot, and the real batch's like D(x); they differ by how "
+    "much one batch differs from another.")
 
 
 def scored_mosaic(images: np.ndarray, probabilities: np.ndarray | None) -> np.ndarray:
@@ -60,12 +68,12 @@ def tile_at(x: float, y: float, count: int, width: int) -> int | None:
 
 
 class _GridView:
-    """A titled view box showing one mosaic (a single ImageItem)."""
+    """A view box showing one mosaic (a single ImageItem), and its title above it."""
 
-    def __init__(self, layout: pg.GraphicsLayout, col: int, title: str) -> None:
-        self.box = layout.addViewBox(row=1, col=col, lockAspect=True, invertY=True,
+    def __init__(self, layout: pg.GraphicsLayout, col: int, title: QLabel) -> None:
+        self.box = layout.addViewBox(row=0, col=col, lockAspect=True, invertY=True,
                                      enableMouse=False)
-        self.title = layout.addLabel(title, row=0, col=col)
+        self.title = title  # a Qt label over the view: its length never sizes the column
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setLevels((0, 255))
         self.box.addItem(self.image)
@@ -81,6 +89,15 @@ class _GridView:
     def show(self, images: np.ndarray, probabilities: np.ndarray | None, show_scores: bool
              ) -> np.ndarray:
         return self.show_mosaic(scored_mosaic(images, probabilities if show_scores else None))
+
+    def set_title(self, name: str, probabilities: np.ndarray | None = None,
+                  show_scores: bool = False) -> None:
+        """``name``, with D's mean score beside it while the bars show."""
+        text = name
+        if show_scores and probabilities is not None and len(probabilities):
+            text += f" · D says real: {float(np.mean(probabilities)):.2f} on average"
+        if text != self.title.text():
+            self.title.setText(text)
 
 
 class SamplePanel(QWidget):
@@ -104,19 +121,27 @@ class SamplePanel(QWidget):
         self.real_box.toggled.connect(self._on_real_toggled)
         self.prob_box = QCheckBox("D's opinion")
         self.prob_box.setChecked(True)
-        self.prob_box.setToolTip("A bar under each tile, as long as D's probability that the "
-                                 "tile is a real image: red near 0, green near 1. Early on D "
-                                 "spots the fakes; as G improves their bars grow.")
+        self.prob_box.setToolTip(OPINION_TIP)
         self.prob_box.toggled.connect(lambda _: self.redraw())
         options.addWidget(self.real_box)
         options.addWidget(self.prob_box)
         options.addStretch(1)
         layout.addLayout(options)
+        titles = QHBoxLayout()
+        labels = {}
+        for source in ("fake", "real"):
+            labels[source] = QLabel(TITLES[source])
+            labels[source].setAlignment(Qt.AlignmentFlag.AlignCenter)
+            labels[source].setMinimumWidth(1)  # elided by the column, never widening it
+            labels[source].setSizePolicy(QSizePolicy.Policy.Ignored,
+                                         QSizePolicy.Policy.Preferred)
+            titles.addWidget(labels[source], 1)
+        layout.addLayout(titles)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(None)
         self.graphics.ci.setContentsMargins(0, 0, 0, 0)
-        self.fake_view = _GridView(self.graphics.ci, 0, "G(fixed noise)")
-        self.real_view = _GridView(self.graphics.ci, 1, "real images")
+        self.fake_view = _GridView(self.graphics.ci, 0, labels["fake"])
+        self.real_view = _GridView(self.graphics.ci, 1, labels["real"])
         self._set_real_visible(False)
         self.graphics.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self.graphics.setToolTip("Click a tile to see inside G and D for it (Feature maps).")
@@ -178,8 +203,10 @@ class SamplePanel(QWidget):
                                                   self.live_grid.d_probabilities, show)
             self.shown_step = self.live_grid.step
             self.step_label.setText(f"iteration {self.live_grid.step} (live)")
+            self.fake_view.set_title(TITLES["fake"], self.live_grid.d_probabilities, show)
         if self.real is not None and self.real_box.isChecked():
             self.real_view.show(self.real.images, self.real.d_probabilities, show)
+            self.real_view.set_title(TITLES["real"], self.real.d_probabilities, show)
 
     def _show_saved(self, step: int) -> None:
         if self.live_grid is not None and step == self.live_grid.step:
@@ -197,6 +224,7 @@ class SamplePanel(QWidget):
         self.shown_grid = self.fake_view.show_mosaic(mosaic)
         self.shown_step = step
         self.step_label.setText(f"iteration {step} (saved)")
+        self.fake_view.set_title(TITLES["fake"])  # a saved grid holds the images alone
 
     # ---- the scrubber -----------------------------------------------------------------------
     def select_step(self, step: int) -> None:
@@ -259,5 +287,6 @@ class SamplePanel(QWidget):
     def _set_real_visible(self, on: bool) -> None:
         self.real_view.box.setVisible(on)
         self.real_view.title.setVisible(on)
+        self.graphics.ci.layout.setColumnStretchFactor(0, 1)  # side by side: the same size
         self.graphics.ci.layout.setColumnStretchFactor(1, 1 if on else 0)
         self.graphics.ci.layout.setColumnMaximumWidth(1, 1e6 if on else 0)
