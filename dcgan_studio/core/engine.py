@@ -106,6 +106,7 @@ class Trainer:
         self._probe_due = 0.0  # time.monotonic() of the next live capture
         self._rate_mark = (time.perf_counter(), 0)  # (time, step) of the last img/s reading
         self.last_checkpoint = None
+        self._logged_step = self._grid_step = -1  # the last step whose scalars / grid went out
         self._broken_reported = 0  # streamed files found broken while training, reported so far
         if resume_from is not None:
             self._load(resume_from)
@@ -333,10 +334,7 @@ class Trainer:
             yield from self._fail()
             return
         if log:
-            scalars = self.scalars()
-            if self.run_dir is not None:
-                self.run_dir.append_metrics(scalars.to_dict())
-            yield scalars
+            yield from self._log_scalars()
             yield from self._report_broken_files()
         if sample:
             yield from self._publish_grid()
@@ -360,7 +358,15 @@ class Trainer:
         self._probe_due = time.monotonic() + self.probe_interval
         yield self.feature_maps(self.probe)
 
+    def _log_scalars(self) -> Iterator[Snapshot]:
+        scalars = self.scalars()
+        if self.run_dir is not None:
+            self.run_dir.append_metrics(scalars.to_dict())
+        self._logged_step = self.step
+        yield scalars
+
     def _publish_grid(self) -> Iterator[Snapshot]:
+        self._grid_step = self.step
         grid = self.sample_grid()
         if self.run_dir is not None:
             save_grid_png(grid.images, self.run_dir.sample_path(self.step))
@@ -412,6 +418,11 @@ class Trainer:
         if self.diverged():
             yield from self._fail()
             return
+        # a stop between logged steps: the scalars, the grid and the checkpoint all of this step
+        if self._logged_step != self.step and self.step > 0:
+            yield from self._log_scalars()
+        if self._grid_step != self.step:
+            yield from self._publish_grid()
         path = self.save_checkpoint() if self.run_dir is not None else None
         if path is not None:
             message += f"; checkpoint saved to {path}"
@@ -460,6 +471,7 @@ class Trainer:
     def _load(self, checkpoint: Checkpoint) -> None:
         checkpointing.restore(self, checkpoint)
         self.last_checkpoint = checkpoint.path
+        self._logged_step = self._grid_step = self.step  # the run before saw them out
 
 
 def _adam(net: torch.nn.Module, lr: float, betas: tuple[float, float], device: torch.device

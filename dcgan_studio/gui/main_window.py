@@ -268,9 +268,12 @@ class MainWindow(RunFileActions, WindowFrame):
         run_dir = self.run_dir
         self.inspector.set_run(run_dir, config)
         self.explorer.set_run(run_dir.root, config)
+        self.info = None  # until the new session's trainer is built
         self.session.start(lambda commands: _make_trainer(config, run_dir, resume, commands))
         self.timer.start()
         self.inspector.session_started()
+        self.sample_panel.set_training(True)
+        self.explorer.set_training(True)
         self._set_state("starting")
         self.statusBar().showMessage("Loading data and building the networks…")
 
@@ -282,6 +285,7 @@ class MainWindow(RunFileActions, WindowFrame):
         self.sample_panel.set_run(None)
         self.inspector.set_run(None)
         self.banner.hide()
+        self.readouts.clear()
         self.statusBar().showMessage("Start begins a new run with these settings.", 6000)
 
     def _on_pause_toggled(self) -> None:
@@ -319,6 +323,8 @@ class MainWindow(RunFileActions, WindowFrame):
     def _on_session_status(self, status: StatusSnapshot) -> None:
         if status.state in ("running", "paused"):
             self._set_state(status.state)
+        if status.state == "paused":
+            self.readouts.show_paused()
         self.statusBar().showMessage(status.message, 10000)
         if status.state == "failed":
             self.banner.show_alert(Alert(
@@ -332,7 +338,10 @@ class MainWindow(RunFileActions, WindowFrame):
             self.controls.show_error(field, message)
             self.statusBar().showMessage("Fix the setting shown in red, then Start.", 8000)
             return
-        box = QMessageBox(QMessageBox.Icon.Critical, "Training stopped", message,
+        started = self.info is not None  # the trainer was built: it stopped on the way
+        title = "Training stopped" if started else "Training could not start"
+        self.statusBar().showMessage(f"{title}: {message}")  # not "Loading data…" any more
+        box = QMessageBox(QMessageBox.Icon.Critical, title, message,
                           QMessageBox.StandardButton.Ok, self)
         box.setObjectName("error-dialog")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -342,7 +351,14 @@ class MainWindow(RunFileActions, WindowFrame):
         self.timer.stop()
         self._on_timer_redraw(final=True)  # the last snapshots, drawn now
         self.inspector.session_ended()
+        self.sample_panel.set_training(False)
+        self.explorer.set_training(False)
         self._set_state("idle")
+        if len(self.history):
+            self.readouts.show_stopped(int(self.history.column("step")[-1]),
+                                       self.info.total_iterations if self.info else 0)
+        else:
+            self.readouts.show_stopped()
         if self.run_dir is not None and self.run_dir.latest_checkpoint() is not None:
             self.opened_config = self.run_dir.read_config()  # Start continues it
         if self._close_when_stopped:
@@ -422,6 +438,8 @@ class MainWindow(RunFileActions, WindowFrame):
     def _update_status(self, snap) -> None:
         total = self.info.total_iterations if self.info else snap.step
         self.readouts.show_progress(snap, total, self.info.batch_size if self.info else 1)
+        if self.state == "paused":  # a step while paused: its numbers, but nothing runs
+            self.readouts.show_paused()
 
     def _on_about_requested(self) -> None:
         device = self.info.device if self.info else default_device()

@@ -55,6 +55,7 @@ class RunFileActions:
         if latest is not None:
             self.explorer.open_checkpoint(latest)
         done = metrics[-1]["step"] if metrics else 0
+        self.readouts.show_stopped(done, config.schedule.iterations or done)
         can_continue = run.latest_checkpoint() is not None
         self.statusBar().showMessage(
             f"Opened {run.root}: {done} iterations" + (

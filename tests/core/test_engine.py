@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from dcgan_studio.core.commands import CommandQueue
+from dcgan_studio.core.commands import STOP, Command, CommandQueue
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.runs import RunDirectory, open_checkpoint
 from dcgan_studio.core.snapshots import (
@@ -185,3 +185,38 @@ def test_the_grids_scores_agree_with_the_d_curves_of_training(deterministic):
             gaps.append(abs(grid.d_probabilities.mean() - np.mean(fake_curve[-20:])))
             gaps.append(abs(real.d_probabilities.mean() - np.mean(real_curve[-20:])))
     assert np.mean(gaps) < 0.1, gaps
+
+
+class _StopAt(CommandQueue):
+    """Stops the trainer when it has made ``step`` iterations (between its logged steps)."""
+
+    def __init__(self, step: int) -> None:
+        super().__init__()
+        self.at, self.trainer = step, None
+
+    def drain(self):
+        commands = super().drain()
+        if self.trainer is not None and self.trainer.step == self.at:
+            commands.append(Command(STOP))
+        return commands
+
+
+def test_a_stop_between_logged_steps_logs_and_draws_the_step_it_stopped_at(tmp_path):
+    """Issue 18: stopped at 782, the scrubber still read "iteration 750" and the plots ended at
+    780. The scalars, the grid and the checkpoint of a stop are all of its own step."""
+    cfg = tiny_config(**{"schedule.iterations": 100, "schedule.log_every": 5,
+                         "schedule.sample_every": 5, "schedule.checkpoint_every": 50})
+    run = RunDirectory.create(tmp_path / "run", cfg)
+    commands = _StopAt(12)
+    trainer = commands.trainer = Trainer(cfg, run, commands=commands)
+    snaps = list(trainer.run())
+    assert snaps[-1].state == "stopped" and snaps[-1].checkpoint.endswith("step-0000012")
+    assert [s.step for s in snaps if isinstance(s, ScalarSnapshot)] == [5, 10, 12]
+    assert [s.step for s in snaps if isinstance(s, SampleGridSnapshot)] == [0, 5, 10, 12]
+    assert [row["step"] for row in run.read_metrics()] == [5, 10, 12]
+    assert run.sample_steps() == [0, 5, 10, 12]
+    # resumed and stopped again at once: nothing of step 12 is written twice
+    again = Trainer(cfg, run, commands=_StopAt(12), resume_from=open_checkpoint(run.root))
+    again.commands.trainer = again
+    list(again.run())
+    assert [row["step"] for row in run.read_metrics()] == [5, 10, 12]

@@ -162,6 +162,10 @@ class TrainingControls(QWidget):
                     editor.valueChanged
                 changed.connect(self._on_model_edited)
         self.editors["data.dataset"].currentIndexChanged.connect(self._on_dataset_changed)
+        for editor in self.editors.values():  # an error said of the settings: gone once edited
+            changed = editor.currentIndexChanged if isinstance(editor, QComboBox) else \
+                editor.valueChanged
+            changed.connect(lambda *_: self.error_label.hide())
         for network in ("g", "d"):
             spin = self.editors[f"optim.lr_{network}"]
             spin.valueChanged.connect(lambda v, n=network: self._on_lr_changed(n, v))

@@ -65,6 +65,7 @@ class LatentExplorer(QWidget):
         self.directions: Directions | None = None
         self.alphas = np.zeros(DIRECTIONS, np.float32)
         self.latencies: list[float] = []  # seconds from request to rendered, "main" only
+        self.training = True  # weights from show_weights are live until the session ends
         self._build()
         self._set_ready(False)
 
@@ -208,7 +209,6 @@ class LatentExplorer(QWidget):
             self._report(f"{name} has {len(z)} numbers but this G takes {self.renderer.nz}.")
             return
         self.base, self.base_name, self.base_recipe = z, name, dict(recipe)
-        self.vector_label.setText(f"<b>{name}</b>  (|z| = {np.linalg.norm(z):.2f})")
         self.reset_sliders()
 
     def current_z(self) -> np.ndarray | None:
@@ -335,11 +335,25 @@ class LatentExplorer(QWidget):
                 self.use_seed(self.seed_spin.value())
             else:  # a vector chosen before G arrived (a tile): show it on the new sliders
                 self.dimension_sliders.set_values(self.edited)
-        where = f"checkpoint {Path(renderer.source).name}" if renderer.source else "live training"
-        self.source_label.setText(f"G at step {renderer.step}\n({where})")
+        self._show_source()
         self.status.setVisible(False)
         self._set_ready(True)
         self.render_all()
+
+    def set_training(self, training: bool) -> None:
+        """A session started or ended: G's weights here are live, or as the run left them."""
+        self.training = training
+        self._show_source()
+
+    def _show_source(self) -> None:
+        renderer = self.renderer
+        if renderer is None:
+            return
+        if renderer.source:
+            where = f"checkpoint {Path(renderer.source).name}"
+        else:
+            where = "live training" if self.training else "as training left it"
+        self.source_label.setText(f"G at step {renderer.step}\n({where})")
 
     def render_all(self) -> None:
         """Everything on screen again (new weights)."""
@@ -351,8 +365,20 @@ class LatentExplorer(QWidget):
 
     def _render_main(self) -> None:
         z = self.current_z()
+        self._show_vector(z)
         if z is not None and self.renderer is not None:
             self.service.request("main", z[None])
+
+    def _show_vector(self, z: np.ndarray | None) -> None:
+        """The header names the vector on screen: the chosen one, and what moved it since."""
+        if z is None:
+            return
+        recipe = self.current_recipe()
+        moved = [f"{len(recipe['dimensions'])} slider" + "s" * (len(recipe["dimensions"]) > 1)
+                 ] if "dimensions" in recipe else []
+        moved += list(recipe.get("directions", {}))
+        text = f"<b>{self.base_name}</b>" + (f", moved by {', '.join(moved)}" if moved else "")
+        self.vector_label.setText(f"{text}  (|z| = {np.linalg.norm(z):.2f})")
 
     def _render_strip(self) -> None:
         z = self.interpolation.path_z()

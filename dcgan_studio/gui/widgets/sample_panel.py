@@ -112,6 +112,7 @@ class SamplePanel(QWidget):
         self.real: RealBatchSnapshot | None = None
         self.shown_grid: np.ndarray | None = None  # the mosaic on screen, uint8 (H, W, C)
         self.shown_step: int | None = None
+        self.training = False  # a session runs: the newest grid is live
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         options = QHBoxLayout()
@@ -192,6 +193,12 @@ class SamplePanel(QWidget):
         if following:
             self.redraw()
 
+    def set_training(self, training: bool) -> None:
+        """A session started or ended: the newest grid is live, or the run's last."""
+        self.training = training
+        if self.is_live() and self.live_grid is not None:
+            self.redraw()
+
     def is_live(self) -> bool:
         return self.slider.value() >= self.slider.maximum()
 
@@ -202,7 +209,8 @@ class SamplePanel(QWidget):
             self.shown_grid = self.fake_view.show(self.live_grid.images,
                                                   self.live_grid.d_probabilities, show)
             self.shown_step = self.live_grid.step
-            self.step_label.setText(f"iteration {self.live_grid.step} (live)")
+            self.step_label.setText(f"iteration {self.live_grid.step} "
+                                    f"({'live' if self.training else 'newest'})")
             self.fake_view.set_title(TITLES["fake"], self.live_grid.d_probabilities, show)
         if self.real is not None and self.real_box.isChecked():
             self.real_view.show(self.real.images, self.real.d_probabilities, show)
