@@ -123,7 +123,8 @@ class MainWindow(RunFileActions, WindowFrame):
                  "losses": self.loss_plot, "gradients": self.inspector.gradients,
                  "features": scrolling(self.inspector.feature_maps),
                  "architecture": scrolling(self.inspector.architecture),
-                 "filters": self.inspector.filters, "latent": scrolling(self.explorer)}
+                 "filters": self.inspector.filters,
+                 "latent": scrolling(self.explorer, fill=True)}
         self.docks = {name: self._dock(title, f"{name}-dock", views[name])
                       for name, (title, _) in DOCKS.items()}
         # the right-hand views run the full height: feature maps need it more than the plots

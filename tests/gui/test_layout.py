@@ -182,3 +182,33 @@ def test_the_training_dock_never_scrolls_sideways_and_keeps_its_buttons_in_sight
         assert button.isVisible() and not button.visibleRegion().isEmpty()
         top = button.mapTo(window.docks["controls"], QPoint(0, 0)).y()
         assert 0 <= top < window.docks["controls"].height()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1600, 960)])
+def test_the_latent_space_fits_its_dock_with_the_image_beside_every_control(
+        qtbot, make_window, size):
+    """Issue 18: at 1600x960 Save was below the fold, and in Directions and Interpolate the
+    image scrolled away while the sliders were dragged. At a laptop's 1366x768 too, the image,
+    each tab's controls and the Save buttons are all in sight, without scrolling."""
+    window = make_window()
+    window.resize(*size)
+    window.docks["latent"].raise_()
+    explorer = window.explorer
+    scroll = window.docks["latent"].widget()
+    qtbot.waitUntil(lambda: not explorer.save_bar.visibleRegion().isEmpty(), timeout=5_000)
+    qtbot.wait(100)
+    assert scroll.verticalScrollBar().maximum() == 0  # nothing below the fold
+    in_sight = {"Sliders": explorer.dimension_sliders, "Directions": explorer.direction_sliders,
+                "Interpolate": explorer.interpolation.t_slider,
+                "Arithmetic": explorer.arithmetic.views["result"]}
+    for index in range(explorer.tabs.count()):
+        explorer.tabs.setCurrentIndex(index)
+        qtbot.wait(50)
+        control = in_sight[explorer.tabs.tabText(index)]
+        viewport = scroll.viewport()
+        for widget in (explorer.stack, control, *explorer.save_bar.buttons.values()):
+            top = widget.mapTo(viewport, QPoint(0, 0))
+            assert widget.isVisible() and widget.height() >= min(widget.sizeHint().height(), 40)
+            assert 0 <= top.y() and top.y() + widget.height() <= viewport.height(), (
+                explorer.tabs.tabText(index), widget)  # whole, inside the dock's view
+            assert 0 <= top.x() and top.x() + widget.width() <= viewport.width()

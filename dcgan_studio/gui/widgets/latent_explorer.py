@@ -27,7 +27,7 @@ from dcgan_studio.gui.widgets.latent_paths import ArithmeticPanel, Interpolation
 from dcgan_studio.gui.widgets.latent_saving import SaveBar
 from dcgan_studio.gui.widgets.latent_shelf import Shelf
 from dcgan_studio.gui.widgets.latent_sliders import DimensionsPanel, DirectionsPanel
-from dcgan_studio.gui.widgets.latent_views import ImageView
+from dcgan_studio.gui.widgets.latent_views import ImageView, shrinkable
 
 PLACEHOLDER = "Start training, or open a checkpoint, to explore G's latent space."
 Z_TIP = ("z is the latent vector G draws an image from: nz numbers, each drawn from a standard "
@@ -82,8 +82,9 @@ class LatentExplorer(QWidget):
         self.main_view.setToolTip(Z_TIP)
         self.stack.addWidget(self.placeholder)
         self.stack.addWidget(self.main_view)
-        self.stack.setMinimumSize(200, 200)
-        self.stack.setMaximumHeight(260)  # the tabs below need the room more
+        # small enough that image, shelf, tabs and Save fit a laptop's dock (360 x 650 px)
+        self.stack.setMinimumSize(140, 140)
+        self.stack.setMaximumHeight(240)  # the tabs below need the room more
         self.stack.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         top.addWidget(self.stack, 3)
         side = QVBoxLayout()
@@ -109,16 +110,20 @@ class LatentExplorer(QWidget):
         seed_row.addWidget(QLabel("Seed"))
         seed_row.addWidget(self.seed_spin, 1)
         seed_row.addWidget(self.use_button)
-        self.pin_button = QPushButton("Pin to shelf")
-        self.pin_button.setToolTip("Keep the current vector on the shelf, to interpolate "
+        self.pin_button = QPushButton("Pin")
+        self.pin_button.setToolTip("Pin to the shelf: keep the current vector, to interpolate "
                                    "between, do arithmetic with, or save as a grid.")
         self.pin_button.clicked.connect(self.pin)
-        for widget in (self.vector_label, self.latency_label, self.source_label):
+        for widget in (self.vector_label, self.source_label, self.latency_label):
             side.addWidget(widget)
         side.addStretch(1)
-        side.addWidget(self.random_button)
         side.addLayout(seed_row)
-        side.addWidget(self.pin_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.random_button)
+        buttons.addWidget(self.pin_button)
+        side.addLayout(buttons)
+        for button in (self.random_button, self.use_button, self.pin_button):
+            shrinkable(button)
         top.addLayout(side, 2)
         layout.addLayout(top, 2)
         self.status = QLabel("")
@@ -149,11 +154,11 @@ class LatentExplorer(QWidget):
         self.tabs.addTab(self.interpolation, "Interpolate")
         self.arithmetic = ArithmeticPanel(self.shelf)
         self.arithmetic.operands_changed.connect(self._render_arithmetic)
-        use_result = QPushButton("Use result as current vector")
+        use_result = QPushButton("Use the result")
         use_result.setToolTip("Make A − B + C the current vector: pin it, save it, or move it "
                               "with the sliders.")
+        self.arithmetic.hint_row.addWidget(use_result)
         use_result.clicked.connect(self._on_use_result_clicked)
-        self.arithmetic.layout().addWidget(use_result)
         self.tabs.addTab(self.arithmetic, "Arithmetic")
         layout.addWidget(self.tabs, 5)
         self.save_bar = SaveBar(self)

@@ -54,12 +54,13 @@ class InterpolationPanel(QWidget):
         options.addStretch(1)
         layout.addLayout(options)
         self.strip = ImageView()
-        self.strip.setFixedHeight(70)
+        self.strip.setFixedHeight(52)
         self.strip.setToolTip("The whole path, one frame per step.")
         layout.addWidget(self.strip)
         self.frame_view = ImageView()
         self.frame_view.setToolTip("The frame at t, large.")
         self.frame_view.setMaximumHeight(220)  # the strip above shows every frame already
+        self.frame_view.setMinimumHeight(72)  # with the slider under it, always in sight
         layout.addWidget(self.frame_view, 1)
         scrub = QHBoxLayout()
         self.play_button = QPushButton("Play")
@@ -132,16 +133,17 @@ class ArithmeticPanel(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        intro = QLabel("The DCGAN paper averaged the z of three “smiling woman” samples, took "
-                       "away “neutral woman”, added “neutral man”, and G drew smiling men: "
-                       "directions in z carry meaning. Put pinned vectors in each slot "
+        intro = QLabel("A − B + C, as in the DCGAN paper: pinned vectors in each slot "
                        "(several are averaged).")
+        intro.setToolTip("The DCGAN paper averaged the z of three “smiling woman” samples, took "
+                         "away “neutral woman”, added “neutral man”, and G drew smiling men: "
+                         "directions in z carry meaning.")
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.slots: dict[str, VectorPicker] = {}
         for slot, caption in (("A", "A"), ("B", "− B"), ("C", "+ C")):
             picker = VectorPicker(shelf, caption, f"The vectors of slot {slot}; with several, "
-                                  "their mean is used.", joiner=" + ")
+                                  "their mean is used.", joiner=" + ", one_line=True)
             picker.caption.setMinimumWidth(28)
             picker.changed.connect(self.operands_changed)
             self.slots[slot] = picker
@@ -150,11 +152,14 @@ class ArithmeticPanel(QWidget):
         self.views = {name: ImageView(title) for name, title in (
             ("A", "mean A"), ("B", "mean B"), ("C", "mean C"), ("result", "A − B + C"))}
         for column, view in enumerate(self.views.values()):
+            view.setMinimumHeight(64)  # the four images stay in sight in a short tab
             views.addWidget(view, 0, column)
         layout.addLayout(views, 1)
         self.hint = QLabel("Fill all three slots to see the result.")
         self.hint.setWordWrap(True)
-        layout.addWidget(self.hint)
+        self.hint_row = QHBoxLayout()  # the explorer adds its "Use the result" beside it
+        self.hint_row.addWidget(self.hint, 1)
+        layout.addLayout(self.hint_row)
 
     def operands(self) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] | None:
         a, b, c = (self.slots[s].vectors() for s in "ABC")

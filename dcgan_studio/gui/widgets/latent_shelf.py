@@ -16,7 +16,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QListView,
                                QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
 
-from dcgan_studio.gui.widgets.latent_views import pixmap
+from dcgan_studio.gui.widgets.latent_views import pixmap, shrinkable
 
 THUMB = 56
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -40,7 +40,9 @@ class Shelf(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
         header = QHBoxLayout()
-        title = QLabel("<b>Shelf</b> — pinned vectors (double-click a name to rename)")
+        title = QLabel("<b>Shelf</b> of pinned vectors")
+        title.setToolTip("Click a vector to make it the current one; double-click its name to "
+                         "rename it.")
         self.remove_button = QPushButton("Remove")
         self.remove_button.setToolTip("Take the selected vector off the shelf.")
         self.remove_button.clicked.connect(self.remove_selected)
@@ -131,15 +133,19 @@ class VectorPicker(QWidget):
     changed = Signal()
 
     def __init__(self, shelf: Shelf, label: str, tooltip: str, joiner: str = " → ",
-                 parent: QWidget | None = None) -> None:
+                 one_line: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.shelf, self.joiner = shelf, joiner
         self.chosen: list[int] = []
-        layout = QHBoxLayout(self)
+        self.tooltip = tooltip
+        layout = QVBoxLayout(self)  # the choice on a line of its own: a narrow dock fits it
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        row = QHBoxLayout()
         self.caption = QLabel(label)
         self.combo = QComboBox()
         self.combo.setMinimumWidth(90)
+        self.combo.currentIndexChanged.connect(lambda _: self._sync_add())
         self.add_button = QPushButton("Add")
         self.add_button.clicked.connect(self._on_add_clicked)
         self.clear_button = QPushButton("Clear")
@@ -148,15 +154,42 @@ class VectorPicker(QWidget):
         self.summary.setWordWrap(True)
         for widget in (self.caption, self.combo, self.add_button, self.clear_button):
             widget.setToolTip(tooltip)
-            layout.addWidget(widget)
-        layout.addWidget(self.summary, 1)
+        for button in (self.add_button, self.clear_button):
+            shrinkable(button)
+        row.addWidget(self.caption)
+        row.addWidget(self.combo, 1)
+        row.addWidget(self.add_button)
+        row.addWidget(self.clear_button)
+        layout.addLayout(row)
+        if one_line:  # the choice so far beside the buttons (a short one: a slot's few names)
+            row.addWidget(self.summary, 1)
+        else:
+            layout.addWidget(self.summary)
         shelf.changed.connect(self.refresh)
         self.refresh()
 
-    def add(self, uid: int) -> None:
+    def add(self, uid: int) -> bool:
+        """Add ``uid`` after the others; False (and nothing added) when it is the last one
+        already: the same vector twice in a row adds nothing to a path or a mean but a frame."""
+        if self.chosen and self.chosen[-1] == uid:
+            return False
         self.chosen.append(uid)
         self.refresh()
+        self._next_choice()
         self.changed.emit()
+        return True
+
+    def _next_choice(self) -> None:
+        """The combo moves on to the next pinned vector, ready for the next Add."""
+        if self.combo.count() > 1 and self.combo.currentData() == self.chosen[-1]:
+            self.combo.setCurrentIndex((self.combo.currentIndex() + 1) % self.combo.count())
+
+    def _sync_add(self) -> None:
+        repeat = bool(self.chosen) and self.combo.currentData() == self.chosen[-1]
+        self.add_button.setEnabled(self.combo.count() > 0 and not repeat)
+        self.add_button.setToolTip(
+            f"{self.combo.currentText()} is the last one already: choose another to add."
+            if repeat else self.tooltip)
 
     def clear(self) -> None:
         self.chosen = []
@@ -181,7 +214,7 @@ class VectorPicker(QWidget):
         index = self.combo.findData(current)
         self.combo.setCurrentIndex(index if index >= 0 else self.combo.count() - 1)
         self.combo.blockSignals(False)
-        self.add_button.setEnabled(self.combo.count() > 0)
+        self._sync_add()
         self.summary.setText(self.joiner.join(self.names()) or "—")
         if len(self.chosen) != before:
             self.changed.emit()

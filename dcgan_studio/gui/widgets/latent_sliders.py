@@ -21,8 +21,9 @@ class DimensionsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         row = QHBoxLayout()
-        hint = QLabel("One slider per number of z (−3…3: a standard normal rarely goes "
-                      "further).")
+        hint = QLabel("A slider per number of z")
+        hint.setToolTip("One slider per number of z, from −3 to 3: a standard normal rarely "
+                        "goes further.")
         hint.setWordWrap(True)
         self.reset_button = QPushButton("Reset")
         self.reset_button.setToolTip("Back to the chosen vector, undoing every slider.")
@@ -55,8 +56,9 @@ class DirectionsPanel(QWidget):
         self.reset_button.setToolTip("Every direction back to 0.")
         row.addWidget(self.find_button)
         row.addWidget(self.busy)
-        row.addWidget(self.label, 1)
+        row.addStretch(1)
         row.addWidget(self.reset_button)
         layout.addLayout(row)
+        layout.addWidget(self.label)  # under the buttons: it is a sentence or two
         self.sliders = SliderBank(-5.0, 5.0)
         layout.addWidget(self.sliders, 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtWidgets import QScrollArea, QWidget
 
 
@@ -17,13 +17,46 @@ class _UpAndDown(QScrollArea):
         return QSize(max(hint.width(), inner + bar + 2 * self.frameWidth()), hint.height())
 
 
-def scrolling(widget: QWidget, sideways: bool = True) -> QScrollArea:
+class _FillOrScroll(_UpAndDown):
+    """Fills its place exactly while the view's minimum height fits it, and scrolls only below
+    that. (Qt gives a view with wrapped text its preferred height, which is more than most docks
+    have: the latent explorer scrolled in any dock, its image going out of sight above the
+    slider being dragged.)"""
+
+    def setWidget(self, widget: QWidget) -> None:  # noqa: N802 (Qt's name)
+        super().setWidget(widget)
+        widget.installEventFilter(self)  # its minimum changes: fit again
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if obj is self.widget() and event.type() == QEvent.Type.LayoutRequest:
+            self._fit()
+        return False
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        widget = self.widget()
+        if widget is None:
+            return
+        height = self.viewport().height()
+        needed = widget.minimumSizeHint().height()
+        width = self.viewport().width()
+        if needed > height:  # cramped: room for the scroll bar, then scroll
+            width -= self.verticalScrollBar().sizeHint().width()
+        widget.resize(width, max(height, needed))
+
+
+def scrolling(widget: QWidget, sideways: bool = True, fill: bool = False) -> QScrollArea:
     """A view that fills its place, and scrolls rather than holding the window wide (or tall).
-    ``sideways=False``: it scrolls vertically only, and its place is never narrower than it."""
-    scroll = QScrollArea() if sideways else _UpAndDown()
+    ``sideways=False``: it scrolls vertically only, and its place is never narrower than it.
+    ``fill``: (vertically only) it scrolls only where its place is less than its minimum
+    height, never for the extra height its wrapped text would like."""
+    scroll = _FillOrScroll() if fill else QScrollArea() if sideways else _UpAndDown()
     scroll.setWidget(widget)
-    scroll.setWidgetResizable(True)
+    scroll.setWidgetResizable(not fill)
     scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-    if not sideways:
+    if fill or not sideways:
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     return scroll
