@@ -7,8 +7,8 @@ from dcgan_studio.core.concepts import explain
 from dcgan_studio.core.models import Discriminator, Generator
 from dcgan_studio.gui.widgets.architecture_panel import COLUMNS, ArchitecturePanel
 
-COL = {name: COLUMNS.index(name) for name in ("Layer", "Type", "k", "In", "Out", "Params")}
-FORMULA = len(COLUMNS) - 1
+COL = {name: COLUMNS.index(name) for name in ("Layer", "Type", "k, s, p", "In", "Out", "Params")}
+FORMULA = COLUMNS.index("Size formula")
 
 
 @pytest.fixture
@@ -70,9 +70,11 @@ def test_rows_show_the_real_networks(panel, size, channels):
             if kind in ("conv", "conv_transpose"):
                 assert int(formula.rpartition(" = ")[2]) == out_shape[1], formula
                 assert f"{header} = {formula}" == model.plan.layers[row].formula()
-                assert cell(panel, network, row, COL["k"]) == str(model.layer(name).kernel_size[0])
+                module = model.layer(name)
+                assert cell(panel, network, row, COL["k, s, p"]) == (
+                    f"{module.kernel_size[0]}, {module.stride[0]}, {module.padding[0]}")
             else:
-                assert formula == "" and cell(panel, network, row, COL["k"]) == ""
+                assert formula == "" and cell(panel, network, row, COL["k, s, p"]) == ""
             short = explain(kind, network).short
             assert all(short in table.item(row, c).toolTip() for c in range(len(COLUMNS)))
         total = len(names)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
+
+from PySide6.QtCore import Qt
 
 from dcgan_studio.gui.widgets.latent_shelf import Shelf, VectorPicker
 
@@ -28,3 +31,43 @@ def test_interpolate_refuses_the_same_vector_twice_in_a_row(qtbot):
     picker.add_button.click()  # back to the first: a path may come back, just not stand still
     assert picker.chosen == [first, second, first]
     assert picker.summary.text() == "tile 0 → tile 5 → tile 0"
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_the_architectures_size_formulas_are_never_cut_off(qtbot, make_window, size):
+    from dcgan_studio.gui.widgets.architecture_panel import FORMULA
+
+    window = make_window()
+    window.resize(*size)
+    window.docks["architecture"].raise_()
+    panel = window.inspector.architecture
+    qtbot.waitUntil(lambda: panel.table("d").isVisible(), timeout=5_000)
+    qtbot.wait(100)
+    for network in ("g", "d"):
+        table = panel.table(network)
+        widest = max(table.fontMetrics().horizontalAdvance(table.item(r, FORMULA).text())
+                     for r in range(table.rowCount()))
+        assert table.columnWidth(FORMULA) > widest  # whole once scrolled to, never elided
+        if size[0] >= 1920:  # the dock's width there: the formulas in sight as they are
+            right = table.columnViewportPosition(FORMULA) + table.columnWidth(FORMULA)
+            assert right <= table.viewport().width(), (network, right, table.viewport().width())
+
+
+def test_the_filters_fill_a_tall_dock_instead_of_a_strip_across_it(qtbot, make_window):
+    window = make_window(iterations=20)
+    window.resize(1366, 768)
+    window.docks["filters"].raise_()
+    qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not window.session.running and window.state == "idle",
+                    timeout=60_000)
+    panel = window.inspector.filters
+    qtbot.waitUntil(lambda: panel.mosaic("g").size > 0, timeout=10_000)
+    qtbot.wait(100)
+    assert panel.height() > panel.width() and panel.stacked  # the right dock: one above the other
+    area = panel.graphics.width() * panel.graphics.height()
+    shown = sum(view.image.sceneBoundingRect().width() * view.image.sceneBoundingRect().height()
+                for view in panel.views.values())
+    assert shown > 0.45 * area  # 58%; side by side, as before, two small squares took 30%
+    assert panel.minimumSizeHint().width() <= 300  # and it never holds the dock wide
+    panel.resize(900, 300)  # a wide place: side by side again
+    qtbot.waitUntil(lambda: panel.stacked is False, timeout=5_000)

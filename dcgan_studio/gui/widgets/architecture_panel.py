@@ -33,12 +33,14 @@ from dcgan_studio.core.concepts import explain
 from dcgan_studio.errors import StudioError
 
 NETWORKS = {"g": "Generator (G)", "d": "Discriminator (D)"}
-COLUMNS = ("Layer", "Type", "k", "s", "p", "In", "Out", "Params", "Size formula")
+# the size formula before the parameter count, and k, s and p in one column: in the dock's
+# usual width (about 540 px on a 1920 px screen) the formula is in sight without scrolling
+COLUMNS = ("Layer", "Type", "k, s, p", "In", "Out", "Size formula", "Params")
 COLUMN_TIPS = ("Name of the module in the network", "What the layer does",
-               "Kernel size k", "Stride s", "Padding p",
+               "Kernel size k, stride s and padding p",
                "Input shape: channels × height × width", "Output shape: channels × height × width",
-               "Trainable parameters (weights, BatchNorm scale and shift)",
-               "Output height o from input height i, with this layer's numbers")
+               "Output height o from input height i, with this layer's numbers",
+               "Trainable parameters (weights, BatchNorm scale and shift)")
 FORMULA = COLUMNS.index("Size formula")
 PARAMS = COLUMNS.index("Params")
 INFO_HINT = "<p><i>Select a layer to read what it does.</i></p>"
@@ -133,7 +135,7 @@ class ArchitecturePanel(QWidget):
         table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 6)
         table.horizontalHeader().setHighlightSections(False)
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        table.horizontalHeader().setStretchLastSection(False)  # the formula scrolls, never elides
+        table.horizontalHeader().setStretchLastSection(False)  # a wide table scrolls, never elides
         table.itemSelectionChanged.connect(lambda: self._on_table_selection_changed(network))
         layout.addWidget(summary)
         layout.addWidget(table, 1)
@@ -197,10 +199,9 @@ class ArchitecturePanel(QWidget):
             conv = layer.is_convolution
             general, numbers = formula_parts(layer) if conv else ("", "")
             cells = (layer.name, type_text(layer),
-                     str(layer.kernel) if conv else "", str(layer.stride) if conv else "",
-                     str(layer.padding) if conv else "",
-                     shape_text(layer.in_shape), shape_text(layer.out_shape),
-                     f"{layer.params:,}", numbers)
+                     f"{layer.kernel}, {layer.stride}, {layer.padding}" if conv else "",
+                     shape_text(layer.in_shape), shape_text(layer.out_shape), numbers,
+                     f"{layer.params:,}")
             tip = explain(layer.kind, network).short
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
@@ -214,8 +215,8 @@ class ArchitecturePanel(QWidget):
         header = table.horizontalHeaderItem(FORMULA)
         header.setText("; ".join(rules) or COLUMNS[FORMULA])
         header.setToolTip(COLUMN_TIPS[FORMULA] + ": i input, k kernel, s stride, p padding")
-        total = ("Total", "", "", "", "", shape_text(plan.in_shape), shape_text(plan.out_shape),
-                 f"{plan.params:,}", "")
+        total = ("Total", "", "", shape_text(plan.in_shape), shape_text(plan.out_shape), "",
+                 f"{plan.params:,}")
         bold = QFont(table.font())
         bold.setBold(True)
         for column, text in enumerate(total):

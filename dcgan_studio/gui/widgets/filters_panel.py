@@ -81,10 +81,9 @@ def _plural(count: int, word: str) -> str:
 class _KernelView:
     """A titled, aspect-locked view of one mosaic (a single ImageItem)."""
 
-    def __init__(self, layout: pg.GraphicsLayout, col: int, title: str) -> None:
-        self.title = layout.addLabel(title, row=0, col=col)
-        self.box = layout.addViewBox(row=1, col=col, lockAspect=True, invertY=True,
-                                     enableMouse=False)
+    def __init__(self, layout: pg.GraphicsLayout, title: str) -> None:
+        self.title = pg.LabelItem(title)
+        self.box = pg.ViewBox(lockAspect=True, invertY=True, enableMouse=False)
         self.box.setMenuEnabled(False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.box.addItem(self.image)
@@ -122,21 +121,46 @@ class FiltersPanel(QWidget):
             "channels paints onto the image. Random noise at the start; structure means "
             "learning.")
         self.stack.addWidget(self.graphics)
-        self.views = {"d": _KernelView(self.graphics.ci, 0, "D's first layer"),
-                      "g": _KernelView(self.graphics.ci, 1, "G's last layer")}
-        for col in (0, 1):  # the two views the same size, whatever their titles
-            self.graphics.ci.layout.setColumnStretchFactor(col, 1)
+        self.views = {"d": _KernelView(self.graphics.ci, "D's first layer"),
+                      "g": _KernelView(self.graphics.ci, "G's last layer")}
+        self.stacked: bool | None = None  # the views one above the other (a tall panel)
+        self._arrange(stacked=False)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        # side by side in a wide panel, one above the other in a tall one (the right dock):
+        # the mosaics, which are square, then fill the panel instead of a strip across it
+        self._arrange(stacked=event.size().height() > 1.2 * event.size().width())
+
+    def _arrange(self, stacked: bool) -> None:
+        if stacked == self.stacked:
+            return
+        self.stacked = stacked
+        grid = self.graphics.ci
+        for view in self.views.values():
+            for item in (view.title, view.box):
+                if item.parentItem() is not None:
+                    grid.removeItem(item)
+        for index, view in enumerate(self.views.values()):
+            row, col = (2 * index, 0) if stacked else (0, index)
+            grid.addItem(view.title, row=row, col=col)
+            grid.addItem(view.box, row=row + 1, col=col)
+        layout = grid.layout
+        for i in range(4):  # the two views the same size, whatever their titles
+            layout.setColumnStretchFactor(i, 1 if i < (1 if stacked else 2) else 0)
+            layout.setRowStretchFactor(i, 1 if (i % 2 == 1 if stacked else i == 1) else 0)
 
     def _toolbar(self) -> QHBoxLayout:
         bar = QHBoxLayout()
         self.step_label = QLabel("")
         self.step_label.setObjectName("filters-step")
         bar.addWidget(self.step_label)
-        bar.addStretch(1)
         self.key_label = QLabel("")
         self.key_label.setObjectName("filters-key")
-        bar.addWidget(self.key_label)
-        bar.addSpacing(12)
+        self.key_label.setWordWrap(True)  # a narrow dock wraps it, never widens for it
+        self.key_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        bar.addWidget(self.key_label, 1)
+        bar.addSpacing(8)
         bar.addWidget(QLabel("scale:"))
         self.scale_box = QComboBox()
         self.scale_box.addItem("per kernel", True)
