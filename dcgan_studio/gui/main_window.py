@@ -121,7 +121,7 @@ class MainWindow(RunFileActions, WindowFrame):
         self.setCentralWidget(self.workspaces)
         views = {"controls": self.controls, "data": scrolling(self.data_panel, sideways=False),
                  "losses": self.loss_plot, "gradients": self.inspector.gradients,
-                 "features": scrolling(self.inspector.feature_maps),
+                 "features": scrolling(self.inspector.feature_maps, fill=True),
                  "architecture": scrolling(self.inspector.architecture),
                  "filters": self.inspector.filters,
                  "latent": scrolling(self.explorer, fill=True)}

@@ -25,6 +25,7 @@ from dcgan_studio.config import (
 )
 from dcgan_studio.core.data import describe_datasets, natural_channels
 from dcgan_studio.errors import ConfigError
+from dcgan_studio.gui.widgets.compact import narrow_combo
 from dcgan_studio.gui.widgets.scrolling import scrolling
 
 LOCKED_TIP = "Fixed while training runs (it would make other networks or data): Stop first."
@@ -102,7 +103,7 @@ class TrainingControls(QWidget):
         settings = QGroupBox("Settings")
         form = QFormLayout(settings)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.preset_box = _combo()
+        self.preset_box = narrow_combo()
         self.preset_box.setObjectName("preset")
         for key, text in PRESET_TEXT.items():
             self.preset_box.addItem(text, key)
@@ -180,28 +181,28 @@ class TrainingControls(QWidget):
 
     def _editor(self, field: str) -> QWidget:
         if field == "data.dataset":
-            box = _combo()
+            box = narrow_combo()
             for name, text in describe_datasets().items():
                 box.addItem(name, name)
                 box.setItemData(box.count() - 1, text, Qt.ItemDataRole.ToolTipRole)
             return box
         if field == "model.image_size":
-            box = _combo()
+            box = narrow_combo()
             for size in SUPPORTED_IMAGE_SIZES:
                 box.addItem(f"{size} x {size}", size)
             return box
         if field == "model.channels":
-            box = _combo()
+            box = narrow_combo()
             box.addItem("1 (grayscale)", 1)
             box.addItem("3 (RGB)", 3)
             return box
         if field == "runtime.device":
-            box = _combo()
+            box = narrow_combo()
             for name in ("auto", "cpu", "cuda", "mps"):
                 box.addItem(name, name)
             return box
         if field == "runtime.precision":
-            box = _combo()
+            box = narrow_combo()
             for name in PRECISIONS:
                 box.addItem(name, name)
             return box
@@ -338,15 +339,6 @@ class TrainingControls(QWidget):
     def _on_lr_changed(self, network: str, value: float) -> None:
         if self._running:
             self.learning_rate_changed.emit(network, value)
-
-
-def _combo() -> QComboBox:
-    """A combo box that may be narrower than its longest entry (the text is cut, the arrow
-    stays), so the settings fit a narrow dock."""
-    box = QComboBox()
-    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    box.setMinimumContentsLength(8)
-    return box
 
 
 def _double(low: float, high: float, decimals: int, step: float) -> QDoubleSpinBox:

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, \
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, \
     QProgressBar, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from dcgan_studio.config import RunConfig
@@ -29,6 +29,7 @@ from dcgan_studio.core.data_torchvision import download_dataset
 from dcgan_studio.core.export import make_grid
 from dcgan_studio.errors import StudioError
 from dcgan_studio.gui.background import run_in_background
+from dcgan_studio.gui.widgets.compact import narrow_combo
 
 log = logging.getLogger(__name__)
 
@@ -90,11 +91,8 @@ class DatasetPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(6)
-        self.combo = QComboBox()
+        self.combo = narrow_combo(10)
         self.combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.combo.setMinimumContentsLength(10)
-        self.combo.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         for name, text in describe_datasets().items():
             self.combo.addItem(name, name)
             self.combo.setItemData(self.combo.count() - 1, text, Qt.ItemDataRole.ToolTipRole)

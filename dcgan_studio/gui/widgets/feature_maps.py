@@ -15,14 +15,16 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QGraphicsRectItem, QGridLayout, QHBoxLayout,
+from PySide6.QtWidgets import (QCheckBox, QGraphicsRectItem, QGridLayout, QHBoxLayout,
                                QLabel, QSizePolicy, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
 
 from dcgan_studio.core.architecture import LayerSpec, NetworkPlan
 from dcgan_studio.core.snapshots import FeatureMapSnapshot, ProbeRequest
+from dcgan_studio.gui.widgets.compact import narrow_combo
 from dcgan_studio.gui.widgets.mosaic import (COLOUR_MAPS, channel_mosaic, channel_stats,
                                              finite_range, grid_shape, lookup_table, order_by_mean,
                                              scale_to_index, tile_at, tile_origin)
+from dcgan_studio.gui.widgets.scrolling import scrolling
 
 PLACEHOLDER = "Start training or open a run to see what each layer responds to."
 KIND_NAMES = {"conv": "conv", "conv_transpose": "transposed conv", "batchnorm": "BatchNorm",
@@ -84,14 +86,14 @@ class FeatureMapPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         controls = QGridLayout()
         controls.setHorizontalSpacing(6)
-        self.network_box = QComboBox()
+        self.network_box = narrow_combo(6)
         self.network_box.addItem("G · generator", "g")
         self.network_box.addItem("D · discriminator", "d")
-        self.layer_box = QComboBox()
+        self.layer_box = narrow_combo()
         self.layer_box.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.layer_box.setToolTip("Every module of the network, in order, with its output "
                                   "(channels × height × width).")
-        self.source_box = QComboBox()
+        self.source_box = narrow_combo()
         for source, text in SOURCES.items():
             self.source_box.addItem(text, source)
         self.source_box.setToolTip("The fixed-noise tile G draws (and D then judges), or one of "
@@ -100,31 +102,27 @@ class FeatureMapPanel(QWidget):
         self.index_box.setRange(0, 63)
         self.index_box.setToolTip("Which tile or real image, counted from 0; click one in the "
                                   "sample grid to pick it.")
-        self.scale_box = QComboBox()
+        self.scale_box = narrow_combo(5)
         self.scale_box.addItem("per channel", "channel")
         self.scale_box.addItem("per layer", "layer")
         self.scale_box.setToolTip("Per channel: each tile spans its own min..max, to see shapes. "
                                   "Per layer: one range for all, to compare how strong they are.")
-        self.colour_box = QComboBox()
+        self.colour_box = narrow_combo(5)
         self.colour_box.addItems(list(COLOUR_MAPS))
         self.sort_box = QCheckBox("Sort by mean")
         self.sort_box.setToolTip("Most active channel first (top left).")
-        row1 = QHBoxLayout()
-        row1.addWidget(QLabel("Network"))
-        row1.addWidget(self.network_box)
-        row1.addWidget(QLabel("Layer"))
-        row1.addWidget(self.layer_box, 1)
-        row2 = QHBoxLayout()
-        row2.addWidget(QLabel("Sample"))
-        row2.addWidget(self.source_box)
-        row2.addWidget(self.index_box)
-        row2.addSpacing(10)
-        row2.addWidget(self.scale_box)
-        row2.addWidget(self.colour_box)
-        row2.addWidget(self.sort_box)
-        row2.addStretch(1)
-        controls.addLayout(row1, 0, 0)
-        controls.addLayout(row2, 1, 0)
+        # three short rows, not two long ones: the right dock of a laptop is about 360 px wide
+        rows = (("Network", (self.network_box, QLabel("Layer"), self.layer_box)),
+                ("Sample", (self.source_box, self.index_box)),
+                ("Show", (self.scale_box, self.colour_box, self.sort_box)))
+        for row, (label, widgets) in enumerate(rows):
+            controls.addWidget(QLabel(label), row, 0)
+            line = QHBoxLayout()
+            for widget in widgets:
+                line.addWidget(widget, 1 if widget is self.layer_box else 0)
+            line.addStretch(0 if row == 0 else 1)
+            controls.addLayout(line, row, 1)
+        controls.setColumnStretch(1, 1)
         layout.addLayout(controls)
 
         self.stack = QStackedWidget()
@@ -159,15 +157,16 @@ class FeatureMapPanel(QWidget):
 
         detail = QHBoxLayout()
         self.detail_graphics = _graphics()
-        self.detail_graphics.setFixedSize(170, 170)
+        self.detail_graphics.setFixedSize(140, 150)
         self.detail_title, self.detail_box, self.detail_image = _image_view(self.detail_graphics.ci,
                                                                             "channel")
         self.stats = QLabel("Click a channel above.")
+        self.stats.setWordWrap(True)
         self.stats.setObjectName("channel-stats")
         self.stats.setAlignment(Qt.AlignLeft | Qt.AlignVCenter)
         self.stats.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.sample_graphics = _graphics()
-        self.sample_graphics.setFixedSize(110, 130)
+        self.sample_graphics.setFixedSize(96, 116)
         _, self.sample_box, self.sample_image = _image_view(self.sample_graphics.ci, "sample")
         detail.addWidget(self.detail_graphics)
         detail.addWidget(self.stats, 1)
@@ -180,8 +179,11 @@ class FeatureMapPanel(QWidget):
         self.info.setObjectName("feature-info")
         self.info.setWordWrap(True)
         self.info.setTextFormat(Qt.RichText)
-        self.info.setVisible(False)
-        layout.addWidget(self.info)
+        # what the layer does: read at leisure, scrolled in a few lines, the maps keep the room
+        self.info_scroll = scrolling(self.info, sideways=False)
+        self.info_scroll.setMaximumHeight(8 * self.info.fontMetrics().lineSpacing())
+        self.info_scroll.setVisible(False)
+        layout.addWidget(self.info_scroll)
 
         self.network_box.currentIndexChanged.connect(self._on_network_changed)
         self.layer_box.currentIndexChanged.connect(self._on_layer_changed)
@@ -232,7 +234,7 @@ class FeatureMapPanel(QWidget):
 
     def set_info(self, html: str) -> None:
         self.info.setText(html)
-        self.info.setVisible(bool(html))
+        self.info_scroll.setVisible(bool(html))
 
     def _fill_layers(self) -> None:
         plan = self.plans.get(self.network())

@@ -27,7 +27,8 @@ from dcgan_studio.gui.widgets.latent_paths import ArithmeticPanel, Interpolation
 from dcgan_studio.gui.widgets.latent_saving import SaveBar
 from dcgan_studio.gui.widgets.latent_shelf import Shelf
 from dcgan_studio.gui.widgets.latent_sliders import DimensionsPanel, DirectionsPanel
-from dcgan_studio.gui.widgets.latent_views import ImageView, shrinkable
+from dcgan_studio.gui.widgets.compact import shrinkable
+from dcgan_studio.gui.widgets.latent_views import ImageView
 
 PLACEHOLDER = "Start training, or open a checkpoint, to explore G's latent space."
 Z_TIP = ("z is the latent vector G draws an image from: nz numbers, each drawn from a standard "

@@ -16,7 +16,8 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QListView,
                                QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
 
-from dcgan_studio.gui.widgets.latent_views import pixmap, shrinkable
+from dcgan_studio.gui.widgets.compact import shrinkable
+from dcgan_studio.gui.widgets.latent_views import pixmap
 
 THUMB = 56
 ID_ROLE = Qt.ItemDataRole.UserRole

@@ -11,8 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
-from PySide6.QtWidgets import (QGridLayout, QLabel, QPushButton, QScrollArea, QSizePolicy, QSlider,
-                               QWidget)
+from PySide6.QtWidgets import QGridLayout, QLabel, QScrollArea, QSlider, QWidget
 
 from dcgan_studio.gui.widgets.wheel_guard import guard_wheel
 
@@ -32,14 +31,6 @@ def pixmap(image: np.ndarray, size: int) -> QPixmap:
         qimage = QImage(array.data, w, h, 3 * w, QImage.Format.Format_RGB888)
     return QPixmap.fromImage(qimage.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
                                            Qt.TransformationMode.FastTransformation))
-
-
-def shrinkable(button: QPushButton) -> QPushButton:
-    """A button that may be narrower than the style's usual 80 px (down to its text), so the
-    explorer fits a narrow dock."""
-    button.setSizePolicy(QSizePolicy.Policy.Preferred, button.sizePolicy().verticalPolicy())
-    button.setMinimumWidth(button.fontMetrics().horizontalAdvance(button.text()) + 20)
-    return button
 
 
 class ImageView(pg.GraphicsLayoutWidget):
