@@ -43,6 +43,8 @@ def fitted(window_width: int, left: int, right: int, left_min: int = 0, right_mi
         return None
     new_left = max(left_min, int(left * budget / (left + right)))
     new_right = max(right_min, budget - new_left)
+    if new_left + new_right > budget:  # the right one is at its minimum: the left gives up more
+        new_left = max(left_min, budget - new_right)
     return new_left, new_right
 
 

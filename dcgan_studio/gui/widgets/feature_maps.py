@@ -89,7 +89,7 @@ class FeatureMapPanel(QWidget):
         self.network_box = narrow_combo(6)
         self.network_box.addItem("G · generator", "g")
         self.network_box.addItem("D · discriminator", "d")
-        self.layer_box = narrow_combo()
+        self.layer_box = narrow_combo(6)
         self.layer_box.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.layer_box.setToolTip("Every module of the network, in order, with its output "
                                   "(channels × height × width).")
@@ -113,8 +113,8 @@ class FeatureMapPanel(QWidget):
         self.sort_box.setToolTip("Most active channel first (top left).")
         # three short rows, not two long ones: the right dock of a laptop is about 360 px wide
         rows = (("Network", (self.network_box, QLabel("Layer"), self.layer_box)),
-                ("Sample", (self.source_box, self.index_box)),
-                ("Show", (self.scale_box, self.colour_box, self.sort_box)))
+                ("Sample", (self.source_box, self.index_box, self.sort_box)),
+                ("Show", (self.scale_box, self.colour_box)))
         for row, (label, widgets) in enumerate(rows):
             controls.addWidget(QLabel(label), row, 0)
             line = QHBoxLayout()

@@ -17,11 +17,12 @@ class _UpAndDown(QScrollArea):
         return QSize(max(hint.width(), inner + bar + 2 * self.frameWidth()), hint.height())
 
 
-class _FillOrScroll(_UpAndDown):
-    """Fills its place exactly while the view's minimum height fits it, and scrolls only below
+class _FillOrScroll(QScrollArea):
+    """Fills its place exactly while the view's minimum size fits it, and scrolls only below
     that. (Qt gives a view with wrapped text its preferred height, which is more than most docks
     have: the latent explorer scrolled in any dock, its image going out of sight above the
-    slider being dragged.)"""
+    slider being dragged.) Below its minimum width too it scrolls, rather than holding the
+    window's centre narrow: a window smaller than a laptop's screen."""
 
     def setWidget(self, widget: QWidget) -> None:  # noqa: N802 (Qt's name)
         super().setWidget(widget)
@@ -38,25 +39,21 @@ class _FillOrScroll(_UpAndDown):
 
     def _fit(self) -> None:
         widget = self.widget()
-        if widget is None:
-            return
-        height = self.viewport().height()
-        needed = widget.minimumSizeHint().height()
-        width = self.viewport().width()
-        if needed > height:  # cramped: room for the scroll bar, then scroll
-            width -= self.verticalScrollBar().sizeHint().width()
-        widget.resize(width, max(height, needed))
+        if widget is not None:
+            needed = widget.minimumSizeHint()
+            widget.resize(max(self.viewport().width(), needed.width()),
+                          max(self.viewport().height(), needed.height()))
 
 
 def scrolling(widget: QWidget, sideways: bool = True, fill: bool = False) -> QScrollArea:
     """A view that fills its place, and scrolls rather than holding the window wide (or tall).
     ``sideways=False``: it scrolls vertically only, and its place is never narrower than it.
-    ``fill``: (vertically only) it scrolls only where its place is less than its minimum
-    height, never for the extra height its wrapped text would like."""
+    ``fill``: it scrolls only where its place is less than its minimum size, never for the
+    extra height its wrapped text would like."""
     scroll = _FillOrScroll() if fill else QScrollArea() if sideways else _UpAndDown()
     scroll.setWidget(widget)
     scroll.setWidgetResizable(not fill)
     scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-    if fill or not sideways:
+    if not sideways and not fill:
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     return scroll
