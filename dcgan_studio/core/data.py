@@ -139,10 +139,14 @@ class ImageDataset:
                               self.storage())
 
     def preview(self, count: int = 64, seed: int = 0) -> np.ndarray:
-        """uint8 (n, C, S, S), a copy: ``count`` real images drawn without replacement."""
+        """uint8 (n, C, S, S), a copy: ``count`` real images drawn without replacement, in the
+        order drawn, as a shuffled batch holds them (not sorted by index, which on a dataset
+        stored class by class showed the digits sorted)."""
         n = min(count, len(self))
         order = torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))[:n]
-        return self.images[order.sort().values].numpy().copy()
+        ascending, position = order.sort()  # read in file order (streamed data), then put back
+        images = self.images[ascending].numpy()
+        return images[position.argsort().numpy()].copy()
 
 
 def to_tanh_range(images: torch.Tensor) -> torch.Tensor:

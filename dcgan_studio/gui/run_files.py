@@ -15,6 +15,7 @@ from dcgan_studio.core.export import png_bytes
 from dcgan_studio.core.runs import RunDirectory, durable_write_bytes, durable_write_text
 from dcgan_studio.errors import ConfigError, StudioError
 from dcgan_studio.gui.background import run_in_background
+from dcgan_studio.gui.wording import in_window_words
 
 
 class RunFileActions:
@@ -35,7 +36,7 @@ class RunFileActions:
 
     def _on_run_read(self, result, error: Exception | None) -> None:
         if error is not None:
-            message = str(error) if isinstance(error, StudioError) else \
+            message = in_window_words(str(error)) if isinstance(error, StudioError) else \
                 f"Could not open the run: {error}"
             self.statusBar().showMessage(message, 10000)
             QMessageBox.warning(self, "Open Run", message)

@@ -8,6 +8,7 @@ changes, errors, the end) travel as signals. Commands go back through the traine
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from dcgan_studio.core.commands import CommandQueue
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.snapshots import ProbeRequest, ScalarSnapshot, Snapshot, StatusSnapshot
 from dcgan_studio.errors import ConfigError, StudioError
+from dcgan_studio.gui.wording import in_window_words
 
 log = logging.getLogger("dcgan_studio")
 
@@ -80,12 +82,13 @@ class TrainingWorker(QObject):
                 None if trainer.run_dir is None else str(trainer.run_dir.root)))
             for snap in trainer.run():
                 self._buffer.put(snap)
-                if isinstance(snap, StatusSnapshot):
-                    self.status_changed.emit(snap)
+                if isinstance(snap, StatusSnapshot):  # its advice in the window's words
+                    self.status_changed.emit(dataclasses.replace(
+                        snap, message=in_window_words(snap.message)))
         except ConfigError as exc:
-            self.errored.emit(str(exc), exc.field)
+            self.errored.emit(in_window_words(str(exc)), exc.field)
         except StudioError as exc:
-            self.errored.emit(str(exc), "")
+            self.errored.emit(in_window_words(str(exc)), "")
         except Exception as exc:  # a bug: one line for the person, the traceback to the log
             log.exception("training worker failed")
             self.errored.emit(f"Training stopped on an unexpected {type(exc).__name__}: {exc}. "

@@ -55,3 +55,13 @@ def test_sampler_covers_each_epoch_once_and_resumes_exactly():
         assert torch.equal(a.next_indices(), b.next_indices())
     with pytest.raises(DatasetError, match="dataset of 100 images"):
         BatchSampler(50, 10, 0).load_state_dict(state)
+
+
+def test_the_preview_is_in_the_order_drawn_not_sorted_by_class():
+    """Issue 18: the Data panel said "as training will see them" over digits sorted 0 to 9 (the
+    bundled file is stored class by class, and the preview sorted its indices)."""
+    dataset = load_dataset(tiny_config())
+    order = torch.randperm(len(dataset), generator=torch.Generator().manual_seed(0))[:64]
+    np.testing.assert_array_equal(dataset.preview(64, seed=0), dataset.images[order].numpy())
+    labels = dataset.labels[order.numpy()].astype(int)
+    assert (np.diff(labels) < 0).any()  # a shuffled batch: the classes mixed

@@ -65,7 +65,8 @@ def test_folder_preview_shows_count_grid_and_skipped_files_by_reason(qtbot, pane
     assert panel.loaded is not None and len(panel.loaded) == 5 and panel.loaded_for is cfg
     assert panel.tile_count == 5 and panel.graphics.isVisible()
     assert panel.grid_image.shape == (2 * 18 + 2, 3 * 18 + 2, 3)  # 2 rows x 3 tiles of 16, pad 2
-    assert tuple(panel.grid_image[2, 2]) == (200, 40, 40)  # the first tile is a red cat
+    corners = [tuple(panel.grid_image[2 + 18 * (t // 3), 2 + 18 * (t % 3)]) for t in range(5)]
+    assert sorted(corners) == [(40, 40, 200)] * 2 + [(200, 40, 40)] * 3  # 3 red cats, 2 dogs
     assert not panel.progress.isVisible() and not panel.cancel_button.isVisible()
     info = panel.info.text()
     assert "Images: 5" in info and "Size: 16 x 16, RGB (3 channels)" in info
@@ -126,7 +127,7 @@ def test_missing_mnist_names_the_files_to_put_in_the_data_root(qtbot, panel, tmp
     raw = tmp_path / "MNIST" / "raw"
     text = panel.status.text()
     assert text.startswith(f"MNIST is not in {tmp_path}: put {raw}/train-images-idx3-ubyte.gz")
-    assert "window's folder picker" in text and ERROR_COLOUR in panel.status.styleSheet()
+    assert "with Data root… in the Data panel" in text and ERROR_COLOUR in panel.status.styleSheet()
 
 
 def test_a_second_preview_wins_and_the_first_result_is_dropped(qtbot, panel, monkeypatch):

@@ -71,3 +71,34 @@ def test_the_filters_fill_a_tall_dock_instead_of_a_strip_across_it(qtbot, make_w
     assert panel.minimumSizeHint().width() <= 300  # and it never holds the dock wide
     panel.resize(900, 300)  # a wide place: side by side again
     qtbot.waitUntil(lambda: panel.stacked is False, timeout=5_000)
+
+
+def test_a_missing_mnist_names_the_window_s_controls_not_the_command_line_flag(
+        qtbot, make_window, tmp_path):
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    window = make_window()
+    window.data_panel.set_dataset("mnist", str(tmp_path / "empty"))
+    window.data_panel.preview_button.click()
+    panel = window.data_panel
+    qtbot.waitUntil(lambda: "MNIST is not in" in panel.status.text(), timeout=30_000)
+    assert "--data-root" not in panel.status.text()
+    assert "Data root… in the Data panel" in panel.status.text()
+    window.controls.set_dataset("mnist", str(tmp_path / "empty"))
+    qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.last_error is not None and window.state == "idle",
+                    timeout=30_000)
+    assert "--data-root" not in window.last_error and "Data root…" in window.last_error
+    for box in QApplication.topLevelWidgets():
+        if isinstance(box, QMessageBox) and box.isVisible():
+            assert "--" not in box.text()
+            box.close()
+
+
+def test_flags_become_the_controls_that_set_them():
+    from dcgan_studio.gui.wording import in_window_words
+
+    assert in_window_words("Try lower learning rates (--lr-g, --lr-d) or --precision fp32") == (
+        "Try lower learning rates (“G learning rate”, “D learning rate”) or “Precision” fp32")
+    assert in_window_words("use --device cpu") == "use “Device” cpu"
+    assert in_window_words("no flag here") == "no flag here"

@@ -30,6 +30,7 @@ from dcgan_studio.core.export import make_grid
 from dcgan_studio.errors import StudioError
 from dcgan_studio.gui.background import run_in_background
 from dcgan_studio.gui.widgets.compact import narrow_combo
+from dcgan_studio.gui.wording import in_window_words
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +259,7 @@ class DatasetPanel(QWidget):
             cfg = base.with_values({"data.dataset": self.dataset,
                                     "data.data_root": self.data_root}).validate()
         except StudioError as exc:
-            self._show_error(str(exc))
+            self._show_error(in_window_words(str(exc)))
             return
         self.preview(cfg)
 
@@ -322,7 +323,7 @@ class DatasetPanel(QWidget):
             self.message.emit(str(error))
             return
         if isinstance(error, StudioError):
-            text = str(error)
+            text = in_window_words(str(error))
         else:  # a bug: the person gets one line, the log gets the traceback
             log.error("previewing %s failed", cfg.data.dataset, exc_info=error)
             text = (f"previewing {cfg.data.dataset} failed unexpectedly "
