@@ -179,9 +179,14 @@ class MainWindow(RunFileActions, WindowFrame):
         self.open_action = self._action(file, "&Open Run…", self._on_open_run_requested,
                                         QKeySequence.StandardKey.Open,
                                         "View a saved run, or continue it with Start.")
-        self.save_grid_action = self._action(file, "&Save Grid…", self._on_save_grid_requested,
-                                             QKeySequence.StandardKey.Save,
-                                             "Save the grid on screen as PNG with a JSON sidecar.")
+        self.save_grid_action = self._action(
+            file, "&Save Grid…", lambda: self._on_save_grid_requested(False),
+            QKeySequence.StandardKey.Save,
+            "Save G's images of the grid on screen as a PNG, with a JSON sidecar (D's scores in "
+            "it).")
+        self.save_scored_grid_action = self._action(
+            file, "Save Grid with &D's Opinion…", lambda: self._on_save_grid_requested(True),
+            None, "Save the grid with D's bars under the tiles, as the window shows them.")
         self.export_csv_action = self._action(file, "&Export Losses as CSV…",
                                               self._on_export_csv_requested, None,
                                               "Write the loss history to a CSV file.")

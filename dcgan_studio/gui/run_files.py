@@ -65,24 +65,39 @@ class RunFileActions:
             self.opened_config = None
             self.run_dir = None
 
-    def _on_save_grid_requested(self) -> None:
-        grid = self.sample_panel.shown_grid
-        if grid is None:
-            self.statusBar().showMessage("Nothing to save yet: start training first.", 6000)
+    def _save_folder(self) -> Path:
+        """Where a save dialog opens: the run's folder, else the runs folder, else home."""
+        for folder in (self.run_dir.root if self.run_dir else None, self.runs_root):
+            if folder is not None and Path(folder).is_dir():
+                return Path(folder)
+        return Path.home()
+
+    def _on_save_grid_requested(self, with_opinion: bool = False) -> None:
+        if self.sample_panel.grid_to_save(with_opinion) is None:
+            self.statusBar().showMessage(
+                "Nothing to save yet: start training first." if self.sample_panel.shown_grid is
+                None else "A grid read back from the run has no D's opinion to show: save it "
+                "as it is (File > Save Grid), or go to the live grid.", 8000)
             return
         step = self.sample_panel.shown_step or 0
-        default = str(Path.home() / f"dcgan-grid-step-{step:07d}.png")
-        path, _ = QFileDialog.getSaveFileName(self, "Save Grid", default, "PNG images (*.png)")
+        name = f"grid-step-{step:07d}" + ("-with-d-opinion" if with_opinion else "") + ".png"
+        path, _ = QFileDialog.getSaveFileName(self, "Save Grid", str(self._save_folder() / name),
+                                              "PNG images (*.png)")
         if path:
-            self.save_grid(Path(path))
+            self.save_grid(Path(path), with_opinion)
 
-    def save_grid(self, path: Path) -> Path:
-        grid = self.sample_panel.shown_grid
+    def save_grid(self, path: Path, with_opinion: bool = False) -> Path:
+        """The grid on screen as a PNG, G's images alone or with D's bars under the tiles, and
+        a JSON sidecar that says which (and holds D's scores where the grid has them)."""
+        grid, scores = self.sample_panel.grid_to_save(with_opinion)
         step = self.sample_panel.shown_step or 0
         path = path.with_suffix(".png")
         config = self._current_config()
         sidecar = {"kind": "sample-grid", "step": step,
                    "seed": config.schedule.seed if config else None,
+                   "d_opinion_bars": with_opinion,
+                   "d_probabilities": None if scores is None else
+                   [round(float(p), 4) for p in scores],
                    "run_dir": str(self.run_dir.root) if self.run_dir else None,
                    "config": config.to_dict() if config else None,
                    "app_version": __version__}
@@ -98,7 +113,7 @@ class RunFileActions:
         return path
 
     def _on_export_csv_requested(self) -> None:
-        default = str(Path.home() / "dcgan-losses.csv")
+        default = str(self._save_folder() / "losses.csv")
         path, _ = QFileDialog.getSaveFileName(self, "Export Losses", default, "CSV (*.csv)")
         if path:
             try:

@@ -138,11 +138,20 @@ def test_save_grid_writes_png_and_sidecar(qtbot, make_window, tmp_path):
     window = make_window(iterations=60)
     _start(qtbot, window)
     qtbot.waitUntil(lambda: not window.session.running, timeout=60_000)
-    path = window.save_grid(tmp_path / "grid.png")
+    from dcgan_studio.gui.widgets.sample_panel import scored_mosaic
+
+    panel = window.sample_panel
+    assert panel.prob_box.isChecked()  # the screen shows D's bars
+    path = window.save_grid(tmp_path / "grid.png")  # Save Grid: G's images alone
     image = np.asarray(Image.open(path).convert("RGB"))
-    assert np.array_equal(image, window.sample_panel.shown_grid)
+    assert np.array_equal(image, scored_mosaic(panel.live_grid.images, None))
     sidecar = json.loads(path.with_suffix(".json").read_text())
-    assert sidecar["step"] == 60 and sidecar["seed"] == 3
+    assert sidecar["step"] == 60 and sidecar["seed"] == 3 and sidecar["d_opinion_bars"] is False
+    assert sidecar["d_probabilities"] == [round(float(p), 4)
+                                          for p in panel.live_grid.d_probabilities]
+    scored = window.save_grid(tmp_path / "scored.png", with_opinion=True)  # as on screen
+    assert np.array_equal(np.asarray(Image.open(scored).convert("RGB")), panel.shown_grid)
+    assert json.loads(scored.with_suffix(".json").read_text())["d_opinion_bars"] is True
     assert sidecar["config"]["model"]["image_size"] == 16
     window.history.save_csv(tmp_path / "losses.csv")
     lines = (tmp_path / "losses.csv").read_text().splitlines()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -102,3 +104,22 @@ def test_flags_become_the_controls_that_set_them():
         "Try lower learning rates (“G learning rate”, “D learning rate”) or “Precision” fp32")
     assert in_window_words("use --device cpu") == "use “Device” cpu"
     assert in_window_words("no flag here") == "no flag here"
+
+
+def test_save_dialogs_open_in_the_run_s_folder(qtbot, make_window, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    window = make_window(iterations=20)
+    qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not window.session.running and window.state == "idle",
+                    timeout=60_000)
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda parent, title, start, filters: (asked.append(start), ("", ""))[1])
+    window.save_grid_action.trigger()
+    window.save_scored_grid_action.trigger()
+    window.export_csv_action.trigger()
+    run = window.run_dir.root
+    assert [Path(a).parent for a in asked] == [run, run, run]  # not the home folder
+    assert Path(asked[0]).name == "grid-step-0000020.png"
+    assert Path(asked[1]).name == "grid-step-0000020-with-d-opinion.png"

@@ -193,6 +193,17 @@ class SamplePanel(QWidget):
         if following:
             self.redraw()
 
+    def grid_to_save(self, with_opinion: bool) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """(the grid on screen as an RGB mosaic, D's scores of its tiles or None): G's images
+        alone, or with D's bars under them. A grid read back from the run has no scores."""
+        if self.is_live() and self.live_grid is not None:
+            grid = self.live_grid
+            return scored_mosaic(grid.images, grid.d_probabilities if with_opinion else None), \
+                grid.d_probabilities
+        if self.shown_grid is None or with_opinion:
+            return None
+        return self.shown_grid, None
+
     def set_training(self, training: bool) -> None:
         """A session started or ended: the newest grid is live, or the run's last."""
         self.training = training
