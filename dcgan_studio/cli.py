@@ -11,6 +11,8 @@ import argparse
 import dataclasses
 import logging
 import os
+import shlex
+import shutil
 import signal
 import sys
 import time
@@ -321,9 +323,32 @@ def _drive(trainer: Any, args: argparse.Namespace) -> int:
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return EXIT_FAILED
     root = trainer.run_dir.root
-    print(f"{PROG}: {final.message}\nSample from it: {PROG} sample --checkpoint {root} "
-          f"--n 64 --out samples.png", file=sys.stderr)
+    print(f"{PROG}: {final.message}\nSample from it: {command_name()} sample --checkpoint "
+          f"{shlex.quote(str(root))} --n 64 --out samples.png", file=sys.stderr)
     return 0
+
+
+def command_name() -> str:
+    """How this person can start the command again from here: ``dcgan-studio`` where that
+    name finds this very program on the PATH; else the path it was started by (such as
+    ``.venv/bin/dcgan-studio``), or ``python -m dcgan_studio`` with this interpreter."""
+    started = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if started is None or started.name in ("__main__.py", "-c"):
+        return f"{shlex.quote(_shown_path(sys.executable))} -m dcgan_studio"
+    found = shutil.which(PROG)
+    if found is not None and started.exists() and Path(found).resolve() == started.resolve():
+        return PROG
+    return shlex.quote(_shown_path(str(started)))
+
+
+def _shown_path(path: str) -> str:
+    """``path`` relative to the current folder when it lies under it, else as it is."""
+    absolute = Path(path).absolute()
+    try:
+        relative = absolute.relative_to(Path.cwd())
+    except ValueError:
+        return str(absolute)
+    return str(relative) if len(relative.parts) > 1 else f"./{relative}"  # ./x, not a PATH name
 
 
 # ---- sample ---------------------------------------------------------------------------------

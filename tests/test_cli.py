@@ -1,9 +1,11 @@
 """The command line end to end, as a person runs it: real processes, real files."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -151,3 +153,28 @@ def test_help_lists_the_commands():
     result = cli("--help")
     assert result.returncode == 0 and "train" in result.stdout and "sample" in result.stdout
     assert "--run RUN_DIR" in result.stdout
+
+
+def _hint(result) -> str:
+    assert result.returncode == 0, result.stderr
+    return next(line for line in result.stderr.splitlines() if line.startswith("Sample from it"))
+
+
+def test_the_closing_hint_names_the_command_as_this_person_can_type_it(tmp_path):
+    """Issue 18: it said `dcgan-studio sample ...` where the command was only in .venv/bin."""
+    script = shutil.which("dcgan-studio", path=str(Path(sys.executable).parent))
+    assert script is not None  # the installed entry point beside this interpreter
+    bare = {**os.environ, "PATH": "/usr/bin:/bin"}  # .venv/bin not on the PATH
+    train = ["train", *TINY, "--iterations", "2"]
+    run = tmp_path / "a"
+    hint = _hint(subprocess.run([script, *train, "--run-dir", run], env=bare, cwd=tmp_path,
+                                capture_output=True, text=True, timeout=120))
+    assert hint == f"Sample from it: {script} sample --checkpoint {run} --n 64 --out samples.png"
+    on_path = {**os.environ, "PATH": f"{Path(script).parent}:/usr/bin:/bin"}
+    hint = _hint(subprocess.run([script, *train, "--run-dir", tmp_path / "b"], env=on_path,
+                                cwd=tmp_path, capture_output=True, text=True, timeout=120))
+    assert hint.startswith("Sample from it: dcgan-studio sample --checkpoint ")
+    hint = _hint(subprocess.run([sys.executable, "-m", "dcgan_studio", *train, "--run-dir",
+                                 tmp_path / "c"], cwd=tmp_path, capture_output=True, text=True,
+                                timeout=120))  # python -m dcgan_studio
+    assert hint.startswith(f"Sample from it: {sys.executable} -m dcgan_studio sample ")
