@@ -13,7 +13,7 @@ reach their minimum widths first, and the centre takes what is left.)
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 LEFT, RIGHT, BOTTOM = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
@@ -52,15 +52,35 @@ def bottom_height(window_height: int) -> int:
     return min(max(round(BOTTOM_SHARE * window_height), BOTTOM_RANGE[0]), BOTTOM_RANGE[1])
 
 
+class _SeparatorDrags(QObject):
+    """Sees the person drag a separator between docks: the window's own mouse releases (the
+    separators are the main window's, not a child's)."""
+
+    def __init__(self, layout: DockLayout) -> None:
+        super().__init__()
+        self.dock_layout = layout
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.MouseButtonRelease and obj is self.dock_layout.window:
+            self.dock_layout.default_sized = False  # the person's own sizes from now on
+        return False
+
+
 class DockLayout:
     """The docks of a main window: their default places, and the fit to the window's size."""
 
     def __init__(self, window: QMainWindow, docks: dict[str, QDockWidget],
                  areas: dict[str, Qt.DockWidgetArea], groups: list[list[str]]) -> None:
         self.window, self.docks, self.areas, self.groups = window, docks, areas, groups
+        self._drags = _SeparatorDrags(self)
         self._pending = False
         self._size_pending = False  # the default sizes, applied once the layout is on screen
         self._state_pending: QByteArray | None = None  # a saved layout, restored then too
+        # the docks are sized as the default layout sized them (not restored, not dragged by
+        # the person): such a layout follows the window, so a maximised window gets the
+        # default widths of its new size, not a wide centre or a wide dock
+        self.default_sized = False
+        window.installEventFilter(self._drags)
 
     def apply_default(self) -> None:
         """Every dock visible, docked in its area, tabbed in its group with the first in front,
@@ -74,19 +94,28 @@ class DockLayout:
                 self.window.tabifyDockWidget(self.docks[first], self.docks[name])
             self.docks[first].raise_()
         self._size_pending = True  # sizes given before the layout's first pass do not hold
+        self.default_sized = True
         self.settle_soon()
 
-    def size_default(self) -> None:
+    def size_default(self, tries: int = 5) -> None:
         left, right = (self.docks[self.groups_in(area)[0]] for area in (LEFT, RIGHT))
         widths = side_widths(self.window.width(), _min_width(left), _min_width(right))
         self._resize([left, right], widths, Qt.Orientation.Horizontal)
         self._resize([self.docks[self.groups_in(BOTTOM)[0]]],
                      [bottom_height(self.window.height())], Qt.Orientation.Vertical)
+        if tries > 1:  # a window just mapped on X11 ignores the first sizes: look, and again
+            QTimer.singleShot(60, self.window, lambda: self._check_default(widths, tries - 1))
+
+    def _check_default(self, widths: tuple[int, int], tries: int) -> None:
+        left, right = (self.docks[self.groups_in(area)[0]] for area in (LEFT, RIGHT))
+        if self.default_sized and max(abs(left.width() - widths[0]),
+                                      abs(right.width() - widths[1])) > 4:
+            self.size_default(tries)
 
     def _resize(self, docks: list[QDockWidget], sizes, orientation: Qt.Orientation) -> None:
-        # one call per dock: in one call Qt shares out what one dock cannot take among the rest
-        for dock, size in zip(docks, sizes):
-            self.window.resizeDocks([dock], [int(size)], orientation)
+        # one call for all: on X11 a second call started from sizes the first had not applied
+        # yet. The sizes respect the docks' minimums already, so Qt has nothing to share out
+        self.window.resizeDocks(docks, [int(size) for size in sizes], orientation)
 
     def groups_in(self, area: Qt.DockWidgetArea) -> list[str]:
         return [group[0] for group in self.groups if self.areas[group[0]] == area]
@@ -101,6 +130,7 @@ class DockLayout:
         # at once for which docks show and where; once more when the layout has had its first
         # pass, for their sizes (restored into a window already on screen, Qt gets them wrong)
         self._size_pending, self._state_pending = False, state
+        self.default_sized = False
         self.settle_soon()
         return True
 
@@ -127,6 +157,12 @@ class DockLayout:
             self.size_default()
         hide_stale_tab_bars(self.window)
         self.fit()
+
+    def window_resized(self) -> None:
+        """A default layout is sized for the new size; any layout is fitted to it."""
+        if self.default_sized:
+            self._size_pending = True
+        self.settle_soon()
 
     def _front(self, area: Qt.DockWidgetArea) -> QDockWidget | None:
         """A docked, visible dock of ``area`` (any of a tab group: they share one size)."""

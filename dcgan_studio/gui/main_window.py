@@ -460,8 +460,8 @@ class MainWindow(RunFileActions, WindowFrame):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
-        if self.views_built:
-            self.dock_layout.settle_soon()  # a smaller window narrows the docks, not the centre
+        if self.views_built:  # a smaller window narrows the docks, not the centre
+            self.dock_layout.window_resized()
 
     # ---- closing ------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -212,3 +212,26 @@ def test_the_latent_space_fits_its_dock_with_the_image_beside_every_control(
             assert 0 <= top.y() and top.y() + widget.height() <= viewport.height(), (
                 explorer.tabs.tabText(index), widget)  # whole, inside the dock's view
             assert 0 <= top.x() and top.x() + widget.width() <= viewport.width()
+
+
+def test_a_default_layout_follows_the_window_and_a_dragged_one_is_kept(qtbot, make_window):
+    from PySide6.QtCore import QEvent, QPointF
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window()
+    window.resize(1366, 768)
+    left, right = window.docks["controls"], window.docks["features"]
+    qtbot.waitExposed(window)
+    window.resize(1920, 1080)  # maximised: the default widths of the new size
+    qtbot.waitUntil(lambda: (left.width(), right.width()) == side_widths(1920), timeout=5_000)
+    window.resizeDocks([right], [480], Qt.Orientation.Horizontal)  # the person drags ...
+    release = QMouseEvent(QEvent.Type.MouseButtonRelease, QPointF(1200, 300),
+                          QPointF(1200, 300), Qt.MouseButton.LeftButton,
+                          Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, release)  # ... and lets go of the separator
+    qtbot.wait(50)
+    qtbot.waitUntil(lambda: right.width() == 480, timeout=5_000)
+    window.resize(2000, 1100)  # the default there would be 560
+    qtbot.wait(200)
+    assert right.width() == 480 and left.width() == 360  # the person's widths are kept
