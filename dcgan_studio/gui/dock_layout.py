@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow
 
 LEFT, RIGHT, BOTTOM = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
                        Qt.DockWidgetArea.BottomDockWidgetArea)
-SIDES_SHARE = 0.48  # of the window's width, at most, for the left and right docks together
+SEPARATORS = 16  # px: the splitters between the docks and the centre, with room to spare
 LEFT_SHARE, RIGHT_SHARE = 0.20, 0.28  # the default split of that share
 LEFT_RANGE, RIGHT_RANGE = (280, 360), (360, 620)  # px: the default widths' bounds
 BOTTOM_SHARE, BOTTOM_RANGE = 0.34, (200, 340)  # the bottom docks' default height
@@ -27,25 +27,35 @@ BOTTOM_MAX_SHARE = 0.45  # of the docks' column height, at most, for the bottom 
 
 def side_widths(window_width: int, left_min: int = 0, right_min: int = 0) -> tuple[int, int]:
     """The default (left, right) dock widths for a window this wide: most to the right (the
-    feature maps and the latent space), within bounds, together at most SIDES_SHARE of it."""
+    feature maps and the latent space), within bounds, together at most ``side_budget``."""
     left = min(max(round(LEFT_SHARE * window_width), LEFT_RANGE[0]), LEFT_RANGE[1])
     right = min(max(round(RIGHT_SHARE * window_width), RIGHT_RANGE[0]), RIGHT_RANGE[1])
-    return fitted(window_width, left, right, left_min, right_min) or \
-        (max(left, left_min), max(right, right_min))
-
-
-def fitted(window_width: int, left: int, right: int, left_min: int = 0, right_min: int = 0
-           ) -> tuple[int, int] | None:
-    """New (left, right) widths when the docks take more than SIDES_SHARE of the width (each
-    gives up in proportion to its width, but not below its minimum), or None when they fit."""
-    budget = int(SIDES_SHARE * window_width)
-    if left + right <= budget or left + right <= 0:
-        return None
+    left, right = max(left, left_min), max(right, right_min)
+    budget = side_budget(window_width)
+    if left + right <= budget:
+        return left, right
+    # a small window: both give up in proportion, neither below its minimum
     new_left = max(left_min, int(left * budget / (left + right)))
     new_right = max(right_min, budget - new_left)
     if new_left + new_right > budget:  # the right one is at its minimum: the left gives up more
         new_left = max(left_min, budget - new_right)
     return new_left, new_right
+
+
+def fitted(window_width: int, left: int, right: int, left_min: int = 0, right_min: int = 0
+           ) -> tuple[int, int] | None:
+    """None when the docks fit ``side_budget``; else the default widths of this window (a
+    layout from a larger screen, or a window made smaller, cannot keep its docks' widths: the
+    defaults share what there is as a fresh layout would)."""
+    if left + right <= side_budget(window_width):
+        return None
+    return side_widths(window_width, left_min, right_min)
+
+
+def side_budget(window_width: int) -> int:
+    """What the left and right docks may take together: all but half the window (and the
+    splitters)."""
+    return window_width // 2 - SEPARATORS
 
 
 def bottom_height(window_height: int) -> int:

@@ -24,7 +24,7 @@ def test_presets_set_their_values_and_an_edit_shows_custom(qtbot):
     qtbot.addWidget(controls)
     controls.show()
     box, editors = controls.preset_box, controls.editors
-    assert box.currentText() == "Quick start (the defaults)"
+    assert box.currentText() == "Quick start"
     shapes = []
     controls.model_changed.connect(lambda model: shapes.append((model.ngf, model.ndf)))
 
@@ -43,7 +43,7 @@ def test_presets_set_their_values_and_an_edit_shows_custom(qtbot):
     editors["optim.batch_size"].setValue(128)  # back to the paper's: the box says so
     assert box.currentText() == "DCGAN paper"
 
-    _choose(qtbot, box, "Quick start (the defaults)")
+    _choose(qtbot, box, "Quick start")
     assert controls.config() == RunConfig().with_values(
         {"schedule.epochs": None, "schedule.iterations": RunConfig().schedule.iterations})
     assert shapes[-1] == (32, 32)

@@ -132,7 +132,7 @@ def test_the_cursor_moves_and_hides(panel):
 def test_an_empty_history_shows_a_placeholder_and_a_cleared_one_goes_back_to_it(panel):
     widget = panel([])
     assert all(p.isVisible() for p in widget.placeholders.values())
-    assert "appear here" in widget.placeholders["g"].textItem.toPlainText()
+    assert "appear here" in widget.placeholders["g"].text.textItem.toPlainText()
     assert widget.curves == {"g": {}, "d": {}}
     assert "waiting" in widget.verdict_label.text()
     widget.history.extend([_healthy(1)])

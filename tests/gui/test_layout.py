@@ -14,7 +14,7 @@ from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtWidgets import QLabel
 
 from dcgan_studio.gui.app import open_window
-from dcgan_studio.gui.dock_layout import SIDES_SHARE, fitted, side_widths
+from dcgan_studio.gui.dock_layout import fitted, side_budget, side_widths
 from dcgan_studio.gui.main_window import DOCK_GROUPS, DOCKS
 
 
@@ -80,6 +80,7 @@ LAUNCH_ON_SCREEN = r"""
 import json, sys
 from pathlib import Path
 from PySide6.QtCore import QEventLoop, QSettings, Qt
+from PySide6.QtWidgets import QTabBar
 from dcgan_studio.gui.app import make_application, open_window
 settings_path, runs, action = sys.argv[1:4]
 app = make_application(theme=False)
@@ -109,6 +110,10 @@ print(json.dumps({
     "centre": window.centralWidget().width(),
     "docks": {n: [d.width(), d.isVisible()] for n, d in window.docks.items()},
     "tabs_in_sight": all(tabs.tabRect(i).right() <= tabs.width() for i in range(tabs.count())),
+    "dock_tabs_whole": all(  # no dock tab's title cut short ("Feature ma...")
+        sum(bar.tabSizeHint(i).width() for i in range(bar.count())) <= bar.width()
+        for bar in window.findChildren(QTabBar) if bar.isVisible() and
+        bar.parent() is window),
 }))
 window.close()
 """
@@ -135,6 +140,7 @@ def test_a_layout_saved_on_a_larger_screen_fits_a_smaller_one_with_the_centre_ha
     assert again["centre"] >= again["window"][0] / 2, again
     assert all(visible for _, visible in again["docks"].values())
     assert again["tabs_in_sight"]  # the workspace tabs are not behind scroll arrows
+    assert again["dock_tabs_whole"]
     smaller = _launch_on_screen(tmp_path, (1366, 768), "resize:1024x700")  # a smaller window
     assert smaller["centre"] >= smaller["window"][0] / 2, smaller
     relaunched = _launch_on_screen(tmp_path, (1366, 768))  # and the next launch is the same
@@ -147,10 +153,12 @@ def test_the_side_docks_share_the_half_the_centre_leaves_them():
     assert side_widths(1920) == (360, 538)  # right bounded by the share, left by its range
     for width in (1024, 1366, 1600, 1920, 2560):
         left, right = side_widths(width, left_min=294)
-        assert left + right <= SIDES_SHARE * width and left >= 294
+        assert left + right <= side_budget(width) < width / 2 and left >= 294
     assert fitted(1366, 300, 350) is None  # they fit: nothing to do
-    assert fitted(1366, 640, 600) == (338, 317)  # both give up in proportion
-    assert fitted(1366, 640, 600, left_min=400) == (400, 255)  # not below a dock's minimum
+    assert fitted(1366, 640, 600) == side_widths(1366) == (280, 382)  # the defaults of 1366
+    assert side_widths(1024, 294, 353) == (294, 353)  # a small window: both at their minimum
+    assert side_widths(1280) == (273, 351)  # in proportion, at most the budget
+    assert fitted(1366, 640, 600, left_min=400) == (400, 267)  # not below a dock's minimum
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (800, 600)])

@@ -161,3 +161,16 @@ def test_an_idle_loss_plot_is_not_repainted(qtbot, count_paints):
     paints.settle(qtbot)
     qtbot.wait(1000)
     assert paints.count == 0
+
+
+def test_empty_loss_plots_say_what_will_appear_not_meaningless_axes(qtbot):
+    """Issue 18: a new user's first look had two plots of axes from 0.1 to 0.9 and nothing."""
+    history = LossHistory()
+    widget = _shown(qtbot, history)
+    assert all(p.isVisible() for p in widget.placeholders)
+    assert "appear here" in widget.placeholders[0].text.textItem.toPlainText()
+    assert not widget.loss_plot.getAxis("bottom").style["showValues"]
+    history.append(_row(10))
+    widget.refresh()
+    assert not any(p.isVisible() for p in widget.placeholders)
+    assert widget.loss_plot.getAxis("bottom").style["showValues"]

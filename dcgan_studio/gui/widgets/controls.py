@@ -71,10 +71,10 @@ FIELDS: dict[str, tuple[str, str]] = {
                           "hardware runs it natively. auto picks bf16 only there."),
 }
 LIVE_FIELDS = {"optim.lr_g", "optim.lr_d"}
-PRESET_TEXT = {"quick": "Quick start (the defaults)", "paper": "DCGAN paper"}
+PRESET_TEXT = {"quick": "Quick start", "paper": "DCGAN paper"}  # short: the dock is narrow
 PRESET_TIP = (
-    "Quick start: batch 32, widths 32, learning rates 0.0012. On a 2-core CPU it draws "
-    "recognisable digits within about a minute. DCGAN paper: batch 128, widths 64, learning "
+    "Quick start (the defaults): batch 32, widths 32, learning rates 0.0012. On a 2-core "
+    "CPU it draws recognisable digits within about a minute. DCGAN paper: batch 128, widths 64, learning "
     "rates 0.0002, as Radford et al. trained faces and bedrooms; slower per second. Both keep "
     "the DCGAN architecture, its N(0, 0.02) init and Adam with beta1 0.5. Custom: your own "
     "values.")

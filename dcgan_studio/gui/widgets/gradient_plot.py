@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from dcgan_studio.core.history import LossHistory
 from dcgan_studio.core.snapshots import GRAD_PREFIX
-from dcgan_studio.gui.widgets.line_plots import SteadyViewBox, show_light_grid
+from dcgan_studio.gui.widgets.line_plots import Placeholder, SteadyViewBox, show_light_grid
 from dcgan_studio.gui.widgets.step_cursor import add_step_cursor, move_step_cursors
 
 NETWORKS = {"g": "G", "d": "D"}
@@ -91,8 +91,7 @@ class GradientPanel(QWidget):
         layout.addWidget(self.graphics, 1)
         self.plots: dict[str, pg.PlotItem] = {}
         self.legends: dict[str, pg.LegendItem] = {}
-        self.placeholders: dict[str, pg.TextItem] = {}
-        self._empty: dict[str, bool] = {}
+        self.placeholders: dict[str, Placeholder] = {}
         self.cursors: list[pg.InfiniteLine] = []
         self.curves: dict[str, dict[str, pg.PlotDataItem]] = {n: {} for n in NETWORKS}
         for column, (network, name) in enumerate(NETWORKS.items()):  # side by side: the dock
@@ -120,13 +119,8 @@ class GradientPanel(QWidget):
         legend = pg.LegendItem(labelTextSize="8pt", verSpacing=-6, frame=False)
         self.graphics.addItem(legend, row=0, col=col + 1)
         self.graphics.ci.layout.setAlignment(legend, Qt.AlignTop | Qt.AlignLeft)
-        placeholder = pg.TextItem(anchor=(0.5, 0.5), html=(
-            f"<div style='color:#888; text-align:center'>{name}'s per-layer gradient norms "
-            "appear here<br>once training logs its first step</div>"))
-        # a text width lets the lines centre on each other
-        placeholder.setTextWidth(placeholder.textItem.document().idealWidth())
-        placeholder.setPos(0.5, 0.5)
-        plot.addItem(placeholder, ignoreBounds=True)
+        placeholder = Placeholder(plot, f"{name}'s per-layer gradient norms appear here<br>"
+                                  "once training logs its first step")
         cursor = add_step_cursor(plot)
         self.plots[network], self.legends[network] = plot, legend
         self.placeholders[network] = placeholder
@@ -144,7 +138,7 @@ class GradientPanel(QWidget):
             columns = self.history.layer_columns(network)
             if [_layer(c) for c in columns] != list(self.curves[network]):
                 self._make_curves(network, columns)
-            self._show_placeholder(network, not columns)
+            self.placeholders[network].show(not columns)
             for column in columns:
                 x, y = steps, self.history.column(column)
                 missing = np.isnan(y)  # rows without a reading: the line bridges them
@@ -177,17 +171,6 @@ class GradientPanel(QWidget):
         legend.setColumnCount(1 if len(layers) <= 8 else 2)
         # keep the legend its natural size at the top of its cell, not stretched to the plot
         legend.setMaximumSize(legend.layout.preferredSize())
-
-    def _show_placeholder(self, network: str, empty: bool) -> None:
-        """The text instead of the curves, and no tick values on axes that mean nothing yet."""
-        if self._empty.get(network) == empty:
-            return
-        self._empty[network] = empty
-        self.placeholders[network].setVisible(empty)
-        plot = self.plots[network]
-        show_light_grid(plot, x=not empty, y=not empty)
-        for side in ("left", "bottom"):
-            plot.getAxis(side).setStyle(showValues=not empty)
 
     def _problems(self, name: str, columns: list[str]) -> list[str]:
         """Vanishing / exploding phrases for the latest row of one network that has norms."""

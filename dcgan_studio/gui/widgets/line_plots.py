@@ -88,3 +88,30 @@ class SteadyViewBox(pg.ViewBox):
                 if pixels[axis] > 0 and math.isfinite(span) else 0.0
             steady.append(list(steady_bounds(*b, slack=slack)))
         return steady
+
+
+class Placeholder:
+    """A line in the middle of an empty plot ("... appear here once training logs its first
+    step") and no tick values on axes that mean nothing yet; gone once there is data."""
+
+    def __init__(self, plot: pg.PlotItem, html: str) -> None:
+        self.plot = plot
+        self.text = pg.TextItem(anchor=(0.5, 0.5), html=(
+            f"<div style='color:#888; text-align:center'>{html}</div>"))
+        # a text width lets the lines centre on each other
+        self.text.setTextWidth(self.text.textItem.document().idealWidth())
+        self.text.setPos(0.5, 0.5)
+        plot.addItem(self.text, ignoreBounds=True)
+        self.empty: bool | None = None
+
+    def show(self, empty: bool) -> None:
+        if self.empty == empty:
+            return
+        self.empty = empty
+        self.text.setVisible(empty)
+        show_light_grid(self.plot, x=not empty, y=not empty)
+        for side in ("left", "bottom"):
+            self.plot.getAxis(side).setStyle(showValues=not empty)
+
+    def isVisible(self) -> bool:  # noqa: N802 (as a Qt item says it)
+        return self.text.isVisible()

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSlider, QVBoxLayo
 
 from dcgan_studio.core.concepts import topic
 from dcgan_studio.core.history import LossHistory
-from dcgan_studio.gui.widgets.line_plots import SteadyViewBox, show_light_grid
+from dcgan_studio.gui.widgets.line_plots import Placeholder, SteadyViewBox, show_light_grid
 from dcgan_studio.gui.widgets.step_cursor import add_step_cursor, move_step_cursors
 
 # series -> (label, colour, which plot)
@@ -51,6 +51,10 @@ class LossPlotWidget(QWidget):
         self.raw: dict[str, pg.PlotDataItem] = {}
         self.smooth: dict[str, pg.PlotDataItem] = {}
         self.cursors = []
+        self.placeholders = [Placeholder(self.loss_plot, "loss D and loss G appear here once "
+                                         "training logs its first step"),
+                             Placeholder(self.d_plot, "D(x) and D(G(z)): D's mean opinion of "
+                                         "real and fake images")]
         for plot in self.plots:
             show_light_grid(plot)
             self.cursors.append(add_step_cursor(plot))
@@ -67,6 +71,7 @@ class LossPlotWidget(QWidget):
                 item.setDownsampling(auto=True, method="peak")
                 item.setClipToView(True)
         self.selected_step: int | None = None
+        self.refresh()
 
     def _toolbar(self) -> QHBoxLayout:
         bar = QHBoxLayout()
@@ -102,6 +107,8 @@ class LossPlotWidget(QWidget):
     # ---- redraw (called from the window's timer) --------------------------------------------
     def refresh(self) -> None:
         steps = self.history.column("step")
+        for placeholder in self.placeholders:
+            placeholder.show(len(steps) == 0)
         for name in SERIES:
             self.raw[name].setData(steps, self.history.column(name))
             self.smooth[name].setData(steps, self.history.ema(name, self.smoothing))
