@@ -358,6 +358,13 @@ class Trainer:
         self._probe_due = time.monotonic() + self.probe_interval
         yield self.feature_maps(self.probe)
 
+    def _show_this_step(self) -> Iterator[Snapshot]:
+        """The scalars and the grid of the current step, where they have not gone out yet."""
+        if self._logged_step != self.step and self.step > 0:
+            yield from self._log_scalars()
+        if self._grid_step != self.step:
+            yield from self._publish_grid()
+
     def _log_scalars(self) -> Iterator[Snapshot]:
         scalars = self.scalars()
         if self.run_dir is not None:
@@ -380,6 +387,7 @@ class Trainer:
             self.state = "stopping"
         elif command.kind == cmd.PAUSE and self.state == "running":
             self.state = "paused"
+            yield from self._show_this_step()  # what a paused window shows is of this step
             yield StatusSnapshot(self.step, "paused", "paused", self._checkpoint_str())
         elif command.kind == cmd.RESUME and self.state == "paused":
             self.state = "running"
@@ -419,10 +427,7 @@ class Trainer:
             yield from self._fail()
             return
         # a stop between logged steps: the scalars, the grid and the checkpoint all of this step
-        if self._logged_step != self.step and self.step > 0:
-            yield from self._log_scalars()
-        if self._grid_step != self.step:
-            yield from self._publish_grid()
+        yield from self._show_this_step()
         path = self.save_checkpoint() if self.run_dir is not None else None
         if path is not None:
             message += f"; checkpoint saved to {path}"

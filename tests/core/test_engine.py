@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from dcgan_studio.core.commands import STOP, Command, CommandQueue
+from dcgan_studio.core.commands import PAUSE, STOP, Command, CommandQueue
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.runs import RunDirectory, open_checkpoint
 from dcgan_studio.core.snapshots import (
@@ -220,3 +220,26 @@ def test_a_stop_between_logged_steps_logs_and_draws_the_step_it_stopped_at(tmp_p
     again.commands.trainer = again
     list(again.run())
     assert [row["step"] for row in run.read_metrics()] == [5, 10, 12]
+
+
+def test_a_pause_between_logged_steps_shows_the_step_it_paused_at(tmp_path):
+    cfg = tiny_config(**{"schedule.iterations": 100, "schedule.log_every": 5,
+                         "schedule.sample_every": 5, "schedule.checkpoint_every": 50})
+
+    class PauseThenStop(_StopAt):
+        def drain(self):
+            commands = CommandQueue.drain(self)
+            if self.trainer is not None and self.trainer.step == self.at:
+                self.trainer = None  # once
+                commands += [Command(PAUSE), Command(STOP)]
+            return commands
+
+    commands = PauseThenStop(7)
+    trainer = commands.trainer = Trainer(cfg, RunDirectory.create(tmp_path / "run", cfg),
+                                         commands=commands)
+    snaps = list(trainer.run())
+    paused = next(i for i, s in enumerate(snaps)
+                  if isinstance(s, StatusSnapshot) and s.state == "paused")
+    before = snaps[:paused]
+    assert [s.step for s in before if isinstance(s, ScalarSnapshot)][-1] == 7
+    assert [s.step for s in before if isinstance(s, SampleGridSnapshot)][-1] == 7
