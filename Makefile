@@ -27,6 +27,9 @@ train: $(STAMP)
 screenshots: $(STAMP)
 	bash packaging/install-system-deps.sh $(BIN)/python
 	xvfb-run -a -s "-screen 0 1700x1100x24" $(BIN)/python resources/readme/make_screenshots.py
+	xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/python resources/readme/walk_window.py \
+	  --size 1366x768 --iterations 1200 --out walk/readme-1366x768 \
+	  --readme resources/readme/window-1366x768.png
 
 # a scripted walk through the whole window at a laptop's and a desktop's screen, a PNG per state
 walk: $(STAMP)

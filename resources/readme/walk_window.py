@@ -88,7 +88,8 @@ def describe_layout(window) -> str:
     return "; ".join(parts)
 
 
-def walk(app: QApplication, out: Path, size: tuple[int, int], iterations: int) -> int:
+def walk(app: QApplication, out: Path, size: tuple[int, int], iterations: int,
+         readme: Path | None = None) -> int:
     from dcgan_studio.gui.workspaces import CONVOLUTION, GAN1D
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -121,6 +122,9 @@ def walk(app: QApplication, out: Path, size: tuple[int, int], iterations: int) -
         window.pause_action.trigger()
         wait_until(app, lambda: window.state == "paused", 30)
         w.shoot("paused")
+        if readme is not None:  # the README's main view: the window as it is now
+            window.grab().save(str(readme))
+            print(f"wrote {readme}", flush=True)
         for button in ("step_button", "step_d_button", "step_g_button"):
             before = len(window.history)
             getattr(window.controls, button).click()
@@ -149,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("walk"))
     parser.add_argument("--iterations", type=int, default=300,
                         help="train this far before looking at the docks")
+    parser.add_argument("--readme", type=Path, help="also save the paused main view here")
     args = parser.parse_args(argv)
     size = tuple(int(v) for v in args.size.lower().split("x"))
 
@@ -156,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
 
     app = make_application()
     args.out.mkdir(parents=True, exist_ok=True)
-    return walk(app, args.out, size, args.iterations)
+    return walk(app, args.out, size, args.iterations, args.readme)
 
 
 if __name__ == "__main__":
