@@ -23,18 +23,10 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from make_screenshots import wait_until  # this folder is on sys.path when run as a script
+
 DOCK_TABS = ("controls", "data", "losses", "gradients", "features", "architecture", "filters",
              "latent")
-
-
-def wait_until(app: QApplication, condition, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        app.processEvents()
-        if condition():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def settle(app: QApplication, seconds: float = 0.6) -> None:
