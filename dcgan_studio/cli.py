@@ -52,7 +52,9 @@ FLAGS: dict[str, tuple[str, str]] = {
     "optim.label_smoothing": ("--label-smoothing", "one-sided: D's target for real is 1 - this"),
     "schedule.iterations": ("--iterations", "G updates in the whole run"),
     "schedule.epochs": ("--epochs", "passes over the data (instead of --iterations)"),
-    "schedule.seed": ("--seed", "random seed: the same seed gives the same run on the CPU"),
+    "schedule.seed": ("--seed", "random seed of the weights, the noise and the batch order; with "
+                      "--deterministic, the same seed gives bit-identical runs on the same CPU, "
+                      "thread count and torch version"),
     "schedule.log_every": ("--log-every", "log losses every N iterations"),
     "schedule.sample_every": ("--sample-every", "save the fixed-noise grid every N iterations"),
     "schedule.checkpoint_every": ("--checkpoint-every", "save a checkpoint every N iterations"),
@@ -60,11 +62,16 @@ FLAGS: dict[str, tuple[str, str]] = {
     "schedule.sample_count": ("--sample-count", "tiles in the fixed-noise grid"),
     "runtime.device": ("--device", "auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps"),
     "runtime.precision": ("--precision", "fp32, bf16 or auto (bf16 where it runs natively)"),
+    "runtime.deterministic": ("--deterministic", "bit-identical runs for one --seed on the CPU: "
+                              "its convolution kernels chosen by a fixed rule, not timed in each "
+                              "process (a resumed run keeps its kernels and thread count); "
+                              "--no-deterministic turns it off (default: off)"),
 }
 # what may change when a run is resumed; the rest would make a different run
 RESUMABLE = {"data.memory_limit_mb", "schedule.iterations", "schedule.epochs", "schedule.log_every",
              "schedule.sample_every", "schedule.checkpoint_every", "schedule.keep_checkpoints",
-             "runtime.device", "runtime.precision", "optim.lr_g", "optim.lr_d"}
+             "runtime.device", "runtime.precision", "runtime.deterministic", "optim.lr_g",
+             "optim.lr_d"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -112,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
     defaults = RunConfig()
     for dotted, (flag, text) in FLAGS.items():
         default = defaults.value(dotted)
+        if isinstance(default, bool):  # --flag / --no-flag
+            train.add_argument(flag, dest=dotted, default=argparse.SUPPRESS, help=text,
+                               action=argparse.BooleanOptionalAction)
+            continue
         kwargs: dict[str, Any] = {
             "dest": dotted, "default": argparse.SUPPRESS,
             "metavar": flag.lstrip("-").upper().replace("-", "_"),

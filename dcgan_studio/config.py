@@ -69,6 +69,9 @@ class ScheduleConfig:
 class RuntimeConfig:
     device: str = "auto"  # auto = CUDA, then Apple MPS, then CPU; or cpu, cuda, cuda:N, mps
     precision: str = "auto"  # fp32, bf16, or auto (bf16 where the hardware runs it natively)
+    # bit-identical runs for one seed on one CPU, thread count and torch: the CPU's convolution
+    # kernels chosen by a fixed rule, not by timing them in each process (core/cpu_conv)
+    deterministic: bool = False
 
 
 # Named starting points for the settings that decide how fast a run learns: the window's Preset
@@ -129,6 +132,8 @@ class RunConfig:
         if not (r.device in DEVICES or _is_indexed_cuda(r.device)):
             raise ConfigError("runtime.device", r.device, "one of auto, cpu, cuda, cuda:N, mps")
         _choice("runtime.precision", r.precision, PRECISIONS)
+        if not isinstance(r.deterministic, bool):
+            raise ConfigError("runtime.deterministic", r.deterministic, "true or false")
         return self
 
     # ---- JSON -------------------------------------------------------------------------------

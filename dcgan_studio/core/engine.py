@@ -78,9 +78,12 @@ class Trainer:
         self._memory_format = fmt
         self.generator.to(memory_format=fmt)
         self.discriminator.to(memory_format=fmt)
+        # which of cpu_conv's ways each shape takes: recorded in every checkpoint and taken again
+        # on resume; a deterministic run chooses by a fixed rule instead of timing
+        self.kernels = cpu_conv.KernelChoices(deterministic=config.runtime.deterministic)
         if self.device.type == "cpu":  # oneDNN's slow kernels swapped for faster, timed per shape
-            cpu_conv.use_fast_convolutions(self.generator)
-            cpu_conv.use_fast_convolutions(self.discriminator)
+            cpu_conv.use_fast_convolutions(self.generator, self.kernels)
+            cpu_conv.use_fast_convolutions(self.discriminator, self.kernels)
         self.opt_g = _adam(self.generator, o.lr_g, (o.beta1, o.beta2), self.device)
         self.opt_d = _adam(self.discriminator, o.lr_d, (o.beta1, o.beta2), self.device)
 

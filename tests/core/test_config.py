@@ -93,3 +93,11 @@ def test_value_reads_every_field_by_its_dotted_name():
     assert cfg.value("optim.lr_g") == 3e-4 and cfg.value("model.image_size") == 64
     assert [cfg.value(name) for name in field_names()] == [
         value for section in cfg.to_dict().values() for value in section.values()]
+
+
+def test_deterministic_is_true_or_false_and_a_run_saved_before_it_existed_is_not():
+    with pytest.raises(ConfigError, match="runtime.deterministic"):
+        RunConfig().with_values({"runtime.deterministic": "yes"}).validate()
+    older = RunConfig().to_dict()
+    del older["runtime"]["deterministic"]
+    assert RunConfig.from_dict(older).runtime.deterministic is False

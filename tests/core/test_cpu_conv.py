@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import types
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from dcgan_studio.config import PRESETS, RunConfig
 from dcgan_studio.core import cpu_conv
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.models import Discriminator, Generator
+from dcgan_studio.core.runs import RunDirectory, open_checkpoint
 from dcgan_studio.core.snapshots import ScalarSnapshot
 from tests.conftest import tiny_config
 
@@ -39,7 +41,8 @@ GEOMETRIES = [
 def forced_way(monkeypatch):
     """Make every product take way ``n`` (or its last way, where it has fewer)."""
     def force(n: int) -> None:
-        monkeypatch.setattr(cpu_conv, "_fastest", lambda key, ways: ways[min(n, len(ways) - 1)]())
+        monkeypatch.setattr(cpu_conv, "_fastest",
+                            lambda key, ways, choices=None: ways[min(n, len(ways) - 1)]())
     return force
 
 
@@ -196,3 +199,84 @@ def test_the_fast_step_follows_pytorchs_step_on_the_quick_preset(forced_way):
     assert abs(float(plain._last["loss_g"]) - float(fast._last["loss_g"])) < 1e-3
     for a, b in zip(plain.generator.parameters(), fast.generator.parameters()):
         assert torch.allclose(a, b, atol=1e-4)
+
+
+# ---- the ways a run took: recorded, taken again (issue 19, defect 6) ---------------------------
+def _no_timing(monkeypatch) -> None:
+    monkeypatch.setattr(cpu_conv, "_chosen", {})
+    monkeypatch.setattr(cpu_conv, "time", types.SimpleNamespace(
+        perf_counter=lambda: pytest.fail("timed the ways")))
+
+
+def _train_one_layer(choices: cpu_conv.KernelChoices | None) -> None:
+    """A strided convolution and a transposed one, forward and backward (every product)."""
+    torch.manual_seed(0)
+    for transposed, c_in, c_out in ((False, 8, 16), (True, 16, 8)):
+        x = torch.randn(4, c_in, 8, 8, requires_grad=True)
+        weight = torch.randn(*((c_in, c_out) if transposed else (c_out, c_in)), 4, 4,
+                             requires_grad=True)
+        g = cpu_conv.Geometry(4, 2, 1, 0, transposed)
+        cpu_conv._Convolution.apply(x, weight, g, choices).sum().backward()
+
+
+def test_a_deterministic_run_chooses_by_its_rule_and_never_times(monkeypatch):
+    _no_timing(monkeypatch)
+    first, second = cpu_conv.KernelChoices(deterministic=True), \
+        cpu_conv.KernelChoices(deterministic=True)
+    _train_one_layer(first)
+    _train_one_layer(second)
+    products = {key[0] for key in first.ways}
+    assert products == {"conv_transpose", "weight_grad"} and first.ways == second.ways
+    assert all(way == cpu_conv.rule_way(key, 2) for key, way in first.ways.items())  # 2 ways
+    assert cpu_conv.chosen_ways() == {}  # nothing timed for the process either
+
+
+@pytest.mark.parametrize("deterministic", [True, False])
+def test_a_recorded_choice_is_taken_again_not_timed_nor_ruled(monkeypatch, tmp_path,
+                                                              deterministic):
+    """What a checkpoint holds (``state_dict``, read back with ``weights_only``) is what the
+    resumed run takes, even where the rule, or this process's timing, would choose another."""
+    made = cpu_conv.KernelChoices(deterministic=True)
+    _train_one_layer(made)
+    key = next(k for k in made.ways if k[0] == "weight_grad" and not k[4].transposed)
+    made.ways[key] = 1 - made.ways[key]  # as the timing of the process that saved it chose
+    torch.save({"cpu_kernels": made.state_dict()}, tmp_path / "state.pt")
+    resumed = cpu_conv.KernelChoices(deterministic)
+    resumed.load_state_dict(torch.load(tmp_path / "state.pt", weights_only=True)["cpu_kernels"])
+    assert resumed.ways == made.ways
+
+    _no_timing(monkeypatch)
+    calls = []
+    real = cpu_conv.weight_grad_matmul
+    monkeypatch.setattr(cpu_conv, "weight_grad_matmul", lambda *a: calls.append(a) or real(*a))
+    _train_one_layer(resumed)
+    # the matrix product exactly where it was recorded
+    assert len(calls) == sum(way for k, way in made.ways.items() if k[0] == "weight_grad") > 0
+    assert resumed.ways == made.ways
+
+
+def test_a_resumed_trainer_takes_the_kernels_and_threads_its_checkpoint_recorded(tmp_path):
+    """The thread count splits oneDNN's sums: a deterministic run resumed with another count
+    goes back to the run's own (a timed one keeps the process's)."""
+    if torch.get_num_threads() < 2:
+        pytest.skip("one CPU thread: no other count to come back from")
+    threads = torch.get_num_threads()
+    cfg = tiny_config(**{"schedule.iterations": 4, "schedule.checkpoint_every": 2})
+    try:
+        torch.set_num_threads(1)
+        trainer = Trainer(cfg, RunDirectory.create(tmp_path / "run", cfg))
+        list(trainer.run())
+        recorded = open_checkpoint(tmp_path / "run").training_state()
+        assert recorded["threads"] == 1 and recorded["cpu_kernels"] == trainer.kernels.state_dict()
+        torch.set_num_threads(threads)
+        longer = cfg.with_values({"schedule.iterations": 6})
+        resumed = Trainer(longer, RunDirectory.open(tmp_path / "run"),
+                          resume_from=open_checkpoint(tmp_path / "run"))
+        assert resumed.kernels.ways == trainer.kernels.ways and torch.get_num_threads() == 1
+        torch.set_num_threads(threads)
+        timed = Trainer(longer.with_values({"runtime.deterministic": False}),
+                        RunDirectory.open(tmp_path / "run"),
+                        resume_from=open_checkpoint(tmp_path / "run"))
+        assert timed.kernels.ways == trainer.kernels.ways and torch.get_num_threads() == threads
+    finally:
+        torch.set_num_threads(threads)

@@ -44,6 +44,7 @@ def make_window(qtbot, tmp_path):
         editors["runtime.device"].setCurrentIndex(editors["runtime.device"].findData("cpu"))
         editors["runtime.precision"].setCurrentIndex(
             editors["runtime.precision"].findData("fp32"))
+        editors["runtime.deterministic"].setChecked(True)  # the same bits in every run
         window.show()
         windows.append(window)
         return window

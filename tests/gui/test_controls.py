@@ -60,3 +60,35 @@ def test_the_preset_box_is_locked_while_training_and_an_opened_run_shows_its_own
     assert not controls.preset_box.isEnabled() and "Stop first" in controls.preset_box.toolTip()
     controls.set_state("idle")
     assert controls.preset_box.isEnabled()
+
+
+def test_networks_beyond_the_size_limit_are_refused_at_the_control(qtbot):
+    controls = TrainingControls()
+    qtbot.addWidget(controls)
+    controls.show()
+    big = {"model.image_size": 128, "model.ngf": 1024, "model.ndf": 1024}
+    controls.set_config(RunConfig().with_values(big))  # as an opened run's config would
+    with pytest.raises(ConfigError) as info:
+        controls.config()
+    assert info.value.field == "model.ngf"
+    assert controls.error_label.isVisible()
+    assert f"more than the {MAX_PARAMETERS:,}" in controls.error_label.text()
+
+
+def test_the_deterministic_box_sets_the_runs_setting_and_shows_an_opened_runs(qtbot):
+    controls = TrainingControls()
+    qtbot.addWidget(controls)
+    controls.show()
+    box = controls.editors["runtime.deterministic"]
+    assert not box.isChecked() and controls.config().runtime.deterministic is False
+    assert "same seed" in box.toolTip() and "slower" in box.toolTip()
+    option = QStyleOptionButton()
+    box.initStyleOption(option)  # a click on the box itself, where a person clicks
+    tick = box.style().subElementRect(QStyle.SubElement.SE_CheckBoxClickRect, option, box)
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=tick.center())
+    assert box.isChecked() and controls.config().runtime.deterministic is True
+    assert controls.preset_box.currentText() == "Quick start"  # not a setting of the presets
+    controls.set_config(RunConfig())  # as an opened run's config would
+    assert not box.isChecked()
+    controls.set_state("running")
+    assert not box.isEnabled() and "Stop first" in box.toolTip()

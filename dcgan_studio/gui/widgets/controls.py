@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -63,12 +64,19 @@ FIELDS: dict[str, tuple[str, str]] = {
     "optim.d_steps": ("D steps per G step", "How many times D is updated before each update of "
                       "G. 1 is the DCGAN setting; more makes D stronger."),
     "schedule.iterations": ("Iterations", "How many G updates the run makes before it stops."),
-    "schedule.seed": ("Seed", "Starts every random draw (weights, noise, batch order). The same "
-                      "seed on the CPU gives the same run."),
+    "schedule.seed": ("Seed", "Starts every random draw (weights, noise, batch order). With "
+                      "Deterministic on, the same seed gives a bit-identical run on the same "
+                      "CPU."),
     "runtime.device": ("Device", "Where training runs. auto picks a CUDA GPU, then Apple's MPS, "
                        "then the CPU."),
     "runtime.precision": ("Precision", "fp32 is exact; bf16 is about twice as fast where the "
                           "hardware runs it natively. auto picks bf16 only there."),
+    "runtime.deterministic": ("Deterministic", "On the CPU, the same seed gives the same losses "
+                              "and weights to the last bit, run after run (on the same CPU, "
+                              "thread count and PyTorch), and a run continued after Stop goes on "
+                              "as if it had never stopped. The convolution kernels are chosen by "
+                              "a fixed rule instead of timing each in every run, which can be a "
+                              "little slower on some CPUs."),
 }
 LIVE_FIELDS = {"optim.lr_g", "optim.lr_d"}
 PRESET_TEXT = {"quick": "Quick start", "paper": "DCGAN paper"}  # short: the dock is narrow
@@ -159,14 +167,10 @@ class TrainingControls(QWidget):
         layout.addWidget(self.settings_scroll, 1)
         for field, editor in self.editors.items():
             if field.startswith("model."):
-                changed = editor.currentIndexChanged if isinstance(editor, QComboBox) else \
-                    editor.valueChanged
-                changed.connect(self._on_model_edited)
+                _changed(editor).connect(self._on_model_edited)
         self.editors["data.dataset"].currentIndexChanged.connect(self._on_dataset_changed)
         for editor in self.editors.values():  # an error said of the settings: gone once edited
-            changed = editor.currentIndexChanged if isinstance(editor, QComboBox) else \
-                editor.valueChanged
-            changed.connect(lambda *_: self.error_label.hide())
+            _changed(editor).connect(lambda *_: self.error_label.hide())
         for network in ("g", "d"):
             spin = self.editors[f"optim.lr_{network}"]
             spin.valueChanged.connect(lambda v, n=network: self._on_lr_changed(n, v))
@@ -206,6 +210,8 @@ class TrainingControls(QWidget):
             for name in PRECISIONS:
                 box.addItem(name, name)
             return box
+        if field == "runtime.deterministic":
+            return QCheckBox()
         if field in ("optim.lr_g", "optim.lr_d"):
             return _double(1e-6, 1.0, 6, 5e-5)
         if field in ("optim.beta1", "optim.beta2"):
@@ -235,6 +241,8 @@ class TrainingControls(QWidget):
                     editor.addItem(str(value), value)
                     index = editor.count() - 1
                 editor.setCurrentIndex(index)
+            elif isinstance(editor, QCheckBox):
+                editor.setChecked(bool(value))
             elif value is not None:
                 editor.blockSignals(True)
                 editor.setValue(value)
@@ -258,6 +266,7 @@ class TrainingControls(QWidget):
 
     def _values(self) -> dict:
         values = {field: editor.currentData() if isinstance(editor, QComboBox) else
+                  editor.isChecked() if isinstance(editor, QCheckBox) else
                   editor.value() for field, editor in self.editors.items()}
         values["data.data_root"] = self.data_root
         return values
@@ -339,6 +348,15 @@ class TrainingControls(QWidget):
     def _on_lr_changed(self, network: str, value: float) -> None:
         if self._running:
             self.learning_rate_changed.emit(network, value)
+
+
+def _changed(editor: QWidget):
+    """The signal an editor sends when a person changes its value."""
+    if isinstance(editor, QComboBox):
+        return editor.currentIndexChanged
+    if isinstance(editor, QCheckBox):
+        return editor.toggled
+    return editor.valueChanged
 
 
 def _double(low: float, high: float, decimals: int, step: float) -> QDoubleSpinBox:
