@@ -179,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT, prefix: str = "error") -> int:
+    message = " ".join(message.splitlines())  # one line, whatever a library put in the text
     print(f"{PROG}: {prefix}: {message}", file=sys.stderr)
     return code
 
@@ -218,8 +219,8 @@ def _train(args: argparse.Namespace) -> int:
     given = _given(args)
     if "schedule.epochs" in given and "schedule.iterations" not in given:
         given["schedule.iterations"] = None
-    if args.max_seconds is not None and not args.max_seconds > 0:
-        raise ConfigError("--max-seconds", args.max_seconds, "a number of seconds above 0")
+    if args.max_seconds is not None and not 0 < args.max_seconds < float("inf"):  # nan too
+        raise ConfigError("--max-seconds", args.max_seconds, "a finite number of seconds above 0")
     if args.preset is not None:
         if args.resume is not None:
             raise StudioError("--preset chooses a new run's settings: leave it out with "
@@ -375,11 +376,12 @@ def _sample(args: argparse.Namespace) -> int:
         raise ConfigError("--n", args.n, "a whole number from 1 to 1000000")
     if not 1 <= args.batch_size <= 65536:
         raise ConfigError("--batch-size", args.batch_size, "a whole number from 1 to 65536")
-    if args.seed < 0:
-        raise ConfigError("--seed", args.seed, "a whole number of 0 or more")
+    if not 0 <= args.seed <= 2**63 - 1:  # torch's seeds are 64-bit
+        raise ConfigError("--seed", args.seed, f"a whole number from 0 to {2**63 - 1}")
     output_kind(args.out)  # refuse an unknown kind before any work
+    device = resolve_device(args.device)  # and a device that is not there
     checkpoint = open_checkpoint(args.checkpoint)
-    generator = load_generator(checkpoint, resolve_device(args.device))
+    generator = load_generator(checkpoint, device)
     z = latent_vectors(args.n, checkpoint.config.model.nz, args.seed)
     images = generate(generator, z, args.batch_size)
     written = save_images(images, args.out)

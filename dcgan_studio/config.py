@@ -17,6 +17,10 @@ from dcgan_studio.errors import ConfigError
 SUPPORTED_IMAGE_SIZES = (16, 28, 32, 56, 64, 128)
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16")
+# G and D together at most this many weights (1.6 GB in fp32; training holds about 4x that with
+# gradients and Adam's moments): the paper's 64 px networks have 6.3 million, 128 px at widths 128
+# 93 million. A config beyond it, or a forged checkpoint header, is refused before any is built.
+MAX_PARAMETERS = 400_000_000
 
 
 @dataclass(frozen=True)
@@ -105,8 +109,11 @@ class RunConfig:
         _int_range("model.ngf", m.ngf, 1, 1024)
         _int_range("model.ndf", m.ndf, 1, 1024)
         _float_range("model.d_dropout", m.d_dropout, 0.0, 0.9)
+        _parameters_fit(m)
         if not isinstance(self.data.dataset, str) or not self.data.dataset.strip():
             raise ConfigError("data.dataset", self.data.dataset, "a dataset name such as 'digits'")
+        if self.data.data_root is not None and not isinstance(self.data.data_root, str):
+            raise ConfigError("data.data_root", self.data.data_root, "a folder path, or null")
         if self.data.memory_limit_mb is not None:
             _int_range("data.memory_limit_mb", self.data.memory_limit_mb, 1, 2**40)
         _int_range("optim.batch_size", o.batch_size, 2, 65536)
@@ -157,11 +164,11 @@ class RunConfig:
         return cls(**sections).validate()
 
     @classmethod
-    def from_json(cls, text: str) -> RunConfig:
+    def from_json(cls, text: str | bytes) -> RunConfig:
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError("config", f"line {exc.lineno}", f"valid JSON ({exc.msg})") from exc
+            data = parse_json(text)
+        except ValueError as exc:
+            raise ConfigError("config", str(exc), "valid JSON in UTF-8") from exc
         return cls.from_dict(data)
 
     def replace(self, **sections: Any) -> RunConfig:
@@ -182,6 +189,24 @@ class RunConfig:
                 raise ConfigError(dotted, value, "a known config field")
             sections[section] = dataclasses.replace(sections[section], **{name: value})
         return RunConfig(**sections)
+
+
+def parse_json(text: str | bytes) -> Any:
+    """``json.loads`` for files a person or a crash may have damaged: every way it can fail
+    (bad syntax, non-UTF-8 bytes, a number of more than 4300 digits, nesting deeper than the
+    interpreter's recursion limit) is a ``ValueError`` with a short reason."""
+    try:
+        if isinstance(text, (bytes, bytearray)):
+            text = bytes(text).decode("utf-8")  # not json's guess at UTF-16 or UTF-32
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{exc.msg} at line {exc.lineno}, column {exc.colno}") from exc
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text (byte {exc.start})") from exc
+    except RecursionError as exc:
+        raise ValueError("nested too deeply") from exc
+    except (ValueError, TypeError) as exc:  # "Exceeds the limit (4300 digits)...", not text
+        raise ValueError(str(exc).split(";")[0]) from exc
 
 
 def field_names() -> list[str]:
@@ -212,11 +237,25 @@ def _section_from_dict(section_name: str, section_type: type, data: Any) -> Any:
 def _is_indexed_cuda(device: Any) -> bool:
     if not isinstance(device, str) or not device.startswith("cuda:"):
         return False
-    return device[5:].isdigit()
+    return device[5:].isascii() and device[5:].isdigit()  # "cuda:²" is isdigit() but no int
+
+
+def _parameters_fit(m: ModelConfig) -> None:
+    # the plans count the weights (architecture imports this module: imported here, not above)
+    from dcgan_studio.core.architecture import discriminator_plan, generator_plan
+
+    g, d = generator_plan(m).params, discriminator_plan(m).params
+    if g + d > MAX_PARAMETERS:
+        name, value = ("model.ngf", m.ngf) if g >= d else ("model.ndf", m.ndf)
+        raise ConfigError(name, value, f"narrower networks: G and D would have {g + d:,} "
+                          f"weights at image size {m.image_size}, more than the {MAX_PARAMETERS:,} "
+                          "this app builds (lower the widths or the image size)")
 
 
 def _choice(name: str, value: Any, allowed: tuple) -> None:
-    if isinstance(value, bool) or value not in allowed:
+    # the same type too: 16.0 in (16, 32) is True, but a float image size breaks range()
+    if isinstance(value, bool) or not any(type(value) is type(a) and value == a
+                                          for a in allowed):
         raise ConfigError(name, value, "one of " + ", ".join(str(a) for a in allowed))
 
 

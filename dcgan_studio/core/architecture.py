@@ -82,6 +82,23 @@ class NetworkPlan:
         return self.layers[-1].out_shape
 
 
+def state_shapes(plan: NetworkPlan) -> dict[str, tuple[int, ...]]:
+    """The ``state_dict`` a network built from ``plan`` has, name -> shape, without building it:
+    a checkpoint's tensors are checked against it before any memory is spent on a network."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for s in plan.layers:
+        c_in, c_out, k = s.in_shape[0], s.out_shape[0], s.kernel
+        if s.kind == "conv_transpose":
+            shapes[f"main.{s.name}.weight"] = (c_in, c_out, k, k)
+        elif s.kind == "conv":
+            shapes[f"main.{s.name}.weight"] = (c_out, c_in, k, k)
+        elif s.kind == "batchnorm":
+            for buffer in ("weight", "bias", "running_mean", "running_var"):
+                shapes[f"main.{s.name}.{buffer}"] = (c_out,)
+            shapes[f"main.{s.name}.num_batches_tracked"] = ()
+    return shapes
+
+
 def base_size(image_size: int) -> int:
     """The smallest map: 4x4 for powers of two, 7x7 for 28 and 56."""
     if image_size not in SUPPORTED_IMAGE_SIZES:

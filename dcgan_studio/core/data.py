@@ -85,7 +85,10 @@ class DatasetSummary:
 
 
 def skipped_line(reason: str, paths: tuple | list, examples: int = 3) -> str:
-    names = ", ".join(Path(p).name for p in list(paths)[:examples])
+    # a name that is not UTF-8 keeps its odd bytes as \xff: printable anywhere (a strict
+    # stream, a Qt label), where the str's lone surrogates would not encode
+    names = ", ".join(os.fsencode(Path(p).name).decode("utf-8", "backslashreplace")
+                      for p in list(paths)[:examples])
     more = f" and {len(paths) - examples} more" if len(paths) > examples else ""
     return f"{len(paths)} {reason}: {names}{more}"
 
@@ -353,6 +356,11 @@ class BatchSampler:
                 f"the checkpoint was made on a dataset of {state['order'].numel()} images, "
                 f"this one has {self.size}: resume with the dataset the run started with"
             )
+        order, (epoch, cursor) = state["order"], state["epoch_cursor"].tolist()
+        # a damaged order would index past the images in the middle of an epoch
+        if not torch.equal(order.sort().values, torch.arange(self.size)) or epoch < 0 \
+                or not 0 <= cursor <= self.size:
+            raise ValueError("the saved batch order is not a permutation of the dataset")
         self.generator.set_state(state["generator"])
-        self.order = state["order"].clone()
-        self.epoch, self.cursor = (int(v) for v in state["epoch_cursor"])
+        self.order = order.clone()
+        self.epoch, self.cursor = int(epoch), int(cursor)

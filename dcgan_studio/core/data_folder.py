@@ -18,14 +18,24 @@ Decompression bombs: Pillow's process-wide ``Image.MAX_IMAGE_PIXELS`` is left al
 shares it); the scan applies its own limit, ``MAX_IMAGE_PIXELS``, from the header, before any pixel
 is decoded, and also catches Pillow's own ``DecompressionBombError`` (raised at open when Pillow's
 global limit is lower than ours) and its warning (silenced while a scan runs: ours decides).
+Memory while decoding is bounded too: 16-bit images become 8-bit strip by strip (no float copy of
+the whole image), and images whose decoded size is over ``LARGE_DECODE_BYTES`` are decoded one at
+a time, so 8 threads meeting 8 huge images hold one, not eight.
+
+Hostile folders: only regular files are opened (a FIFO would block, a device never ends); a
+folder that cannot be listed and a link to a folder (not followed: it may loop) are reported with
+the skipped files.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import math
 import os
+import stat
+import threading
 import warnings
 from struct import error as StructError
 from collections.abc import Callable
@@ -45,6 +55,11 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".ti
 # the decoders tried, whatever a file's name says: never EPS (Ghostscript) or other exotic plugins
 PIL_FORMATS = ("JPEG", "MPO", "PNG", "WEBP", "BMP", "DIB", "GIF", "TIFF")
 MAX_IMAGE_PIXELS = 64 * 1024 * 1024  # 8192 x 8192; anything bigger is refused unread
+# decoded bytes (pixels x Pillow's bytes per pixel, after a JPEG's reduced-scale draft) above which
+# an image is decoded while no other thread decodes one so large: 16 MP at 4 bytes a pixel
+LARGE_DECODE_BYTES = 64 * 2**20
+_large_decode = threading.Lock()
+_STRIP_PIXELS = 1 << 20  # 16-bit -> 8-bit conversion works on strips of this many pixels
 ALPHA_BACKGROUND = 0  # transparent pixels become black (0) in every channel
 
 UNREADABLE = "unreadable"
@@ -53,6 +68,9 @@ EMPTY = "empty (0 bytes)"
 NOT_IMAGE = "not an image"
 TOO_LARGE = "too large (decompression bomb)"
 OTHER_TYPE = "not an image type (by name)"
+NOT_FILE = "not a regular file (a pipe, socket or device)"
+UNLISTABLE = "folders that cannot be read (their images were not looked at)"
+LINKED_FOLDER = "links to folders (not followed)"
 SUPPORTED = "jpg, jpeg, png, webp, bmp, gif or tif"
 log = logging.getLogger(__name__)
 
@@ -122,14 +140,16 @@ def scan_folder(path: str | os.PathLike, size: int, channels: int,
     """Read every image under ``path`` (see ``read_images``); skip bad files by reason; never stop
     for one. Raises ``NoImagesError`` (with the scan attached) when no usable image is left."""
     root = _check_root(Path(os.path.expanduser(str(path))))
-    candidates, others, nested = _list_files(root)
+    candidates, others, nested, folders = _list_files(root)
     if not candidates and not others:
-        raise DatasetError(f"the image folder {root} has no files: put {SUPPORTED} images in it, "
-                           "directly or in one sub-folder per class")
+        unread = f" ({skipped_line(*next(iter(folders.items())))})" if folders else ""
+        raise DatasetError(f"the image folder {root} has no files{unread}: put {SUPPORTED} "
+                           "images in it, directly or in one sub-folder per class")
     images, files, skipped = read_images(candidates, size, channels, None, memory_limit_mb,
                                          progress, cancel, str(root))
     if others:
         skipped = {OTHER_TYPE: others, **skipped}
+    skipped = {**folders, **skipped}
     skipped = {reason: sorted(paths) for reason, paths in sorted(skipped.items())}
     labels, class_names = _labels(root, files) if nested else (None, ())
     scan = FolderScan(root, images, labels, class_names, tuple(files),
@@ -217,19 +237,31 @@ def _check_root(root: Path) -> Path:
     return root.resolve()
 
 
-def _list_files(root: Path) -> tuple[list[Path], list[Path], bool]:
-    """Image files, other files, and whether every image is inside a first-level sub-folder."""
+def _list_files(root: Path) -> tuple[list[Path], list[Path], bool, dict[str, list[Path]]]:
+    """Image files, other files, whether every image is inside a first-level sub-folder, and
+    the folders not looked into, by reason."""
     images: list[Path] = []
     others: list[Path] = []
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+    folders: dict[str, list[Path]] = {}
+
+    def unlistable(exc: OSError) -> None:  # os.walk skips such a folder without a word
+        folders.setdefault(UNLISTABLE, []).append(Path(exc.filename or root))
+
+    for folder, dirs, names in os.walk(root, onerror=unlistable):
+        kept = []
+        for d in sorted(d for d in dirs if not d.startswith(".")):
+            if os.path.islink(os.path.join(folder, d)):  # os.walk would pass it by unsaid
+                folders.setdefault(LINKED_FOLDER, []).append(Path(folder) / d)
+            else:
+                kept.append(d)
+        dirs[:] = kept
         for name in sorted(names):
             if name.startswith("."):
                 continue
             path = Path(folder) / name
             (images if path.suffix.lower() in IMAGE_SUFFIXES else others).append(path)
     nested = bool(images) and all(p.parent != root for p in images)
-    return images, others, nested
+    return images, others, nested, folders
 
 
 def _labels(root: Path, files: list[Path]) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -242,8 +274,8 @@ def _labels(root: Path, files: list[Path]) -> tuple[np.ndarray, tuple[str, ...]]
 def _decode(path: Path, size: int, mode: str, crop: int | None = None) -> np.ndarray | str:
     """uint8 (C, size, size), or the reason the file is skipped. Never raises for a bad file."""
     try:
-        if path.stat().st_size == 0:
-            return EMPTY
+        if (reason := _not_openable(path)) is not None:
+            return reason
         with Image.open(path, formats=_pil_formats()) as img:
             w, h = img.size
             if w * h > MAX_IMAGE_PIXELS:
@@ -253,8 +285,10 @@ def _decode(path: Path, size: int, mode: str, crop: int | None = None) -> np.nda
                 scale = size / side
                 img.draft(mode, (math.ceil(w * scale), math.ceil(h * scale)))
                 crop = crop and math.ceil(crop * img.size[0] / w)  # the crop at the decoded scale
-            img.load()
-            return _to_array(img, size, mode, crop)
+            large = _decoded_bytes(img) > LARGE_DECODE_BYTES
+            with _large_decode if large else contextlib.nullcontext():
+                img.load()
+                return _to_array(img, size, mode, crop)
     except Exception as exc:
         return _reason(path, exc)
 
@@ -263,13 +297,28 @@ def _check_header(path: Path) -> str | None:
     """The reason a file is skipped, from its size and header alone; None if it looks usable.
     What only a full decode finds (a truncated body) is found while training, see data_stream."""
     try:
-        if path.stat().st_size == 0:
-            return EMPTY
+        if (reason := _not_openable(path)) is not None:
+            return reason
         with Image.open(path, formats=_pil_formats()) as img:
             w, h = img.size
             return TOO_LARGE if w * h > MAX_IMAGE_PIXELS else None
     except Exception as exc:
         return _reason(path, exc)
+
+
+def _not_openable(path: Path) -> str | None:
+    """Why ``path`` is not even opened: only a regular file with bytes in it is (opening a FIFO
+    blocks until someone writes to it). Raises OSError for a broken link or a link loop."""
+    st = path.stat()
+    if not stat.S_ISREG(st.st_mode):
+        return NOT_FILE
+    return EMPTY if st.st_size == 0 else None
+
+
+def _decoded_bytes(img: Image.Image) -> int:
+    """What ``img.load()`` will allocate: Pillow keeps 1, 2 (16-bit) or 4 bytes a pixel."""
+    per_pixel = 1 if img.mode in ("1", "L", "P") else 2 if img.mode.startswith("I;16") else 4
+    return img.size[0] * img.size[1] * per_pixel
 
 
 def _reason(path: Path, exc: Exception) -> str:
@@ -307,7 +356,8 @@ def _to_array(img: Image.Image, size: int, mode: str, crop: int | None = None) -
         rgba = img.convert("RGBA")
         flat = Image.new("RGBA", rgba.size, (ALPHA_BACKGROUND,) * 3 + (255,))
         img = Image.alpha_composite(flat, rgba)
-    img = img.convert(mode)
+    if img.mode != mode:  # convert() copies even to the same mode: a copy of a huge image
+        img = img.convert(mode)
     w, h = img.size
     side = min(w, h, crop or w)
     box = ((w - side) // 2, (h - side) // 2, (w - side) // 2 + side, (h - side) // 2 + side)
@@ -317,16 +367,23 @@ def _to_array(img: Image.Image, size: int, mode: str, crop: int | None = None) -
 
 
 def _to_8bit(img: Image.Image) -> Image.Image:
-    """16-bit and 32-bit grayscale -> L, scaled over the full range, not clipped at 255."""
+    """16-bit and 32-bit grayscale -> L, scaled over the full range, not clipped at 255.
+
+    Strip by strip into one uint8 array: a float64 copy of a whole 8192 x 8192 image was 512 MB,
+    and the arithmetic on it made four (2.9 GB a decoding thread)."""
     if not (img.mode.startswith("I") or img.mode == "F"):
         return img
-    values = np.asarray(img).astype(np.float64)
-    if img.mode.startswith("I;16") or (img.mode == "I" and values.min() >= 0
-                                        and values.max() <= 65535):
-        scaled = values / 257.0
-    elif img.mode == "F" and values.min() >= 0 and values.max() <= 1:
-        scaled = values * 255.0
+    low, high = img.getextrema()  # from Pillow, without a copy of the pixels
+    if img.mode.startswith("I;16") or (img.mode == "I" and low >= 0 and high <= 65535):
+        offset, scale = 0, 1 / 257.0  # 65535 -> 255; no v / 257 lies near a half: rounding is exact
+    elif img.mode == "F" and low >= 0 and high <= 1:
+        offset, scale = 0, 255.0
     else:  # outside any known range: stretch what is there
-        low, high = values.min(), values.max()
-        scaled = (values - low) * (255.0 / (high - low)) if high > low else values * 0
-    return Image.fromarray(np.rint(scaled).clip(0, 255).astype(np.uint8))  # (H, W) uint8 -> L
+        offset, scale = low, (255.0 / (high - low) if high > low else 0.0)
+    w, h = img.size
+    out = np.empty((h, w), np.uint8)
+    rows = max(1, _STRIP_PIXELS // max(1, w))
+    for top in range(0, h, rows):
+        strip = np.asarray(img.crop((0, top, w, min(h, top + rows))), dtype=np.float64)
+        out[top : top + rows] = np.rint((strip - offset) * scale).clip(0, 255)
+    return Image.fromarray(out)  # (H, W) uint8 -> L

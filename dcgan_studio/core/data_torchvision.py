@@ -21,6 +21,7 @@ from __future__ import annotations
 import gzip
 import importlib
 import importlib.util
+import math
 import os
 import pickle
 import struct
@@ -49,6 +50,7 @@ MNIST_LIKE = {  # name -> (folder, title, where the files come from, class names
                        "Sneaker", "Bag", "Ankle boot")),
 }
 IDX_IMAGES, IDX_LABELS = "train-images-idx3-ubyte", "train-labels-idx1-ubyte"
+MAX_IDX_BYTES = 2**32  # an IDX file's body, at most (MNIST's images: 47 MB)
 CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
 CIFAR_FOLDER = "cifar-10-batches-py"
 CIFAR_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
@@ -83,7 +85,7 @@ def _mnist_like(name: str, root: Path, size: int, channels: int) -> ImageDataset
         raise DatasetError(
             f"{title} is not in {root}: put {raw / IDX_IMAGES}.gz and {raw / IDX_LABELS}.gz "
             f"(or the same files unpacked, without .gz) there, from {url}; {_CHOOSE}")
-    images = read_idx(images_path, 3, url)  # (N, 28, 28)
+    images = read_idx(images_path, 3, url, inner=(28, 28))  # (N, 28, 28)
     labels = read_idx(labels_path, 1, url).astype(np.int64) if labels_path else None
     if labels is not None and len(labels) != len(images):
         raise DatasetError(f"{labels_path} has {len(labels)} labels for {len(images)} images in "
@@ -100,25 +102,42 @@ def _idx_file(folder: Path, base: str) -> Path | None:
     return None
 
 
-def read_idx(path: Path, ndim: int, url: str = "") -> np.ndarray:
-    """An IDX file of unsigned bytes (magic 0x0000080N), plain or gzipped: uint8 (d1, ..., dN)."""
+def read_idx(path: Path, ndim: int, url: str = "", inner: tuple[int, ...] | None = None
+             ) -> np.ndarray:
+    """An IDX file of unsigned bytes (magic 0x0000080N), plain or gzipped: uint8 (d1, ..., dN).
+
+    The header is checked before the body is read: the product of its dimensions (Python ints:
+    no int64 overflow) must be what follows, exactly, and at most ``MAX_IDX_BYTES``; ``inner``:
+    the dimensions after the first that it must have (MNIST's 28 x 28)."""
     fix = f"download it again{' from ' + url if url else ''}"
     try:
         with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as f:
-            data = f.read()
+            head = f.read(4 + 4 * ndim)
+            magic = head[:4]
+            if len(magic) < 4 or magic[:3] != b"\x00\x00\x08" or magic[3] != ndim:
+                raise DatasetError(f"{path} is not an IDX file of {ndim}-D unsigned bytes (it "
+                                   f"starts with {magic.hex() or 'nothing'}, expected "
+                                   f"0000080{ndim}); {fix}")
+            if len(head) < 4 + 4 * ndim:
+                raise DatasetError(f"{path} is truncated: its header ends after {len(head)} "
+                                   f"bytes; {fix}")
+            dims = struct.unpack(f">{ndim}I", head[4:])
+            count = math.prod(dims)
+            promise = f"its header promises {'x'.join(map(str, dims))} bytes"
+            if count == 0 or count > MAX_IDX_BYTES:
+                raise DatasetError(f"{path} is damaged: {promise}, not between 1 and "
+                                   f"{MAX_IDX_BYTES:,}; {fix}")
+            if inner is not None and dims[1:] != inner:
+                raise DatasetError(f"{path} is not what its name says: {promise}, not "
+                                   f"N x {' x '.join(map(str, inner))}; {fix}")
+            body = f.read(count + 1)  # one more: a longer file is not what the header says
     except (OSError, EOFError, zlib.error) as exc:
         raise DatasetError(f"{path} cannot be read ({exc}): it is damaged or not what its name "
                            f"says; {fix}") from exc
-    magic = data[:4]
-    if len(magic) < 4 or magic[:3] != b"\x00\x00\x08" or magic[3] != ndim:
-        raise DatasetError(f"{path} is not an IDX file of {ndim}-D unsigned bytes (it starts "
-                           f"with {magic.hex() or 'nothing'}, expected 0000080{ndim}); {fix}")
-    dims = struct.unpack(f">{ndim}I", data[4 : 4 + 4 * ndim].ljust(4 * ndim, b"\0"))
-    count = int(np.prod(dims))
-    body = data[4 + 4 * ndim :]
-    if len(body) < count or count == 0:
-        raise DatasetError(f"{path} is truncated: its header promises {'x'.join(map(str, dims))} "
-                           f"bytes but {len(body)} follow; {fix}")
+    if len(body) < count:
+        raise DatasetError(f"{path} is truncated: {promise} but {len(body)} follow; {fix}")
+    if len(body) > count:
+        raise DatasetError(f"{path} is damaged: {promise} but more follow; {fix}")
     return np.frombuffer(body, np.uint8, count=count).reshape(dims)
 
 

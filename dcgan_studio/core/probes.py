@@ -129,6 +129,8 @@ class CheckpointProbe:
         self.checkpoint = checkpoint
         self.step = checkpoint.step
         device = torch.device("cpu")
+        checkpoint.check_networks(config.model, "the networks its own config describes",
+                                  "the checkpoint is damaged")  # before building either
         self.generator = load_generator(checkpoint, device)
         self.discriminator = Discriminator(config.model)
         try:
@@ -142,7 +144,9 @@ class CheckpointProbe:
         self.dataset = dataset  # for the run's next checkpoint: a folder is not read again
         noise, real_indices = fixed_inputs(config, len(dataset))
         state = checkpoint.training_state()
-        self.fixed_noise = state.get("fixed_noise", noise)
+        saved = state.get("fixed_noise")  # the run's own, unless damaged
+        ok = isinstance(saved, torch.Tensor) and saved.shape == noise.shape
+        self.fixed_noise = saved.float() if ok else noise
         self.real = to_tanh_range(dataset.images[real_indices])  # (M, C, S, S)
 
     def feature_maps(self, request: ProbeRequest) -> FeatureMapSnapshot:

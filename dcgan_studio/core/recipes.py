@@ -23,12 +23,12 @@ import numpy as np
 from PIL import Image
 
 from dcgan_studio import __version__
-from dcgan_studio.config import RunConfig
+from dcgan_studio.config import RunConfig, parse_json
 from dcgan_studio.core.export import make_grid, png_bytes
 from dcgan_studio.core.latent import LatentRenderer
 from dcgan_studio.core.runs import durable_write_bytes, durable_write_text, open_checkpoint, \
     save_generator_file
-from dcgan_studio.errors import StudioError
+from dcgan_studio.errors import ConfigError, StudioError
 
 FORMAT = "dcgan-studio-creation/1"
 KINDS = {"image": ".png", "grid": ".png", "strip": ".png", "animation": ".gif", "samples": ""}
@@ -136,11 +136,11 @@ def persist_weights(renderer: LatentRenderer, config: RunConfig, run_root: Path)
 def read_sidecar(path: Path) -> dict[str, Any]:
     path = Path(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = parse_json(path.read_bytes())  # damaged: not UTF-8, 5000 digits, deep nesting
     except FileNotFoundError as exc:
         raise StudioError(f"--from-sidecar {path} does not exist: give the .json file saved "
                           "beside the image") from exc
-    except (ValueError, UnicodeDecodeError, OSError) as exc:
+    except (ValueError, OSError) as exc:
         raise StudioError(f"--from-sidecar {path} is not a JSON sidecar ({exc}): give the .json "
                           "file saved beside the image") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -149,9 +149,36 @@ def read_sidecar(path: Path) -> dict[str, Any]:
     return data
 
 
+def _checked_fields(path: Path, data: dict[str, Any]) -> None:
+    """Each field a reproduction reads, of the JSON type it needs: a hand-edited or damaged
+    sidecar is named with the field, never a TypeError deep inside."""
+    def need(name: str, ok: bool, what: str) -> None:
+        if not ok:
+            raise StudioError(f"{path}: its '{name}' is {str(data.get(name))[:60]!r}, not {what}: "
+                              "the sidecar is damaged; save the image again from the explorer")
+
+    def whole(value: Any) -> bool:
+        return type(value) is int  # not a bool, not 3.0
+
+    need("kind", isinstance(data.get("kind"), str), "a kind of output")
+    need("weights", isinstance(data.get("weights"), str), "the path of the weights")
+    need("step", whole(data.get("step")), "a whole number")
+    need("z", isinstance(data.get("z"), list) and all(
+        isinstance(v, list) and all(type(x) in (int, float) for x in v) for v in data["z"]),
+        "a list of vectors of numbers")
+    need("scale", data.get("scale") is None or whole(data["scale"]), "a whole number")
+    need("columns", data.get("columns") is None or whole(data["columns"]) and data["columns"] > 0,
+         "a whole number above 0")
+    need("frame_ms", data.get("frame_ms") is None or whole(data["frame_ms"])
+         and 0 < data["frame_ms"] <= 60_000, "a whole number of ms from 1 to 60000")
+    need("recipe", data.get("recipe") is None or isinstance(data["recipe"], dict), "an object")
+    need("config", data.get("config") is None or isinstance(data["config"], dict), "an object")
+
+
 def reproduce(sidecar_path: Path, out: Path) -> tuple[Path, dict[str, Any]]:
     """Make the file a sidecar describes again, at ``out`` (its sidecar is written beside it)."""
     data = read_sidecar(sidecar_path)
+    _checked_fields(Path(sidecar_path), data)
     kind = data["kind"]
     if kind not in KINDS or kind == "samples":
         raise StudioError(f"{sidecar_path} names an unknown kind {kind!r}")
@@ -163,12 +190,17 @@ def reproduce(sidecar_path: Path, out: Path) -> tuple[Path, dict[str, Any]]:
     if not weights.is_absolute():
         weights = Path(sidecar_path).parent / weights
     renderer = LatentRenderer.from_checkpoint(open_checkpoint(weights))
+    lengths = {len(v) for v in data["z"]}
+    if not data["z"] or lengths != {renderer.nz}:
+        raise StudioError(f"{sidecar_path}: its vectors have {', '.join(map(str, lengths)) or 'no'}"
+                          f" numbers but the generator in {weights} takes {renderer.nz}")
     z = np.asarray(data["z"], np.float32)
-    if z.ndim != 2 or z.shape[1] != renderer.nz:
-        raise StudioError(f"{sidecar_path}: its vectors have {z.shape[-1]} numbers but the "
-                          f"generator in {weights} takes {renderer.nz}")
-    creation = Creation(kind, z, int(data.get("scale") or 1), data.get("columns"),
-                        int(data.get("frame_ms") or 80), data.get("recipe") or {})
-    config = RunConfig.from_dict(data["config"]) if data.get("config") else None
+    try:
+        creation = Creation(kind, z, int(data.get("scale") or 1), data.get("columns"),
+                            int(data.get("frame_ms") or 80), data.get("recipe") or {})
+        config = RunConfig.from_dict(data["config"]) if data.get("config") else None
+    except (ValueError, ConfigError) as exc:  # ConfigError is a ValueError too
+        raise StudioError(f"{sidecar_path} cannot be made again ({exc}): the sidecar is "
+                          "damaged; save the image again from the explorer") from exc
     save_creation(renderer, creation, out, str(weights), config)
     return out, data

@@ -35,7 +35,10 @@ from safetensors import SafetensorError
 from safetensors.torch import load as load_safetensors_bytes
 from safetensors.torch import save as save_safetensors_bytes
 
-from dcgan_studio.config import RunConfig
+from dcgan_studio.config import ModelConfig, RunConfig, parse_json
+from dcgan_studio.core.architecture import (
+    NetworkPlan, discriminator_plan, generator_plan, state_shapes,
+)
 from dcgan_studio.errors import CheckpointError, ConfigError, RunDirectoryError
 
 CHECKPOINT_FORMAT = "dcgan-studio/1"
@@ -98,6 +101,17 @@ class Checkpoint:
 
     def training_state(self) -> dict[str, Any]:
         return read_weights_only(self.path / STATE_FILE)
+
+    def check_networks(self, model: ModelConfig, against: str, fix: str,
+                       discriminator: bool = True) -> None:
+        """Refuse weights whose tensors are not those of ``model``'s networks, from the files'
+        headers alone: before any network is built, so a forged header costs no memory.
+        The message: ``<file> does not match <against> (<which tensor>): <fix>``."""
+        problem = f"does not match {against}"
+        check_weights_file(self.path / GENERATOR_FILE, generator_plan(model), problem, fix)
+        if discriminator:
+            check_weights_file(self.path / DISCRIMINATOR_FILE, discriminator_plan(model), problem,
+                               fix)
 
 
 def _tensors_for_safetensors(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -168,20 +182,53 @@ def _read_safetensors(path: Path) -> dict[str, torch.Tensor]:
         ) from exc
 
 
-def _safetensors_metadata(path: Path) -> dict[str, str]:
+def _safetensors_header(path: Path) -> dict[str, Any]:
+    """The JSON header of a safetensors file (each tensor's dtype, shape and offsets, and the
+    metadata), read without the tensors."""
     try:
         with open(path, "rb") as f:  # the header only: 8 bytes of length, then JSON
             header_len = int.from_bytes(f.read(8), "little")
             if not 2 <= header_len <= 100_000_000:
                 raise ValueError(f"header length {header_len}")
-            header = json.loads(f.read(header_len))
-        metadata = header.get("__metadata__") or {}
-    except (ValueError, AttributeError, UnicodeDecodeError) as exc:
+            header = parse_json(f.read(header_len))
+        if not isinstance(header, dict):
+            raise ValueError("the header is not a JSON object")
+    except FileNotFoundError as exc:
+        raise CheckpointError(f"{path} is missing: the checkpoint is incomplete") from exc
+    except (ValueError, OSError) as exc:
         raise CheckpointError(
-            f"{path} is not a safetensors file (its header cannot be read): it is damaged or not "
-            "a DCGAN Studio checkpoint"
+            f"{path} is not a safetensors file (its header cannot be read: {exc}): it is damaged "
+            "or not a DCGAN Studio checkpoint"
         ) from exc
-    if metadata.get("format") != CHECKPOINT_FORMAT:
+    return header
+
+
+def check_weights_file(path: Path, plan: NetworkPlan, problem: str, fix: str) -> None:
+    """Refuse ``path`` unless its header lists exactly the tensors of ``plan``'s network, with
+    their shapes; the message is ``<path> <problem> (<which tensor>): <fix>``."""
+    found: dict[str, Any] = {}
+    for name, entry in _safetensors_header(path).items():
+        if name != "__metadata__":
+            shape = entry.get("shape") if isinstance(entry, dict) else None
+            ok = isinstance(shape, list) and all(type(n) is int and n >= 0 for n in shape)
+            found[name] = tuple(shape) if ok else "no valid shape"
+    expected = state_shapes(plan)
+    if found == expected:
+        return
+    missing, extra = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
+    wrong = [n for n in expected if n in found and found[n] != expected[n]]
+    if wrong:
+        detail = f"{wrong[0]} is {found[wrong[0]]}, the config needs {expected[wrong[0]]}"
+    elif missing:
+        detail = f"{missing[0]} is missing"
+    else:
+        detail = f"{extra[0][:80]!r} is not one of its tensors"
+    raise CheckpointError(f"{path} {problem} ({plan.name}: {detail}): {fix}")
+
+
+def _safetensors_metadata(path: Path) -> dict[str, str]:
+    metadata = _safetensors_header(path).get("__metadata__") or {}
+    if not isinstance(metadata, dict) or metadata.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(
             f"{path} was not written by DCGAN Studio (no '{CHECKPOINT_FORMAT}' metadata): "
             "point --checkpoint at a run folder or one of its checkpoints"
@@ -236,7 +283,9 @@ def open_checkpoint(path: str | os.PathLike) -> Checkpoint:
     try:
         config = RunConfig.from_json(metadata["config"])
         step = int(metadata["step"])
-    except (KeyError, ValueError, ConfigError) as exc:
+        if step < 0:
+            raise ValueError(f"step {step}")
+    except (KeyError, ValueError, TypeError, ConfigError) as exc:
         raise CheckpointError(f"{generator_file} has no valid run configuration ({exc})") from exc
     return Checkpoint(folder, step, config)
 

@@ -126,7 +126,10 @@ class RunFileActions:
 
     def _current_config(self) -> RunConfig | None:
         if self.run_dir is not None and self.run_dir.config_path.exists():
-            return self.run_dir.read_config()
+            try:
+                return self.run_dir.read_config()
+            except StudioError:  # damaged since the run was opened: the settings on screen
+                pass
         try:
             return self.controls.config()
         except ConfigError:

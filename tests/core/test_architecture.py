@@ -10,6 +10,7 @@ from dcgan_studio.core.architecture import (
     conv_transpose_output_size,
     discriminator_plan,
     generator_plan,
+    state_shapes,
 )
 from dcgan_studio.core.models import Discriminator, Generator
 
@@ -101,3 +102,12 @@ def test_dcgan_initialisation_is_normal_0_002():
     assert weights.std().item() == pytest.approx(0.02, rel=0.02)
     bn = torch.cat([m.weight for m in g.modules() if isinstance(m, nn.BatchNorm2d)])
     assert bn.mean().item() == pytest.approx(1.0, abs=0.01)
+
+
+@pytest.mark.parametrize("size", SUPPORTED_IMAGE_SIZES)
+def test_state_shapes_are_those_of_the_built_networks(size):
+    """A checkpoint's header is checked against ``state_shapes`` before any network is built."""
+    cfg = ModelConfig(image_size=size, channels=3, nz=7, ngf=4, ndf=5, d_dropout=0.2)
+    for net, plan in ((Generator(cfg), generator_plan(cfg)),
+                      (Discriminator(cfg), discriminator_plan(cfg))):
+        assert state_shapes(plan) == {k: tuple(v.shape) for k, v in net.state_dict().items()}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QStyle, QStyleOptionButton
 
-from dcgan_studio.config import RunConfig
+from dcgan_studio.config import MAX_PARAMETERS, RunConfig
+from dcgan_studio.errors import ConfigError
 from dcgan_studio.gui.widgets.controls import TrainingControls
 
 

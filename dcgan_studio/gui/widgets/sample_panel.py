@@ -237,8 +237,12 @@ class SamplePanel(QWidget):
         try:
             with Image.open(path) as im:
                 mosaic = np.asarray(im.convert("RGB"))  # (H, W, 3), as live mosaics are
-        except OSError:
+        except FileNotFoundError:
             self.step_label.setText(f"iteration {step}: {Path(path).name} is missing")
+            return
+        except Exception:  # damaged: Pillow raises OSError, SyntaxError, a bomb's own error...
+            self.step_label.setText(f"iteration {step}: {Path(path).name} is damaged and "
+                                    "cannot be shown")
             return
         self.shown_grid = self.fake_view.show_mosaic(mosaic)
         self.shown_step = step

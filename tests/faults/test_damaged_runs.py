@@ -1,0 +1,355 @@
+"""Fault injection on a real run: every file of a tiny run, damaged every way, then
+``train --resume`` and ``sample --checkpoint`` on it.
+
+Each command either works, or exits 2 with exactly one stderr line ``dcgan-studio: error: ...``
+(no traceback, no warning) and leaves every file of the run as it was. To cover a new file of a
+run, add it to ``RUN_FILES`` (``test_the_table_covers_every_file_of_a_run`` fails until then); to
+try a new damage, add a function to ``DAMAGES`` (any file) or ``JSON_DAMAGES`` (by file).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import pickle
+import random
+import shutil
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+import torch
+
+from dcgan_studio import cli
+from dcgan_studio.config import MAX_PARAMETERS, RunConfig
+from dcgan_studio.core import launch, sampling
+from dcgan_studio.core.alerts import D_WINS, Alert
+from dcgan_studio.core.runs import RunDirectory
+
+TINY = ["--image-size", "16", "--ngf", "8", "--ndf", "8", "--nz", "16", "--batch-size", "8",
+        "--device", "cpu", "--precision", "fp32", "--sample-count", "4", "--log-every", "1"]
+STEP = 2  # the tiny run's one checkpoint
+CHECKPOINT = f"checkpoints/step-{STEP:07d}"
+RUN_FILES = ("config.json", "metrics.jsonl", "alerts.jsonl", f"{CHECKPOINT}/generator.safetensors",
+             f"{CHECKPOINT}/discriminator.safetensors", f"{CHECKPOINT}/training_state.pt",
+             f"samples/step-{STEP:07d}.png")
+SAME_KIND = ("samples/step-0000000.png",)  # a file of a kind above: not damaged again
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Path:
+    """A real run of 2 iterations, made once: tests damage copies of it."""
+    root = tmp_path_factory.mktemp("pristine") / "run"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DCGAN_STUDIO_LOG_DIR", str(tmp_path_factory.mktemp("logs")))
+        assert cli.main(["train", *TINY, "--iterations", str(STEP), "--checkpoint-every",
+                         str(STEP), "--run-dir", str(root), "--no-progress"]) == 0
+    # an alert as the engine records one: its line protects the checkpoint from pruning
+    RunDirectory(root).record_alert(Alert(D_WINS, STEP, "D is winning too easily", "...",
+                                          "Try: ...", "warning"), STEP)
+    return root
+
+
+# ---- damages: bytes -> bytes ------------------------------------------------------------------
+def _header(data: bytes) -> tuple[dict, bytes]:
+    """A safetensors file's JSON header and the tensor bytes after it."""
+    n = int.from_bytes(data[:8], "little")
+    return json.loads(data[8 : 8 + n]), data[8 + n :]
+
+
+def _with_header(text: str, body: bytes) -> bytes:
+    raw = text.encode()
+    raw += b" " * (-len(raw) % 8)  # safetensors aligns the tensors to 8 bytes
+    return len(raw).to_bytes(8, "little") + raw + body
+
+
+def _forged_config(data: bytes) -> bytes:
+    """The metadata's config says 128 px at widths 1024: an 11.5 GB generator."""
+    header, body = _header(data)
+    config = json.loads(header["__metadata__"]["config"])
+    config["model"].update(image_size=128, ngf=1024, ndf=1024)
+    header["__metadata__"]["config"] = json.dumps(config)
+    return _with_header(json.dumps(header), body)
+
+
+def _forged_shape(data: bytes) -> bytes:
+    header, body = _header(data)
+    name = sorted(k for k in header if k.endswith(".weight") and "conv" in k)[0]
+    header[name]["shape"] = [64000, 64000, 4, 4]
+    return _with_header(json.dumps(header), body)
+
+
+def _header_text(replace: str):
+    def damage(data: bytes) -> bytes:
+        header, body = _header(data)
+        header["__metadata__"]["step"] = "STEP"
+        return _with_header(json.dumps(header).replace('"STEP"', replace), body)
+    return damage
+
+
+def _raw_pickle(data: bytes) -> bytes:
+    return pickle.dumps({"step": STEP, "run": os.system})  # a global: refused, never called
+
+
+def _state_with(**changes):
+    def damage(data: bytes) -> bytes:
+        state = torch.load(io.BytesIO(data), weights_only=True)
+        state.update(changes)
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        return buffer.getvalue()
+    return damage
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+HUGE = "1" * 5000
+DAMAGES = {  # any file
+    "truncated": lambda data: data[: len(data) // 2],
+    "emptied": lambda data: b"",
+    "random": lambda data: random.Random(len(data)).randbytes(max(64, len(data))),
+    "non-utf8": lambda data: data[:100] + b"\xff\xfe\xfd" + data[103:],
+}
+JSON_DAMAGES = {  # by file: wrong JSON types, hostile JSON, forged headers
+    "config.json": {
+        "image_size 16.0": lambda d: d.replace(b'"image_size": 16', b'"image_size": 16.0'),
+        "ngf a string": lambda d: d.replace(b'"ngf": 8', b'"ngf": "8"'),
+        "seed true": lambda d: d.replace(b'"seed": 1', b'"seed": true'),
+        "data_root 5": lambda d: d.replace(b'"data_root": null', b'"data_root": 5'),
+        "a section a list": lambda d: json.dumps({**json.loads(d), "optim": []}).encode(),
+        "5000 digits": lambda d: d.replace(b'"seed": 1', b'"seed": ' + HUGE.encode()),
+        "deep nesting": lambda d: d.replace(b'"data_root": null', b'"data_root": ' + DEEP.encode()),
+        "a list": lambda d: b"[" + d + b"]",
+    },
+    "alerts.jsonl": {
+        "checkpoint a string": lambda d: d.replace(b'"checkpoint_before":2',
+                                                   b'"checkpoint_before":"2"'),
+        "no kind": lambda d: d.replace(b'"kind":', b'"sort":'),
+        "a line a list": lambda d: b"[1, 2]\n" + d,
+        "deep nesting": lambda d: DEEP.encode() + b"\n" + d,
+    },
+    "metrics.jsonl": {
+        "step 1.0": lambda d: d.replace(b'{"step":1,', b'{"step":1.0,', 1),
+        "loss a string": lambda d: d.replace(b'"loss_d":', b'"loss_d":"low","x":', 1),
+        "a line a list": lambda d: b"[1, 2]\n" + d,
+        "5000 digits": lambda d: b'{"step": ' + HUGE.encode() + b"}\n" + d,
+        "deep nesting": lambda d: DEEP.encode() + b"\n" + d,
+    },
+    f"{CHECKPOINT}/generator.safetensors": {
+        "forged config": _forged_config,
+        "forged shape": _forged_shape,
+        "header 5000 digits": _header_text(HUGE),
+        "header deep nesting": _header_text(DEEP),
+        "header step a list": _header_text("[2]"),
+    },
+    f"{CHECKPOINT}/discriminator.safetensors": {
+        "forged shape": _forged_shape,
+        "header deep nesting": _header_text(DEEP),
+    },
+    f"{CHECKPOINT}/training_state.pt": {
+        "raw pickle": _raw_pickle,
+        "fixed_noise of a wrong shape": _state_with(fixed_noise=torch.zeros(3, 5, 1, 1)),
+        "step a string": _state_with(step="2"),
+        "no optimizer": _state_with(optimizer_g=None),
+        "a batch order out of range": _state_with(sampler={
+            "generator": torch.Generator().get_state(), "order": torch.arange(10_000) + 5,
+            "epoch_cursor": torch.tensor([0, 8])}),
+    },
+}
+CASES = [(name, damage) for name in RUN_FILES for damage in DAMAGES] + [
+    (name, damage) for name, table in JSON_DAMAGES.items() for damage in table]
+
+
+def _damage(data: bytes, name: str, damage: str) -> bytes:
+    fn = DAMAGES.get(damage) or JSON_DAMAGES[name][damage]
+    out = fn(data)
+    assert out != data, f"{damage} left {name} as it was: the damage needs fixing"
+    return out
+
+
+def _files(run: Path) -> dict[str, str]:
+    return {str(p.relative_to(run)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(run.rglob("*")) if p.is_file()}
+
+
+def _run_cli(argv: list[str], capsys) -> tuple[int, str, list]:
+    capsys.readouterr()
+    with warnings.catch_warnings(record=True) as caught:  # a warning is more lines on stderr
+        warnings.simplefilter("always")
+        code = cli.main(argv)
+    return code, capsys.readouterr().err, caught
+
+
+def _works_or_one_line(code: int, err: str, caught: list, before: dict, run: Path) -> None:
+    if code == 0:
+        return
+    lines = err.strip().splitlines()
+    assert code == 2, err
+    assert len(lines) == 1 and lines[0].startswith("dcgan-studio: error: "), err
+    assert "Traceback" not in err and not caught, (err, [str(w.message) for w in caught])
+    assert _files(run) == before, "the failed attempt deleted or changed a file of the run"
+
+
+def test_the_table_covers_every_file_of_a_run(pristine):
+    assert sorted(_files(pristine)) == sorted(RUN_FILES + SAME_KIND)
+
+
+@pytest.mark.parametrize("name, damage", CASES)
+def test_resume_from_a_damaged_run_works_or_is_one_line(pristine, tmp_path, capsys, name,
+                                                         damage):
+    run = tmp_path / "run"
+    shutil.copytree(pristine, run)
+    (run / name).write_bytes(_damage((run / name).read_bytes(), name, damage))
+    before = _files(run)
+    code, err, caught = _run_cli(["train", "--resume", str(run), "--iterations",
+                                  str(STEP + 1), "--no-progress"], capsys)
+    _works_or_one_line(code, err, caught, before, run)
+
+
+@pytest.mark.parametrize("name, damage", CASES)
+def test_sample_from_a_damaged_run_works_or_is_one_line(pristine, tmp_path, capsys, name,
+                                                         damage):
+    run = tmp_path / "run"
+    shutil.copytree(pristine, run)
+    (run / name).write_bytes(_damage((run / name).read_bytes(), name, damage))
+    before = _files(run)
+    out = tmp_path / "grid.png"
+    code, err, caught = _run_cli(["sample", "--checkpoint", str(run), "--n", "2", "--out",
+                                  str(out)], capsys)
+    _works_or_one_line(code, err, caught, before, run)
+    assert out.is_file() == (code == 0)
+
+
+# ---- A: a forged header builds no network ---------------------------------------------------
+def _no_building(monkeypatch) -> None:
+    def refuse(*args, **kwargs):
+        raise AssertionError("a network (or a trainer) was built for a forged checkpoint")
+    monkeypatch.setattr(sampling, "Generator", refuse)
+    monkeypatch.setattr(launch, "Trainer", refuse)
+
+
+@pytest.mark.parametrize("damage", ["forged config", "forged shape"])
+def test_a_forged_generator_header_is_refused_before_any_network_is_built(
+        pristine, tmp_path, capsys, monkeypatch, damage):
+    run = tmp_path / "run"
+    shutil.copytree(pristine, run)
+    g = run / CHECKPOINT / "generator.safetensors"
+    g.write_bytes(JSON_DAMAGES[f"{CHECKPOINT}/generator.safetensors"][damage](g.read_bytes()))
+    _no_building(monkeypatch)
+    for argv in (["sample", "--checkpoint", str(run), "--out", str(tmp_path / "s.png")],
+                 ["train", "--resume", str(run), "--iterations", "3"]):
+        code, err, _ = _run_cli(argv, capsys)
+        assert code == 2 and err.count("\n") == 1, err
+        assert str(g) in err
+        if damage == "forged config":
+            assert f"{MAX_PARAMETERS:,}" in err and "ngf = 1024" in err
+        else:
+            assert "(64000, 64000, 4, 4)" in err
+
+
+def test_networks_beyond_the_limit_are_refused_by_the_config_and_the_cli(tmp_path, capsys):
+    big = {"model.image_size": 128, "model.ngf": 1024, "model.ndf": 1024}
+    with pytest.raises(ValueError, match=f"{MAX_PARAMETERS:,}"):
+        RunConfig().with_values(big).validate()
+    RunConfig().with_values({**big, "model.ngf": 128, "model.ndf": 128}).validate()  # 93 M
+    code, err, _ = _run_cli(["train", "--image-size", "128", "--ngf", "1024", "--run-dir",
+                             str(tmp_path / "run")], capsys)
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith("dcgan-studio: error: --ngf 1024 is not allowed: use narrower networks")
+    assert not (tmp_path / "run").exists()
+
+
+# ---- C: one line, in a real process --------------------------------------------------------
+def test_a_raw_pickle_is_refused_in_one_line_without_torch_warnings(pristine, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(pristine, run)
+    (run / CHECKPOINT / "training_state.pt").write_bytes(_raw_pickle(b""))
+    env = {**os.environ, "DCGAN_STUDIO_LOG_DIR": str(tmp_path / "logs")}
+    result = subprocess.run([sys.executable, "-m", "dcgan_studio", "train", "--resume", str(run),
+                             "--iterations", "3"], capture_output=True, text=True, timeout=120,
+                            env=env)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr  # torch's protocol warning: 2 lines more
+    assert result.stderr.startswith("dcgan-studio: error: refused to load ")
+
+
+def test_wrong_types_in_config_json_are_named_with_the_fix(pristine, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(pristine, run)
+    config = run / "config.json"
+    for damage, expected in [("image_size 16.0", "model.image_size = 16.0"),
+                             ("data_root 5", "data.data_root = 5"),
+                             ("5000 digits", "Exceeds the limit (4300 digits)"),
+                             ("deep nesting", "nested too deeply")]:
+        shutil.copy(pristine / "config.json", config)
+        config.write_bytes(JSON_DAMAGES["config.json"][damage](config.read_bytes()))
+        code, err, _ = _run_cli(["train", "--resume", str(run), "--iterations", "3"], capsys)
+        assert code == 2 and err.count("\n") == 1, err
+        assert f"{config} is not a valid run config" in err and expected in err, err
+        assert "correct it, or start a new run" in err
+
+
+def test_a_wrong_shape_fixed_noise_is_refused_before_training(pristine, tmp_path, capsys):
+    run = tmp_path / "run"
+    shutil.copytree(pristine, run)
+    state = run / CHECKPOINT / "training_state.pt"
+    damage = JSON_DAMAGES[f"{CHECKPOINT}/training_state.pt"]["fixed_noise of a wrong shape"]
+    state.write_bytes(damage(state.read_bytes()))
+    code, err, _ = _run_cli(["train", "--resume", str(run), "--iterations", "3"], capsys)
+    assert code == 2 and err.count("\n") == 1, err
+    assert "fixed_noise is (3, 5, 1, 1), the run needs float32 (4, 16, 1, 1)" in err
+
+
+def test_a_damaged_newest_checkpoint_says_how_to_resume_from_the_one_before(pristine, tmp_path,
+                                                                            capsys):
+    run = tmp_path / "run"
+    shutil.copytree(pristine, run)
+    shutil.copytree(run / CHECKPOINT, run / "checkpoints" / "step-0000001")  # an older one
+    g = run / CHECKPOINT / "generator.safetensors"
+    g.write_bytes(g.read_bytes()[:100])
+    code, err, _ = _run_cli(["train", "--resume", str(run), "--iterations", "3"], capsys)
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.rstrip().endswith(f"to resume from the checkpoint before it (iteration 1), move "
+                                 f"{run / CHECKPOINT} out of {run / 'checkpoints'}")
+    shutil.move(run / CHECKPOINT, tmp_path / "damaged")  # as the message says
+    code, err, _ = _run_cli(["train", "--resume", str(run), "--iterations", "3", "--no-progress"],
+                            capsys)
+    assert code == 0, err
+
+
+def test_a_damaged_metrics_line_is_left_out_and_the_lines_after_it_kept(pristine, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(pristine, run)
+    first, second = (run / "metrics.jsonl").read_bytes().splitlines()
+    (run / "metrics.jsonl").write_bytes(b"\n".join([
+        first, b"\xff\xfe not utf-8", b'{"step": 1.5}', b'{"step": ' + HUGE.encode() + b"}",
+        DEEP.encode(), b'["a list"]', b'{"step": 2, "loss_d": "low"}', second, b'{"step": 3,'
+    ]) + b"\n")
+    assert [r["step"] for r in RunDirectory(run).read_metrics()] == [1, 2]
+
+
+@pytest.mark.parametrize("damage", ["truncated", "random", "bomb"])
+def test_the_window_names_a_damaged_saved_grid_instead_of_failing(qtbot, tmp_path, damage):
+    from dcgan_studio.core.runs import RunDirectory
+    from dcgan_studio.gui.widgets.sample_panel import SamplePanel
+
+    samples = tmp_path / "run" / "samples"
+    samples.mkdir(parents=True)
+    grid = samples / f"step-{STEP:07d}.png"
+    if damage == "bomb":  # a header of 3.6 gigapixels: Pillow's DecompressionBombError
+        from tests.faults.test_hostile_folders import bomb_png
+        grid.write_bytes(bomb_png(60_000, 60_000))
+    else:
+        from PIL import Image
+        Image.new("RGB", (40, 40), (200, 10, 10)).save(grid)
+        grid.write_bytes(DAMAGES[damage](grid.read_bytes()))
+    panel = SamplePanel()
+    qtbot.addWidget(panel)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Pillow's bomb warning must not reach the person either
+        panel.set_run(RunDirectory(tmp_path / "run"), [STEP])
+    assert panel.step_label.text() == (f"iteration {STEP}: step-{STEP:07d}.png is damaged and "
+                                       "cannot be shown")
