@@ -246,6 +246,8 @@ def _train(args: argparse.Namespace) -> int:
         trainer = start_run(config, args.run_dir or new_run_path())
         run = trainer.run_dir
     print(f"Run folder: {run.root}", file=sys.stderr)
+    for line in trainer.recovered:
+        print(f"  {line}", file=sys.stderr)
     summary = trainer.dataset.summary()
     print(f"Data: {summary.description}: {summary.count:,} images, {summary.storage}",
           file=sys.stderr)
@@ -267,8 +269,9 @@ def _settle_dataset(given: dict[str, Any]) -> None:
     if not name:
         return
     if is_folder_dataset(name):
-        given["data.dataset"] = "folder:" + str(Path(name.partition(":")[2]).expanduser()
-                                                .resolve())
+        path = name.partition(":")[2]
+        if path.strip():  # not "": that would resolve to the current folder (the loader says so)
+            given["data.dataset"] = "folder:" + str(Path(path).expanduser().resolve())
     elif "model.channels" not in given and natural_channels(name):
         given["model.channels"] = natural_channels(name)
 
@@ -295,7 +298,7 @@ def _drive(trainer: Any, args: argparse.Namespace) -> int:
     """Run the trainer with a progress bar; Ctrl+C asks it to stop at the next step boundary."""
     from tqdm import tqdm
 
-    from dcgan_studio.core.snapshots import ScalarSnapshot, StatusSnapshot
+    from dcgan_studio.core.snapshots import AlertSnapshot, ScalarSnapshot, StatusSnapshot
 
     interrupted = []
 
@@ -311,6 +314,7 @@ def _drive(trainer: Any, args: argparse.Namespace) -> int:
     bar = tqdm(total=trainer.total_iterations, initial=trainer.step, unit="it",
                disable=args.no_progress, dynamic_ncols=True, file=sys.stderr)
     final: StatusSnapshot | None = None
+    said: dict[str, Any] = {}  # the alerts said so far, by kind: each is said once
     try:
         for snap in trainer.run(max_seconds=args.max_seconds):
             if isinstance(snap, ScalarSnapshot):
@@ -323,6 +327,10 @@ def _drive(trainer: Any, args: argparse.Namespace) -> int:
                           f"loss_G={snap.loss_g:.4f} D(x)={snap.d_x:.3f} "
                           f"D(G(z))={snap.d_g_z1:.3f}/{snap.d_g_z2:.3f} "
                           f"img/s={snap.images_per_second:.0f}", file=sys.stderr)
+            elif isinstance(snap, AlertSnapshot) and snap.raised is not None:
+                if snap.raised.kind not in said:
+                    said[snap.raised.kind] = snap.raised
+                    bar.write(_alert_line(snap.raised, trainer.run_dir), file=sys.stderr)
             elif isinstance(snap, StatusSnapshot):
                 final = snap
                 if snap.state == "running" and snap.step == trainer.step:
@@ -335,9 +343,23 @@ def _drive(trainer: Any, args: argparse.Namespace) -> int:
         print(f"{PROG}: error: {message}", file=sys.stderr)
         return EXIT_FAILED
     root = trainer.run_dir.root
+    if said:
+        print(f"{PROG}: {len(said)} warning{'s' if len(said) > 1 else ''} while training: "
+              f"{'; '.join(a.title for a in said.values())} (all in {root / 'alerts.jsonl'})",
+              file=sys.stderr)
     print(f"{PROG}: {final.message}\nSample from it: {command_name()} sample --checkpoint "
           f"{shlex.quote(str(root))} --n 64 --out samples.png", file=sys.stderr)
     return 0
+
+
+def _alert_line(alert: Any, run: Any) -> str:
+    """An alert of the window's banner as one line: what, why, what to try, what is kept."""
+    kept = [r.get("checkpoint_before") for r in run.read_alerts()
+            if r.get("kind") == alert.kind and r.get("step") == alert.step] if run else []
+    keep = (f" The checkpoint of step {kept[-1]}, from before it, is kept."
+            if kept and kept[-1] is not None else "")
+    return (f"{PROG}: {alert.severity} at step {alert.step}: {alert.title}. {alert.message} "
+            f"{alert.what_to_try}{keep}")
 
 
 def command_name() -> str:

@@ -31,6 +31,44 @@ def one_error_line(result):
     return lines[0]
 
 
+def test_the_command_line_says_the_window_s_alerts_once_each_and_keeps_their_checkpoint(
+        tmp_path):
+    # 4 tiles of a tiny G soon look alike: the engine's collapse alert, as the window shows it
+    run = tmp_path / "run"
+    result = cli("train", *TINY, "--iterations", "30", "--sample-every", "3",
+                 "--checkpoint-every", "3", "--keep-checkpoints", "1", "--run-dir", run,
+                 "--no-progress")
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if ": warning at step" in line]
+    assert len(said) == 1 and "Samples all look alike (mode collapse)" in said[0]
+    assert "Try: " in said[0] and "from before it, is kept" in said[0]
+    assert "1 warning while training: Samples all look alike" in result.stderr
+    record = RunDirectory(run).read_alerts()[0]
+    assert record["kind"] == "mode_collapse" and f"step {record['step']}:" in said[0]
+    assert RunDirectory(run).checkpoint_steps() == [record["checkpoint_before"], 30]
+
+
+def test_a_saturated_run_fails_with_exit_1_and_says_why(tmp_path):
+    result = cli("train", *TINY, "--iterations", "40", "--lr-g", "1", "--lr-d", "1",
+                 "--checkpoint-every", "5", "--run-dir", tmp_path / "run", "--no-progress")
+    assert result.returncode == 1, result.stderr
+    assert "dcgan-studio: error: training diverged by iteration" in result.stderr
+    assert "a loss reached" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("dataset", ["folder:", "folder:   "])
+def test_a_folder_dataset_needs_a_path_not_the_current_folder(tmp_path, dataset):
+    for i in range(20):  # images right here: an empty path used to train on them
+        Image.new("L", (16, 16), i * 10).save(tmp_path / f"{i}.png")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    result = subprocess.run([sys.executable, "-m", "dcgan_studio", "train", "--dataset", dataset,
+                             *TINY, "--iterations", "2", "--run-dir", "run"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120, env=env)
+    line = one_error_line(result)
+    assert "folder: needs the path of a folder of images after it" in line
+    assert not (tmp_path / "run").exists()
+
+
 def test_train_resume_and_sample_end_to_end(tmp_path):
     run = tmp_path / "run"
     first = cli("train", *TINY, "--iterations", "4", "--checkpoint-every", "2",

@@ -12,7 +12,8 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from types import MappingProxyType
 
 import torch
@@ -25,13 +26,16 @@ from dcgan_studio.core.data import (
     BatchSampler, ImageDataset, load_dataset, skipped_line, to_tanh_range,
 )
 from dcgan_studio.core.devices import resolve_device, resolve_precision
+from dcgan_studio.core.divergence import divergence, worst
 from dcgan_studio.core.export import save_grid_png
 from dcgan_studio.core import checkpointing, cpu_conv, probes
+from dcgan_studio.core.alerts import NON_FINITE, Alert, AlertMonitor
 from dcgan_studio.core.models import Discriminator, Generator, as_in_training
 from dcgan_studio.core.runs import Checkpoint, RunDirectory, save_checkpoint_folder
 from dcgan_studio.core.sampling import fixed_inputs
 from dcgan_studio.core.snapshots import (
     FeatureMapSnapshot,
+    AlertSnapshot,
     FiltersSnapshot,
     GeneratorWeightsSnapshot,
     ProbeRequest,
@@ -100,7 +104,10 @@ class Trainer:
         self.elapsed = 0.0  # seconds spent training, over all sessions of the run
         self.total_iterations = self._total_iterations()
         self.state = "idle"
-        self._nonfinite = torch.zeros((), dtype=torch.bool, device=self.device)
+        # the largest loss since the last good check, on the device (NaN sticks): read only at
+        # a log, sample or checkpoint step, where a sync happens anyway
+        self._worst_loss = torch.zeros((), device=self.device)
+        self.alerts = AlertMonitor()  # the signs of failing training, the same in every viewer
         self._last: dict[str, torch.Tensor] = {}  # latest scalars, still on the device
         self._grad_norms = {"d": math.nan, "g": math.nan}
         self._layer_norms: dict[str, float] = {}  # "g.convT1" -> norm, read with the totals
@@ -111,6 +118,10 @@ class Trainer:
         self.last_checkpoint = None
         self._logged_step = self._grid_step = -1  # the last step whose scalars / grid went out
         self._broken_reported = 0  # streamed files found broken while training, reported so far
+        self._alerts_showing: tuple[str, ...] = ()  # the kinds of alert last said to be active
+        self._write_error: str | None = None  # a file of the run that could not be written
+        self.pause_on_write_error = False  # the window pauses; the command line stops
+        self.recovered: list[str] = []  # what a resume repaired in the run folder, a line each
         if resume_from is not None:
             self._load(resume_from)
 
@@ -175,7 +186,7 @@ class Trainer:
             self._read_grad_norms("d", self.discriminator)
         self.opt_d.step()
         loss_d = loss_d.detach()
-        self._nonfinite |= ~torch.isfinite(loss_d)
+        self._worst_loss = worst(self._worst_loss, loss_d)
         self._last.update(
             loss_d=loss_d,
             d_x=torch.sigmoid(logits_real.detach()).mean(),
@@ -199,7 +210,7 @@ class Trainer:
             self._read_grad_norms("g", self.generator)
         self.opt_g.step()
         loss_g = loss_g.detach()
-        self._nonfinite |= ~torch.isfinite(loss_g)
+        self._worst_loss = worst(self._worst_loss, loss_g)
         self._last.update(loss_g=loss_g, d_g_z2=torch.sigmoid(logits.detach()).mean())
 
     def _read_grad_norms(self, network: str, module: torch.nn.Module) -> None:
@@ -293,7 +304,13 @@ class Trainer:
         )
 
     def diverged(self) -> bool:
-        return bool(self._nonfinite)
+        """A loss or a weight went beyond bounds (core.divergence): every further update is
+        meaningless."""
+        return self.divergence() is not None
+
+    def divergence(self) -> str | None:
+        """What went beyond bounds, in words; None while training is sane."""
+        return divergence(self._worst_loss, {"G": self.generator, "D": self.discriminator})
 
     # ---- the loop -------------------------------------------------------------------------------
     def run(self, max_seconds: float | None = None) -> Iterator[Snapshot]:
@@ -341,10 +358,48 @@ class Trainer:
             yield from self._report_broken_files()
         if sample:
             yield from self._publish_grid()
-        if checkpoint:
-            self.save_checkpoint()
+        if checkpoint and self._write_error is None:
+            try:
+                self.save_checkpoint()
+            except RunDirectoryError as exc:
+                self._write_error = str(exc)
         if self.probe is not None and (force_log or time.monotonic() >= self._probe_due):
             yield from self._capture_probe()
+        if self._write_error is not None:
+            yield from self._write_failed()
+
+    def _write(self, what: str, path: Path, write: Callable[[], object]) -> None:
+        """A file of the run written, or the failure kept for ``_write_failed`` (a full disk, a
+        folder made read-only): training itself goes on to the end of the step."""
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)  # a folder of the run deleted meanwhile
+            write()
+        except OSError as exc:
+            if self._write_error is None:
+                self._write_error = f"could not write {what} {path} ({exc.strerror or exc})"
+
+    def _write_failed(self) -> Iterator[Snapshot]:
+        """A write failed: one checkpoint is tried so that nothing trained is lost, then the run
+        pauses (the window: free space, then Resume) or stops (the command line)."""
+        problem, self._write_error = self._write_error, None
+        if problem.startswith("could not save the checkpoint"):
+            kept = ""  # its message says which checkpoint is intact
+        else:
+            try:
+                path = self.save_checkpoint()
+                kept = f"; every iteration is kept in the checkpoint {path}" if path else ""
+            except RunDirectoryError as exc:
+                kept = f"; {exc}"
+        fix = "free space on the disk or fix the run folder's permissions"
+        if self.pause_on_write_error:
+            self.state = "paused"
+            yield StatusSnapshot(self.step, "paused", f"paused: {problem}{kept}. {fix}, then "
+                                 "Resume", self._checkpoint_str(), problem="write")
+        else:
+            self.state = "failed"
+            yield StatusSnapshot(self.step, "failed", f"{problem}{kept}. {fix}, then continue "
+                                 f"with --resume {self.run_dir.root}", self._checkpoint_str(),
+                                 problem="write")
 
     def _report_broken_files(self) -> Iterator[Snapshot]:
         """Files of a streamed dataset that failed while training: said once, as they appear."""
@@ -371,19 +426,46 @@ class Trainer:
     def _log_scalars(self) -> Iterator[Snapshot]:
         scalars = self.scalars()
         if self.run_dir is not None:
-            self.run_dir.append_metrics(scalars.to_dict())
+            self._write("the metrics line", self.run_dir.metrics_path,
+                        lambda: self.run_dir.append_metrics(scalars.to_dict()))
         self._logged_step = self.step
         yield scalars
+        yield from self._alerts_raised(self.alerts.observe_scalars(scalars))
 
     def _publish_grid(self) -> Iterator[Snapshot]:
         self._grid_step = self.step
         grid = self.sample_grid()
         if self.run_dir is not None:
-            save_grid_png(grid.images, self.run_dir.sample_path(self.step))
+            path = self.run_dir.sample_path(self.step)
+            self._write("the sample grid", path, lambda: save_grid_png(grid.images, path))
         yield grid
-        yield self.real_batch()
+        real = self.real_batch()
+        yield real
         yield self.weights()
         yield self.filters()
+        if not self.alerts.has_real_reference:  # the same fixed batch every time
+            self.alerts.observe_real_diversity(real.images)
+        yield from self._alerts_raised(self.alerts.observe_samples(grid))
+
+    def _alerts_raised(self, raised: list[Alert]) -> Iterator[Snapshot]:
+        """Each alert once, as it rises, with the kinds still showing (one may have cleared).
+        The last checkpoint before an alert is recorded, so that pruning never deletes it."""
+        active = tuple(sorted(self.alerts.active))
+        if not raised and active == self._alerts_showing:
+            return
+        self._alerts_showing = active
+        for alert in raised:
+            self._record_alert(alert)
+            yield AlertSnapshot(self.step, alert, active)
+        if not raised:
+            yield AlertSnapshot(self.step, None, active)
+
+    def _record_alert(self, alert: Alert) -> None:
+        if self.run_dir is None:
+            return
+        before = self.run_dir.checkpoint_steps()
+        self._write("the alert", self.run_dir.alerts_path,
+                    lambda: self.run_dir.record_alert(alert, before[-1] if before else None))
 
     def _handle(self, command: Command) -> Iterator[Snapshot]:
         if command.kind == cmd.STOP:
@@ -411,6 +493,11 @@ class Trainer:
             optimizer = self.opt_g if command.network == "g" else self.opt_d
             for group in optimizer.param_groups:
                 group["lr"] = value
+            # the run's config says the rate now in use, so that a resume continues with it
+            self.config = self.config.with_values({f"optim.lr_{command.network}": value})
+            if self.run_dir is not None:
+                self._write("the run's settings", self.run_dir.config_path,
+                            lambda: self.run_dir.write_config(self.config))
         elif command.kind == cmd.PROBE:
             request = command.value
             if request is not None:
@@ -431,6 +518,10 @@ class Trainer:
             return
         # a stop between logged steps: the scalars, the grid and the checkpoint all of this step
         yield from self._show_this_step()
+        if self._write_error is not None:  # ends the run, with a checkpoint tried first
+            self.pause_on_write_error = False
+            yield from self._write_failed()
+            return
         path = self.save_checkpoint() if self.run_dir is not None else None
         if path is not None:
             message += f"; checkpoint saved to {path}"
@@ -439,14 +530,15 @@ class Trainer:
 
     def _fail(self) -> Iterator[Snapshot]:
         self.state = "failed"
+        what = self.divergence() or "a value went out of bounds"
         kept = (f"the last good checkpoint is kept at {self.last_checkpoint}"
                 if self.last_checkpoint else "no checkpoint had been saved yet")
-        yield StatusSnapshot(
-            self.step, "failed",
-            f"training diverged: a loss became NaN or infinite by iteration {self.step}; {kept}. "
-            "Try lower learning rates (--lr-g, --lr-d) or --precision fp32",
-            self._checkpoint_str(),
-        )
+        message = (f"training diverged by iteration {self.step}: {what}; {kept}. "
+                   "Try lower learning rates (--lr-g, --lr-d) or --precision fp32")
+        self._record_alert(Alert(NON_FINITE, self.step, "Training diverged", message,
+                                 "Try: lower learning rates, or fp32 precision", "error"))
+        yield StatusSnapshot(self.step, "failed", message, self._checkpoint_str(),
+                             problem="diverged")
 
     def _checkpoint_str(self) -> str | None:
         return None if self.last_checkpoint is None else str(self.last_checkpoint)
@@ -478,6 +570,10 @@ class Trainer:
 
     def _load(self, checkpoint: Checkpoint) -> None:
         checkpointing.restore(self, checkpoint)
+        o = self.config.optim
+        for optimizer, lr in ((self.opt_g, o.lr_g), (self.opt_d, o.lr_d)):
+            for group in optimizer.param_groups:  # the run's settings, not what the file held
+                group["lr"], group["betas"] = lr, (o.beta1, o.beta2)
         self.last_checkpoint = checkpoint.path
         self._logged_step = self._grid_step = self.step  # the run before saw them out
 

@@ -8,7 +8,7 @@ from dcgan_studio.config import RunConfig
 from dcgan_studio.core.commands import CommandQueue
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.runs import RunDirectory, open_checkpoint
-from dcgan_studio.errors import StudioError
+from dcgan_studio.errors import CheckpointError, RunDirectoryError, StudioError
 
 
 def start_run(config: RunConfig, root: str | os.PathLike,
@@ -26,14 +26,33 @@ def resume_run(config: RunConfig, run: RunDirectory, commands: CommandQueue | No
 
     ``how_to_extend`` ends the message for a run that is already complete, in the words of the
     front end ("resume with a larger --iterations")."""
+    recovered = run.recover()  # before looking for the newest checkpoint: one may be put back
     latest = run.latest_checkpoint()
     if latest is None:
         raise StudioError(f"{run.root} has no checkpoint to resume from: start a new run")
-    checkpoint = open_checkpoint(latest)
-    trainer = Trainer(config, run, commands=commands, resume_from=checkpoint)
+    try:
+        checkpoint = open_checkpoint(latest)
+        # the tensors' shapes from the headers before the trainer loads data and builds networks
+        checkpoint.check_networks(config.model, f"this run's networks ({run.config_path})",
+                                  "the checkpoint is damaged, or the config was changed since "
+                                  "it was saved")
+        trainer = Trainer(config, run, commands=commands, resume_from=checkpoint)
+    except CheckpointError as exc:  # a resume always takes the newest: say how to go back one
+        earlier = run.checkpoint_steps()[:-1]
+        if not earlier:
+            raise
+        raise CheckpointError(f"{exc}; to resume from the checkpoint before it (iteration "
+                              f"{earlier[-1]}), move {latest} out of {run.checkpoints_dir}"
+                              ) from exc
     if trainer.step >= trainer.total_iterations:
         raise StudioError(f"the run in {run.root} is already at iteration {trainer.step} of "
                           f"{trainer.total_iterations}: {how_to_extend}")
-    run.truncate_metrics_after(checkpoint.step)  # lines logged after the checkpoint
-    run.write_config(config)
+    try:
+        run.truncate_metrics_after(checkpoint.step)  # lines logged after the checkpoint
+        run.write_config(config)
+    except OSError as exc:
+        raise RunDirectoryError(f"cannot write to the run folder {run.root} "
+                                f"({exc.strerror or exc}): free space on the disk or fix the "
+                                "folder's permissions; nothing in it has changed") from exc
+    trainer.recovered = recovered
     return trainer

@@ -2,6 +2,8 @@
 
     RUN/config.json                        the RunConfig
     RUN/metrics.jsonl                      one JSON line per logged step
+    RUN/alerts.jsonl                       one JSON line per alert raised (D winning, collapse,
+                                           divergence...) with the last checkpoint before it
     RUN/samples/step-0000123.png           the fixed-noise grid, every sample_every steps
     RUN/checkpoints/step-0000300/          one folder per checkpoint:
         generator.safetensors              G's weights and buffers (config in the metadata)
@@ -24,6 +26,7 @@ import pickle
 import re
 import shutil
 import uuid
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,6 +49,9 @@ GENERATOR_FILE = "generator.safetensors"
 DISCRIMINATOR_FILE = "discriminator.safetensors"
 STATE_FILE = "training_state.pt"
 _CHECKPOINT_NAME = re.compile(r"^step-(\d{7,})$")
+# what an interrupted save leaves: ".step-0000300.tmp-1a2b3c4d" (being filled), ".old-" (being
+# replaced), ".del-" (being pruned), ".metrics.jsonl.tmp-1a2b3c4d" (a file being written)
+_LEFTOVER = re.compile(r"^\.(.+)\.(tmp|old|del)-[0-9a-f]{8}$")
 
 
 # ---- durable writes -------------------------------------------------------------------------
@@ -239,19 +245,36 @@ def _safetensors_metadata(path: Path) -> dict[str, str]:
 def read_weights_only(path: Path) -> dict[str, Any]:
     """``torch.load(weights_only=True)``: tensors and plain values; never runs pickled code."""
     try:
-        state = torch.load(Path(path), map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch warns (two lines) of a raw pickle's protocol
+            warnings.simplefilter("ignore")
+            state = torch.load(Path(path), map_location="cpu", weights_only=True)
     except FileNotFoundError as exc:
         raise CheckpointError(f"{path} is missing: the checkpoint is incomplete") from exc
     except pickle.UnpicklingError as exc:
+        if "GLOBAL" not in str(exc) and not _is_raw_pickle(path):  # bytes that are no pickle
+            raise CheckpointError(f"{path} cannot be read (it is not a training state DCGAN "
+                                  "Studio wrote): it is damaged") from exc
         raise CheckpointError(
             f"refused to load {path}: it holds Python objects other than tensors and plain values, "
             "which could run code; only load checkpoints written by DCGAN Studio"
         ) from exc
-    except (RuntimeError, EOFError, OSError, ValueError) as exc:
-        raise CheckpointError(f"{path} cannot be read ({exc}): it is damaged") from exc
+    except Exception as exc:  # damaged bytes make the unpickler fail in many ways (KeyError: 57)
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        raise CheckpointError(f"{path} cannot be read ({reason}): it is damaged") from exc
     if not isinstance(state, dict):
         raise CheckpointError(f"{path} does not hold a DCGAN Studio training state")
     return state
+
+
+def _is_raw_pickle(path: Path) -> bool:
+    """A pickle's PROTO opcode first (torch.save writes a zip): what the weights-only
+    unpickler calls an "unsupported operand" may then be a class it cannot even name."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(2)
+    except OSError:
+        return False
+    return len(head) == 2 and head[0] == 0x80 and 2 <= head[1] <= 5
 
 
 def open_checkpoint(path: str | os.PathLike) -> Checkpoint:
@@ -310,6 +333,7 @@ class RunDirectory:
 
     config_path = property(lambda self: self.root / "config.json")
     metrics_path = property(lambda self: self.root / "metrics.jsonl")
+    alerts_path = property(lambda self: self.root / "alerts.jsonl")
     samples_dir = property(lambda self: self.root / "samples")
     checkpoints_dir = property(lambda self: self.root / "checkpoints")
 
@@ -350,32 +374,83 @@ class RunDirectory:
             )
         return run
 
+    def recover(self) -> list[str]:
+        """Before training in it again: the run's folders made again where they were deleted,
+        and what an interrupted save left removed, or put back where it is the only whole copy
+        (a save killed between its two renames). Returns what was done, a line each."""
+        done = []
+        for folder in (self.samples_dir, self.checkpoints_dir):
+            if not folder.is_dir():
+                try:
+                    folder.mkdir()
+                    done.append(f"made the missing folder {folder}")
+                except OSError as exc:
+                    raise RunDirectoryError(f"cannot make the run's folder {folder} "
+                                            f"({exc.strerror or exc}): fix its permissions") from exc
+        for folder in (self.root, self.samples_dir, self.checkpoints_dir):
+            for path in sorted(folder.iterdir()):
+                match = _LEFTOVER.match(path.name)
+                if match is None:
+                    continue
+                whole = folder / match.group(1)
+                try:
+                    if match.group(2) == "old" and not whole.exists():
+                        os.replace(path, whole)
+                        done.append(f"put back {whole}, which an interrupted save had set aside")
+                    elif path.is_dir() and not path.is_symlink():
+                        shutil.rmtree(path)
+                        done.append(f"removed {path}, left by an interrupted save")
+                    else:
+                        path.unlink()
+                        done.append(f"removed {path}, left by an interrupted save")
+                except OSError:
+                    continue  # not ours to remove (permissions): it does no harm where it is
+        return done
+
     def read_config(self) -> RunConfig:
         try:
-            return RunConfig.from_json(self.config_path.read_text())
+            data = parse_json(self.config_path.read_bytes())
+        except OSError as exc:
+            raise RunDirectoryError(f"{self.config_path} cannot be read ({exc.strerror}): check "
+                                    "its permissions") from exc
+        except ValueError as exc:
+            raise RunDirectoryError(f"{self.config_path} is not a valid run config: it is not "
+                                    f"JSON ({exc}); correct it, or start a new run") from exc
+        try:
+            return RunConfig.from_dict(data)
         except ConfigError as exc:
-            raise RunDirectoryError(f"{self.config_path} is not a valid run config: {exc}") from exc
+            raise RunDirectoryError(f"{self.config_path} is not a valid run config: {exc}; "
+                                    "correct it, or start a new run") from exc
 
     def write_config(self, config: RunConfig) -> None:
         durable_write_text(self.config_path, config.to_json())
 
     # metrics
     def append_metrics(self, record: Mapping[str, Any]) -> None:
-        with open(self.metrics_path, "a", encoding="utf-8") as f:
-            f.write(json.dumps(record, separators=(",", ":")) + "\n")
-            f.flush()
-            os.fsync(f.fileno())
+        _append_line(self.metrics_path, record)
+
+    # alerts
+    def record_alert(self, alert: Any, checkpoint_before: int | None) -> None:
+        """An ``alerts.Alert`` as it rose, with the step of the newest checkpoint taken before
+        it: pruning keeps that checkpoint, the one to go back to."""
+        _append_line(self.alerts_path, {
+            "step": alert.step, "kind": alert.kind, "severity": alert.severity,
+            "title": alert.title, "message": alert.message, "what_to_try": alert.what_to_try,
+            "checkpoint_before": checkpoint_before,
+        })
+
+    def read_alerts(self) -> list[dict[str, Any]]:
+        return _read_lines(self.alerts_path)
+
+    def protected_steps(self) -> set[int]:
+        """Checkpoints pruning never deletes: the last one before each alert."""
+        return {r["checkpoint_before"] for r in self.read_alerts()
+                if type(r.get("checkpoint_before")) is int}
 
     def read_metrics(self) -> list[dict[str, Any]]:
-        if not self.metrics_path.exists():
-            return []
-        records = []
-        for line in self.metrics_path.read_text(encoding="utf-8").splitlines():
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                break  # a line cut short by a crash ends the usable log
-        return records
+        """The logged records; a damaged line (not a record of numbers with a whole "step") is
+        left out, so a viewer plots the rest and a resume keeps them."""
+        return [r for r in _read_lines(self.metrics_path) if _is_metrics_record(r)]
 
     def truncate_metrics_after(self, step: int) -> None:
         """Drop lines logged after ``step`` (written after the checkpoint a resume starts from)."""
@@ -415,7 +490,54 @@ class RunDirectory:
         return self.checkpoint_path(steps[-1]) if steps else None
 
     def prune_checkpoints(self, keep: int) -> None:
+        """Delete all but the newest ``keep`` checkpoints, never one an alert protects."""
         if keep <= 0:
             return
+        protected = self.protected_steps()
         for step in self.checkpoint_steps()[:-keep]:
-            shutil.rmtree(self.checkpoint_path(step), ignore_errors=True)
+            if step in protected:
+                continue
+            # renamed first: a kill mid-delete leaves a leftover, never a half checkpoint
+            path = self.checkpoint_path(step)
+            doomed = path.with_name(f".{path.name}.del-{uuid.uuid4().hex[:8]}")
+            try:
+                os.replace(path, doomed)
+            except OSError:
+                continue
+            shutil.rmtree(doomed, ignore_errors=True)
+
+
+def _append_line(path: Path, record: Mapping[str, Any]) -> None:
+    """One JSON line appended and fsynced: a crash loses at most the line being written."""
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(record, separators=(",", ":")) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def _read_lines(path: Path) -> list[dict[str, Any]]:
+    """The JSON objects of a .jsonl file. A line that is not one (cut short by a crash, or
+    damaged: not UTF-8, a 5000-digit number, deep nesting) is skipped, not a failure."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise RunDirectoryError(f"{path} cannot be read ({exc.strerror}): check its "
+                                "permissions") from exc
+    records = []
+    for line in data.splitlines():
+        try:
+            record = parse_json(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
+
+
+def _is_metrics_record(record: dict[str, Any]) -> bool:
+    step = record.get("step")
+    return (type(step) is int and step >= 0 and all(
+        v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+        for v in record.values()))

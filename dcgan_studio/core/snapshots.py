@@ -14,6 +14,8 @@ from types import MappingProxyType
 import numpy as np
 import torch
 
+from dcgan_studio.core.alerts import Alert
+
 
 def frozen_array(tensor: torch.Tensor) -> np.ndarray:
     """A read-only numpy copy of a tensor, on the CPU, in float32 (or its integer type)."""
@@ -151,7 +153,18 @@ class StatusSnapshot:
     state: str
     message: str = ""
     checkpoint: str | None = None  # the newest checkpoint on disk, if any
+    problem: str = ""  # why it failed or paused by itself: "diverged" | "write" | ""
+
+
+@dataclass(frozen=True)
+class AlertSnapshot:
+    """The alerts showing changed: ``raised`` rose at ``step`` (None when one only cleared);
+    ``active`` are the kinds showing now."""
+
+    step: int
+    raised: Alert | None
+    active: tuple[str, ...] = ()
 
 
 Snapshot = (ScalarSnapshot | SampleGridSnapshot | RealBatchSnapshot | GeneratorWeightsSnapshot
-            | FeatureMapSnapshot | FiltersSnapshot | StatusSnapshot)
+            | FeatureMapSnapshot | FiltersSnapshot | StatusSnapshot | AlertSnapshot)

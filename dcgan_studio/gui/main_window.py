@@ -20,7 +20,9 @@ from PySide6.QtWidgets import (
 
 from dcgan_studio import __version__
 from dcgan_studio.config import RunConfig
-from dcgan_studio.core.alerts import NON_FINITE, Alert, AlertMonitor
+from dcgan_studio.core.alerts import NON_FINITE, Alert
+
+WRITE_FAILED = "write_failed"  # the banner's kind for a run folder that could not be written
 from dcgan_studio.core.commands import CommandQueue
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.history import LossHistory
@@ -92,7 +94,6 @@ class MainWindow(RunFileActions, WindowFrame):
         self.log_path = log_path
         self.session = TrainingSession(log_path, self)
         self.history = LossHistory()
-        self.alerts = AlertMonitor()
         self.run_dir: RunDirectory | None = None
         self.opened_config: RunConfig | None = None  # a run opened to view or continue
         self.info: SessionInfo | None = None
@@ -221,6 +222,7 @@ class MainWindow(RunFileActions, WindowFrame):
         c.learning_rate_changed.connect(self.session.set_lr)
         self.session.ready.connect(self._on_session_ready)
         self.session.status_changed.connect(self._on_session_status)
+        self.session.alerts_changed.connect(self._on_alerts_changed)
         self.session.errored.connect(self._on_session_errored)
         self.session.finished.connect(self._on_session_finished)
         self.sample_panel.step_selected.connect(self.loss_plot.set_cursor)
@@ -269,7 +271,6 @@ class MainWindow(RunFileActions, WindowFrame):
             self.run_dir = RunDirectory(new_run_path(self.runs_root))
             self.history.clear()
             self.sample_panel.set_run(self.run_dir)
-        self.alerts.reset()
         self.banner.hide()
         run_dir = self.run_dir
         self.inspector.set_run(run_dir, config)
@@ -329,14 +330,21 @@ class MainWindow(RunFileActions, WindowFrame):
     def _on_session_status(self, status: StatusSnapshot) -> None:
         if status.state in ("running", "paused"):
             self._set_state(status.state)
+        if status.state == "running" and self.banner.kind == WRITE_FAILED:
+            self.banner.hide()  # resumed: the write is tried again
         if status.state == "paused":
             self.readouts.show_paused()
         self.statusBar().showMessage(status.message, 10000)
-        if status.state == "failed":
+        if status.problem == "diverged":
             self.banner.show_alert(Alert(
                 NON_FINITE, status.step, "Training diverged", status.message,
                 "Try: lower both learning rates, or use fp32 precision; then Start continues "
                 "from the last good checkpoint.", "error"))
+        elif status.problem == "write":
+            self.banner.show_alert(Alert(
+                WRITE_FAILED, status.step, "Could not write to the run folder", status.message,
+                "Try: free space on the disk or fix the folder's permissions; then Resume "
+                "(or Start) continues.", "error"))
 
     def _on_session_errored(self, message: str, field: str) -> None:
         self.last_error = message
@@ -375,9 +383,6 @@ class MainWindow(RunFileActions, WindowFrame):
         scalars, latest = self.session.buffer.take()
         if scalars:
             self.history.extend(scalars)
-            for snap in scalars:
-                for alert in self.alerts.observe_scalars(snap):
-                    self._on_alert_raised(alert)
             self._plots_behind = scalars[-1]
         now = time.monotonic()
         if self._plots_behind is not None and (final or now >= self._plots_due):
@@ -388,11 +393,6 @@ class MainWindow(RunFileActions, WindowFrame):
                 self.inspector.gradients.refresh()
         real = latest.get(RealBatchSnapshot)
         grid = latest.get(SampleGridSnapshot)
-        if real is not None and not self.alerts.has_real_reference:  # the same batch each time
-            self.alerts.observe_real_diversity(real.images)
-        if grid is not None:
-            for alert in self.alerts.observe_samples(grid):
-                self._on_alert_raised(alert)
         if grid is not None or real is not None:
             self.sample_panel.show_live(grid, real)
         if grid is not None and grid.z is not None:
@@ -403,9 +403,6 @@ class MainWindow(RunFileActions, WindowFrame):
             if self._in_front("latent"):
                 self.explorer.show_weights(weights)
         self.inspector.show_live(latest)
-        if (self.banner.isVisible() and self.banner.kind != NON_FINITE
-                and self.banner.kind not in self.alerts.active):
-            self.banner.hide()
 
     # ---- looking inside ----------------------------------------------------------------------
     def _on_model_edited(self, model) -> None:
@@ -436,10 +433,15 @@ class MainWindow(RunFileActions, WindowFrame):
         self.docks["latent"].raise_()
         self.explorer.open_checkpoint(path)
 
-    def _on_alert_raised(self, alert) -> None:
-        self.banner.show_alert(alert)
-        if alert.severity == "error" and self.state == "running":
-            self.session.pause()
+    def _on_alerts_changed(self, snap) -> None:
+        """The engine's alerts: a new one shows in the banner; one that cleared hides it."""
+        if snap.raised is not None:
+            self.banner.show_alert(snap.raised)
+            if snap.raised.severity == "error" and self.state == "running":
+                self.session.pause()
+        elif (self.banner.isVisible() and self.banner.kind not in (NON_FINITE, WRITE_FAILED)
+                and self.banner.kind not in snap.active):
+            self.banner.hide()
 
     def _update_status(self, snap) -> None:
         total = self.info.total_iterations if self.info else snap.step
@@ -484,6 +486,9 @@ def _make_trainer(config: RunConfig, run_dir: RunDirectory, resume: RunDirectory
                   commands: CommandQueue) -> Trainer:
     """Runs on the worker thread: data loading and model building stay off the GUI thread."""
     if resume is not None:
-        return resume_run(config, resume, commands, how_to_extend="raise Iterations to continue "
-                          "it, or choose File > New Run")
-    return start_run(config, run_dir.root, commands)
+        trainer = resume_run(config, resume, commands, how_to_extend="raise Iterations to "
+                             "continue it, or choose File > New Run")
+    else:
+        trainer = start_run(config, run_dir.root, commands)
+    trainer.pause_on_write_error = True  # the person frees space and resumes; nothing is lost
+    return trainer

@@ -18,7 +18,9 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from dcgan_studio.core.commands import CommandQueue
 from dcgan_studio.core.engine import Trainer
-from dcgan_studio.core.snapshots import ProbeRequest, ScalarSnapshot, Snapshot, StatusSnapshot
+from dcgan_studio.core.snapshots import (
+    AlertSnapshot, ProbeRequest, ScalarSnapshot, Snapshot, StatusSnapshot,
+)
 from dcgan_studio.errors import ConfigError, StudioError
 from dcgan_studio.gui.wording import in_window_words
 
@@ -63,6 +65,7 @@ class SessionInfo:
 class TrainingWorker(QObject):
     ready = Signal(object)  # SessionInfo
     status_changed = Signal(object)  # StatusSnapshot
+    alerts_changed = Signal(object)  # AlertSnapshot: each one counts, none may be dropped
     errored = Signal(str, str)  # one line for a person (traceback in the log); config field or ""
     finished = Signal()
 
@@ -81,6 +84,9 @@ class TrainingWorker(QObject):
                 trainer.step, trainer.sampler.batches_per_epoch, trainer.config.optim.batch_size,
                 None if trainer.run_dir is None else str(trainer.run_dir.root)))
             for snap in trainer.run():
+                if isinstance(snap, AlertSnapshot):
+                    self.alerts_changed.emit(snap)
+                    continue
                 self._buffer.put(snap)
                 if isinstance(snap, StatusSnapshot):  # its advice in the window's words
                     self.status_changed.emit(dataclasses.replace(
@@ -102,6 +108,7 @@ class TrainingSession(QObject):
 
     ready = Signal(object)
     status_changed = Signal(object)
+    alerts_changed = Signal(object)
     errored = Signal(str, str)
     finished = Signal()
 
@@ -129,6 +136,7 @@ class TrainingSession(QObject):
         thread.started.connect(worker.work)
         worker.ready.connect(self.ready)
         worker.status_changed.connect(self.status_changed)
+        worker.alerts_changed.connect(self.alerts_changed)
         worker.errored.connect(self.errored)
         # direct: QThread.quit is thread-safe, and a GUI thread blocked in shutdown()'s wait()
         # could never run a queued one
