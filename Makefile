@@ -2,6 +2,7 @@
 #   make run   create .venv on first use, install DCGAN Studio (and the system libraries Qt's
 #              X11 plugin needs), open the studio window on the built-in digits
 #   make test  create .venv on first use, install DCGAN Studio with its test tools, run the tests
+#   make lint  ruff's lint and format check (CI runs it before the tests)
 #   make walk  (for the engineers) screenshots of every state of the window, into walk/
 PYTHON ?= python3
 VENV   := .venv
@@ -9,7 +10,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 RUN    ?= runs/$(shell date +%Y%m%d-%H%M%S)
 
-.PHONY: run train test bench screenshots walk clean
+.PHONY: run train test lint bench screenshots walk clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +42,10 @@ walk: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_training.py

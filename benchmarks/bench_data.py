@@ -21,9 +21,9 @@ import time
 from pathlib import Path
 
 import torch
+from bench_training import EngineContestant, measure
 from PIL import Image
 
-from bench_training import EngineContestant, measure
 from dcgan_studio.config import RunConfig
 from dcgan_studio.core.data import load_dataset, load_digits_raw
 
@@ -44,9 +44,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--iterations", type=int, default=20, help="per contestant per round")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args(argv)
-    base = RunConfig().with_values({"model.image_size": args.image_size,
-                                    "optim.batch_size": args.batch_size,
-                                    "runtime.device": "cpu"}).validate()
+    base = (
+        RunConfig()
+        .with_values(
+            {
+                "model.image_size": args.image_size,
+                "optim.batch_size": args.batch_size,
+                "runtime.device": "cpu",
+            }
+        )
+        .validate()
+    )
     with tempfile.TemporaryDirectory(prefix="bench-data-") as name:
         folder = Path(name) / "digits-png"
         files = write_digit_folder(folder)
@@ -61,21 +69,29 @@ def main(argv: list[str] | None = None) -> int:
         assert streamed_set.streamed and not folder_set.streamed
         skipped = folder_set.summary().skipped_count
         builtin_set = load_dataset(base)
-        contestants = {"folder": EngineContestant(on_folder, folder_set),
-                       "streamed": EngineContestant(streamed, streamed_set),
-                       "built-in": EngineContestant(base, builtin_set)}
+        contestants = {
+            "folder": EngineContestant(on_folder, folder_set),
+            "streamed": EngineContestant(streamed, streamed_set),
+            "built-in": EngineContestant(base, builtin_set),
+        }
         rates = measure(contestants, args.iterations, args.rounds, args.batch_size)
     median = {n: statistics.median(v) for n, v in rates.items()}
-    print(f"\nDCGAN {args.image_size}x{args.image_size}, batch {args.batch_size}, "
-          f"{torch.get_num_threads()} threads, {contestants['folder'].label}, median of "
-          f"{args.rounds} interleaved rounds of {args.iterations} iterations")
-    print(f"  folder of {files:,} PNG files: decoded into memory in {scan_seconds:.1f} s "
-          f"({len(folder_set):,} images, {skipped} skipped); headers checked for streaming in "
-          f"{header_seconds:.1f} s")
+    print(
+        f"\nDCGAN {args.image_size}x{args.image_size}, batch {args.batch_size}, "
+        f"{torch.get_num_threads()} threads, {contestants['folder'].label}, median of "
+        f"{args.rounds} interleaved rounds of {args.iterations} iterations"
+    )
+    print(
+        f"  folder of {files:,} PNG files: decoded into memory in {scan_seconds:.1f} s "
+        f"({len(folder_set):,} images, {skipped} skipped); headers checked for streaming in "
+        f"{header_seconds:.1f} s"
+    )
     print(f"  training on the built-in digits  {median['built-in']:7.0f} img/s")
     for key, what in (("folder", "the folder, in memory"), ("streamed", "the folder, streamed")):
-        print(f"  training on {what:<21}{median[key]:7.0f} img/s  "
-              f"{median[key] / median['built-in']:.2f}x (goal: within 10%)")
+        print(
+            f"  training on {what:<21}{median[key]:7.0f} img/s  "
+            f"{median[key] / median['built-in']:.2f}x (goal: within 10%)"
+        )
     print(f"command: .venv/bin/python benchmarks/bench_data.py {' '.join(sys.argv[1:])}")
     return 0
 

@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 
 import torch
-
 from bench_window import Headless, StallProbe, Windowed, measure_training, run_until
+
 from dcgan_studio.core.engine import PROBE_INTERVAL
 from dcgan_studio.gui.app import make_application
 
@@ -35,8 +35,11 @@ def live_windows(values: dict, tmp: Path, warmup: int) -> tuple[Windowed, Window
     probe = StallProbe(5)  # Windowed wants one; stalls are bench_window.py's subject
     shown = Windowed(values, tmp / "shown", probe)
     shown.window.docks["features"].raise_()
-    run_until(lambda: shown.window.inspector.feature_maps.snapshot is not None, 120,
-              "the first feature maps")
+    run_until(
+        lambda: shown.window.inspector.feature_maps.snapshot is not None,
+        120,
+        "the first feature maps",
+    )
     shown.warm_up(warmup)
     hidden = Windowed(values, tmp / "hidden", probe)
     hidden.window.docks["features"].close()
@@ -50,8 +53,10 @@ def report(title: str, results: dict, live: str, off: str) -> float:
     ratio = median[live] / median[off]
     print(title)
     print(f"  {off:<40} {median[off]:7.0f} img/s")
-    print(f"  {live:<40} {median[live]:7.0f} img/s  {ratio:.3f}x  (cost {1 - ratio:+.1%}, "
-          "goal under 5%)")
+    print(
+        f"  {live:<40} {median[live]:7.0f} img/s  {ratio:.3f}x  (cost {1 - ratio:+.1%}, "
+        "goal under 5%)"
+    )
     return ratio
 
 
@@ -66,16 +71,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     app = make_application()
-    values = {"model.image_size": args.image_size, "optim.batch_size": args.batch_size,
-              "runtime.device": "cpu", "runtime.precision": args.precision,
-              "schedule.iterations": 10**9}
+    values = {
+        "model.image_size": args.image_size,
+        "optim.batch_size": args.batch_size,
+        "runtime.device": "cpu",
+        "runtime.precision": args.precision,
+        "schedule.iterations": 10**9,
+    }
     with tempfile.TemporaryDirectory(prefix="bench-feature-maps-") as name:
         tmp = Path(name)
         shown, hidden = live_windows(values, tmp, args.warmup)
         try:
             request = shown.window.inspector.feature_maps.request()
-            windows = measure_training({"feature maps live": shown, "feature maps hidden": hidden},
-                                       args.iterations, args.rounds)
+            windows = measure_training(
+                {"feature maps live": shown, "feature maps hidden": hidden},
+                args.iterations,
+                args.rounds,
+            )
             cfg = shown.cfg
         finally:
             shown.close()
@@ -85,21 +97,26 @@ def main(argv: list[str] | None = None) -> int:
             looking.trainer.probe = request
             for contestant in (looking, plain):
                 contestant.warm_up(args.warmup)
-            engines = measure_training({"engine capturing": looking, "engine not": plain},
-                                       args.iterations, args.rounds)
+            engines = measure_training(
+                {"engine capturing": looking, "engine not": plain}, args.iterations, args.rounds
+            )
         finally:
             looking.close()
             plain.close()
     precision = looking.trainer.precision
-    print(f"\nDCGAN {args.image_size}x{args.image_size}, batch {args.batch_size}, cpu "
-          f"({precision.name}), {torch.get_num_threads()} threads; feature maps of "
-          f"{request.network.upper()} {request.layer} for {request.source} tile {request.index}, "
-          f"captured every {PROBE_INTERVAL} s; median of {args.rounds} interleaved rounds of "
-          f"~{args.iterations} iterations (trainer's clock)")
+    print(
+        f"\nDCGAN {args.image_size}x{args.image_size}, batch {args.batch_size}, cpu "
+        f"({precision.name}), {torch.get_num_threads()} threads; feature maps of "
+        f"{request.network.upper()} {request.layer} for {request.source} tile {request.index}, "
+        f"captured every {PROBE_INTERVAL} s; median of {args.rounds} interleaved rounds of "
+        f"~{args.iterations} iterations (trainer's clock)"
+    )
     report("the window:", windows, "feature maps live", "feature maps hidden")
     report("the engine alone:", engines, "engine capturing", "engine not")
-    print(f"command: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_feature_maps.py "
-          f"{' '.join(sys.argv[1:])}   ({time.perf_counter() - started:.0f} s)")
+    print(
+        f"command: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_feature_maps.py "
+        f"{' '.join(sys.argv[1:])}   ({time.perf_counter() - started:.0f} s)"
+    )
     app.processEvents()
     return 0
 

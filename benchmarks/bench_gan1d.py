@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 
 import torch
-
 from bench_window import run_until, training_beside
+
 from dcgan_studio.config import RunConfig
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.runs import RunDirectory
@@ -36,8 +36,9 @@ def wait(seconds: float) -> None:
     run_until(lambda: time.perf_counter() >= end, seconds + 5, "the clock")
 
 
-def measure(playground: Gan1dPlayground, seconds: float, trainer: Trainer | None = None
-            ) -> dict[str, float]:
+def measure(
+    playground: Gan1dPlayground, seconds: float, trainer: Trainer | None = None
+) -> dict[str, float]:
     """Play for ``seconds``; frames drawn per second, iterations per second (and the DCGAN's)."""
     playground.play()
     wait(1.0)  # warm-up: the worker and the redraw timer in step
@@ -45,8 +46,10 @@ def measure(playground: Gan1dPlayground, seconds: float, trainer: Trainer | None
     dcgan, started = (trainer.step if trainer else 0), time.perf_counter()
     wait(seconds)
     elapsed = time.perf_counter() - started
-    out = {"fps": (playground.frames_drawn - frames) / elapsed,
-           "its": (playground.last_frame.snapshot.step - step) / elapsed}
+    out = {
+        "fps": (playground.frames_drawn - frames) / elapsed,
+        "its": (playground.last_frame.snapshot.step - step) / elapsed,
+    }
     if trainer is not None:
         out["dcgan"] = (trainer.step - dcgan) / elapsed
     playground.pause()
@@ -74,8 +77,17 @@ def main(argv: list[str] | None = None) -> int:
     run_until(lambda: playground.last_frame is not None, 30, "the first frame")
     idle = measure(playground, args.seconds)
 
-    cfg = RunConfig().with_values({"runtime.device": "cpu", "schedule.iterations": 10**9,
-                                   "schedule.checkpoint_every": 10**6}).validate()
+    cfg = (
+        RunConfig()
+        .with_values(
+            {
+                "runtime.device": "cpu",
+                "schedule.iterations": 10**9,
+                "schedule.checkpoint_every": 10**6,
+            }
+        )
+        .validate()
+    )
     with tempfile.TemporaryDirectory(prefix="bench-gan1d-") as name:
         trainer = Trainer(cfg, RunDirectory.create(Path(name) / "run", cfg))
         with training_beside(trainer):
@@ -85,19 +97,29 @@ def main(argv: list[str] | None = None) -> int:
     playground.close()
     app.processEvents()
 
-    print(f"\n1-D GAN playground at 1100x800, {args.speed} iteration(s) per frame, CPU, "
-          f"{torch.get_num_threads()} threads, torch {torch.__version__}, {args.seconds:.0f} s "
-          f"each")
-    print(f"  nothing else running: {idle['fps']:.1f} screen updates/s, "
-          f"{idle['its']:.1f} iterations/s")
-    print(f"  beside DCGAN training ({cfg.model.image_size}x{cfg.model.image_size}, batch "
-          f"{cfg.optim.batch_size}, {trainer.precision.name}): {busy['fps']:.1f} screen "
-          f"updates/s, {busy['its']:.1f} iterations/s")
-    print(f"  DCGAN iterations/s: {alone:.2f} with the playground paused, {busy['dcgan']:.2f} "
-          f"while it plays")
+    print(
+        f"\n1-D GAN playground at 1100x800, {args.speed} iteration(s) per frame, CPU, "
+        f"{torch.get_num_threads()} threads, torch {torch.__version__}, {args.seconds:.0f} s "
+        f"each"
+    )
+    print(
+        f"  nothing else running: {idle['fps']:.1f} screen updates/s, "
+        f"{idle['its']:.1f} iterations/s"
+    )
+    print(
+        f"  beside DCGAN training ({cfg.model.image_size}x{cfg.model.image_size}, batch "
+        f"{cfg.optim.batch_size}, {trainer.precision.name}): {busy['fps']:.1f} screen "
+        f"updates/s, {busy['its']:.1f} iterations/s"
+    )
+    print(
+        f"  DCGAN iterations/s: {alone:.2f} with the playground paused, {busy['dcgan']:.2f} "
+        f"while it plays"
+    )
     print("  goal: at least 30 screen updates/s")
-    print(f"command: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_gan1d.py "
-          f"{' '.join(sys.argv[1:])}")
+    print(
+        f"command: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_gan1d.py "
+        f"{' '.join(sys.argv[1:])}"
+    )
     return 0
 
 

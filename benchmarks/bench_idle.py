@@ -24,13 +24,12 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, QTimer
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QVBoxLayout, QWidget
-
 from bench_window import command_line, run_until
 from cpu_steal import CpuSteal
 from machine import cpu_description
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, QTimer
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 GOAL = 0.02  # of one core
 
@@ -60,8 +59,11 @@ def idle_cost(app: QApplication, seconds: float, paints: PaintCount) -> dict[str
     wall, cpu, steal = time.perf_counter(), process_cpu(), CpuSteal.read()
     _idle(seconds)
     wall = time.perf_counter() - wall
-    return {"cpu": (process_cpu() - cpu) / wall, "paints_per_s": paints.count / wall,
-            "steal": CpuSteal.share(steal, CpuSteal.read())}
+    return {
+        "cpu": (process_cpu() - cpu) / wall,
+        "paints_per_s": paints.count / wall,
+        "steal": CpuSteal.share(steal, CpuSteal.read()),
+    }
 
 
 def _idle(seconds: float) -> None:
@@ -113,8 +115,13 @@ def main(argv: list[str] | None = None) -> int:
         window.show()
         window.controls.editors["schedule.iterations"].setValue(args.iterations * 100)
         window.controls.start_button.click()
-        run_until(lambda: len(window.history) > 0 and
-                  window.history.column("step")[-1] >= args.iterations, 600, "the short run")
+        run_until(
+            lambda: (
+                len(window.history) > 0 and window.history.column("step")[-1] >= args.iterations
+            ),
+            600,
+            "the short run",
+        )
         window.docks["gradients"].raise_()  # as issue 18 found it: Gradients in front, paused
         window.pause_action.trigger()
         run_until(lambda: window.state == "paused", 60, "the pause")
@@ -123,28 +130,32 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("paused, Losses in front", idle_cost(app, args.seconds, paints)))
         window.stop_action.trigger()
         run_until(lambda: window.state == "idle" and not window.session.running, 120, "Stop")
-        for name, dock in window.docks.items():
+        for dock in window.docks.values():
             dock.raise_()
-            rows.append((f"stopped, {dock.windowTitle()} in front",
-                         idle_cost(app, args.seconds, paints)))
-        for index, title in ((GAN1D, "1-D GAN playground"),
-                             (CONVOLUTION, "Convolution explorer")):
+            rows.append(
+                (f"stopped, {dock.windowTitle()} in front", idle_cost(app, args.seconds, paints))
+            )
+        for index, title in ((GAN1D, "1-D GAN playground"), (CONVOLUTION, "Convolution explorer")):
             window.workspaces.setCurrentIndex(index)
             rows.append((f"stopped, {title} tab", idle_cost(app, args.seconds, paints)))
         window.workspaces.show_training()
         window.close()
         run_until(lambda: not window.isVisible(), 30, "the window to close")
 
-    print(f"\nidle window, {args.seconds:g} s per row after a {args.iterations}-iteration run; "
-          f"CPU: {cpu_description()}; Qt platform {QGuiApplication.platformName()}")
+    print(
+        f"\nidle window, {args.seconds:g} s per row after a {args.iterations}-iteration run; "
+        f"CPU: {cpu_description()}; Qt platform {QGuiApplication.platformName()}"
+    )
     print(f"  {'what is in front':<44} {'CPU (of a core)':>15} {'paints/s':>9}  steal")
     for what, row in rows:
         steal = "" if row["steal"] is None else f"{row['steal']:.0%}"
         print(f"  {what:<44} {row['cpu']:>14.1%} {row['paints_per_s']:>9.1f}  {steal}")
     studio = [row["cpu"] for what, row in rows[1:]]
     worst = max(studio)
-    print(f"worst studio row {worst:.1%} of a core (goal < {GOAL:.0%}): "
-          f"{'met' if worst < GOAL else 'NOT met'}; reference {rows[0][1]['cpu']:.1%}")
+    print(
+        f"worst studio row {worst:.1%} of a core (goal < {GOAL:.0%}): "
+        f"{'met' if worst < GOAL else 'NOT met'}; reference {rows[0][1]['cpu']:.1%}"
+    )
     print(f"command: {command_line()}   ({time.perf_counter() - started:.0f} s)")
     return 0
 

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
 from bench_window import run_until, training_beside
+
 from dcgan_studio.config import RunConfig
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.runs import RunDirectory
@@ -53,8 +53,10 @@ def drag(explorer: LatentExplorer, moves: int) -> list[float]:
 
 def summary(latencies: list[float]) -> str:
     a = np.asarray(latencies)
-    return (f"median {statistics.median(latencies):.1f} ms, p90 {np.percentile(a, 90):.1f} ms, "
-            f"max {a.max():.1f} ms over {len(a)} moves")
+    return (
+        f"median {statistics.median(latencies):.1f} ms, p90 {np.percentile(a, 90):.1f} ms, "
+        f"max {a.max():.1f} ms over {len(a)} moves"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -62,8 +64,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moves", type=int, default=200)
     args = parser.parse_args(argv)
     app = make_application()
-    cfg = RunConfig().with_values({"runtime.device": "cpu", "schedule.iterations": 10**9,
-                                   "schedule.checkpoint_every": 10**6}).validate()
+    cfg = (
+        RunConfig()
+        .with_values(
+            {
+                "runtime.device": "cpu",
+                "schedule.iterations": 10**9,
+                "schedule.checkpoint_every": 10**6,
+            }
+        )
+        .validate()
+    )
     with tempfile.TemporaryDirectory(prefix="bench-latent-") as name:
         trainer = Trainer(cfg, RunDirectory.create(Path(name) / "run", cfg))
         trainer.save_checkpoint()
@@ -71,8 +82,11 @@ def main(argv: list[str] | None = None) -> int:
         explorer.resize(650, 850)
         explorer.show()
         explorer.open_checkpoint(trainer.run_dir.root)
-        run_until(lambda: explorer.renderer is not None and explorer.main_view.shown is not None,
-                  60, "the explorer to open the checkpoint")
+        run_until(
+            lambda: explorer.renderer is not None and explorer.main_view.shown is not None,
+            60,
+            "the explorer to open the checkpoint",
+        )
         drag(explorer, 10)  # warm-up
         idle = drag(explorer, args.moves)
 
@@ -81,14 +95,20 @@ def main(argv: list[str] | None = None) -> int:
             steps = trainer.step
         explorer.shutdown()
         explorer.close()
-    print(f"\nlatent explorer, 32x32 G (nz {cfg.model.nz}, ngf {cfg.model.ngf}), CPU, "
-          f"{torch.get_num_threads()} threads, torch {torch.__version__}")
+    print(
+        f"\nlatent explorer, 32x32 G (nz {cfg.model.nz}, ngf {cfg.model.ngf}), CPU, "
+        f"{torch.get_num_threads()} threads, torch {torch.__version__}"
+    )
     print(f"  slider move -> new image on screen, nothing else running: {summary(idle)}")
-    print(f"  the same while training runs on another thread ({trainer.precision.name}, "
-          f"{steps} iterations meanwhile): {summary(busy)}")
+    print(
+        f"  the same while training runs on another thread ({trainer.precision.name}, "
+        f"{steps} iterations meanwhile): {summary(busy)}"
+    )
     print("  goal: median 50 ms or less")
-    print(f"command: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_latent.py "
-          f"{' '.join(sys.argv[1:])}")
+    print(
+        f"command: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_latent.py "
+        f"{' '.join(sys.argv[1:])}"
+    )
     app.processEvents()
     return 0
 

@@ -15,9 +15,10 @@ of them):
                 logging, grids and checkpoint cadence; its clock starts before the dataset loads
     --try K=V,K=V  any variant of the defaults (dotted config fields), to choose defaults
 
-Every ``--every`` seconds of a contestant's clock (or steps, with ``--steps``) its G is copied; after training, each copy makes
-2,000 samples from the same fixed noise (eval mode) and is scored, and a Frechet distance in the
-classifier's feature space (FID's formula) to the 10,000 real digits is computed.
+Every ``--every`` seconds of a contestant's clock (or steps, with ``--steps``) its G is copied;
+after training, each copy makes 2,000 samples from the same fixed noise (eval mode) and is scored,
+and a Frechet distance in the classifier's feature space (FID's formula) to the 10,000 real digits
+is computed.
 
     .venv/bin/python benchmarks/bench_learning.py [--seconds 240] [--every 15]
     .venv/bin/python benchmarks/bench_learning.py --seconds 90 --try optim.batch_size=32
@@ -33,11 +34,11 @@ import sys
 import time
 from pathlib import Path
 
+import digit_score
 import numpy as np
 import torch
-
-import digit_score
 from bench_training import ReferenceLoop
+
 from dcgan_studio.config import RunConfig
 from dcgan_studio.core.data import load_dataset
 from dcgan_studio.core.engine import Trainer
@@ -57,8 +58,10 @@ class Learner:
         self.precision = "fp32"
 
     def keep(self) -> None:
-        state = {k: v.detach().float().cpu().clone().contiguous()
-                 for k, v in self.generator().state_dict().items()}
+        state = {
+            k: v.detach().float().cpu().clone().contiguous()
+            for k, v in self.generator().state_dict().items()
+        }
         self.copies.append((self.clock, self.step(), state))
 
     def run_slice(self, seconds: float, every: float, by_steps: bool, steps: int | None) -> None:
@@ -143,13 +146,26 @@ def parse_try(text: str) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=240, help="training time of each")
-    parser.add_argument("--every", type=float, default=15,
-                        help="seconds (with --steps: steps) between scored copies")
-    parser.add_argument("--steps", type=int, help="train each to this step instead of for "
-                        "--seconds: quality at equal steps (e.g. --try runtime.precision=fp32)")
+    parser.add_argument(
+        "--every",
+        type=float,
+        default=15,
+        help="seconds (with --steps: steps) between scored copies",
+    )
+    parser.add_argument(
+        "--steps",
+        type=int,
+        help="train each to this step instead of for "
+        "--seconds: quality at equal steps (e.g. --try runtime.precision=fp32)",
+    )
     parser.add_argument("--slice", type=float, default=5, help="seconds of each turn")
-    parser.add_argument("--try", dest="variants", action="append", default=[],
-                        help="a variant of the defaults: dotted=value,dotted=value")
+    parser.add_argument(
+        "--try",
+        dest="variants",
+        action="append",
+        default=[],
+        help="a variant of the defaults: dotted=value,dotted=value",
+    )
     parser.add_argument("--no-reference", action="store_true")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write every score here")
@@ -161,9 +177,17 @@ def main(argv: list[str] | None = None) -> int:
     real = digit_score.real_features(classifier)
 
     defaults = RunConfig().with_values({"runtime.device": "cpu", "schedule.seed": args.seed})
-    reference = defaults.with_values({"optim.batch_size": 128, "model.ngf": 64, "model.ndf": 64,
-                                      "optim.lr_g": 2e-4, "optim.lr_d": 2e-4,
-                                      "optim.d_steps": 1, "runtime.precision": "fp32"})
+    reference = defaults.with_values(
+        {
+            "optim.batch_size": 128,
+            "model.ngf": 64,
+            "model.ndf": 64,
+            "optim.lr_g": 2e-4,
+            "optim.lr_d": 2e-4,
+            "optim.d_steps": 1,
+            "runtime.precision": "fp32",
+        }
+    )
     learners: list[Learner] = [] if args.no_reference else [ReferenceLearner(reference)]
     learners.append(EngineLearner("defaults", defaults))
     for text in args.variants:
@@ -172,42 +196,59 @@ def main(argv: list[str] | None = None) -> int:
         learner.keep()
 
     def done(learner: Learner) -> bool:
-        return (learner.step() >= args.steps if args.steps is not None
-                else learner.clock >= args.seconds)
+        return (
+            learner.step() >= args.steps
+            if args.steps is not None
+            else learner.clock >= args.seconds
+        )
 
     while not all(map(done, learners)):
         for learner in learners:
             if not done(learner):
-                seconds = args.slice if args.steps else min(args.slice,
-                                                             args.seconds - learner.clock)
+                seconds = (
+                    args.slice if args.steps else min(args.slice, args.seconds - learner.clock)
+                )
                 learner.run_slice(seconds, args.every, args.steps is not None, args.steps)
-        print("  " + ", ".join(f"{x.name}: {x.clock:.0f} s, step {x.step()}" for x in learners),
-              file=sys.stderr)
+        print(
+            "  " + ", ".join(f"{x.name}: {x.clock:.0f} s, step {x.step()}" for x in learners),
+            file=sys.stderr,
+        )
 
     print(f"\nscoring {SAMPLES} samples of every copy ...", file=sys.stderr)
     results: dict[str, list[dict]] = {}
     for learner in learners:
-        noise = torch.randn(SAMPLES, learner.cfg.model.nz, 1, 1,
-                            generator=torch.Generator().manual_seed(1234))
+        noise = torch.randn(
+            SAMPLES, learner.cfg.model.nz, 1, 1, generator=torch.Generator().manual_seed(1234)
+        )
         rows = []
         for seconds, step, state in learner.copies:
             images = samples(learner.cfg, state, noise)
             score = digit_score.score(classifier, images)
             fid = digit_score.frechet_distance(digit_score.features(classifier, images), real)
-            rows.append({"seconds": round(seconds, 1), "step": step,
-                         "recognisable": score.recognisable, "classes": score.classes,
-                         "fd": fid})
+            rows.append(
+                {
+                    "seconds": round(seconds, 1),
+                    "step": step,
+                    "recognisable": score.recognisable,
+                    "classes": score.classes,
+                    "fd": fid,
+                }
+            )
         results[learner.name] = rows
 
-    print(f"\nDCGAN 32x32 digits on the CPU ({torch.get_num_threads()} threads, torch "
-          f"{torch.__version__}); " + (f"{args.steps} steps" if args.steps else
-                                       f"{args.seconds:g} s") +
-          f" each, interleaved in {args.slice:g} s slices")
+    print(
+        f"\nDCGAN 32x32 digits on the CPU ({torch.get_num_threads()} threads, torch "
+        f"{torch.__version__}); "
+        + (f"{args.steps} steps" if args.steps else f"{args.seconds:g} s")
+        + f" each, interleaved in {args.slice:g} s slices"
+    )
     for learner in learners:
         c = learner.cfg
-        print(f"  {learner.name}: batch {c.optim.batch_size}, ngf {c.model.ngf}, ndf "
-              f"{c.model.ndf}, lr {c.optim.lr_g:g}/{c.optim.lr_d:g}, d_steps {c.optim.d_steps}, "
-              f"{learner.precision}")
+        print(
+            f"  {learner.name}: batch {c.optim.batch_size}, ngf {c.model.ngf}, ndf "
+            f"{c.model.ndf}, lr {c.optim.lr_g:g}/{c.optim.lr_d:g}, d_steps {c.optim.d_steps}, "
+            f"{learner.precision}"
+        )
     header = "  copy    " + "".join(f"| {x.name[:26]:<26}" for x in learners)
     print(header)
     rows = max(len(r) for r in results.values())
@@ -217,17 +258,29 @@ def main(argv: list[str] | None = None) -> int:
             r = results[learner.name]
             if i < len(r):
                 row = r[i]
-                line += (f"| {row['seconds']:5.0f}s {row['recognisable']:5.1%} "
-                         f"{row['classes']:2d}/10 FD {row['fd']:6.1f} ")
+                line += (
+                    f"| {row['seconds']:5.0f}s {row['recognisable']:5.1%} "
+                    f"{row['classes']:2d}/10 FD {row['fd']:6.1f} "
+                )
             else:
                 line += "| " + " " * 26
         print(f"  {i:7d} " + line)
     for learner in learners:
-        first = next((r for r in results[learner.name]
-                      if r["recognisable"] >= GOAL[0] and r["classes"] >= GOAL[1]), None)
-        when = (f"at {first['seconds']:.0f} s (step {first['step']})" if first
-                else f"not within {args.steps} steps" if args.steps
-                else f"not within {args.seconds:g} s")
+        first = next(
+            (
+                r
+                for r in results[learner.name]
+                if r["recognisable"] >= GOAL[0] and r["classes"] >= GOAL[1]
+            ),
+            None,
+        )
+        when = (
+            f"at {first['seconds']:.0f} s (step {first['step']})"
+            if first
+            else f"not within {args.steps} steps"
+            if args.steps
+            else f"not within {args.seconds:g} s"
+        )
         print(f"  {learner.name}: half recognisable and all ten digits {when}")
     print(f"command: .venv/bin/python benchmarks/bench_learning.py {' '.join(sys.argv[1:])}")
     if args.json:

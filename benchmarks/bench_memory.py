@@ -43,12 +43,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from bench_window import StallProbe, Windowed, command_line, run_until
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QAbstractScrollArea
 
-from bench_window import StallProbe, Windowed, command_line, run_until
 from dcgan_studio.gui.app import make_application
 
 MB = 2**20
@@ -203,8 +203,15 @@ class PanelDriver:
 class MemoryRun:
     """Samples the process's memory on a timer while the window trains, for ``duration_s``."""
 
-    def __init__(self, windowed: Windowed, duration_s: float, sample_s: float, rotate_s: float,
-                 scrub_s: float, table_s: float) -> None:
+    def __init__(
+        self,
+        windowed: Windowed,
+        duration_s: float,
+        sample_s: float,
+        rotate_s: float,
+        scrub_s: float,
+        table_s: float,
+    ) -> None:
         self.windowed, self.window = windowed, windowed.window
         self.duration_s, self.sample_s, self.table_s = duration_s, sample_s, table_s
         self.count = max(1, round(duration_s / sample_s))  # samples after the one at 0 s
@@ -239,8 +246,10 @@ class MemoryRun:
     def _on_sample_due(self) -> None:
         w = self.window
         if not w.session.running or w.state not in ("running", "paused"):
-            self.failure = (f"training ended early ({w.state}; {w.last_error or 'no error'}) at "
-                            f"{self.clock():.0f} s")
+            self.failure = (
+                f"training ended early ({w.state}; {w.last_error or 'no error'}) at "
+                f"{self.clock():.0f} s"
+            )
             self.done = True
             return
         if w.state == "paused":  # only a diverged run pauses itself; it fails right after
@@ -251,16 +260,25 @@ class MemoryRun:
 
     def _take_sample(self) -> None:
         w, status = self.window, process_status()
-        maps, filters, renderer = (w.inspector.feature_maps.snapshot, w.inspector.filters.snapshot,
-                                   w.explorer.renderer)
+        maps, filters, renderer = (
+            w.inspector.feature_maps.snapshot,
+            w.inspector.filters.snapshot,
+            w.explorer.renderer,
+        )
         sample = {
-            "t": self.clock(), "step": self.windowed.last_step(), "rss_mb": status["rss"] / MB,
-            "hwm_mb": status["hwm"] / MB, "anon_mb": status.get("anon", 0) / MB,
-            "threads": status["threads"], "qobjects": len(w.findChildren(QObject)),
-            "py_blocks": sys.getallocatedblocks(), "history_rows": len(w.history),
+            "t": self.clock(),
+            "step": self.windowed.last_step(),
+            "rss_mb": status["rss"] / MB,
+            "hwm_mb": status["hwm"] / MB,
+            "anon_mb": status.get("anon", 0) / MB,
+            "threads": status["threads"],
+            "qobjects": len(w.findChildren(QObject)),
+            "py_blocks": sys.getallocatedblocks(),
+            "history_rows": len(w.history),
             "front": self.driver.front(),
-            "grid_step": None if w.sample_panel.live_grid is None else
-            w.sample_panel.live_grid.step,
+            "grid_step": None
+            if w.sample_panel.live_grid is None
+            else w.sample_panel.live_grid.step,
             "features_step": None if maps is None else maps.step,
             "filters_step": None if filters is None else filters.step,
             "latent_step": None if renderer is None else renderer.step,
@@ -272,23 +290,35 @@ class MemoryRun:
         if self.base_i is None and sample["t"] >= BASELINE_S - self.sample_s / 2:
             self.base_i = index
         if index == 0:
-            print(f"{'min':>6} {'step':>7} {'it/s':>6} {'RSS MB':>8} {'vs base':>8} "
-                  f"{'HWM MB':>8} {'anon MB':>8} {'threads':>7} {'QObjects':>8} "
-                  f"{'py blocks':>10}  front", flush=True)
+            print(
+                f"{'min':>6} {'step':>7} {'it/s':>6} {'RSS MB':>8} {'vs base':>8} "
+                f"{'HWM MB':>8} {'anon MB':>8} {'threads':>7} {'QObjects':>8} "
+                f"{'py blocks':>10}  front",
+                flush=True,
+            )
         row_every = max(1, round(self.table_s / self.sample_s))
         if index % row_every == 0 or index == self.base_i or index == self.count:
             self._print_row(sample)
 
     def _print_row(self, s: dict) -> None:
-        vs = f"{s['rss_mb'] - self.samples[self.base_i]['rss_mb']:+8.1f}" \
-            if self.base_i is not None else f"{'':>8}"
+        vs = (
+            f"{s['rss_mb'] - self.samples[self.base_i]['rss_mb']:+8.1f}"
+            if self.base_i is not None
+            else f"{'':>8}"
+        )
         previous, self._printed = self._printed, s
-        rate = f"{(s['step'] - max(previous['step'], 0)) / (s['t'] - previous['t']):6.1f}" \
-            if previous else f"{'-':>6}"
+        rate = (
+            f"{(s['step'] - max(previous['step'], 0)) / (s['t'] - previous['t']):6.1f}"
+            if previous
+            else f"{'-':>6}"
+        )
         step = f"{s['step']:7d}" if s["step"] >= 0 else f"{'-':>7}"  # none logged yet
-        print(f"{s['t'] / 60:6.1f} {step} {rate} {s['rss_mb']:8.1f} {vs} "
-              f"{s['hwm_mb']:8.1f} {s['anon_mb']:8.1f} {s['threads']:7d} {s['qobjects']:8d} "
-              f"{s['py_blocks'] / 1000:9.0f}k  {', '.join(s['front'])}", flush=True)
+        print(
+            f"{s['t'] / 60:6.1f} {step} {rate} {s['rss_mb']:8.1f} {vs} "
+            f"{s['hwm_mb']:8.1f} {s['anon_mb']:8.1f} {s['threads']:7d} {s['qobjects']:8d} "
+            f"{s['py_blocks'] / 1000:9.0f}k  {', '.join(s['front'])}",
+            flush=True,
+        )
 
     def summary(self) -> dict:
         samples = self.samples
@@ -302,11 +332,19 @@ class MemoryRun:
         growth = peak["rss_mb"] - base["rss_mb"]
         last = samples[-1]
         return {
-            "start_mb": samples[0]["rss_mb"], "baseline_mb": base["rss_mb"],
-            "baseline_t": base["t"], "max_mb": peak["rss_mb"], "max_t": peak["t"],
-            "final_mb": last["rss_mb"], "hwm_mb": last["hwm_mb"], "growth_mb": growth,
-            "slope_mb_per_hour": slope, "goal_mb": GOAL_MB, "passed": growth <= GOAL_MB,
-            "seconds": last["t"], "steps": last["step"] - samples[0]["step"],
+            "start_mb": samples[0]["rss_mb"],
+            "baseline_mb": base["rss_mb"],
+            "baseline_t": base["t"],
+            "max_mb": peak["rss_mb"],
+            "max_t": peak["t"],
+            "final_mb": last["rss_mb"],
+            "hwm_mb": last["hwm_mb"],
+            "growth_mb": growth,
+            "slope_mb_per_hour": slope,
+            "goal_mb": GOAL_MB,
+            "passed": growth <= GOAL_MB,
+            "seconds": last["t"],
+            "steps": last["step"] - samples[0]["step"],
             "qobjects": [samples[0]["qobjects"], base["qobjects"], last["qobjects"]],
             "threads": [samples[0]["threads"], base["threads"], last["threads"]],
         }
@@ -316,10 +354,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60.0, help="of training, > 1")
     parser.add_argument("--sample-seconds", type=float, default=10.0)
-    parser.add_argument("--rotate-seconds", type=float, default=20.0,
-                        help="the next dock of each tab group comes to the front this often")
-    parser.add_argument("--scrub-seconds", type=float, default=60.0,
-                        help="the sample scrubber goes to an earlier grid this often")
+    parser.add_argument(
+        "--rotate-seconds",
+        type=float,
+        default=20.0,
+        help="the next dock of each tab group comes to the front this often",
+    )
+    parser.add_argument(
+        "--scrub-seconds",
+        type=float,
+        default=60.0,
+        help="the sample scrubber goes to an earlier grid this often",
+    )
     parser.add_argument("--table-minutes", type=float, default=5.0, help="a table row this often")
     parser.add_argument("--json", type=Path, help="also write every sample and the summary here")
     args = parser.parse_args(argv)
@@ -334,13 +380,22 @@ def main(argv: list[str] | None = None) -> int:
         w = windowed.window
         try:
             cfg = windowed.cfg
-            print(f"DCGAN {cfg.model.image_size}x{cfg.model.image_size}, batch "
-                  f"{cfg.optim.batch_size}, {cfg.data.dataset}, {cfg.runtime.device}, "
-                  f"{torch.get_num_threads()} threads, torch {torch.__version__}, PySide6 "
-                  f"{pyside_version}, Qt platform {QGuiApplication.platformName()}; "
-                  f"{args.minutes:g} min, a sample every {args.sample_seconds:g} s", flush=True)
-            bench = MemoryRun(windowed, args.minutes * 60, args.sample_seconds,
-                              args.rotate_seconds, args.scrub_seconds, args.table_minutes * 60)
+            print(
+                f"DCGAN {cfg.model.image_size}x{cfg.model.image_size}, batch "
+                f"{cfg.optim.batch_size}, {cfg.data.dataset}, {cfg.runtime.device}, "
+                f"{torch.get_num_threads()} threads, torch {torch.__version__}, PySide6 "
+                f"{pyside_version}, Qt platform {QGuiApplication.platformName()}; "
+                f"{args.minutes:g} min, a sample every {args.sample_seconds:g} s",
+                flush=True,
+            )
+            bench = MemoryRun(
+                windowed,
+                args.minutes * 60,
+                args.sample_seconds,
+                args.rotate_seconds,
+                args.scrub_seconds,
+                args.table_minutes * 60,
+            )
             bench.run()
         finally:
             began = time.monotonic()
@@ -353,46 +408,77 @@ def main(argv: list[str] | None = None) -> int:
     summary = bench.summary()
     driver, samples = bench.driver, bench.samples
     summary["stop_seconds"] = stopped_s
-    docks = {name: {"raised": driver.raised[name], "front_s": driver.front_s[name],
-                    "paints": bench.paints.counts[name]} for name in w.docks}
+    docks = {
+        name: {
+            "raised": driver.raised[name],
+            "front_s": driver.front_s[name],
+            "paints": bench.paints.counts[name],
+        }
+        for name in w.docks
+    }
     undrawn = [name for name, d in docks.items() if d["paints"] == 0]
     live = {
         "feature_map_steps": len({s["features_step"] for s in samples} - {None}),
         "filter_steps": len({s["filters_step"] for s in samples} - {None}),
         "latent_g_steps": len({s["latent_step"] for s in samples} - {None}),
-        "latent_renders": samples[-1]["latent_renders"], "data_previews": driver.previews,
-        "latent_random_vectors": driver.random_vectors, "scrubs": driver.scrubs,
+        "latent_renders": samples[-1]["latent_renders"],
+        "data_previews": driver.previews,
+        "latent_random_vectors": driver.random_vectors,
+        "scrubs": driver.scrubs,
     }
 
-    print("\ndocks (raised / seconds in front / paints): " + ", ".join(
-        f"{n} {d['raised']}/{d['front_s']:.0f}/{d['paints']}" for n, d in docks.items()))
-    print(f"live: feature maps of {live['feature_map_steps']} steps sampled, filters of "
-          f"{live['filter_steps']}, latent explorer G of {live['latent_g_steps']} steps "
-          f"({live['latent_renders']} renders, {driver.random_vectors} random vectors), "
-          f"{driver.previews} data previews, {len(driver.scrubs)} scrubs to earlier grids"
-          + (f"; NOT DRAWN: {', '.join(undrawn)}" if undrawn else "; every dock drew"))
+    print(
+        "\ndocks (raised / seconds in front / paints): "
+        + ", ".join(f"{n} {d['raised']}/{d['front_s']:.0f}/{d['paints']}" for n, d in docks.items())
+    )
+    print(
+        f"live: feature maps of {live['feature_map_steps']} steps sampled, filters of "
+        f"{live['filter_steps']}, latent explorer G of {live['latent_g_steps']} steps "
+        f"({live['latent_renders']} renders, {driver.random_vectors} random vectors), "
+        f"{driver.previews} data previews, {len(driver.scrubs)} scrubs to earlier grids"
+        + (f"; NOT DRAWN: {', '.join(undrawn)}" if undrawn else "; every dock drew")
+    )
     s = summary
     slope = "n/a" if s["slope_mb_per_hour"] is None else f"{s['slope_mb_per_hour']:+.1f} MB/h"
-    print(f"resident memory: start {s['start_mb']:.1f} MB, baseline at {s['baseline_t']:.0f} s "
-          f"{s['baseline_mb']:.1f} MB, max after it {s['max_mb']:.1f} MB (at "
-          f"{s['max_t'] / 60:.1f} min), final {s['final_mb']:.1f} MB, peak (VmHWM) "
-          f"{s['hwm_mb']:.1f} MB; QObjects {s['qobjects'][1]} -> {s['qobjects'][2]}, threads "
-          f"{s['threads'][1]} -> {s['threads'][2]}; {s['steps']} steps in "
-          f"{s['seconds'] / 60:.1f} min")
+    print(
+        f"resident memory: start {s['start_mb']:.1f} MB, baseline at {s['baseline_t']:.0f} s "
+        f"{s['baseline_mb']:.1f} MB, max after it {s['max_mb']:.1f} MB (at "
+        f"{s['max_t'] / 60:.1f} min), final {s['final_mb']:.1f} MB, peak (VmHWM) "
+        f"{s['hwm_mb']:.1f} MB; QObjects {s['qobjects'][1]} -> {s['qobjects'][2]}, threads "
+        f"{s['threads'][1]} -> {s['threads'][2]}; {s['steps']} steps in "
+        f"{s['seconds'] / 60:.1f} min"
+    )
     verdict = "PASS" if s["passed"] else "FAIL"
     note = "" if args.minutes >= 60 else f" (over {args.minutes:g} min; the goal names 60)"
-    print(f"{verdict}: growth {s['growth_mb']:+.1f} MB over the baseline (goal <= "
-          f"{GOAL_MB:.0f} MB), slope {slope}{note}")
+    print(
+        f"{verdict}: growth {s['growth_mb']:+.1f} MB over the baseline (goal <= "
+        f"{GOAL_MB:.0f} MB), slope {slope}{note}"
+    )
     print(f"command: {command}")
     if args.json:
-        args.json.write_text(json.dumps({
-            "command": command, "platform": QGuiApplication.platformName(),
-            "config": cfg.to_dict(), "threads": torch.get_num_threads(),
-            "python": platform.python_version(), "torch": torch.__version__,
-            "pyside6": pyside_version, "minutes": args.minutes,
-            "sample_seconds": args.sample_seconds, "rotate_seconds": args.rotate_seconds,
-            "scrub_seconds": args.scrub_seconds, "summary": summary, "docks": docks,
-            "live": live, "tab_groups": driver.groups, "samples": samples}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "command": command,
+                    "platform": QGuiApplication.platformName(),
+                    "config": cfg.to_dict(),
+                    "threads": torch.get_num_threads(),
+                    "python": platform.python_version(),
+                    "torch": torch.__version__,
+                    "pyside6": pyside_version,
+                    "minutes": args.minutes,
+                    "sample_seconds": args.sample_seconds,
+                    "rotate_seconds": args.rotate_seconds,
+                    "scrub_seconds": args.scrub_seconds,
+                    "summary": summary,
+                    "docks": docks,
+                    "live": live,
+                    "tab_groups": driver.groups,
+                    "samples": samples,
+                },
+                indent=2,
+            )
+        )
     app.processEvents()
     return 0
 

@@ -25,15 +25,14 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-
 from cpu_steal import QUIET_STEAL, CpuSteal, quiet_rounds
+
 from dcgan_studio.config import PRESETS, RunConfig
 from dcgan_studio.core import cpu_conv
 from dcgan_studio.core.data import load_dataset, natural_channels, to_tanh_range
 from dcgan_studio.core.devices import resolve_device
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.models import Discriminator, Generator
-
 
 
 class ReferenceLoop:
@@ -105,8 +104,9 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def measure(contestants: dict, iterations: int, rounds: int, batch: int
-            ) -> tuple[dict[str, list[float]], dict[str, list[float | None]]]:
+def measure(
+    contestants: dict, iterations: int, rounds: int, batch: int
+) -> tuple[dict[str, list[float]], dict[str, list[float | None]]]:
     """Each contestant's img/s and the CPU steal while it ran, round by round; the order is
     reversed every other round (ABBA), so a drift of the machine's speed falls on all alike."""
     rates: dict[str, list[float]] = {name: [] for name in contestants}
@@ -119,18 +119,24 @@ def measure(contestants: dict, iterations: int, rounds: int, batch: int
             contestants[name].advance(iterations)
             rates[name].append(iterations * batch / (time.perf_counter() - started))
             steals[name].append(CpuSteal.share(steal, CpuSteal.read()))
-        print(f"round {r + 1}/{rounds}: " + ", ".join(
-            f"{n} {v[-1]:.0f} img/s" + (f" (steal {steals[n][-1]:.0%})"
-                                         if steals[n][-1] is not None else "")
-            for n, v in rates.items()), file=sys.stderr)
+        print(
+            f"round {r + 1}/{rounds}: "
+            + ", ".join(
+                f"{n} {v[-1]:.0f} img/s"
+                + (f" (steal {steals[n][-1]:.0%})" if steals[n][-1] is not None else "")
+                for n, v in rates.items()
+            ),
+            file=sys.stderr,
+        )
     return rates, steals
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--image-size", type=int, default=32)
-    parser.add_argument("--dataset", default="digits",
-                        help="a built-in set; shapes is in colour (3 channels)")
+    parser.add_argument(
+        "--dataset", default="digits", help="a built-in set; shapes is in colour (3 channels)"
+    )
     parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--iterations", type=int, default=30, help="per contestant per round")
@@ -138,12 +144,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args(argv)
 
-    base = RunConfig().with_values({**PRESETS["paper"],  # pytorch/examples' widths and Adam
-                                    "data.dataset": args.dataset,
-                                    "model.channels": natural_channels(args.dataset) or 3,
-                                    "model.image_size": args.image_size,
-                                    "optim.batch_size": args.batch_size,
-                                    "runtime.device": args.device}).validate()
+    base = (
+        RunConfig()
+        .with_values(
+            {
+                **PRESETS["paper"],  # pytorch/examples' widths and Adam
+                "data.dataset": args.dataset,
+                "model.channels": natural_channels(args.dataset) or 3,
+                "model.image_size": args.image_size,
+                "optim.batch_size": args.batch_size,
+                "runtime.device": args.device,
+            }
+        )
+        .validate()
+    )
     dataset = load_dataset(base)
     engine_auto = EngineContestant(base, dataset)
     engine_fp32 = EngineContestant(base.with_values({"runtime.precision": "fp32"}), dataset)
@@ -156,44 +170,79 @@ def main(argv: list[str] | None = None) -> int:
     median = {name: statistics.median(values) for name, values in rates.items()}
     # each round's ratio to the reference of the same round, then their median: a slow patch of
     # this shared machine falls on both sides of a ratio
-    ratio = {name: statistics.median(v / r for v, r in zip(values, rates["reference"]))
-             for name, values in rates.items()}
+    ratio = {
+        name: statistics.median(v / r for v, r in zip(values, rates["reference"]))
+        for name, values in rates.items()
+    }
     # rounds in which no contestant lost more than QUIET_STEAL of the CPU to other machines
     quiet = quiet_rounds(list(steals.values()))
-    quiet_ratio = {name: statistics.median(values[r] / rates["reference"][r] for r in quiet)
-                   for name, values in rates.items()} if quiet else {}
+    quiet_ratio = (
+        {
+            name: statistics.median(values[r] / rates["reference"][r] for r in quiet)
+            for name, values in rates.items()
+        }
+        if quiet
+        else {}
+    )
     device = engine_auto.trainer.device
-    where = (torch.cuda.get_device_name(device) if device.type == "cuda"
-             else f"CPU, {torch.get_num_threads()} threads")
-    print(f"\nDCGAN {args.image_size}x{args.image_size}x{base.model.channels} ({args.dataset}), "
-          f"batch {args.batch_size}, {where}, torch {torch.__version__}, median of "
-          f"{args.rounds} interleaved rounds")
+    where = (
+        torch.cuda.get_device_name(device)
+        if device.type == "cuda"
+        else f"CPU, {torch.get_num_threads()} threads"
+    )
+    print(
+        f"\nDCGAN {args.image_size}x{args.image_size}x{base.model.channels} ({args.dataset}), "
+        f"batch {args.batch_size}, {where}, torch {torch.__version__}, median of "
+        f"{args.rounds} interleaved rounds"
+    )
     print(f"  reference loop (pytorch/examples, fp32)   {median['reference']:7.0f} img/s")
     for name, contestant in (("engine-auto", engine_auto), ("engine-fp32", engine_fp32)):
-        print(f"  {contestant.label:<40} {median[name]:7.0f} img/s  "
-              f"{median[name] / median['reference']:.2f}x the reference (median of the "
-              f"rounds' ratios: {ratio[name]:.2f}x" + (
-                  f"; of the {len(quiet)} quiet round{'s' * (len(quiet) != 1)}: "
-                  f"{quiet_ratio[name]:.2f}x" if quiet
-                  else "") + ")")
+        print(
+            f"  {contestant.label:<40} {median[name]:7.0f} img/s  "
+            f"{median[name] / median['reference']:.2f}x the reference (median of the "
+            f"rounds' ratios: {ratio[name]:.2f}x"
+            + (
+                f"; of the {len(quiet)} quiet round{'s' * (len(quiet) != 1)}: "
+                f"{quiet_ratio[name]:.2f}x"
+                if quiet
+                else ""
+            )
+            + ")"
+        )
     steal = [x for v in steals.values() for x in v if x is not None]
     if steal:
-        print(f"  CPU steal while timed: median {statistics.median(steal):.0%}, max "
-              f"{max(steal):.0%} (a round with high steal measured the neighbours too; quiet "
-              f"rounds: steal at most {QUIET_STEAL:.0%} for every contestant)")
+        print(
+            f"  CPU steal while timed: median {statistics.median(steal):.0%}, max "
+            f"{max(steal):.0%} (a round with high steal measured the neighbours too; quiet "
+            f"rounds: steal at most {QUIET_STEAL:.0%} for every contestant)"
+        )
     chosen = cpu_conv.chosen_ways()  # key: (product, shapes, dtype, ...) -> way, 0 is oneDNN's
     counts = {str(k[2])[6:]: [0, 0] for k in chosen}
     for key, way in chosen.items():
         counts[str(key[2])[6:]][bool(way)] += 1
     if counts:  # the CPU only
-        print("  cpu_conv, timed at the first call of each shape, beat oneDNN's kernel with its "
-              "own way for " + "; ".join(f"{won} of {kept + won} {dtype} products"
-                                         for dtype, (kept, won) in sorted(counts.items())))
+        print(
+            "  cpu_conv, timed at the first call of each shape, beat oneDNN's kernel with its "
+            "own way for "
+            + "; ".join(
+                f"{won} of {kept + won} {dtype} products"
+                for dtype, (kept, won) in sorted(counts.items())
+            )
+        )
     if args.json:
-        args.json.write_text(json.dumps({"rates": rates, "median": median, "ratio": ratio,
-                                         "cpu_steal": steals, "quiet_rounds": quiet,
-                                         "quiet_ratio": quiet_ratio},
-                                        indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "rates": rates,
+                    "median": median,
+                    "ratio": ratio,
+                    "cpu_steal": steals,
+                    "quiet_rounds": quiet,
+                    "quiet_ratio": quiet_ratio,
+                },
+                indent=2,
+            )
+        )
     return 0
 
 

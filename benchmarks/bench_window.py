@@ -39,7 +39,6 @@ or written.
 from __future__ import annotations
 
 import argparse
-import threading
 import contextlib
 import json
 import os
@@ -49,17 +48,18 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
+from cpu_steal import QUIET_STEAL, CpuSteal, quiet_rounds
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QCoreApplication, QEvent, QEventLoop, QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 
-from cpu_steal import QUIET_STEAL, CpuSteal, quiet_rounds
 from dcgan_studio.config import RunConfig
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.runs import RunDirectory
@@ -262,9 +262,13 @@ class Headless:
         return first, last, wall
 
     def rate(self, first: int, last: int) -> float:
-        return trainer_clock_rate([s.step for s in self.scalars],
-                                  [s.images_per_second for s in self.scalars],
-                                  first, last, self.cfg.optim.batch_size)
+        return trainer_clock_rate(
+            [s.step for s in self.scalars],
+            [s.images_per_second for s in self.scalars],
+            first,
+            last,
+            self.cfg.optim.batch_size,
+        )
 
     def close(self) -> None:
         self.snapshots.close()
@@ -279,8 +283,7 @@ class Windowed:
         from dcgan_studio.gui.main_window import MainWindow
 
         settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
-        self.window = w = MainWindow(tmp / "runs", log_path=str(tmp / "log.txt"),
-                                     settings=settings)
+        self.window = w = MainWindow(tmp / "runs", log_path=str(tmp / "log.txt"), settings=settings)
         self.probe = probe
         w.resize(1440, 900)
         w.show()
@@ -302,9 +305,15 @@ class Windowed:
         self.gui_cpu = 0.0  # the GUI thread's CPU time / wall time over the last timed segment
         w.session.status_changed.connect(self._on_session_status)
         run_until(lambda: w.isVisible() and w.windowHandle().isExposed(), 30, "the window")
-        hidden = [name for name, shown in (
-            ("loss plots", w.loss_plot.isVisible()), ("sample panel", w.sample_panel.isVisible()),
-            ("real batch", w.sample_panel.real_view.box.isVisible())) if not shown]
+        hidden = [
+            name
+            for name, shown in (
+                ("loss plots", w.loss_plot.isVisible()),
+                ("sample panel", w.sample_panel.isVisible()),
+                ("real batch", w.sample_panel.real_view.box.isVisible()),
+            )
+            if not shown
+        ]
         if hidden:
             raise RuntimeError(f"not live in the window: {', '.join(hidden)}")
         w.controls.start_button.click()
@@ -323,8 +332,11 @@ class Windowed:
     def pause(self) -> None:
         self.paused_at = None
         self.window.session.pause()
-        run_until(lambda: self.window.state == "paused" and self.paused_at is not None, 120,
-                  "the window's trainer to pause")
+        run_until(
+            lambda: self.window.state == "paused" and self.paused_at is not None,
+            120,
+            "the window's trainer to pause",
+        )
 
     def warm_up(self, iterations: int) -> None:
         run_until(lambda: self.last_step() >= iterations, 600, "the warm-up")
@@ -346,8 +358,9 @@ class Windowed:
 
     def rate(self, first: int, last: int) -> float:
         h = self.window.history
-        return trainer_clock_rate(h.column("step"), h.column("images_per_second"), first, last,
-                                  self.cfg.optim.batch_size)
+        return trainer_clock_rate(
+            h.column("step"), h.column("images_per_second"), first, last, self.cfg.optim.batch_size
+        )
 
     def close(self) -> None:
         """Stop training (the window saves a checkpoint), wait for the thread, close."""
@@ -375,23 +388,33 @@ def measure_launch(count: int) -> list[dict[str, float]]:
     for i in range(count):
         env = dict(os.environ)
         env[LAUNCH_ENV] = str(time.time_ns())
-        done = subprocess.run([sys.executable, "-c", LAUNCH_CHILD], env=env, capture_output=True,
-                              text=True, timeout=300)
+        done = subprocess.run(
+            [sys.executable, "-c", LAUNCH_CHILD],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         if done.returncode != 0:
             raise RuntimeError(f"the launch child failed ({done.returncode}):\n{done.stderr}")
         marks = json.loads(done.stdout.strip().splitlines()[-1])
         results.append(marks)
-        print(f"launch {i + 1}/{count}: window exposed after {marks['exposed']:.2f} s, its "
-              f"views ready after {marks['ready']:.2f} s", file=sys.stderr)
+        print(
+            f"launch {i + 1}/{count}: window exposed after {marks['exposed']:.2f} s, its "
+            f"views ready after {marks['ready']:.2f} s",
+            file=sys.stderr,
+        )
     return results
 
 
-def measure_training(contestants: dict, iterations: int, rounds: int
-                     ) -> dict[str, dict[str, list[float]]]:
+def measure_training(
+    contestants: dict, iterations: int, rounds: int
+) -> dict[str, dict[str, list[float]]]:
     """Timed segments of each contestant in turn, the order reversed every other round (ABBA),
     so a drift of the machine's speed falls on all of them alike."""
-    results = {name: {"rate": [], "wall_rate": [], "steps": [], "cpu_steal": []}
-               for name in contestants}
+    results = {
+        name: {"rate": [], "wall_rate": [], "steps": [], "cpu_steal": []} for name in contestants
+    }
     for name, contestant in contestants.items():
         if hasattr(contestant, "gui_cpu"):
             results[name]["gui_thread_cpu"] = []
@@ -407,23 +430,36 @@ def measure_training(contestants: dict, iterations: int, rounds: int
             results[name]["cpu_steal"].append(contestant.steal)
             if "gui_thread_cpu" in results[name]:
                 results[name]["gui_thread_cpu"].append(contestant.gui_cpu)
-        print(f"round {r + 1}/{rounds}: " + ", ".join(
-            f"{n} {v['rate'][-1]:.0f} img/s" + (f" (steal {v['cpu_steal'][-1]:.0%})"
-                                                 if v["cpu_steal"][-1] is not None else "")
-            for n, v in results.items()), file=sys.stderr)
+        print(
+            f"round {r + 1}/{rounds}: "
+            + ", ".join(
+                f"{n} {v['rate'][-1]:.0f} img/s"
+                + (f" (steal {v['cpu_steal'][-1]:.0%})" if v["cpu_steal"][-1] is not None else "")
+                for n, v in results.items()
+            ),
+            file=sys.stderr,
+        )
     return results
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--image-size", type=int, default=32)
-    parser.add_argument("--batch-size", type=int, default=RunConfig().optim.batch_size,
-                        help="the window's default unless given")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=RunConfig().optim.batch_size,
+        help="the window's default unless given",
+    )
     parser.add_argument("--dataset", default="digits")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--precision", default="auto")
-    parser.add_argument("--iterations", type=int, default=120,
-                        help="timed per contestant per round (rounded up to a logged step)")
+    parser.add_argument(
+        "--iterations",
+        type=int,
+        default=120,
+        help="timed per contestant per round (rounded up to a logged step)",
+    )
     parser.add_argument("--rounds", type=int, default=12)
     parser.add_argument("--warmup", type=int, default=10, help="iterations before the rounds")
     parser.add_argument("--launches", type=int, default=3, help="launch-time repeats, 0 skips")
@@ -437,9 +473,14 @@ def main(argv: list[str] | None = None) -> int:
     app = make_application()
     launches = measure_launch(args.launches)
 
-    values = {"model.image_size": args.image_size, "optim.batch_size": args.batch_size,
-              "data.dataset": args.dataset, "runtime.device": args.device,
-              "runtime.precision": args.precision, "schedule.iterations": 10**9}
+    values = {
+        "model.image_size": args.image_size,
+        "optim.batch_size": args.batch_size,
+        "data.dataset": args.dataset,
+        "runtime.device": args.device,
+        "runtime.precision": args.precision,
+        "schedule.iterations": 10**9,
+    }
     probe = StallProbe(args.probe_ms)
     with tempfile.TemporaryDirectory(prefix="bench-window-") as tmp_name:
         tmp = Path(tmp_name)
@@ -451,8 +492,9 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 precision = headless.trainer.precision
                 headless.warm_up(args.warmup)
-                results = measure_training({"headless": headless, "windowed": windowed},
-                                           args.iterations, args.rounds)
+                results = measure_training(
+                    {"headless": headless, "windowed": windowed}, args.iterations, args.rounds
+                )
             finally:
                 headless.close()
         finally:
@@ -464,69 +506,114 @@ def main(argv: list[str] | None = None) -> int:
     ratio = median["windowed"] / median["headless"]
     # the two segments of a round run back to back: their ratio is the least touched by this
     # machine's drifts in speed, which can be larger than the window's cost
-    round_ratios = [w / h for w, h in zip(results["windowed"]["rate"],
-                                          results["headless"]["rate"])]
+    round_ratios = [w / h for w, h in zip(results["windowed"]["rate"], results["headless"]["rate"])]
     lags = np.asarray(probe.lags)
-    stall = {"ticks": int(lags.size), "interval_ms": args.probe_ms,
-             **{f"p{q}_ms": float(np.percentile(lags, q)) for q in (50, 90, 99, 99.9)},
-             "max_ms": float(lags.max()), "worst_ms": sorted(lags.tolist())[-10:][::-1]}
+    stall = {
+        "ticks": int(lags.size),
+        "interval_ms": args.probe_ms,
+        **{f"p{q}_ms": float(np.percentile(lags, q)) for q in (50, 90, 99, 99.9)},
+        "max_ms": float(lags.max()),
+        "worst_ms": sorted(lags.tolist())[-10:][::-1],
+    }
     launch_exposed = [m["exposed"] for m in launches]
 
     command = command_line()
     platform_name = QGuiApplication.platformName()
     layout = ", channels_last" if precision.channels_last else ""
-    print(f"\nDCGAN {args.image_size}x{args.image_size}, batch {args.batch_size}, "
-          f"{args.dataset}, {cfg.runtime.device} ({precision.name}{layout}), "
-          f"{torch.get_num_threads()} threads, torch {torch.__version__}, PySide6 "
-          f"{pyside_version}, Qt platform {platform_name}")
-    print(f"training, median of {args.rounds} interleaved rounds of ~{args.iterations} "
-          "iterations (trainer's clock):")
+    print(
+        f"\nDCGAN {args.image_size}x{args.image_size}, batch {args.batch_size}, "
+        f"{args.dataset}, {cfg.runtime.device} ({precision.name}{layout}), "
+        f"{torch.get_num_threads()} threads, torch {torch.__version__}, PySide6 "
+        f"{pyside_version}, Qt platform {platform_name}"
+    )
+    print(
+        f"training, median of {args.rounds} interleaved rounds of ~{args.iterations} "
+        "iterations (trainer's clock):"
+    )
     print(f"  {Headless.label:<44} {median['headless']:7.0f} img/s")
-    print(f"  {Windowed.label:<44} {median['windowed']:7.0f} img/s  {ratio:.2f}x headless "
-          f"(goal >= 0.90)")
+    print(
+        f"  {Windowed.label:<44} {median['windowed']:7.0f} img/s  {ratio:.2f}x headless "
+        f"(goal >= 0.90)"
+    )
     quiet = quiet_rounds([v["cpu_steal"] for v in results.values()])
     quiet_ratio = statistics.median(round_ratios[r] for r in quiet) if quiet else None
-    print(f"  the rounds' own ratios: median {statistics.median(round_ratios):.2f}x ("
-          + ", ".join(f"{r:.2f}" for r in round_ratios) + ")" + (
-              f"; of the {len(quiet)} quiet round{'s' * (len(quiet) != 1)} (CPU steal at most "
-              f"{QUIET_STEAL:.0%}): {quiet_ratio:.2f}x" if quiet else ""))
-    print(f"  (wall clock as the driver saw it: {wall_median['headless']:.0f} / "
-          f"{wall_median['windowed']:.0f} img/s, "
-          f"{wall_median['windowed'] / wall_median['headless']:.2f}x)")
-    print(f"  GUI thread busy {statistics.median(results['windowed']['gui_thread_cpu']):.0%} of "
-          "a core while the window trains" + (
-              f"; CPU steal in timed segments: median {statistics.median(steals):.0%}, max "
-              f"{max(steals):.0%} (rounds with high steal measure the neighbours)"
-              if steals else ""))
-    print(f"GUI event-loop lag while training ({args.probe_ms} ms probe, {stall['ticks']} ticks): "
-          f"p50 {stall['p50_ms']:.1f} ms, p99 {stall['p99_ms']:.1f} ms, max "
-          f"{stall['max_ms']:.1f} ms (goal p99 < 50 ms)")
+    print(
+        f"  the rounds' own ratios: median {statistics.median(round_ratios):.2f}x ("
+        + ", ".join(f"{r:.2f}" for r in round_ratios)
+        + ")"
+        + (
+            f"; of the {len(quiet)} quiet round{'s' * (len(quiet) != 1)} (CPU steal at most "
+            f"{QUIET_STEAL:.0%}): {quiet_ratio:.2f}x"
+            if quiet
+            else ""
+        )
+    )
+    print(
+        f"  (wall clock as the driver saw it: {wall_median['headless']:.0f} / "
+        f"{wall_median['windowed']:.0f} img/s, "
+        f"{wall_median['windowed'] / wall_median['headless']:.2f}x)"
+    )
+    print(
+        f"  GUI thread busy {statistics.median(results['windowed']['gui_thread_cpu']):.0%} of "
+        "a core while the window trains"
+        + (
+            f"; CPU steal in timed segments: median {statistics.median(steals):.0%}, max "
+            f"{max(steals):.0%} (rounds with high steal measure the neighbours)"
+            if steals
+            else ""
+        )
+    )
+    print(
+        f"GUI event-loop lag while training ({args.probe_ms} ms probe, {stall['ticks']} ticks): "
+        f"p50 {stall['p50_ms']:.1f} ms, p99 {stall['p99_ms']:.1f} ms, max "
+        f"{stall['max_ms']:.1f} ms (goal p99 < 50 ms)"
+    )
     if launches:
-        best = min(range(len(launches)), key=lambda i: abs(
-            launch_exposed[i] - statistics.median(launch_exposed)))
+        best = min(
+            range(len(launches)),
+            key=lambda i: abs(launch_exposed[i] - statistics.median(launch_exposed)),
+        )
         m = launches[best]
-        print(f"launch to exposed window (its progress page), median of {len(launches)}: "
-              f"{statistics.median(launch_exposed):.2f} s (goal < 3 s); views built and painted "
-              f"after {statistics.median(m['ready'] for m in launches):.2f} s  (that run: "
-              f"interpreter {m['interpreter']:.2f}, exposed {m['exposed']:.2f} with the core "
-              f"{'already' if m['core_loaded_when_exposed'] else 'not yet'} imported, views "
-              f"built {m['views_built']:.2f}, painted {m['ready']:.2f} s)")
+        print(
+            f"launch to exposed window (its progress page), median of {len(launches)}: "
+            f"{statistics.median(launch_exposed):.2f} s (goal < 3 s); views built and painted "
+            f"after {statistics.median(m['ready'] for m in launches):.2f} s  (that run: "
+            f"interpreter {m['interpreter']:.2f}, exposed {m['exposed']:.2f} with the core "
+            f"{'already' if m['core_loaded_when_exposed'] else 'not yet'} imported, views "
+            f"built {m['views_built']:.2f}, painted {m['ready']:.2f} s)"
+        )
     total = time.perf_counter() - wall_started
     print(f"command: {command}   ({total:.0f} s)")
     if args.json:
-        args.json.write_text(json.dumps({
-            "command": command, "platform": platform_name, "config": cfg.to_dict(),
-            "precision": precision.reason, "threads": torch.get_num_threads(),
-            "python": platform.python_version(), "torch": torch.__version__,
-            "pyside6": pyside_version, "training": results, "median": median,
-            "wall_median": wall_median, "ratio": ratio, "round_ratios": round_ratios,
-            "quiet_rounds": quiet, "quiet_ratio": quiet_ratio,
-            "stall": stall,
-            "launch": launches,
-            "launch_median_s": statistics.median(launch_exposed) if launches else None,
-            "launch_ready_median_s": (statistics.median(m["ready"] for m in launches)
-                                      if launches else None),
-            "seconds": total}, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {
+                    "command": command,
+                    "platform": platform_name,
+                    "config": cfg.to_dict(),
+                    "precision": precision.reason,
+                    "threads": torch.get_num_threads(),
+                    "python": platform.python_version(),
+                    "torch": torch.__version__,
+                    "pyside6": pyside_version,
+                    "training": results,
+                    "median": median,
+                    "wall_median": wall_median,
+                    "ratio": ratio,
+                    "round_ratios": round_ratios,
+                    "quiet_rounds": quiet,
+                    "quiet_ratio": quiet_ratio,
+                    "stall": stall,
+                    "launch": launches,
+                    "launch_median_s": statistics.median(launch_exposed) if launches else None,
+                    "launch_ready_median_s": (
+                        statistics.median(m["ready"] for m in launches) if launches else None
+                    ),
+                    "seconds": total,
+                },
+                indent=2,
+            )
+        )
     app.processEvents()
     return 0
 

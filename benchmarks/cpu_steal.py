@@ -30,5 +30,8 @@ QUIET_STEAL = 0.05  # a round in which every contestant lost at most this share 
 def quiet_rounds(steals: list[list[float | None]]) -> list[int]:
     """The rounds in which no contestant lost more than ``QUIET_STEAL`` of the CPU (``steals``:
     one list per contestant, a share or None per round)."""
-    return [r for r in range(min(map(len, steals), default=0))
-            if all(v[r] is not None and v[r] <= QUIET_STEAL for v in steals)]
+    return [
+        r
+        for r in range(min(map(len, steals), default=0))
+        if all(v[r] is not None and v[r] <= QUIET_STEAL for v in steals)
+    ]

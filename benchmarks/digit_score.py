@@ -23,9 +23,16 @@ from dcgan_studio.core.data import fit_images, load_digits_raw, to_tanh_range
 
 def _classifier() -> nn.Module:
     return nn.Sequential(  # (B, 1, 32, 32)
-        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (B, 32, 16, 16)
-        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),  # (B, 64, 8, 8)
-        nn.Flatten(), nn.Linear(64 * 8 * 8, 128), nn.ReLU(), nn.Linear(128, 10),
+        nn.Conv2d(1, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),  # (B, 32, 16, 16)
+        nn.Conv2d(32, 64, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),  # (B, 64, 8, 8)
+        nn.Flatten(),
+        nn.Linear(64 * 8 * 8, 128),
+        nn.ReLU(),
+        nn.Linear(128, 10),
     )
 
 
@@ -65,8 +72,9 @@ class DigitScore:
 
 @torch.no_grad()
 def score(model: nn.Module, images: np.ndarray, threshold: float = 0.9) -> DigitScore:
-    probs = torch.cat([F.softmax(model(_prepare(images[i : i + 500])), 1)
-                       for i in range(0, len(images), 500)])
+    probs = torch.cat(
+        [F.softmax(model(_prepare(images[i : i + 500])), 1) for i in range(0, len(images), 500)]
+    )
     confident, cls = probs.max(1)
     ok = confident > threshold
     return DigitScore(float(ok.float().mean()), len(set(cls[ok].tolist())))
@@ -76,8 +84,11 @@ def score(model: nn.Module, images: np.ndarray, threshold: float = 0.9) -> Digit
 def features(model: nn.Module, images: np.ndarray) -> np.ndarray:
     """The classifier's last hidden layer (128 values per image), float64 (N, 128)."""
     trunk = model[:-1]  # everything before the class logits
-    return torch.cat([trunk(_prepare(images[i : i + 500])) for i in range(0, len(images), 500)]
-                     ).double().numpy()
+    return (
+        torch.cat([trunk(_prepare(images[i : i + 500])) for i in range(0, len(images), 500)])
+        .double()
+        .numpy()
+    )
 
 
 def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:

@@ -36,13 +36,19 @@ FLAGS: dict[str, tuple[str, str]] = {
     "model.ngf": ("--ngf", "width of G (channels of its last hidden layer)"),
     "model.ndf": ("--ndf", "width of D (channels of its first layer)"),
     "model.d_dropout": ("--d-dropout", "dropout after each LeakyReLU in D, 0 for none"),
-    "data.dataset": ("--dataset", "what to train on: digits or shapes (built in, no "
-                     "download), mnist, fashion-mnist, cifar10, svhn, celeba (from --data-root, "
-                     "torchvision's layout), or folder:PATH (your own images)"),
+    "data.dataset": (
+        "--dataset",
+        "what to train on: digits or shapes (built in, no "
+        "download), mnist, fashion-mnist, cifar10, svhn, celeba (from --data-root, "
+        "torchvision's layout), or folder:PATH (your own images)",
+    ),
     "data.data_root": ("--data-root", "folder of downloaded datasets"),
-    "data.memory_limit_mb": ("--memory-limit-mb", "decoded images kept in memory up to this "
-                             "many MB; bigger image folders and CelebA are read from disk batch "
-                             "by batch (default: half the free memory)"),
+    "data.memory_limit_mb": (
+        "--memory-limit-mb",
+        "decoded images kept in memory up to this "
+        "many MB; bigger image folders and CelebA are read from disk batch "
+        "by batch (default: half the free memory)",
+    ),
     "optim.batch_size": ("--batch-size", "images per batch"),
     "optim.lr_g": ("--lr-g", "Adam learning rate of G"),
     "optim.lr_d": ("--lr-d", "Adam learning rate of D"),
@@ -52,9 +58,12 @@ FLAGS: dict[str, tuple[str, str]] = {
     "optim.label_smoothing": ("--label-smoothing", "one-sided: D's target for real is 1 - this"),
     "schedule.iterations": ("--iterations", "G updates in the whole run"),
     "schedule.epochs": ("--epochs", "passes over the data (instead of --iterations)"),
-    "schedule.seed": ("--seed", "random seed of the weights, the noise and the batch order; with "
-                      "--deterministic, the same seed gives bit-identical runs on the same CPU, "
-                      "thread count and torch version"),
+    "schedule.seed": (
+        "--seed",
+        "random seed of the weights, the noise and the batch order; with "
+        "--deterministic, the same seed gives bit-identical runs on the same CPU, "
+        "thread count and torch version",
+    ),
     "schedule.log_every": ("--log-every", "log losses every N iterations"),
     "schedule.sample_every": ("--sample-every", "save the fixed-noise grid every N iterations"),
     "schedule.checkpoint_every": ("--checkpoint-every", "save a checkpoint every N iterations"),
@@ -62,16 +71,29 @@ FLAGS: dict[str, tuple[str, str]] = {
     "schedule.sample_count": ("--sample-count", "tiles in the fixed-noise grid"),
     "runtime.device": ("--device", "auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps"),
     "runtime.precision": ("--precision", "fp32, bf16 or auto (bf16 where it runs natively)"),
-    "runtime.deterministic": ("--deterministic", "bit-identical runs for one --seed on the CPU: "
-                              "its convolution kernels chosen by a fixed rule, not timed in each "
-                              "process (a resumed run keeps its kernels and thread count); "
-                              "--no-deterministic turns it off (default: off)"),
+    "runtime.deterministic": (
+        "--deterministic",
+        "bit-identical runs for one --seed on the CPU: "
+        "its convolution kernels chosen by a fixed rule, not timed in each "
+        "process (a resumed run keeps its kernels and thread count); "
+        "--no-deterministic turns it off (default: off)",
+    ),
 }
 # what may change when a run is resumed; the rest would make a different run
-RESUMABLE = {"data.memory_limit_mb", "schedule.iterations", "schedule.epochs", "schedule.log_every",
-             "schedule.sample_every", "schedule.checkpoint_every", "schedule.keep_checkpoints",
-             "runtime.device", "runtime.precision", "runtime.deterministic", "optim.lr_g",
-             "optim.lr_d"}
+RESUMABLE = {
+    "data.memory_limit_mb",
+    "schedule.iterations",
+    "schedule.epochs",
+    "schedule.log_every",
+    "schedule.sample_every",
+    "schedule.checkpoint_every",
+    "schedule.keep_checkpoints",
+    "runtime.device",
+    "runtime.precision",
+    "runtime.deterministic",
+    "optim.lr_g",
+    "optim.lr_d",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -90,41 +112,75 @@ def _field_type(dotted: str) -> Any:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Train a DCGAN and watch it learn.")
-    parser.add_argument("--version", action="version",
-                        version=f"{PROG} {__version__}")
-    parser.add_argument("--run", type=Path, metavar="RUN_DIR",
-                        help="open the window on a saved run (Start continues it)")
-    parser.add_argument("--checkpoint", type=Path, metavar="PATH",
-                        help="open the window straight into the latent explorer on a "
-                        "checkpoint (a run folder, a checkpoint folder or a "
-                        "generator.safetensors), without training")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument(
+        "--run",
+        type=Path,
+        metavar="RUN_DIR",
+        help="open the window on a saved run (Start continues it)",
+    )
+    parser.add_argument(
+        "--checkpoint",
+        type=Path,
+        metavar="PATH",
+        help="open the window straight into the latent explorer on a "
+        "checkpoint (a run folder, a checkpoint folder or a "
+        "generator.safetensors), without training",
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
-    train = sub.add_parser("train", help="train a DCGAN headless, with a progress bar",
-                           description="Train a DCGAN. Ctrl+C saves a checkpoint and exits.")
-    train.add_argument("--run-dir", type=Path, help="folder for this run (default: a new "
-                       "timestamped folder in the user data folder)")
-    train.add_argument("--resume", type=Path, metavar="RUN_DIR",
-                       help="continue the run in RUN_DIR from its newest checkpoint")
+    train = sub.add_parser(
+        "train",
+        help="train a DCGAN headless, with a progress bar",
+        description="Train a DCGAN. Ctrl+C saves a checkpoint and exits.",
+    )
+    train.add_argument(
+        "--run-dir",
+        type=Path,
+        help="folder for this run (default: a new timestamped folder in the user data folder)",
+    )
+    train.add_argument(
+        "--resume",
+        type=Path,
+        metavar="RUN_DIR",
+        help="continue the run in RUN_DIR from its newest checkpoint",
+    )
     train.add_argument("--max-seconds", type=float, help="stop (with a checkpoint) after S s")
-    train.add_argument("--no-progress", action="store_true", help="print a line per log "
-                       "step instead of a progress bar")
-    train.add_argument("--download", action="store_true", help="fetch a torchvision dataset "
-                       "(mnist, fashion-mnist, cifar10, svhn) into --data-root first, with a "
-                       "progress bar, if its files are not there yet")
-    train.add_argument("--preset", choices=sorted(PRESETS), help="starting values of batch "
-                       "size, widths and Adam's settings: quick (the defaults: batch 32, widths "
-                       "32, lr 0.0012, fastest to digits on a small CPU) or paper (Radford et "
-                       "al.: batch 128, widths 64, lr 0.0002); flags given beside it win")
+    train.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="print a line per log step instead of a progress bar",
+    )
+    train.add_argument(
+        "--download",
+        action="store_true",
+        help="fetch a torchvision dataset "
+        "(mnist, fashion-mnist, cifar10, svhn) into --data-root first, with a "
+        "progress bar, if its files are not there yet",
+    )
+    train.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        help="starting values of batch "
+        "size, widths and Adam's settings: quick (the defaults: batch 32, widths "
+        "32, lr 0.0012, fastest to digits on a small CPU) or paper (Radford et "
+        "al.: batch 128, widths 64, lr 0.0002); flags given beside it win",
+    )
     defaults = RunConfig()
     for dotted, (flag, text) in FLAGS.items():
         default = defaults.value(dotted)
         if isinstance(default, bool):  # --flag / --no-flag
-            train.add_argument(flag, dest=dotted, default=argparse.SUPPRESS, help=text,
-                               action=argparse.BooleanOptionalAction)
+            train.add_argument(
+                flag,
+                dest=dotted,
+                default=argparse.SUPPRESS,
+                help=text,
+                action=argparse.BooleanOptionalAction,
+            )
             continue
         kwargs: dict[str, Any] = {
-            "dest": dotted, "default": argparse.SUPPRESS,
+            "dest": dotted,
+            "default": argparse.SUPPRESS,
             "metavar": flag.lstrip("-").upper().replace("-", "_"),
             "help": text if default is None else f"{text} (default: {default})",
         }
@@ -132,23 +188,38 @@ def build_parser() -> argparse.ArgumentParser:
             kwargs["choices"] = PRECISIONS
         train.add_argument(flag, type=_field_type(dotted), **kwargs)
 
-    sample = sub.add_parser("sample", help="generate images from a checkpoint",
-                            description="Generate images from a checkpoint's generator.")
+    sample = sub.add_parser(
+        "sample",
+        help="generate images from a checkpoint",
+        description="Generate images from a checkpoint's generator.",
+    )
     source = sample.add_mutually_exclusive_group(required=True)
-    source.add_argument("--checkpoint", type=Path,
-                        help="a run folder (its newest checkpoint), a checkpoint folder, or a "
-                        "generator.safetensors")
-    source.add_argument("--from-sidecar", type=Path, metavar="FILE.json",
-                        help="make again, exactly, an image, grid, strip or animation the "
-                        "latent explorer saved, from the JSON sidecar beside it (--n and "
-                        "--seed do not apply)")
+    source.add_argument(
+        "--checkpoint",
+        type=Path,
+        help="a run folder (its newest checkpoint), a checkpoint folder, or a "
+        "generator.safetensors",
+    )
+    source.add_argument(
+        "--from-sidecar",
+        type=Path,
+        metavar="FILE.json",
+        help="make again, exactly, an image, grid, strip or animation the "
+        "latent explorer saved, from the JSON sidecar beside it (--n and "
+        "--seed do not apply)",
+    )
     sample.add_argument("--n", type=int, default=64, help="how many images (default 64)")
     sample.add_argument("--seed", type=int, default=0, help="seed of the latent vectors")
-    sample.add_argument("--out", type=Path, required=True,
-                        help="OUT.png: one grid; OUT.npz: uint8 array 'images'; a folder: PNGs "
-                        "(with --from-sidecar: the file kind the sidecar names, .png or .gif)")
-    sample.add_argument("--device", default="cpu", help="cpu (default, reproducible), cuda, "
-                        "mps or auto")
+    sample.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="OUT.png: one grid; OUT.npz: uint8 array 'images'; a folder: PNGs "
+        "(with --from-sidecar: the file kind the sidecar names, .png or .gif)",
+    )
+    sample.add_argument(
+        "--device", default="cpu", help="cpu (default, reproducible), cuda, mps or auto"
+    )
     sample.add_argument("--batch-size", type=int, default=256, help="images per forward pass")
     return parser
 
@@ -174,8 +245,12 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as exc:  # a bug: the user gets one line, the log gets the traceback
         log.exception("unexpected error")
-        return _fail(f"unexpected {type(exc).__name__}: {exc}. The traceback is in {log_file}; "
-                     "please report it", EXIT_FAILED, prefix="internal error")
+        return _fail(
+            f"unexpected {type(exc).__name__}: {exc}. The traceback is in {log_file}; "
+            "please report it",
+            EXIT_FAILED,
+            prefix="internal error",
+        )
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT, prefix: str = "error") -> int:
@@ -223,8 +298,10 @@ def _train(args: argparse.Namespace) -> int:
         raise ConfigError("--max-seconds", args.max_seconds, "a finite number of seconds above 0")
     if args.preset is not None:
         if args.resume is not None:
-            raise StudioError("--preset chooses a new run's settings: leave it out with "
-                              "--resume (the run keeps its own)")
+            raise StudioError(
+                "--preset chooses a new run's settings: leave it out with "
+                "--resume (the run keeps its own)"
+            )
         given = {**PRESETS[args.preset], **given}
     if args.resume is not None:
         if args.run_dir is not None and args.run_dir.resolve() != args.resume.resolve():
@@ -232,8 +309,10 @@ def _train(args: argparse.Namespace) -> int:
         run = RunDirectory.open(args.resume)
         fixed = sorted(FLAGS[k][0] for k in given if k not in RESUMABLE)
         if fixed:
-            raise StudioError(f"{', '.join(fixed)} cannot change when resuming (the networks "
-                              f"and data would differ): start a new run with another --run-dir")
+            raise StudioError(
+                f"{', '.join(fixed)} cannot change when resuming (the networks "
+                f"and data would differ): start a new run with another --run-dir"
+            )
         if "schedule.iterations" in given and "schedule.epochs" not in given:
             given["schedule.epochs"] = None  # a resumed epoch-based run given --iterations
         config = run.read_config().with_values(given).validate()
@@ -249,14 +328,15 @@ def _train(args: argparse.Namespace) -> int:
     for line in trainer.recovered:
         print(f"  {line}", file=sys.stderr)
     summary = trainer.dataset.summary()
-    print(f"Data: {summary.description}: {summary.count:,} images, {summary.storage}",
-          file=sys.stderr)
+    print(
+        f"Data: {summary.description}: {summary.count:,} images, {summary.storage}", file=sys.stderr
+    )
     for line in summary.skipped_lines():
         print(f"  skipped {line}", file=sys.stderr)
     try:
         return _drive(trainer, args)
     finally:  # a streamed file that broke while training: replaced, and the person is told
-        for line in trainer.dataset.summary().skipped_lines()[len(summary.skipped):]:
+        for line in trainer.dataset.summary().skipped_lines()[len(summary.skipped) :]:
             print(f"  replaced {line}", file=sys.stderr)
 
 
@@ -282,8 +362,14 @@ def _download(config: RunConfig) -> None:
     from dcgan_studio.core.data import data_root
     from dcgan_studio.core.data_torchvision import download_dataset
 
-    with tqdm(desc=f"downloading {config.data.dataset}", unit="B", unit_scale=True,
-              file=sys.stderr, leave=False) as bar:
+    with tqdm(
+        desc=f"downloading {config.data.dataset}",
+        unit="B",
+        unit_scale=True,
+        file=sys.stderr,
+        leave=False,
+    ) as bar:
+
         def progress(done: int, total: int) -> None:
             if done < bar.n:  # the next file
                 bar.reset()
@@ -307,12 +393,21 @@ def _drive(trainer: Any, args: argparse.Namespace) -> int:
             raise KeyboardInterrupt
         interrupted.append(time.monotonic())
         trainer.commands.stop()
-        print(f"\n{PROG}: stopping after this step and saving a checkpoint "
-              "(Ctrl+C again to quit at once)", file=sys.stderr)
+        print(
+            f"\n{PROG}: stopping after this step and saving a checkpoint "
+            "(Ctrl+C again to quit at once)",
+            file=sys.stderr,
+        )
 
     previous = signal.signal(signal.SIGINT, on_sigint)
-    bar = tqdm(total=trainer.total_iterations, initial=trainer.step, unit="it",
-               disable=args.no_progress, dynamic_ncols=True, file=sys.stderr)
+    bar = tqdm(
+        total=trainer.total_iterations,
+        initial=trainer.step,
+        unit="it",
+        disable=args.no_progress,
+        dynamic_ncols=True,
+        file=sys.stderr,
+    )
     final: StatusSnapshot | None = None
     said: dict[str, Any] = {}  # the alerts said so far, by kind: each is said once
     try:
@@ -321,12 +416,17 @@ def _drive(trainer: Any, args: argparse.Namespace) -> int:
                 bar.update(snap.step - bar.n)
                 bar.set_postfix_str(
                     f"loss_D={snap.loss_d:.3f} loss_G={snap.loss_g:.3f} D(x)={snap.d_x:.2f} "
-                    f"D(G(z))={snap.d_g_z1:.2f} img/s={snap.images_per_second:.0f}", refresh=False)
+                    f"D(G(z))={snap.d_g_z1:.2f} img/s={snap.images_per_second:.0f}",
+                    refresh=False,
+                )
                 if args.no_progress:
-                    print(f"step {snap.step}/{trainer.total_iterations} loss_D={snap.loss_d:.4f} "
-                          f"loss_G={snap.loss_g:.4f} D(x)={snap.d_x:.3f} "
-                          f"D(G(z))={snap.d_g_z1:.3f}/{snap.d_g_z2:.3f} "
-                          f"img/s={snap.images_per_second:.0f}", file=sys.stderr)
+                    print(
+                        f"step {snap.step}/{trainer.total_iterations} loss_D={snap.loss_d:.4f} "
+                        f"loss_G={snap.loss_g:.4f} D(x)={snap.d_x:.3f} "
+                        f"D(G(z))={snap.d_g_z1:.3f}/{snap.d_g_z2:.3f} "
+                        f"img/s={snap.images_per_second:.0f}",
+                        file=sys.stderr,
+                    )
             elif isinstance(snap, AlertSnapshot) and snap.raised is not None:
                 if snap.raised.kind not in said:
                     said[snap.raised.kind] = snap.raised
@@ -344,22 +444,39 @@ def _drive(trainer: Any, args: argparse.Namespace) -> int:
         return EXIT_FAILED
     root = trainer.run_dir.root
     if said:
-        print(f"{PROG}: {len(said)} warning{'s' if len(said) > 1 else ''} while training: "
-              f"{'; '.join(a.title for a in said.values())} (all in {root / 'alerts.jsonl'})",
-              file=sys.stderr)
-    print(f"{PROG}: {final.message}\nSample from it: {command_name()} sample --checkpoint "
-          f"{shlex.quote(str(root))} --n 64 --out samples.png", file=sys.stderr)
+        print(
+            f"{PROG}: {len(said)} warning{'s' if len(said) > 1 else ''} while training: "
+            f"{'; '.join(a.title for a in said.values())} (all in {root / 'alerts.jsonl'})",
+            file=sys.stderr,
+        )
+    print(
+        f"{PROG}: {final.message}\nSample from it: {command_name()} sample --checkpoint "
+        f"{shlex.quote(str(root))} --n 64 --out samples.png",
+        file=sys.stderr,
+    )
     return 0
 
 
 def _alert_line(alert: Any, run: Any) -> str:
     """An alert of the window's banner as one line: what, why, what to try, what is kept."""
-    kept = [r.get("checkpoint_before") for r in run.read_alerts()
-            if r.get("kind") == alert.kind and r.get("step") == alert.step] if run else []
-    keep = (f" The checkpoint of step {kept[-1]}, from before it, is kept."
-            if kept and kept[-1] is not None else "")
-    return (f"{PROG}: {alert.severity} at step {alert.step}: {alert.title}. {alert.message} "
-            f"{alert.what_to_try}{keep}")
+    kept = (
+        [
+            r.get("checkpoint_before")
+            for r in run.read_alerts()
+            if r.get("kind") == alert.kind and r.get("step") == alert.step
+        ]
+        if run
+        else []
+    )
+    keep = (
+        f" The checkpoint of step {kept[-1]}, from before it, is kept."
+        if kept and kept[-1] is not None
+        else ""
+    )
+    return (
+        f"{PROG}: {alert.severity} at step {alert.step}: {alert.title}. {alert.message} "
+        f"{alert.what_to_try}{keep}"
+    )
 
 
 def command_name() -> str:
@@ -407,8 +524,11 @@ def _sample(args: argparse.Namespace) -> int:
     z = latent_vectors(args.n, checkpoint.config.model.nz, args.seed)
     images = generate(generator, z, args.batch_size)
     written = save_images(images, args.out)
-    print(f"{PROG}: wrote {written} from {checkpoint.path} (iteration {checkpoint.step}, "
-          f"seed {args.seed})", file=sys.stderr)
+    print(
+        f"{PROG}: wrote {written} from {checkpoint.path} (iteration {checkpoint.step}, "
+        f"seed {args.seed})",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -416,7 +536,9 @@ def _reproduce(args: argparse.Namespace) -> int:
     from dcgan_studio.core.recipes import reproduce
 
     out, data = reproduce(args.from_sidecar, args.out)
-    print(f"{PROG}: made {out} again from {args.from_sidecar} ({data['kind']}, "
-          f"{len(data['z'])} vector(s), weights {data['weights']}, iteration {data['step']})",
-          file=sys.stderr)
+    print(
+        f"{PROG}: made {out} again from {args.from_sidecar} ({data['kind']}, "
+        f"{len(data['z'])} vector(s), weights {data['weights']}, iteration {data['step']})",
+        file=sys.stderr,
+    )
     return 0

@@ -83,12 +83,26 @@ class RuntimeConfig:
 # beta1 0.5) at the batch, widths and rates that learn digits fastest per second on a small CPU
 # (benchmarks/bench_learning.py). "paper" is Radford et al.'s batch 128, widths 64, lr 2e-4.
 PRESETS: dict[str, dict[str, Any]] = {
-    "quick": {"optim.batch_size": 32, "model.ngf": 32, "model.ndf": 32,
-              "optim.lr_g": 1.2e-3, "optim.lr_d": 1.2e-3, "optim.beta1": 0.5,
-              "optim.beta2": 0.999, "optim.d_steps": 1},
-    "paper": {"optim.batch_size": 128, "model.ngf": 64, "model.ndf": 64,
-              "optim.lr_g": 2e-4, "optim.lr_d": 2e-4, "optim.beta1": 0.5,
-              "optim.beta2": 0.999, "optim.d_steps": 1},
+    "quick": {
+        "optim.batch_size": 32,
+        "model.ngf": 32,
+        "model.ndf": 32,
+        "optim.lr_g": 1.2e-3,
+        "optim.lr_d": 1.2e-3,
+        "optim.beta1": 0.5,
+        "optim.beta2": 0.999,
+        "optim.d_steps": 1,
+    },
+    "paper": {
+        "optim.batch_size": 128,
+        "model.ngf": 64,
+        "model.ndf": 64,
+        "optim.lr_g": 2e-4,
+        "optim.lr_d": 2e-4,
+        "optim.beta1": 0.5,
+        "optim.beta2": 0.999,
+        "optim.d_steps": 1,
+    },
 }
 
 
@@ -247,15 +261,18 @@ def _parameters_fit(m: ModelConfig) -> None:
     g, d = generator_plan(m).params, discriminator_plan(m).params
     if g + d > MAX_PARAMETERS:
         name, value = ("model.ngf", m.ngf) if g >= d else ("model.ndf", m.ndf)
-        raise ConfigError(name, value, f"narrower networks: G and D would have {g + d:,} "
-                          f"weights at image size {m.image_size}, more than the {MAX_PARAMETERS:,} "
-                          "this app builds (lower the widths or the image size)")
+        raise ConfigError(
+            name,
+            value,
+            f"narrower networks: G and D would have {g + d:,} "
+            f"weights at image size {m.image_size}, more than the {MAX_PARAMETERS:,} "
+            "this app builds (lower the widths or the image size)",
+        )
 
 
 def _choice(name: str, value: Any, allowed: tuple) -> None:
     # the same type too: 16.0 in (16, 32) is True, but a float image size breaks range()
-    if isinstance(value, bool) or not any(type(value) is type(a) and value == a
-                                          for a in allowed):
+    if isinstance(value, bool) or not any(type(value) is type(a) and value == a for a in allowed):
         raise ConfigError(name, value, "one of " + ", ".join(str(a) for a in allowed))
 
 
@@ -275,7 +292,11 @@ def _float_range(
     ok = isinstance(value, (int, float)) and not isinstance(value, bool)
     if ok:
         v = float(value)
-        ok = v == v and (v > low if low_open else v >= low) and (v < high if high_open else v <= high)
+        ok = (
+            v == v
+            and (v > low if low_open else v >= low)
+            and (v < high if high_open else v <= high)
+        )
     if not ok:
         lo, hi = ("(" if low_open else "["), (")" if high_open else "]")
         raise ConfigError(name, value, f"a number in {lo}{low:g}, {high:g}{hi}")

@@ -13,14 +13,37 @@ from PIL import Image
 
 from dcgan_studio.core.runs import RunDirectory, open_checkpoint
 
-TINY = ["--image-size", "16", "--ngf", "8", "--ndf", "8", "--nz", "16", "--batch-size", "8",
-        "--device", "cpu", "--precision", "fp32", "--sample-count", "4", "--log-every", "1"]
+TINY = [
+    "--image-size",
+    "16",
+    "--ngf",
+    "8",
+    "--ndf",
+    "8",
+    "--nz",
+    "16",
+    "--batch-size",
+    "8",
+    "--device",
+    "cpu",
+    "--precision",
+    "fp32",
+    "--sample-count",
+    "4",
+    "--log-every",
+    "1",
+]
 
 
 def cli(*args, timeout=120):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.run([sys.executable, "-m", "dcgan_studio", *map(str, args)],
-                          capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "dcgan_studio", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+    )
 
 
 def one_error_line(result):
@@ -31,13 +54,24 @@ def one_error_line(result):
     return lines[0]
 
 
-def test_the_command_line_says_the_window_s_alerts_once_each_and_keeps_their_checkpoint(
-        tmp_path):
+def test_the_command_line_says_the_window_s_alerts_once_each_and_keeps_their_checkpoint(tmp_path):
     # 4 tiles of a tiny G soon look alike: the engine's collapse alert, as the window shows it
     run = tmp_path / "run"
-    result = cli("train", *TINY, "--iterations", "30", "--sample-every", "3",
-                 "--checkpoint-every", "3", "--keep-checkpoints", "1", "--run-dir", run,
-                 "--no-progress")
+    result = cli(
+        "train",
+        *TINY,
+        "--iterations",
+        "30",
+        "--sample-every",
+        "3",
+        "--checkpoint-every",
+        "3",
+        "--keep-checkpoints",
+        "1",
+        "--run-dir",
+        run,
+        "--no-progress",
+    )
     assert result.returncode == 0, result.stderr
     said = [line for line in result.stderr.splitlines() if ": warning at step" in line]
     assert len(said) == 1 and "Samples all look alike (mode collapse)" in said[0]
@@ -49,8 +83,21 @@ def test_the_command_line_says_the_window_s_alerts_once_each_and_keeps_their_che
 
 
 def test_a_saturated_run_fails_with_exit_1_and_says_why(tmp_path):
-    result = cli("train", *TINY, "--iterations", "40", "--lr-g", "1", "--lr-d", "1",
-                 "--checkpoint-every", "5", "--run-dir", tmp_path / "run", "--no-progress")
+    result = cli(
+        "train",
+        *TINY,
+        "--iterations",
+        "40",
+        "--lr-g",
+        "1",
+        "--lr-d",
+        "1",
+        "--checkpoint-every",
+        "5",
+        "--run-dir",
+        tmp_path / "run",
+        "--no-progress",
+    )
     assert result.returncode == 1, result.stderr
     assert "dcgan-studio: error: training diverged by iteration" in result.stderr
     assert "a loss reached" in result.stderr and "Traceback" not in result.stderr
@@ -61,9 +108,26 @@ def test_a_folder_dataset_needs_a_path_not_the_current_folder(tmp_path, dataset)
     for i in range(20):  # images right here: an empty path used to train on them
         Image.new("L", (16, 16), i * 10).save(tmp_path / f"{i}.png")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    result = subprocess.run([sys.executable, "-m", "dcgan_studio", "train", "--dataset", dataset,
-                             *TINY, "--iterations", "2", "--run-dir", "run"], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=120, env=env)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "dcgan_studio",
+            "train",
+            "--dataset",
+            dataset,
+            *TINY,
+            "--iterations",
+            "2",
+            "--run-dir",
+            "run",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     line = one_error_line(result)
     assert "folder: needs the path of a folder of images after it" in line
     assert not (tmp_path / "run").exists()
@@ -71,8 +135,17 @@ def test_a_folder_dataset_needs_a_path_not_the_current_folder(tmp_path, dataset)
 
 def test_train_resume_and_sample_end_to_end(tmp_path):
     run = tmp_path / "run"
-    first = cli("train", *TINY, "--iterations", "4", "--checkpoint-every", "2",
-                "--run-dir", run, "--no-progress")
+    first = cli(
+        "train",
+        *TINY,
+        "--iterations",
+        "4",
+        "--checkpoint-every",
+        "2",
+        "--run-dir",
+        run,
+        "--no-progress",
+    )
     assert first.returncode == 0, first.stderr
     assert "step 4/4" in first.stderr and f"checkpoint saved to {run}" in first.stderr
     assert RunDirectory(run).checkpoint_steps() == [2, 4]
@@ -87,37 +160,79 @@ def test_train_resume_and_sample_end_to_end(tmp_path):
     assert grid.returncode == 0, grid.stderr
     assert Image.open(tmp_path / "grid.png").size == (4 * 18 + 2, 3 * 18 + 2)
 
-    npz = cli("sample", "--checkpoint", run, "--n", "12", "--seed", "5", "--out",
-              tmp_path / "s.npz")
+    npz = cli(
+        "sample", "--checkpoint", run, "--n", "12", "--seed", "5", "--out", tmp_path / "s.npz"
+    )
     assert npz.returncode == 0 and "shape (12, 16, 16)" in npz.stderr
     images = np.load(tmp_path / "s.npz")["images"]
     assert images.shape == (12, 16, 16) and images.dtype == np.uint8 and images.std() > 0
 
-    same = cli("sample", "--checkpoint", run / "checkpoints" / "step-0000007",
-               "--n", "12", "--seed", "5", "--out", tmp_path / "again.npz")
+    same = cli(
+        "sample",
+        "--checkpoint",
+        run / "checkpoints" / "step-0000007",
+        "--n",
+        "12",
+        "--seed",
+        "5",
+        "--out",
+        tmp_path / "again.npz",
+    )
     assert same.returncode == 0
     assert np.array_equal(np.load(tmp_path / "again.npz")["images"], images)
 
     folder = cli("sample", "--checkpoint", run, "--n", "3", "--out", tmp_path / "pngs")
     assert folder.returncode == 0
     assert sorted(p.name for p in (tmp_path / "pngs").iterdir()) == [
-        "sample-00000.png", "sample-00001.png", "sample-00002.png"]
+        "sample-00000.png",
+        "sample-00001.png",
+        "sample-00002.png",
+    ]
 
 
 def test_rgb_sample_npz_has_a_colour_axis(tmp_path):
-    assert cli("train", *TINY, "--channels", "3", "--iterations", "1", "--run-dir",
-               tmp_path / "rgb", "--no-progress").returncode == 0
-    assert cli("sample", "--checkpoint", tmp_path / "rgb", "--n", "2", "--out",
-               tmp_path / "c.npz").returncode == 0
+    assert (
+        cli(
+            "train",
+            *TINY,
+            "--channels",
+            "3",
+            "--iterations",
+            "1",
+            "--run-dir",
+            tmp_path / "rgb",
+            "--no-progress",
+        ).returncode
+        == 0
+    )
+    assert (
+        cli(
+            "sample", "--checkpoint", tmp_path / "rgb", "--n", "2", "--out", tmp_path / "c.npz"
+        ).returncode
+        == 0
+    )
     assert np.load(tmp_path / "c.npz")["images"].shape == (2, 16, 16, 3)
 
 
 def test_ctrl_c_saves_a_checkpoint_and_exits_0(tmp_path):
     run = tmp_path / "run"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "dcgan_studio", "train", *TINY, "--iterations", "100000",
-         "--run-dir", str(run), "--no-progress"],
-        stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        [
+            sys.executable,
+            "-m",
+            "dcgan_studio",
+            "train",
+            *TINY,
+            "--iterations",
+            "100000",
+            "--run-dir",
+            str(run),
+            "--no-progress",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     lines = []
     for line in proc.stderr:
         lines.append(line)
@@ -141,7 +256,10 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_0(tmp_path):
         (["train", "--lr-g", "abc"], "argument --lr-g: invalid float value: 'abc'"),
         (["train", "--precision", "fp8"], "argument --precision: invalid choice: 'fp8'"),
         (["train", "--dataset", "nope"], "unknown dataset 'nope': use one of digits"),
-        (["train", "--batch-size", "20000"], "--batch-size 20000 is not allowed: use at most 10000"),
+        (
+            ["train", "--batch-size", "20000"],
+            "--batch-size 20000 is not allowed: use at most 10000",
+        ),
         (["train", "--device", "cuda:7"], "--device cuda:7"),
         (["train", "--resume", "/no/such/run"], "/no/such/run is not a DCGAN Studio run"),
         (["sample", "--checkpoint", "/no/such", "--out", "x.png"], "/no/such does not exist"),
@@ -155,8 +273,9 @@ def test_bad_input_is_one_clear_line_and_exit_2(args, expected):
 
 def test_bad_files_are_one_clear_line_and_exit_2(tmp_path):
     run = tmp_path / "run"
-    assert cli("train", *TINY, "--iterations", "2", "--run-dir", run,
-               "--no-progress").returncode == 0
+    assert (
+        cli("train", *TINY, "--iterations", "2", "--run-dir", run, "--no-progress").returncode == 0
+    )
     line = one_error_line(cli("train", *TINY, "--iterations", "2", "--run-dir", run))
     assert "already holds a run: continue it with --resume" in line
     line = one_error_line(cli("train", "--resume", run, "--image-size", "32"))
@@ -176,8 +295,9 @@ def test_bad_files_are_one_clear_line_and_exit_2(tmp_path):
 
 def test_preset_paper_sets_radfords_values_and_flags_beside_it_win(tmp_path):
     run = tmp_path / "run"
-    done = cli("train", "--preset", "paper", *TINY, "--iterations", "1", "--run-dir", run,
-               "--no-progress")
+    done = cli(
+        "train", "--preset", "paper", *TINY, "--iterations", "1", "--run-dir", run, "--no-progress"
+    )
     assert done.returncode == 0, done.stderr
     optim = RunDirectory(run).read_config().optim
     assert (optim.lr_g, optim.lr_d, optim.beta1) == (2e-4, 2e-4, 0.5)  # from the preset
@@ -205,14 +325,36 @@ def test_the_closing_hint_names_the_command_as_this_person_can_type_it(tmp_path)
     bare = {**os.environ, "PATH": "/usr/bin:/bin"}  # .venv/bin not on the PATH
     train = ["train", *TINY, "--iterations", "2"]
     run = tmp_path / "a"
-    hint = _hint(subprocess.run([script, *train, "--run-dir", run], env=bare, cwd=tmp_path,
-                                capture_output=True, text=True, timeout=120))
+    hint = _hint(
+        subprocess.run(
+            [script, *train, "--run-dir", run],
+            env=bare,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    )
     assert hint == f"Sample from it: {script} sample --checkpoint {run} --n 64 --out samples.png"
     on_path = {**os.environ, "PATH": f"{Path(script).parent}:/usr/bin:/bin"}
-    hint = _hint(subprocess.run([script, *train, "--run-dir", tmp_path / "b"], env=on_path,
-                                cwd=tmp_path, capture_output=True, text=True, timeout=120))
+    hint = _hint(
+        subprocess.run(
+            [script, *train, "--run-dir", tmp_path / "b"],
+            env=on_path,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    )
     assert hint.startswith("Sample from it: dcgan-studio sample --checkpoint ")
-    hint = _hint(subprocess.run([sys.executable, "-m", "dcgan_studio", *train, "--run-dir",
-                                 tmp_path / "c"], cwd=tmp_path, capture_output=True, text=True,
-                                timeout=120))  # python -m dcgan_studio
+    hint = _hint(
+        subprocess.run(
+            [sys.executable, "-m", "dcgan_studio", *train, "--run-dir", tmp_path / "c"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    )  # python -m dcgan_studio
     assert hint.startswith(f"Sample from it: {sys.executable} -m dcgan_studio sample ")

@@ -77,9 +77,16 @@ class _Streak:
 class AlertMonitor:
     """Watches scalar and sample-grid snapshots and raises each alert once per episode."""
 
-    def __init__(self, *, d_loss_floor: float = 0.05, d_loss_patience: int = 200,
-                 g_grad_floor: float = 1e-3, g_grad_patience: int = 200,
-                 collapse_ratio: float = 0.25, collapse_patience: int = 3) -> None:
+    def __init__(
+        self,
+        *,
+        d_loss_floor: float = 0.05,
+        d_loss_patience: int = 200,
+        g_grad_floor: float = 1e-3,
+        g_grad_patience: int = 200,
+        collapse_ratio: float = 0.25,
+        collapse_patience: int = 3,
+    ) -> None:
         if not (d_loss_floor > 0 and g_grad_floor > 0):
             raise ValueError("d_loss_floor and g_grad_floor must be positive")
         if d_loss_patience < 0 or g_grad_patience < 0 or collapse_patience < 1:
@@ -139,17 +146,22 @@ class AlertMonitor:
         self._collapsed_grids += 1
         if self._collapsed_grids < self.collapse_patience:
             return []
-        return self._raise(Alert(
-            MODE_COLLAPSE, snap.step, "Samples all look alike (mode collapse)",
-            f"The fixed-noise samples have varied less than {self.collapse_ratio:.0%} as much as "
-            f"the {against} for {self._collapsed_grids} grids in a row (diversity "
-            f"{diversity:.3f} against {reference:.3f}). G has found a few outputs that fool D "
-            "and maps every z to them, so it no longer covers the variety of the data.",
-            "Try: resume from a checkpoint before the samples collapsed with lower learning "
-            "rates (halve lr_g and lr_d), add one-sided label smoothing (0.1) or dropout in D, "
-            "or use a larger batch.",
-            "warning",
-        ))
+        return self._raise(
+            Alert(
+                MODE_COLLAPSE,
+                snap.step,
+                "Samples all look alike (mode collapse)",
+                f"The fixed-noise samples have varied less than {self.collapse_ratio:.0%} as "
+                "much as "
+                f"the {against} for {self._collapsed_grids} grids in a row (diversity "
+                f"{diversity:.3f} against {reference:.3f}). G has found a few outputs that fool D "
+                "and maps every z to them, so it no longer covers the variety of the data.",
+                "Try: resume from a checkpoint before the samples collapsed with lower learning "
+                "rates (halve lr_g and lr_d), add one-sided label smoothing (0.1) or dropout in D, "
+                "or use a larger batch.",
+                "warning",
+            )
+        )
 
     def observe_real_diversity(self, images: np.ndarray) -> None:
         """A real batch, uint8 (N, H, W[, C]): its diversity becomes the collapse reference."""
@@ -168,50 +180,88 @@ class AlertMonitor:
         if not bad:
             self._active.pop(NON_FINITE, None)
             return []
-        return self._raise(Alert(
-            NON_FINITE, snap.step, "Training diverged",
-            f"At step {snap.step} {' and '.join(bad)}: a value overflowed and the weights are now "
-            "garbage, so every further update is meaningless.",
-            "Try: resume from the last checkpoint with lower learning rates (halve lr_d and "
-            "lr_g), fp32 instead of bf16 precision, and one-sided label smoothing (0.1).",
-            "error",
-        ))
+        return self._raise(
+            Alert(
+                NON_FINITE,
+                snap.step,
+                "Training diverged",
+                f"At step {snap.step} {' and '.join(bad)}: a value overflowed and the weights "
+                "are now "
+                "garbage, so every further update is meaningless.",
+                "Try: resume from the last checkpoint with lower learning rates (halve lr_d and "
+                "lr_g), fp32 instead of bf16 precision, and one-sided label smoothing (0.1).",
+                "error",
+            )
+        )
 
     def _check_d(self, snap: ScalarSnapshot) -> list[Alert]:
         loss = snap.loss_d
-        held = self._low_for(D_WINS, self._d_low, loss, self.d_loss_floor, 2 * self.d_loss_floor,
-                             self.d_loss_patience, snap.step)
+        held = self._low_for(
+            D_WINS,
+            self._d_low,
+            loss,
+            self.d_loss_floor,
+            2 * self.d_loss_floor,
+            self.d_loss_patience,
+            snap.step,
+        )
         if held is None:
             return []
-        return self._raise(Alert(
-            D_WINS, snap.step, "D is winning too easily",
-            f"D's loss has stayed below {self.d_loss_floor:g} for {held} steps (now {loss:.3g}): "
-            "it tells real from generated images apart perfectly. Its sigmoid output is "
-            "saturated, so the gradients it passes back to G carry almost no signal and G "
-            "stops improving.",
-            "Try: lower D's learning rate (halve lr_d), one-sided label smoothing (0.1), dropout "
-            "in D, or fewer D steps per G step (d_steps 1).",
-            "warning",
-        ))
+        return self._raise(
+            Alert(
+                D_WINS,
+                snap.step,
+                "D is winning too easily",
+                f"D's loss has stayed below {self.d_loss_floor:g} for {held} steps (now "
+                f"{loss:.3g}): "
+                "it tells real from generated images apart perfectly. Its sigmoid output is "
+                "saturated, so the gradients it passes back to G carry almost no signal and G "
+                "stops improving.",
+                "Try: lower D's learning rate (halve lr_d), one-sided label smoothing (0.1), "
+                "dropout "
+                "in D, or fewer D steps per G step (d_steps 1).",
+                "warning",
+            )
+        )
 
     def _check_g(self, snap: ScalarSnapshot) -> list[Alert]:
         norm = snap.grad_norm_g
-        held = self._low_for(G_VANISHING, self._g_low, norm, self.g_grad_floor,
-                             10 * self.g_grad_floor, self.g_grad_patience, snap.step)
+        held = self._low_for(
+            G_VANISHING,
+            self._g_low,
+            norm,
+            self.g_grad_floor,
+            10 * self.g_grad_floor,
+            self.g_grad_patience,
+            snap.step,
+        )
         if held is None:
             return []
-        return self._raise(Alert(
-            G_VANISHING, snap.step, "G's gradients have vanished",
-            f"The norm of G's gradient has stayed below {self.g_grad_floor:g} for {held} steps "
-            f"(now {norm:.2g}): G's weights have all but stopped changing, so its samples stop "
-            "improving. It usually means D has saturated on G's images and passes back no signal.",
-            "Try: lower D's learning rate or use fewer D steps so D stops saturating, add "
-            "one-sided label smoothing (0.1), or raise G's learning rate (lr_g).",
-            "warning",
-        ))
+        return self._raise(
+            Alert(
+                G_VANISHING,
+                snap.step,
+                "G's gradients have vanished",
+                f"The norm of G's gradient has stayed below {self.g_grad_floor:g} for {held} steps "
+                f"(now {norm:.2g}): G's weights have all but stopped changing, so its samples stop "
+                "improving. It usually means D has saturated on G's images and passes back no "
+                "signal.",
+                "Try: lower D's learning rate or use fewer D steps so D stops saturating, add "
+                "one-sided label smoothing (0.1), or raise G's learning rate (lr_g).",
+                "warning",
+            )
+        )
 
-    def _low_for(self, kind: str, streak: _Streak, value: float, floor: float, clear_above: float,
-                 patience: int, step: int) -> int | None:
+    def _low_for(
+        self,
+        kind: str,
+        streak: _Streak,
+        value: float,
+        floor: float,
+        clear_above: float,
+        patience: int,
+        step: int,
+    ) -> int | None:
         """Steps ``value`` has stayed below ``floor`` once that reaches ``patience``, else None.
         An active alert of ``kind`` clears only above ``clear_above`` (hysteresis); a value that
         is not finite (not measured) neither extends nor breaks the streak."""

@@ -129,8 +129,16 @@ def generator_plan(cfg: ModelConfig) -> NetworkPlan:
         size = conv_transpose_output_size(shape[1], k, s, p)
         out = (out_c, size, size)
         layers.append(
-            LayerSpec(f"convT{block + 1}", "conv_transpose", shape, out, k, s, p,
-                      params=shape[0] * out_c * k * k)
+            LayerSpec(
+                f"convT{block + 1}",
+                "conv_transpose",
+                shape,
+                out,
+                k,
+                s,
+                p,
+                params=shape[0] * out_c * k * k,
+            )
         )
         if last:
             layers.append(LayerSpec("tanh", "tanh", out, out))
@@ -152,8 +160,16 @@ def discriminator_plan(cfg: ModelConfig) -> NetworkPlan:
         size = conv_output_size(shape[1], KERNEL, 2, 1)
         out = (out_c, size, size)
         layers.append(
-            LayerSpec(f"conv{block + 1}", "conv", shape, out, KERNEL, 2, 1,
-                      params=shape[0] * out_c * KERNEL * KERNEL)
+            LayerSpec(
+                f"conv{block + 1}",
+                "conv",
+                shape,
+                out,
+                KERNEL,
+                2,
+                1,
+                params=shape[0] * out_c * KERNEL * KERNEL,
+            )
         )
         if block > 0:  # no BatchNorm on D's input layer
             layers.append(LayerSpec(f"bn{block + 1}", "batchnorm", out, out, params=2 * out_c))
@@ -163,7 +179,15 @@ def discriminator_plan(cfg: ModelConfig) -> NetworkPlan:
         shape = out
     size = conv_output_size(shape[1], base, 1, 0)
     layers.append(
-        LayerSpec(f"conv{n + 1}", "conv", shape, (1, size, size), base, 1, 0,
-                  params=shape[0] * base * base)
+        LayerSpec(
+            f"conv{n + 1}",
+            "conv",
+            shape,
+            (1, size, size),
+            base,
+            1,
+            0,
+            params=shape[0] * base * base,
+        )
     )
     return NetworkPlan("discriminator", tuple(layers))

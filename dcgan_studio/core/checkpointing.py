@@ -42,8 +42,9 @@ def training_state(trainer: Trainer) -> dict:
 
 def restore(trainer: Trainer, checkpoint: Checkpoint) -> None:
     """Load a checkpoint's weights and training state into a freshly built trainer."""
-    checkpoint.check_networks(trainer.config.model, "this run's networks",
-                              "resume with the settings it was made with")
+    checkpoint.check_networks(
+        trainer.config.model, "this run's networks", "resume with the settings it was made with"
+    )
     try:
         trainer.generator.load_state_dict(checkpoint.generator_state())
         trainer.discriminator.load_state_dict(checkpoint.discriminator_state())
@@ -85,12 +86,18 @@ def _check_values(state: dict, trainer: Trainer, step: int) -> None:
     if type(state["step"]) is not int or state["step"] != step:
         raise ValueError(f"step {state['step']!r} in a checkpoint of step {step}")
     elapsed = state["elapsed"]
-    if isinstance(elapsed, bool) or not isinstance(elapsed, (int, float)) or not 0 <= elapsed \
-            < float("inf"):
+    if (
+        isinstance(elapsed, bool)
+        or not isinstance(elapsed, (int, float))
+        or not 0 <= elapsed < float("inf")
+    ):
         raise ValueError(f"elapsed time {elapsed!r}")
     noise, want = state["fixed_noise"], tuple(trainer.fixed_noise.shape)
-    if not isinstance(noise, torch.Tensor) or tuple(noise.shape) != want \
-            or noise.dtype != torch.float32:
+    if (
+        not isinstance(noise, torch.Tensor)
+        or tuple(noise.shape) != want
+        or noise.dtype != torch.float32
+    ):
         found = tuple(noise.shape) if isinstance(noise, torch.Tensor) else type(noise).__name__
         raise ValueError(f"fixed_noise is {found}, the run needs float32 {want}")
 
@@ -102,8 +109,9 @@ def _check_moments(optimizer: torch.optim.Optimizer, name: str) -> None:
         for p in group["params"]:
             for key, value in optimizer.state.get(p, {}).items():
                 if key.startswith("exp_avg") and tuple(value.shape) != tuple(p.shape):
-                    raise ValueError(f"{name}'s {key} is {tuple(value.shape)} for a weight of "
-                                     f"{tuple(p.shape)}")
+                    raise ValueError(
+                        f"{name}'s {key} is {tuple(value.shape)} for a weight of {tuple(p.shape)}"
+                    )
 
 
 def _restore_kernels(trainer: Trainer, state: dict) -> None:
@@ -111,6 +119,10 @@ def _restore_kernels(trainer: Trainer, state: dict) -> None:
     (where this machine has as many cores), as the sums must be split as they were."""
     trainer.kernels.load_state_dict(state.get("cpu_kernels", []))  # older checkpoints: none
     threads = state.get("threads")
-    if (trainer.config.runtime.deterministic and type(threads) is int
-            and 1 <= threads <= (os.cpu_count() or 1) and threads != torch.get_num_threads()):
+    if (
+        trainer.config.runtime.deterministic
+        and type(threads) is int
+        and 1 <= threads <= (os.cpu_count() or 1)
+        and threads != torch.get_num_threads()
+    ):
         torch.set_num_threads(threads)

@@ -80,8 +80,9 @@ def kernel(name: str, size: int = 3) -> np.ndarray:
     """A named (size, size) float32 kernel, e.g. ``kernel("sobel_x", 5)``."""
     sizes = kernel_sizes(name)
     if size not in sizes:
-        raise ConfigError(f"size of the {name} kernel", size,
-                          " or ".join(f"{s} ({s}x{s})" for s in sizes))
+        raise ConfigError(
+            f"size of the {name} kernel", size, " or ".join(f"{s} ({s}x{s})" for s in sizes)
+        )
     return _KERNELS[name][1](size).astype(np.float32)
 
 
@@ -104,8 +105,9 @@ def digit_count() -> int:
 
 def _digit_index(index: int) -> int:
     n = digit_count()
-    if not (isinstance(index, (int, np.integer)) and not isinstance(index, bool)
-            and 0 <= index < n):
+    if not (
+        isinstance(index, (int, np.integer)) and not isinstance(index, bool) and 0 <= index < n
+    ):
         raise ConfigError("digit index", index, f"an integer from 0 to {n - 1}")
     return int(index)
 
@@ -140,8 +142,12 @@ def output_size(i: int, k: int, s: int, p: int) -> OutputSize:
     s, p = _check_int("stride", s, 1), _check_int("padding", p, 0)
     if k > i + 2 * p:
         need = -(-(k - i) // 2)  # ceil((k - i) / 2)
-        raise ConfigError("kernel size", k, f"at most {i + 2 * p} for an input of {i} with "
-                          f"padding {p}, or a padding of at least {need}")
+        raise ConfigError(
+            "kernel size",
+            k,
+            f"at most {i + 2 * p} for an input of {i} with "
+            f"padding {p}, or a padding of at least {need}",
+        )
     o = conv_output_size(i, k, s, p)
     return OutputSize(o, LayerSpec("explorer", "conv", (1, i, i), (1, o, o), k, s, p).formula())
 
@@ -152,13 +158,18 @@ def transposed_output_size(i: int, k: int, s: int, p: int, output_padding: int =
     s, p = _check_int("stride", s, 1), _check_int("padding", p, 0)
     output_padding = _check_int("output padding", output_padding, 0)
     if output_padding >= s:
-        raise ConfigError("output padding", output_padding,
-                          f"a value smaller than the stride ({s}), e.g. 0")
+        raise ConfigError(
+            "output padding", output_padding, f"a value smaller than the stride ({s}), e.g. 0"
+        )
     o = conv_transpose_output_size(i, k, s, p, output_padding)
     if o < 1:
         most = ((i - 1) * s + k + output_padding - 1) // 2
-        raise ConfigError("padding", p, f"at most {most}: with input {i}, kernel {k} and stride "
-                          f"{s} the output would be {o} wide")
+        raise ConfigError(
+            "padding",
+            p,
+            f"at most {most}: with input {i}, kernel {k} and stride "
+            f"{s} the output would be {o} wide",
+        )
     spec = LayerSpec("explorer", "conv_transpose", (1, i, i), (1, o, o), k, s, p, output_padding)
     return OutputSize(o, spec.formula())
 
@@ -167,8 +178,12 @@ def same_padding(k: int) -> int:
     """The padding that keeps the size at stride 1, (k - 1)/2; only odd kernels have one."""
     k = _check_int("kernel size", k, 1)
     if k % 2 == 0:
-        raise ConfigError("kernel size", k, "an odd size (3 or 5) to keep the image size: an even "
-                          "kernel has no centre pixel, so no padding keeps it")
+        raise ConfigError(
+            "kernel size",
+            k,
+            "an odd size (3 or 5) to keep the image size: an even "
+            "kernel has no centre pixel, so no padding keeps it",
+        )
     return (k - 1) // 2
 
 
@@ -207,21 +222,24 @@ def _pool_size(x: torch.Tensor, size: int) -> None:
     H, W = x.shape[2:]
     whole = isinstance(size, (int, np.integer)) and not isinstance(size, bool)
     if not (whole and 1 <= size <= min(H, W)):
-        raise ConfigError("pool size", size, f"an integer from 1 to {min(H, W)} for a {H}x{W} "
-                          "image")
+        raise ConfigError(
+            "pool size", size, f"an integer from 1 to {min(H, W)} for a {H}x{W} image"
+        )
 
 
 @torch.no_grad()
-def convolve(image: np.ndarray, weights: np.ndarray, stride: int = 1,
-             padding: int = 0) -> np.ndarray:
+def convolve(
+    image: np.ndarray, weights: np.ndarray, stride: int = 1, padding: int = 0
+) -> np.ndarray:
     """Cross-correlate (H, W) with a (k, k) kernel -> (floor((H + 2p - k)/s) + 1, ...)."""
     x, w = _image(image), _kernel(weights)
     _sizes(x, w.shape[-1], stride, padding)
     return F.conv2d(x, w, stride=stride, padding=padding)[0, 0].numpy()
 
 
-def strided_conv(image: np.ndarray, weights: np.ndarray, stride: int = 2,
-                 padding: int = 0) -> np.ndarray:
+def strided_conv(
+    image: np.ndarray, weights: np.ndarray, stride: int = 2, padding: int = 0
+) -> np.ndarray:
     """A learned downsampling, as in D: the same as convolve with stride 2 by default."""
     return convolve(image, weights, stride=stride, padding=padding)
 
@@ -243,12 +261,18 @@ def avg_pool(image: np.ndarray, size: int = 2) -> np.ndarray:
 
 
 @torch.no_grad()
-def transposed_conv(small_map: np.ndarray, weights: np.ndarray, stride: int = 2, padding: int = 1,
-                    output_padding: int = 0) -> np.ndarray:
+def transposed_conv(
+    small_map: np.ndarray,
+    weights: np.ndarray,
+    stride: int = 2,
+    padding: int = 1,
+    output_padding: int = 0,
+) -> np.ndarray:
     """Upsample (h, w) -> ((h - 1)s - 2p + k + output_padding, ...), as G does (k=4, s=2, p=1
     doubles the size): every input pixel stamps a copy of the kernel, scaled by its value."""
     x, w = _image(small_map, "small map"), _kernel(weights)
     for side in x.shape[2:]:
         transposed_output_size(side, w.shape[-1], stride, padding, output_padding)
-    return F.conv_transpose2d(x, w, stride=stride, padding=padding,
-                              output_padding=output_padding)[0, 0].numpy()
+    return F.conv_transpose2d(x, w, stride=stride, padding=padding, output_padding=output_padding)[
+        0, 0
+    ].numpy()

@@ -77,10 +77,18 @@ class KernelChoices:
 
     def state_dict(self) -> list[list]:
         """Plain values (a checkpoint is read with ``weights_only``): one list per key."""
-        return [[product, [list(s) for s in shapes], str(dtype).removeprefix("torch."),
-                 list(layouts), [g.kernel, g.stride, g.padding, g.output_padding, g.transposed],
-                 threads, way]
-                for (product, shapes, dtype, layouts, g, threads), way in self.ways.items()]
+        return [
+            [
+                product,
+                [list(s) for s in shapes],
+                str(dtype).removeprefix("torch."),
+                list(layouts),
+                [g.kernel, g.stride, g.padding, g.output_padding, g.transposed],
+                threads,
+                way,
+            ]
+            for (product, shapes, dtype, layouts, g, threads), way in self.ways.items()
+        ]
 
     def load_state_dict(self, entries: list[list]) -> None:
         ways = {}
@@ -89,9 +97,14 @@ class KernelChoices:
                 raise ValueError(f"a convolution kernel recorded for dtype {dtype!r}")
             if type(way) is not int or way < 0:
                 raise ValueError(f"a convolution kernel recorded as way {way!r}")
-            key = (str(product), tuple(tuple(int(n) for n in s) for s in shapes),
-                   getattr(torch, dtype), tuple(bool(v) for v in layouts),
-                   Geometry(*(int(v) for v in geometry[:4]), bool(geometry[4])), int(threads))
+            key = (
+                str(product),
+                tuple(tuple(int(n) for n in s) for s in shapes),
+                getattr(torch, dtype),
+                tuple(bool(v) for v in layouts),
+                Geometry(*(int(v) for v in geometry[:4]), bool(geometry[4])),
+                int(threads),
+            )
             ways[key] = way
         self.ways = ways
 
@@ -115,16 +128,18 @@ def rule_way(key: tuple, count: int) -> int:
     if product == "conv_transpose":
         if (h_a, w_a) == (1, 1) and geometry.padding == geometry.output_padding == 0:
             return count - 1  # the one-pixel matrix product, the last way where it fits
-        fits = subpixel_fits(geometry.kernel, geometry.stride, geometry.padding,
-                             geometry.output_padding)
+        fits = subpixel_fits(
+            geometry.kernel, geometry.stride, geometry.padding, geometry.output_padding
+        )
         return 1 if fits and min(c_a, c_b) == 1 else 0
     if (h_a, w_a) == (1, 1) or (h_b, w_b) == (1, 1):  # weight_grad: an outer product
         return min(1, count - 1)
     return min(1, count - 1) if low and min(c_a, c_b) > 1 else 0
 
 
-def _fastest(key: tuple, ways: Sequence[Callable[[], torch.Tensor]],
-             choices: KernelChoices | None = None) -> torch.Tensor:
+def _fastest(
+    key: tuple, ways: Sequence[Callable[[], torch.Tensor]], choices: KernelChoices | None = None
+) -> torch.Tensor:
     """Run the way chosen for ``key``: the one ``choices`` recorded; else oneDNN's under
     ``torch.use_deterministic_algorithms``, the rule's in a deterministic run, or the process's
     timed one (the first time, time each way and remember the fastest). ``choices`` records it."""
@@ -161,16 +176,18 @@ def chosen_ways() -> dict[tuple, int]:
 
 
 # ---- the second ways ----------------------------------------------------------------------------
-def weight_grad_matmul(x: torch.Tensor, grad: torch.Tensor, kernel: int, stride: int,
-                       padding: int) -> torch.Tensor:
+def weight_grad_matmul(
+    x: torch.Tensor, grad: torch.Tensor, kernel: int, stride: int, padding: int
+) -> torch.Tensor:
     """d(loss)/d(weight) of ``conv2d(x, weight, stride, padding)`` whose output gradient is
     ``grad``: x (B, C, H, W), grad (B, O, Ho, Wo) -> (O, C, k, k), stored channels-last."""
     batch, channels = x.shape[:2]
     out_channels, out_h, out_w = grad.shape[1:]
     padded = F.pad(x.permute(0, 2, 3, 1), (0, 0, padding, padding, padding, padding)).contiguous()
     sb, sh, sw, sc = padded.stride()  # (B, H + 2p, W + 2p, C)
-    windows = padded.as_strided((batch, out_h, out_w, kernel, kernel, channels),
-                                (sb, sh * stride, sw * stride, sh, sw, sc))
+    windows = padded.as_strided(
+        (batch, out_h, out_w, kernel, kernel, channels), (sb, sh * stride, sw * stride, sh, sw, sc)
+    )
     columns = windows.reshape(batch * out_h * out_w, kernel * kernel * channels)  # im2col, a copy
     rows = grad.permute(0, 2, 3, 1).reshape(batch * out_h * out_w, out_channels)
     return (rows.t() @ columns).view(out_channels, kernel, kernel, channels).permute(0, 3, 1, 2)
@@ -182,7 +199,8 @@ def conv_whole_image(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     batch, out_channels = x.shape[0], weight.shape[0]
     rows = x.permute(0, 2, 3, 1).reshape(batch, -1)  # (B, k*k*C)
     return (rows @ weight.permute(0, 2, 3, 1).reshape(out_channels, -1).t()).view(
-        batch, out_channels, 1, 1)
+        batch, out_channels, 1, 1
+    )
 
 
 def conv_transpose_one_pixel(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
@@ -215,9 +233,14 @@ def _phase_rows(size: int, stride: int, padding: int, full: int) -> tuple[int, i
     return offsets[0], step
 
 
-def conv_transpose_subpixel(x: torch.Tensor, weight: torch.Tensor, stride: int, padding: int,
-                            output_padding: int = 0,
-                            layout: torch.memory_format | None = None) -> torch.Tensor:
+def conv_transpose_subpixel(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    stride: int,
+    padding: int,
+    output_padding: int = 0,
+    layout: torch.memory_format | None = None,
+) -> torch.Tensor:
     """``conv_transpose2d(x, weight, stride, padding, output_padding)`` as one stride-1
     convolution and a pixel shuffle: output pixel ``s*q + t - p`` takes taps ``t, t + s, ...`` of
     the kernel, so each of the ``s*s`` phases ``t`` is an ``M x M`` kernel (``M = k / s``).
@@ -242,8 +265,9 @@ def conv_transpose_subpixel(x: torch.Tensor, weight: torch.Tensor, stride: int, 
         full = F.conv2d(x, phases.contiguous(memory_format=layout), None, 1, m - 1)
         if stride > 1:
             full = F.pixel_shuffle(full, stride)  # (B, Cout, s(H + M - 1), s(W + M - 1))
-        return full[:, :, padding:padding + out_h, padding:padding + out_w].contiguous(
-            memory_format=layout)
+        return full[:, :, padding : padding + out_h, padding : padding + out_w].contiguous(
+            memory_format=layout
+        )
     # phases ordered by the output's row and column remainders r, then the output channel
     if padding % stride:  # then s is 2 (see _phase_rows) and remainder r is phase 1 - r
         taps = taps.flip(3, 5)
@@ -255,9 +279,11 @@ def conv_transpose_subpixel(x: torch.Tensor, weight: torch.Tensor, stride: int, 
     shuffled = full.as_strided(  # [b, q, r, u, t, c] = full[b, (r*s + t)*Cout + c, q + ..., ...]
         (batch, q_h, stride, q_w, stride, c_out),
         (s_b, s_h, stride * c_out * s_c + step * s_h, s_w, c_out * s_c + step * s_w, s_c),
-        full.storage_offset() + first_row * s_h + first_col * s_w)
-    out = torch.empty((batch, c_out, out_h, out_w), dtype=full.dtype, device=full.device,
-                      memory_format=layout)
+        full.storage_offset() + first_row * s_h + first_col * s_w,
+    )
+    out = torch.empty(
+        (batch, c_out, out_h, out_w), dtype=full.dtype, device=full.device, memory_format=layout
+    )
     if layout is torch.channels_last:
         target = out.permute(0, 2, 3, 1).view(batch, q_h, stride, q_w, stride, c_out)
     else:
@@ -268,69 +294,122 @@ def conv_transpose_subpixel(x: torch.Tensor, weight: torch.Tensor, stride: int, 
 
 # ---- the three products, each by the fastest of its ways -----------------------------------------
 def _key(product: str, *tensors: torch.Tensor, geometry: Geometry) -> tuple:
-    return (product, tuple(tuple(t.shape) for t in tensors), tensors[0].dtype,
-            tuple(_layout(t) is torch.channels_last for t in tensors), geometry,
-            torch.get_num_threads())
+    return (
+        product,
+        tuple(tuple(t.shape) for t in tensors),
+        tensors[0].dtype,
+        tuple(_layout(t) is torch.channels_last for t in tensors),
+        geometry,
+        torch.get_num_threads(),
+    )
 
 
-def conv_transpose(x: torch.Tensor, weight: torch.Tensor, stride: int, padding: int,
-                   output_padding: int, layout: torch.memory_format,
-                   choices: KernelChoices | None = None) -> torch.Tensor:
+def conv_transpose(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    stride: int,
+    padding: int,
+    output_padding: int,
+    layout: torch.memory_format,
+    choices: KernelChoices | None = None,
+) -> torch.Tensor:
     """The transposed convolution, stored in ``layout`` whichever way computes it."""
     kernel = weight.shape[2]
     ways = [lambda: F.conv_transpose2d(x, weight, None, stride, padding, output_padding)]
     if subpixel_fits(kernel, stride, padding, output_padding):
-        ways.append(lambda: conv_transpose_subpixel(x, weight, stride, padding, output_padding,
-                                                    layout))
+        ways.append(
+            lambda: conv_transpose_subpixel(x, weight, stride, padding, output_padding, layout)
+        )
     if x.shape[2:] == (1, 1) and padding == output_padding == 0:
         ways.append(lambda: conv_transpose_one_pixel(x, weight))
     geometry = Geometry(kernel, stride, padding, output_padding, True)
-    return _fastest(_key("conv_transpose", x, weight, geometry=geometry),
-                    [_stored(way, layout) for way in ways], choices)
+    return _fastest(
+        _key("conv_transpose", x, weight, geometry=geometry),
+        [_stored(way, layout) for way in ways],
+        choices,
+    )
 
 
-def conv(x: torch.Tensor, weight: torch.Tensor, g: Geometry,
-         layout: torch.memory_format, choices: KernelChoices | None = None) -> torch.Tensor:
+def conv(
+    x: torch.Tensor,
+    weight: torch.Tensor,
+    g: Geometry,
+    layout: torch.memory_format,
+    choices: KernelChoices | None = None,
+) -> torch.Tensor:
     """The convolution: oneDNN's, or one matrix product where the kernel covers the image."""
+
     def onednn() -> torch.Tensor:
         return F.conv2d(x, weight, None, g.stride, g.padding)
+
     if g.padding or x.shape[2:] != (g.kernel, g.kernel):
         return onednn()
-    return _fastest(_key("conv", x, weight, geometry=g),
-                    [_stored(onednn, layout), _stored(lambda: conv_whole_image(x, weight), layout)],
-                    choices)
+    return _fastest(
+        _key("conv", x, weight, geometry=g),
+        [_stored(onednn, layout), _stored(lambda: conv_whole_image(x, weight), layout)],
+        choices,
+    )
 
 
-def _stored(way: Callable[[], torch.Tensor], layout: torch.memory_format
-            ) -> Callable[[], torch.Tensor]:
+def _stored(
+    way: Callable[[], torch.Tensor], layout: torch.memory_format
+) -> Callable[[], torch.Tensor]:
     return lambda: way().contiguous(memory_format=layout)
 
 
-def _weight_grad(x: torch.Tensor, grad: torch.Tensor, weight: torch.Tensor,
-                 g: Geometry, choices: KernelChoices | None = None) -> torch.Tensor:
+def _weight_grad(
+    x: torch.Tensor,
+    grad: torch.Tensor,
+    weight: torch.Tensor,
+    g: Geometry,
+    choices: KernelChoices | None = None,
+) -> torch.Tensor:
     def onednn() -> torch.Tensor:
         return torch.ops.aten.convolution_backward(
-            grad, x, weight, None, [g.stride] * 2, [g.padding] * 2, [1, 1], g.transposed,
-            [g.output_padding] * 2, 1, [False, True, False])[1]
+            grad,
+            x,
+            weight,
+            None,
+            [g.stride] * 2,
+            [g.padding] * 2,
+            [1, 1],
+            g.transposed,
+            [g.output_padding] * 2,
+            1,
+            [False, True, False],
+        )[1]
+
     # a transposed convolution's weight gradient is that of the convolution it transposes, with
     # the roles of its input and its output gradient swapped
     source, target = (grad, x) if g.transposed else (x, grad)
     layout = _layout(weight)  # as the weight is stored: the gradient is added to it as it is
-    return _fastest(_key("weight_grad", x, grad, geometry=g), [
-        _stored(onednn, layout),
-        _stored(lambda: weight_grad_matmul(source, target, g.kernel, g.stride, g.padding), layout)],
-        choices)
+    return _fastest(
+        _key("weight_grad", x, grad, geometry=g),
+        [
+            _stored(onednn, layout),
+            _stored(
+                lambda: weight_grad_matmul(source, target, g.kernel, g.stride, g.padding), layout
+            ),
+        ],
+        choices,
+    )
 
 
 class _Convolution(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x: torch.Tensor, weight: torch.Tensor, g: Geometry,
-                choices: KernelChoices | None = None) -> torch.Tensor:
+    def forward(
+        ctx,
+        x: torch.Tensor,
+        weight: torch.Tensor,
+        g: Geometry,
+        choices: KernelChoices | None = None,
+    ) -> torch.Tensor:
         ctx.save_for_backward(x, weight)
         ctx.geometry, ctx.choices = g, choices
         if g.transposed:
-            return conv_transpose(x, weight, g.stride, g.padding, g.output_padding,
-                                  _layout(x, weight), choices)
+            return conv_transpose(
+                x, weight, g.stride, g.padding, g.output_padding, _layout(x, weight), choices
+            )
         return conv(x, weight, g, _layout(x, weight), choices)
 
     @staticmethod
@@ -343,12 +422,14 @@ class _Convolution(torch.autograd.Function):
         grad_x = grad_weight = None
         if ctx.needs_input_grad[0]:
             if g.transposed:  # the input gradient of a transposed convolution is a convolution
-                grad_x = conv(grad, weight, Geometry(g.kernel, g.stride, g.padding, 0, False),
-                              layout, choices)
+                grad_x = conv(
+                    grad, weight, Geometry(g.kernel, g.stride, g.padding, 0, False), layout, choices
+                )
             else:  # and that of a convolution is a transposed one, sized back to x
                 natural = (grad.shape[2] - 1) * g.stride - 2 * g.padding + g.kernel
-                grad_x = conv_transpose(grad, weight, g.stride, g.padding, x.shape[2] - natural,
-                                        layout, choices)
+                grad_x = conv_transpose(
+                    grad, weight, g.stride, g.padding, x.shape[2] - natural, layout, choices
+                )
         if ctx.needs_input_grad[1]:
             grad_weight = _weight_grad(x, grad, weight, g, choices)
         return grad_x, grad_weight, None, None
@@ -362,16 +443,22 @@ class _FastConvolution:
     kernel_choices: KernelChoices | None = None
 
     def _geometry(self) -> Geometry:
-        return Geometry(self.kernel_size[0], self.stride[0], self.padding[0],
-                        self.output_padding[0], self.transposed)
+        return Geometry(
+            self.kernel_size[0],
+            self.stride[0],
+            self.padding[0],
+            self.output_padding[0],
+            self.transposed,
+        )
 
     def forward(self, x: torch.Tensor, *args) -> torch.Tensor:
         if x.device.type != "cpu" or args:
             return super().forward(x, *args)
         dtype = torch.get_autocast_dtype("cpu") if torch.is_autocast_enabled("cpu") else x.dtype
         with torch.autocast("cpu", enabled=False):
-            return _Convolution.apply(x.to(dtype), self.weight.to(dtype), self._geometry(),
-                                      self.kernel_choices)
+            return _Convolution.apply(
+                x.to(dtype), self.weight.to(dtype), self._geometry(), self.kernel_choices
+            )
 
 
 class FastConv2d(_FastConvolution, nn.Conv2d):
@@ -384,10 +471,24 @@ class FastConvTranspose2d(_FastConvolution, nn.ConvTranspose2d):
 
 def _fits(module: nn.Module) -> bool:
     """Square, undilated, ungrouped, zero-padded and without bias: what DCGAN's layers are."""
-    square = all(len(set(v)) == 1 for v in (module.kernel_size, module.stride, module.padding,
-                                              module.output_padding, module.dilation))
-    return (square and module.dilation[0] == 1 and module.groups == 1 and module.bias is None
-            and module.padding_mode == "zeros" and isinstance(module.padding, tuple))
+    square = all(
+        len(set(v)) == 1
+        for v in (
+            module.kernel_size,
+            module.stride,
+            module.padding,
+            module.output_padding,
+            module.dilation,
+        )
+    )
+    return (
+        square
+        and module.dilation[0] == 1
+        and module.groups == 1
+        and module.bias is None
+        and module.padding_mode == "zeros"
+        and isinstance(module.padding, tuple)
+    )
 
 
 def use_fast_convolutions(net: nn.Module, choices: KernelChoices | None = None) -> int:

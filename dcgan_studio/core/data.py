@@ -87,8 +87,10 @@ class DatasetSummary:
 def skipped_line(reason: str, paths: tuple | list, examples: int = 3) -> str:
     # a name that is not UTF-8 keeps its odd bytes as \xff: printable anywhere (a strict
     # stream, a Qt label), where the str's lone surrogates would not encode
-    names = ", ".join(os.fsencode(Path(p).name).decode("utf-8", "backslashreplace")
-                      for p in list(paths)[:examples])
+    names = ", ".join(
+        os.fsencode(Path(p).name).decode("utf-8", "backslashreplace")
+        for p in list(paths)[:examples]
+    )
     more = f" and {len(paths) - examples} more" if len(paths) > examples else ""
     return f"{len(paths)} {reason}: {names}{more}"
 
@@ -131,15 +133,26 @@ class ImageDataset:
     def storage(self) -> str:
         mb = len(self) * int(np.prod(self.image_shape)) / 2**20
         if isinstance(self.images, StreamedImages):
-            return (f"read from disk batch by batch by {self.images.workers} threads "
-                    f"({mb:,.0f} MB decoded, more than the memory limit allows)")
+            return (
+                f"read from disk batch by batch by {self.images.workers} threads "
+                f"({mb:,.0f} MB decoded, more than the memory limit allows)"
+            )
         return f"decoded in memory, {mb:,.1f} MB"
 
     def summary(self) -> DatasetSummary:
         c, s, _ = self.image_shape
-        return DatasetSummary(self.name, self.description, len(self), s, c, self.source,
-                              self.class_names, self.files_seen, self.skipped_now(),
-                              self.storage())
+        return DatasetSummary(
+            self.name,
+            self.description,
+            len(self),
+            s,
+            c,
+            self.source,
+            self.class_names,
+            self.files_seen,
+            self.skipped_now(),
+            self.storage(),
+        )
 
     def preview(self, count: int = 64, seed: int = 0) -> np.ndarray:
         """uint8 (n, C, S, S), a copy: ``count`` real images drawn without replacement, in the
@@ -178,8 +191,9 @@ def fit_images(images: torch.Tensor, size: int, channels: int) -> torch.Tensor:
         out = torch.empty((images.shape[0], images.shape[1], size, size), dtype=torch.uint8)
         for start in range(0, images.shape[0], 2048):  # bounded float memory at 128x128
             chunk = images[start : start + 2048].float()
-            chunk = F.interpolate(chunk, size=(size, size), mode="bilinear", antialias=True,
-                                  align_corners=False)
+            chunk = F.interpolate(
+                chunk, size=(size, size), mode="bilinear", antialias=True, align_corners=False
+            )
             out[start : start + 2048] = chunk.round_().clamp_(0, 255).to(torch.uint8)
         images = out
     if images.shape[1] == channels:
@@ -212,8 +226,13 @@ def data_root(cfg: RunConfig) -> Path:
 def _load_digits(cfg: RunConfig, progress: Progress | None, cancel: Cancel | None) -> ImageDataset:
     images, labels = load_digits_raw()
     tensor = fit_images(torch.from_numpy(images)[:, None], cfg.model.image_size, cfg.model.channels)
-    return ImageDataset("digits", tensor, labels, "10,000 MNIST handwritten digits (bundled)",
-                        class_names=tuple(str(d) for d in range(10)))
+    return ImageDataset(
+        "digits",
+        tensor,
+        labels,
+        "10,000 MNIST handwritten digits (bundled)",
+        class_names=tuple(str(d) for d in range(10)),
+    )
 
 
 def _load_shapes(cfg: RunConfig, progress: Progress | None, cancel: Cancel | None) -> ImageDataset:
@@ -234,25 +253,41 @@ def _torchvision_loader(name: str) -> Loader:
 def _load_folder(cfg: RunConfig, progress: Progress | None, cancel: Cancel | None) -> ImageDataset:
     from dcgan_studio.core.data_folder import load_folder
 
-    path = cfg.data.dataset[len(FOLDER_PREFIX):].strip()
-    return load_folder(path, cfg.model.image_size, cfg.model.channels, progress, cancel,
-                       cfg.data.memory_limit_mb)
+    path = cfg.data.dataset[len(FOLDER_PREFIX) :].strip()
+    return load_folder(
+        path, cfg.model.image_size, cfg.model.channels, progress, cancel, cfg.data.memory_limit_mb
+    )
 
 
 _REGISTRY: dict[str, tuple[Loader, str]] = {
     "digits": (_load_digits, "10,000 real MNIST handwritten digits, bundled, no download"),
-    "shapes": (_load_shapes, "10,000 coloured circles, squares, triangles and rings on dark "
-               "backgrounds, generated from a seed, no download (RGB)"),
-    "mnist": (_torchvision_loader("mnist"), "MNIST: 60,000 handwritten digits (torchvision "
-              "files in the data root)"),
-    "fashion-mnist": (_torchvision_loader("fashion-mnist"), "Fashion-MNIST: 60,000 clothing "
-                      "images, 28x28 grayscale (torchvision files in the data root)"),
-    "cifar10": (_torchvision_loader("cifar10"), "CIFAR-10: 50,000 small colour photos in 10 "
-                "classes (torchvision files in the data root)"),
-    "svhn": (_torchvision_loader("svhn"), "SVHN: 73,257 colour house-number digits "
-             "(train_32x32.mat in the data root; needs SciPy)"),
-    "celeba": (_torchvision_loader("celeba"), "CelebA: 202,599 aligned faces, centre-cropped "
-               "as in the DCGAN paper (img_align_celeba in the data root)"),
+    "shapes": (
+        _load_shapes,
+        "10,000 coloured circles, squares, triangles and rings on dark "
+        "backgrounds, generated from a seed, no download (RGB)",
+    ),
+    "mnist": (
+        _torchvision_loader("mnist"),
+        "MNIST: 60,000 handwritten digits (torchvision files in the data root)",
+    ),
+    "fashion-mnist": (
+        _torchvision_loader("fashion-mnist"),
+        "Fashion-MNIST: 60,000 clothing "
+        "images, 28x28 grayscale (torchvision files in the data root)",
+    ),
+    "cifar10": (
+        _torchvision_loader("cifar10"),
+        "CIFAR-10: 50,000 small colour photos in 10 classes (torchvision files in the data root)",
+    ),
+    "svhn": (
+        _torchvision_loader("svhn"),
+        "SVHN: 73,257 colour house-number digits (train_32x32.mat in the data root; needs SciPy)",
+    ),
+    "celeba": (
+        _torchvision_loader("celeba"),
+        "CelebA: 202,599 aligned faces, centre-cropped "
+        "as in the DCGAN paper (img_align_celeba in the data root)",
+    ),
 }
 
 
@@ -265,8 +300,15 @@ def describe_datasets() -> dict[str, str]:
     return {name: text for name, (_, text) in _REGISTRY.items()}
 
 
-_NATURAL_CHANNELS = {"digits": 1, "mnist": 1, "fashion-mnist": 1, "shapes": 3, "cifar10": 3,
-                     "svhn": 3, "celeba": 3}
+_NATURAL_CHANNELS = {
+    "digits": 1,
+    "mnist": 1,
+    "fashion-mnist": 1,
+    "shapes": 3,
+    "cifar10": 3,
+    "svhn": 3,
+    "celeba": 3,
+}
 
 
 def natural_channels(name: str) -> int | None:
@@ -304,7 +346,8 @@ def load_dataset(
 def check_batch_fits(dataset: ImageDataset, cfg: RunConfig) -> None:
     if len(dataset) < cfg.optim.batch_size:
         raise ConfigError(
-            "optim.batch_size", cfg.optim.batch_size,
+            "optim.batch_size",
+            cfg.optim.batch_size,
             f"at most {len(dataset)}: the dataset {dataset.name!r} has {len(dataset)} images, "
             "fewer than one batch",
         )
@@ -358,8 +401,11 @@ class BatchSampler:
             )
         order, (epoch, cursor) = state["order"], state["epoch_cursor"].tolist()
         # a damaged order would index past the images in the middle of an epoch
-        if not torch.equal(order.sort().values, torch.arange(self.size)) or epoch < 0 \
-                or not 0 <= cursor <= self.size:
+        if (
+            not torch.equal(order.sort().values, torch.arange(self.size))
+            or epoch < 0
+            or not 0 <= cursor <= self.size
+        ):
             raise ValueError("the saved batch order is not a permutation of the dataset")
         self.generator.set_state(state["generator"])
         self.order = order.clone()

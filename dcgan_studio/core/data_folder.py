@@ -37,11 +37,11 @@ import os
 import stat
 import threading
 import warnings
-from struct import error as StructError
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from struct import error as StructError
 
 import numpy as np
 import torch
@@ -116,56 +116,81 @@ class FolderScan:
     def to_dataset(self, name: str | None = None) -> ImageDataset:
         kind = f"{len(self.class_names)} classes" if self.class_names else "one folder"
         return ImageDataset(
-            name or f"folder:{self.root}", self.images, self.labels,
-            f"{self.count:,} images from {self.root} ({kind})", source=str(self.root),
-            class_names=self.class_names, files_seen=self.files_seen,
+            name or f"folder:{self.root}",
+            self.images,
+            self.labels,
+            f"{self.count:,} images from {self.root} ({kind})",
+            source=str(self.root),
+            class_names=self.class_names,
+            files_seen=self.files_seen,
             skipped={r: tuple(str(p) for p in paths) for r, paths in self.skipped.items()},
         )
 
 
-def load_folder(path: str | os.PathLike, size: int, channels: int,
-                progress: Callable[[int, int], None] | None = None,
-                cancel: Callable[[], bool] | None = None,
-                memory_limit_mb: int | None = None) -> ImageDataset:
+def load_folder(
+    path: str | os.PathLike,
+    size: int,
+    channels: int,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    memory_limit_mb: int | None = None,
+) -> ImageDataset:
     if not str(path).strip():
-        raise DatasetError("folder: needs the path of a folder of images after it: "
-                           "--dataset folder:/path/to/images")
+        raise DatasetError(
+            "folder: needs the path of a folder of images after it: "
+            "--dataset folder:/path/to/images"
+        )
     return scan_folder(path, size, channels, progress, cancel, memory_limit_mb).to_dataset()
 
 
-def scan_folder(path: str | os.PathLike, size: int, channels: int,
-                progress: Callable[[int, int], None] | None = None,
-                cancel: Callable[[], bool] | None = None,
-                memory_limit_mb: int | None = None) -> FolderScan:
+def scan_folder(
+    path: str | os.PathLike,
+    size: int,
+    channels: int,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    memory_limit_mb: int | None = None,
+) -> FolderScan:
     """Read every image under ``path`` (see ``read_images``); skip bad files by reason; never stop
     for one. Raises ``NoImagesError`` (with the scan attached) when no usable image is left."""
     root = _check_root(Path(os.path.expanduser(str(path))))
     candidates, others, nested, folders = _list_files(root)
     if not candidates and not others:
         unread = f" ({skipped_line(*next(iter(folders.items())))})" if folders else ""
-        raise DatasetError(f"the image folder {root} has no files{unread}: put {SUPPORTED} "
-                           "images in it, directly or in one sub-folder per class")
-    images, files, skipped = read_images(candidates, size, channels, None, memory_limit_mb,
-                                         progress, cancel, str(root))
+        raise DatasetError(
+            f"the image folder {root} has no files{unread}: put {SUPPORTED} "
+            "images in it, directly or in one sub-folder per class"
+        )
+    images, files, skipped = read_images(
+        candidates, size, channels, None, memory_limit_mb, progress, cancel, str(root)
+    )
     if others:
         skipped = {OTHER_TYPE: others, **skipped}
     skipped = {**folders, **skipped}
     skipped = {reason: sorted(paths) for reason, paths in sorted(skipped.items())}
     labels, class_names = _labels(root, files) if nested else (None, ())
-    scan = FolderScan(root, images, labels, class_names, tuple(files),
-                      len(candidates) + len(others), skipped)
+    scan = FolderScan(
+        root, images, labels, class_names, tuple(files), len(candidates) + len(others), skipped
+    )
     if not files:
         raise NoImagesError(
             f"no usable image in {root}: {scan.report()}; put {SUPPORTED} images there "
-            "(re-save damaged ones), or choose another folder", scan)
+            "(re-save damaged ones), or choose another folder",
+            scan,
+        )
     return scan
 
 
-def read_images(paths: list[Path], size: int, channels: int, crop: int | None = None,
-                memory_limit_mb: int | None = None,
-                progress: Callable[[int, int], None] | None = None,
-                cancel: Callable[[], bool] | None = None, what: str = ""
-                ) -> tuple[torch.Tensor | StreamedImages, list[Path], dict[str, list[Path]]]:
+def read_images(
+    paths: list[Path],
+    size: int,
+    channels: int,
+    crop: int | None = None,
+    memory_limit_mb: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    what: str = "",
+) -> tuple[torch.Tensor | StreamedImages, list[Path], dict[str, list[Path]]]:
     """The usable images among ``paths`` as uint8 (N, C, size, size), the files they came from,
     and the skipped files by reason.
 
@@ -197,9 +222,13 @@ def read_images(paths: list[Path], size: int, channels: int, crop: int | None = 
     return images, files, skipped
 
 
-def _map_files(fn: Callable[[Path], object], paths: list[Path],
-               progress: Callable[[int, int], None] | None,
-               cancel: Callable[[], bool] | None, what: str) -> list:
+def _map_files(
+    fn: Callable[[Path], object],
+    paths: list[Path],
+    progress: Callable[[int, int], None] | None,
+    cancel: Callable[[], bool] | None,
+    what: str,
+) -> list:
     """``fn`` of each file, in order, by a few threads. ``progress`` runs on this thread about 200
     times in all; ``cancel`` is asked between files."""
     total = len(paths)
@@ -217,23 +246,30 @@ def _map_files(fn: Callable[[Path], object], paths: list[Path],
                     progress(done, total)
                 if cancel is not None and done < total and cancel():
                     pool.shutdown(wait=False, cancel_futures=True)  # only running ones finish
-                    raise ScanCancelled(f"loading {what or 'the images'} was stopped after {done} "
-                                        f"of {total} files: start again to load them")
+                    raise ScanCancelled(
+                        f"loading {what or 'the images'} was stopped after {done} "
+                        f"of {total} files: start again to load them"
+                    )
     return results
 
 
 def _check_root(root: Path) -> Path:
     if not root.exists():
-        raise DatasetError(f"the image folder {root} does not exist: check the path after "
-                           "folder: (--dataset folder:PATH) or choose the folder again")
+        raise DatasetError(
+            f"the image folder {root} does not exist: check the path after "
+            "folder: (--dataset folder:PATH) or choose the folder again"
+        )
     if not root.is_dir():
-        raise DatasetError(f"{root} is a file, not a folder: use --dataset folder:PATH with "
-                           "the folder that holds the images")
+        raise DatasetError(
+            f"{root} is a file, not a folder: use --dataset folder:PATH with "
+            "the folder that holds the images"
+        )
     try:
         next(os.scandir(root), None)
     except OSError as exc:
-        raise DatasetError(f"the image folder {root} cannot be read ({exc.strerror}): "
-                           "check its permissions") from exc
+        raise DatasetError(
+            f"the image folder {root} cannot be read ({exc.strerror}): check its permissions"
+        ) from exc
     return root.resolve()
 
 
@@ -329,8 +365,12 @@ def _reason(path: Path, exc: Exception) -> str:
         return NOT_IMAGE
     if isinstance(exc, (EOFError, OSError, SyntaxError, ValueError, StructError, IndexError)):
         text = str(exc).lower()
-        if isinstance(exc, EOFError) or "truncated" in text or "end of file" in text \
-                or "buffer is not large enough" in text:
+        if (
+            isinstance(exc, EOFError)
+            or "truncated" in text
+            or "end of file" in text
+            or "buffer is not large enough" in text
+        ):
             return TRUNCATED
         if "too large" in text:  # Pillow's guard on compressed text chunks
             return TOO_LARGE

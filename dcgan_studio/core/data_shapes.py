@@ -21,18 +21,21 @@ SHAPE_NAMES = ("circle", "square", "triangle", "ring")
 _CHUNK = 1000  # images per vectorised block: (1000, S, S) float32 is 64 MB at 128x128
 
 
-def generate_shapes(count: int, size: int,
-                    seed: int = SHAPES_SEED) -> tuple[np.ndarray, np.ndarray]:
+def generate_shapes(
+    count: int, size: int, seed: int = SHAPES_SEED
+) -> tuple[np.ndarray, np.ndarray]:
     """uint8 RGB images (count, 3, size, size) and shape labels (count,), from ``seed``."""
     rng = np.random.default_rng(seed)
     kind = rng.integers(0, len(SHAPE_NAMES), count)
     radius = rng.uniform(0.18, 0.38, count) * size  # half the shape's extent, in pixels
     centre = rng.uniform(0.0, 1.0, (count, 2)) * (size - 2 * radius[:, None]) + radius[:, None]
     angle = rng.uniform(0.0, 2 * np.pi, count)
-    colour = _hsv_to_rgb(rng.uniform(0, 1, count), rng.uniform(0.55, 1.0, count),
-                         rng.uniform(0.75, 1.0, count))  # (count, 3) in [0, 1]
-    background = _hsv_to_rgb(rng.uniform(0, 1, count), rng.uniform(0.2, 0.6, count),
-                             rng.uniform(0.03, 0.18, count))
+    colour = _hsv_to_rgb(
+        rng.uniform(0, 1, count), rng.uniform(0.55, 1.0, count), rng.uniform(0.75, 1.0, count)
+    )  # (count, 3) in [0, 1]
+    background = _hsv_to_rgb(
+        rng.uniform(0, 1, count), rng.uniform(0.2, 0.6, count), rng.uniform(0.03, 0.18, count)
+    )
     images = np.empty((count, 3, size, size), dtype=np.uint8)
     grid = np.arange(size, dtype=np.float32) + 0.5  # pixel centres
     for start in range(0, count, _CHUNK):
@@ -86,8 +89,9 @@ def _hsv_to_rgb(h: np.ndarray, s: np.ndarray, v: np.ndarray) -> np.ndarray:
     i = np.floor(h * 6).astype(np.int64) % 6
     f = h * 6 - np.floor(h * 6)
     p, q, t = v * (1 - s), v * (1 - f * s), v * (1 - (1 - f) * s)
-    table = np.stack([np.stack(c, 1) for c in
-                      ((v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q))])
+    table = np.stack(
+        [np.stack(c, 1) for c in ((v, t, p), (q, v, p), (p, v, t), (p, q, v), (t, p, v), (v, p, q))]
+    )
     return table[i, np.arange(len(h))]
 
 
@@ -95,7 +99,9 @@ def load_shapes(cfg: RunConfig, count: int = SHAPES_COUNT, seed: int = SHAPES_SE
     images, labels = generate_shapes(count, cfg.model.image_size, seed)
     tensor = fit_images(torch.from_numpy(images), cfg.model.image_size, cfg.model.channels)
     return ImageDataset(
-        "shapes", tensor, labels,
+        "shapes",
+        tensor,
+        labels,
         f"{count:,} coloured shapes (circles, squares, triangles, rings) from seed {seed}",
         class_names=SHAPE_NAMES,
     )

@@ -62,8 +62,14 @@ class StreamedImages:
 
     dtype = torch.uint8
 
-    def __init__(self, files: Sequence[Path], shape: tuple[int, int, int], decode: Decode,
-                 workers: int | None = None, keep: int = 4096) -> None:
+    def __init__(
+        self,
+        files: Sequence[Path],
+        shape: tuple[int, int, int],
+        decode: Decode,
+        workers: int | None = None,
+        keep: int = 4096,
+    ) -> None:
         if not files:
             raise ValueError("StreamedImages needs at least one file")
         self.files = tuple(files)
@@ -106,7 +112,8 @@ class StreamedImages:
 
     def __getitem__(self, indices: torch.Tensor | Sequence[int] | int) -> torch.Tensor:
         single = isinstance(indices, (int, np.integer)) or (
-            isinstance(indices, torch.Tensor) and indices.ndim == 0)
+            isinstance(indices, torch.Tensor) and indices.ndim == 0
+        )
         wanted = [int(indices)] if single else _as_list(indices)
         with self._lock:
             futures = [self._ahead.pop(i, None) or self._submit(i) for i in wanted]
@@ -126,8 +133,11 @@ class StreamedImages:
         with self._lock:
             if index not in self._bad:
                 self._bad[index] = reason
-                log.warning("%s could not be read while training (%s): another image takes its "
-                            "place", self.files[index], reason)
+                log.warning(
+                    "%s could not be read while training (%s): another image takes its place",
+                    self.files[index],
+                    reason,
+                )
         n = len(self)
         for step in range(1, n):
             other = (index + step) % n
@@ -139,9 +149,11 @@ class StreamedImages:
                 return result
             with self._lock:
                 self._bad[other] = result
-        raise DatasetError(f"none of the {n} image files can be read any more (the first: "
-                           f"{self.files[0]}): check that the folder is still there and "
-                           "readable, then resume the run")
+        raise DatasetError(
+            f"none of the {n} image files can be read any more (the first: "
+            f"{self.files[0]}): check that the folder is still there and "
+            "readable, then resume the run"
+        )
 
     def close(self) -> None:
         with self._lock:

@@ -11,10 +11,14 @@ from dcgan_studio.errors import DeviceError
 
 def resolve_device(name: str) -> torch.device:
     """``auto`` picks CUDA, then MPS, then the CPU; a named device must exist."""
-    if not isinstance(name, str) or not (name in ("auto", "cpu", "cuda", "mps") or (
-            name.startswith("cuda:") and name[5:].isdigit() and name[5:].isascii())):
-        raise DeviceError(f"--device {name}: not a device name; use auto, cpu, cuda, cuda:N "
-                          "(N = 0, 1, ...) or mps")
+    if not isinstance(name, str) or not (
+        name in ("auto", "cpu", "cuda", "mps")
+        or (name.startswith("cuda:") and name[5:].isdigit() and name[5:].isascii())
+    ):
+        raise DeviceError(
+            f"--device {name}: not a device name; use auto, cpu, cuda, cuda:N "
+            "(N = 0, 1, ...) or mps"
+        )
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
@@ -35,7 +39,9 @@ def resolve_device(name: str) -> torch.device:
             )
         return torch.device("cuda", index)
     if name == "mps" and not _mps_available():
-        raise DeviceError("--device mps: Apple's Metal (MPS) is not available here; use cpu or auto")
+        raise DeviceError(
+            "--device mps: Apple's Metal (MPS) is not available here; use cpu or auto"
+        )
     return torch.device(name)
 
 

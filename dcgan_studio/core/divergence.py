@@ -28,11 +28,16 @@ def divergence(worst_loss: torch.Tensor, networks: Mapping[str, torch.nn.Module]
     if not math.isfinite(value):
         return f"a loss became {'NaN' if math.isnan(value) else 'infinite'} (a value overflowed)"
     if value > LOSS_LIMIT:
-        return (f"a loss reached {value:.3g} (above {LOSS_LIMIT:g}: D's outputs are so "
-                "saturated that no gradient reaches G)")
+        return (
+            f"a loss reached {value:.3g} (above {LOSS_LIMIT:g}: D's outputs are so "
+            "saturated that no gradient reaches G)"
+        )
     for name, net in networks.items():
-        largest = float(torch.stack(torch._foreach_norm(
-            [p.detach() for p in net.parameters()], float("inf"))).max())
+        largest = float(
+            torch.stack(
+                torch._foreach_norm([p.detach() for p in net.parameters()], float("inf"))
+            ).max()
+        )
         if not math.isfinite(largest):
             return f"a weight of {name} became NaN or infinite"
         if largest > WEIGHT_LIMIT:

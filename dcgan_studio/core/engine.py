@@ -20,22 +20,26 @@ import torch
 import torch.nn.functional as F
 
 from dcgan_studio.config import RunConfig
+from dcgan_studio.core import checkpointing, cpu_conv, probes
 from dcgan_studio.core import commands as cmd
+from dcgan_studio.core.alerts import NON_FINITE, Alert, AlertMonitor
 from dcgan_studio.core.commands import Command, CommandQueue
 from dcgan_studio.core.data import (
-    BatchSampler, ImageDataset, load_dataset, skipped_line, to_tanh_range,
+    BatchSampler,
+    ImageDataset,
+    load_dataset,
+    skipped_line,
+    to_tanh_range,
 )
 from dcgan_studio.core.devices import resolve_device, resolve_precision
 from dcgan_studio.core.divergence import divergence, worst
 from dcgan_studio.core.export import save_grid_png
-from dcgan_studio.core import checkpointing, cpu_conv, probes
-from dcgan_studio.core.alerts import NON_FINITE, Alert, AlertMonitor
 from dcgan_studio.core.models import Discriminator, Generator, as_in_training
 from dcgan_studio.core.runs import Checkpoint, RunDirectory, save_checkpoint_folder
 from dcgan_studio.core.sampling import fixed_inputs
 from dcgan_studio.core.snapshots import (
-    FeatureMapSnapshot,
     AlertSnapshot,
+    FeatureMapSnapshot,
     FiltersSnapshot,
     GeneratorWeightsSnapshot,
     ProbeRequest,
@@ -145,8 +149,9 @@ class Trainer:
 
     # ---- one step -------------------------------------------------------------------------------
     def _noise(self, batch: int) -> torch.Tensor:
-        z = torch.randn(batch, self.config.model.nz, 1, 1, device=self.device,
-                        generator=self.noise_rng)
+        z = torch.randn(
+            batch, self.config.model.nz, 1, 1, device=self.device, generator=self.noise_rng
+        )
         return z  # (B, nz, 1, 1)
 
     def _real_uint8(self, indices: torch.Tensor) -> torch.Tensor:
@@ -178,8 +183,9 @@ class Trainer:
             logits_real = self.discriminator(real).float()  # (B,)
             logits_fake = self.discriminator(fake.detach()).float()
         real_target = torch.full_like(logits_real, 1.0 - o.label_smoothing)
-        loss_d = F.binary_cross_entropy_with_logits(logits_real, real_target) + \
-            F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake))
+        loss_d = F.binary_cross_entropy_with_logits(
+            logits_real, real_target
+        ) + F.binary_cross_entropy_with_logits(logits_fake, torch.zeros_like(logits_fake))
         self.opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         if want_norm:
@@ -260,8 +266,12 @@ class Trainer:
 
     def sample_grid(self) -> SampleGridSnapshot:
         fake = self.render(self.fixed_noise)
-        return SampleGridSnapshot(self.step, to_uint8_images(fake), frozen_array(self.judge(fake)),
-                                  frozen_array(self.fixed_noise[:, :, 0, 0]))
+        return SampleGridSnapshot(
+            self.step,
+            to_uint8_images(fake),
+            frozen_array(self.judge(fake)),
+            frozen_array(self.fixed_noise[:, :, 0, 0]),
+        )
 
     def real_batch(self) -> RealBatchSnapshot:
         real = to_tanh_range(self.fixed_real_images)
@@ -270,15 +280,24 @@ class Trainer:
     def feature_maps(self, request: ProbeRequest) -> FeatureMapSnapshot:
         """One layer's output for one fixed sample, in eval mode under no_grad."""
         real = to_tanh_range(self.fixed_real_images)
-        return probes.feature_maps(self.step, request, self.generator, self.discriminator,
-                                   self.fixed_noise, real, self._autocast, self._memory_format)
+        return probes.feature_maps(
+            self.step,
+            request,
+            self.generator,
+            self.discriminator,
+            self.fixed_noise,
+            real,
+            self._autocast,
+            self._memory_format,
+        )
 
     def filters(self) -> FiltersSnapshot:
         return probes.filters(self.step, self.generator, self.discriminator)
 
     def weights(self) -> GeneratorWeightsSnapshot:
-        return GeneratorWeightsSnapshot.of(self.step, self.config.to_dict()["model"],
-                                           self.generator)
+        return GeneratorWeightsSnapshot.of(
+            self.step, self.config.to_dict()["model"], self.generator
+        )
 
     def scalars(self) -> ScalarSnapshot:
         now, (mark_time, mark_step) = time.perf_counter(), self._rate_mark
@@ -317,8 +336,12 @@ class Trainer:
         """Train to the end of the schedule, yielding snapshots; stops early on command."""
         deadline = None if max_seconds is None else time.monotonic() + max_seconds
         self.state = "running"
-        yield StatusSnapshot(self.step, "running", f"training on {self.device} "
-                             f"({self.precision.reason})", self._checkpoint_str())
+        yield StatusSnapshot(
+            self.step,
+            "running",
+            f"training on {self.device} ({self.precision.reason})",
+            self._checkpoint_str(),
+        )
         if self.step == 0:
             yield from self._publish_grid()
         self._rate_mark = (time.perf_counter(), self.step)
@@ -393,13 +416,22 @@ class Trainer:
         fix = "free space on the disk or fix the run folder's permissions"
         if self.pause_on_write_error:
             self.state = "paused"
-            yield StatusSnapshot(self.step, "paused", f"paused: {problem}{kept}. {fix}, then "
-                                 "Resume", self._checkpoint_str(), problem="write")
+            yield StatusSnapshot(
+                self.step,
+                "paused",
+                f"paused: {problem}{kept}. {fix}, then Resume",
+                self._checkpoint_str(),
+                problem="write",
+            )
         else:
             self.state = "failed"
-            yield StatusSnapshot(self.step, "failed", f"{problem}{kept}. {fix}, then continue "
-                                 f"with --resume {self.run_dir.root}", self._checkpoint_str(),
-                                 problem="write")
+            yield StatusSnapshot(
+                self.step,
+                "failed",
+                f"{problem}{kept}. {fix}, then continue with --resume {self.run_dir.root}",
+                self._checkpoint_str(),
+                problem="write",
+            )
 
     def _report_broken_files(self) -> Iterator[Snapshot]:
         """Files of a streamed dataset that failed while training: said once, as they appear."""
@@ -408,9 +440,14 @@ class Trainer:
             return
         self._broken_reported = sum(map(len, failed.values()))
         lines = "; ".join(skipped_line(reason, paths) for reason, paths in failed.items())
-        yield StatusSnapshot(self.step, self.state, f"{self._broken_reported} image file(s) "
-                             f"could not be read while training and another image took each "
-                             f"place ({lines}): replace or remove them", self._checkpoint_str())
+        yield StatusSnapshot(
+            self.step,
+            self.state,
+            f"{self._broken_reported} image file(s) "
+            f"could not be read while training and another image took each "
+            f"place ({lines}): replace or remove them",
+            self._checkpoint_str(),
+        )
 
     def _capture_probe(self) -> Iterator[Snapshot]:
         self._probe_due = time.monotonic() + self.probe_interval
@@ -426,8 +463,11 @@ class Trainer:
     def _log_scalars(self) -> Iterator[Snapshot]:
         scalars = self.scalars()
         if self.run_dir is not None:
-            self._write("the metrics line", self.run_dir.metrics_path,
-                        lambda: self.run_dir.append_metrics(scalars.to_dict()))
+            self._write(
+                "the metrics line",
+                self.run_dir.metrics_path,
+                lambda: self.run_dir.append_metrics(scalars.to_dict()),
+            )
         self._logged_step = self.step
         yield scalars
         yield from self._alerts_raised(self.alerts.observe_scalars(scalars))
@@ -464,8 +504,11 @@ class Trainer:
         if self.run_dir is None:
             return
         before = self.run_dir.checkpoint_steps()
-        self._write("the alert", self.run_dir.alerts_path,
-                    lambda: self.run_dir.record_alert(alert, before[-1] if before else None))
+        self._write(
+            "the alert",
+            self.run_dir.alerts_path,
+            lambda: self.run_dir.record_alert(alert, before[-1] if before else None),
+        )
 
     def _handle(self, command: Command) -> Iterator[Snapshot]:
         if command.kind == cmd.STOP:
@@ -487,8 +530,12 @@ class Trainer:
         elif command.kind == cmd.SET_LR:
             value = float(command.value)  # type: ignore[arg-type]
             if not 0.0 < value <= 1.0:
-                yield StatusSnapshot(self.step, self.state, f"ignored learning rate {value:g}: "
-                                     "use a number in (0, 1]", self._checkpoint_str())
+                yield StatusSnapshot(
+                    self.step,
+                    self.state,
+                    f"ignored learning rate {value:g}: use a number in (0, 1]",
+                    self._checkpoint_str(),
+                )
                 return
             optimizer = self.opt_g if command.network == "g" else self.opt_d
             for group in optimizer.param_groups:
@@ -496,17 +543,26 @@ class Trainer:
             # the run's config says the rate now in use, so that a resume continues with it
             self.config = self.config.with_values({f"optim.lr_{command.network}": value})
             if self.run_dir is not None:
-                self._write("the run's settings", self.run_dir.config_path,
-                            lambda: self.run_dir.write_config(self.config))
+                self._write(
+                    "the run's settings",
+                    self.run_dir.config_path,
+                    lambda: self.run_dir.write_config(self.config),
+                )
         elif command.kind == cmd.PROBE:
             request = command.value
             if request is not None:
                 try:  # a layer this run's networks do not have is the viewer's mistake
-                    probes.layer_spec(self.generator if request.network == "g"
-                                      else self.discriminator, request.layer)
+                    probes.layer_spec(
+                        self.generator if request.network == "g" else self.discriminator,
+                        request.layer,
+                    )
                 except ValueError as exc:
-                    yield StatusSnapshot(self.step, self.state, f"ignored feature-map request: "
-                                         f"{exc}", self._checkpoint_str())
+                    yield StatusSnapshot(
+                        self.step,
+                        self.state,
+                        f"ignored feature-map request: {exc}",
+                        self._checkpoint_str(),
+                    )
                     return
             self.probe = request
             if request is not None:
@@ -531,14 +587,28 @@ class Trainer:
     def _fail(self) -> Iterator[Snapshot]:
         self.state = "failed"
         what = self.divergence() or "a value went out of bounds"
-        kept = (f"the last good checkpoint is kept at {self.last_checkpoint}"
-                if self.last_checkpoint else "no checkpoint had been saved yet")
-        message = (f"training diverged by iteration {self.step}: {what}; {kept}. "
-                   "Try lower learning rates (--lr-g, --lr-d) or --precision fp32")
-        self._record_alert(Alert(NON_FINITE, self.step, "Training diverged", message,
-                                 "Try: lower learning rates, or fp32 precision", "error"))
-        yield StatusSnapshot(self.step, "failed", message, self._checkpoint_str(),
-                             problem="diverged")
+        kept = (
+            f"the last good checkpoint is kept at {self.last_checkpoint}"
+            if self.last_checkpoint
+            else "no checkpoint had been saved yet"
+        )
+        message = (
+            f"training diverged by iteration {self.step}: {what}; {kept}. "
+            "Try lower learning rates (--lr-g, --lr-d) or --precision fp32"
+        )
+        self._record_alert(
+            Alert(
+                NON_FINITE,
+                self.step,
+                "Training diverged",
+                message,
+                "Try: lower learning rates, or fp32 precision",
+                "error",
+            )
+        )
+        yield StatusSnapshot(
+            self.step, "failed", message, self._checkpoint_str(), problem="diverged"
+        )
 
     def _checkpoint_str(self) -> str | None:
         return None if self.last_checkpoint is None else str(self.last_checkpoint)
@@ -554,12 +624,19 @@ class Trainer:
         target = self.run_dir.checkpoint_path(self.step)
         try:
             path = save_checkpoint_folder(
-                target, self.step, self.config, self.generator.state_dict(),
-                self.discriminator.state_dict(), self.training_state(),
+                target,
+                self.step,
+                self.config,
+                self.generator.state_dict(),
+                self.discriminator.state_dict(),
+                self.training_state(),
             )
         except OSError as exc:
-            kept = (f"the previous checkpoint {self.last_checkpoint} is intact"
-                    if self.last_checkpoint else "no earlier checkpoint exists")
+            kept = (
+                f"the previous checkpoint {self.last_checkpoint} is intact"
+                if self.last_checkpoint
+                else "no earlier checkpoint exists"
+            )
             raise RunDirectoryError(
                 f"could not save the checkpoint {target} ({exc.strerror or exc}): free space or "
                 f"fix the folder's permissions; {kept}"
@@ -578,8 +655,9 @@ class Trainer:
         self._logged_step = self._grid_step = self.step  # the run before saw them out
 
 
-def _adam(net: torch.nn.Module, lr: float, betas: tuple[float, float], device: torch.device
-          ) -> torch.optim.Adam:
+def _adam(
+    net: torch.nn.Module, lr: float, betas: tuple[float, float], device: torch.device
+) -> torch.optim.Adam:
     """Adam with the fused kernel where torch has one for the device (CPU and CUDA: one pass
     over all weights, 3-4x faster than foreach on a 2-core CPU); foreach, then plain, otherwise."""
     for kind in ("fused", "foreach"):

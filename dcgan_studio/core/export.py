@@ -16,8 +16,9 @@ from dcgan_studio.core.runs import durable_write_bytes
 from dcgan_studio.errors import StudioError
 
 
-def make_grid(images: np.ndarray, nrow: int | None = None, padding: int = 2, pad_value: int = 0
-              ) -> np.ndarray:
+def make_grid(
+    images: np.ndarray, nrow: int | None = None, padding: int = 2, pad_value: int = 0
+) -> np.ndarray:
     """uint8 (N, H, W, C) -> one uint8 (rows*(H+pad)+pad, cols*(W+pad)+pad, C) image."""
     n, h, w, c = images.shape
     cols = nrow or max(1, math.ceil(math.sqrt(n)))

@@ -125,8 +125,9 @@ class Gan1dConfig:
         if isinstance(self.target, (Gaussian, TwoGaussians)) and not self.target.std > 0:
             raise ConfigError("target.std", self.target.std, "a positive number")
         if isinstance(self.target, Uniform) and not self.target.high > self.target.low:
-            raise ConfigError("target.high", self.target.high, f"a value above low = "
-                              f"{self.target.low}")
+            raise ConfigError(
+                "target.high", self.target.high, f"a value above low = {self.target.low}"
+            )
         if self.noise not in NOISES:
             raise ConfigError("noise", self.noise, " or ".join(NOISES))
         for name in ("z_dim", "hidden", "d_steps", "batch_size"):
@@ -135,8 +136,9 @@ class Gan1dConfig:
         if not (isinstance(self.eval_samples, int) and self.eval_samples >= 100):
             raise ConfigError("eval_samples", self.eval_samples, "an integer of 100 or more")
         if not (isinstance(self.kde_samples, int) and 1 <= self.kde_samples <= self.eval_samples):
-            raise ConfigError("kde_samples", self.kde_samples, f"1 to eval_samples "
-                              f"({self.eval_samples})")
+            raise ConfigError(
+                "kde_samples", self.kde_samples, f"1 to eval_samples ({self.eval_samples})"
+            )
         for name in ("lr_d", "lr_g"):
             if not 0 < getattr(self, name) < 1:
                 raise ConfigError(name, getattr(self, name), "a number between 0 and 1, e.g. 1e-3")
@@ -203,16 +205,20 @@ def histogram_density(samples: np.ndarray, grid: np.ndarray) -> np.ndarray:
 
 def _mlp(n_in: int, hidden: int, generator: torch.Generator) -> nn.Sequential:
     """n_in -> hidden -> hidden -> 1 with LeakyReLU, initialised from ``generator`` only."""
-    layers = [nn.utils.skip_init(nn.Linear, a, b) for a, b in ((n_in, hidden), (hidden, hidden),
-                                                                 (hidden, 1))]
+    layers = [
+        nn.utils.skip_init(nn.Linear, a, b)
+        for a, b in ((n_in, hidden), (hidden, hidden), (hidden, 1))
+    ]
     with torch.no_grad():
         for layer in layers:  # PyTorch's default Linear init, U(-1/sqrt(fan_in), 1/sqrt(fan_in))
             bound = 1.0 / math.sqrt(layer.in_features)
             layer.weight.uniform_(-bound, bound, generator=generator)
             layer.bias.uniform_(-bound, bound, generator=generator)
     return nn.Sequential(
-        layers[0], nn.LeakyReLU(0.2),  # (B, hidden)
-        layers[1], nn.LeakyReLU(0.2),  # (B, hidden)
+        layers[0],
+        nn.LeakyReLU(0.2),  # (B, hidden)
+        layers[1],
+        nn.LeakyReLU(0.2),  # (B, hidden)
         layers[2],  # (B, 1)
     )
 

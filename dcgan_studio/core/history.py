@@ -21,8 +21,21 @@ import numpy as np
 from dcgan_studio.core.runs import durable_write_text
 from dcgan_studio.core.snapshots import GRAD_PREFIX, ScalarSnapshot
 
-COLUMNS = ("step", "epoch", "loss_d", "loss_g", "d_x", "d_g_z1", "d_g_z2", "grad_norm_d",
-           "grad_norm_g", "lr_d", "lr_g", "images_per_second", "elapsed_seconds")
+COLUMNS = (
+    "step",
+    "epoch",
+    "loss_d",
+    "loss_g",
+    "d_x",
+    "d_g_z1",
+    "d_g_z2",
+    "grad_norm_d",
+    "grad_norm_g",
+    "lr_d",
+    "lr_g",
+    "images_per_second",
+    "elapsed_seconds",
+)
 
 
 class LossHistory:
@@ -33,7 +46,9 @@ class LossHistory:
         # record without a layer's key costs nothing
         self._layer_columns: list[str] = []
         self._ema: dict[str, tuple] = {}  # name -> (smoothing, points done, last, weight, out)
-        self.revision = 0  # counts changes: a view that drew revision N is up to date while it lasts
+        self.revision = (
+            0  # counts changes: a view that drew revision N is up to date while it lasts
+        )
 
     def __len__(self) -> int:
         return self._size
@@ -125,8 +140,12 @@ class LossHistory:
         writer.writerow(names)
         for i in range(self._size):
             writer.writerow(
-                [int(self._data[n][i]) if n in ("step", "epoch") else repr(float(self._data[n][i]))
-                 for n in names]
+                [
+                    int(self._data[n][i])
+                    if n in ("step", "epoch")
+                    else repr(float(self._data[n][i]))
+                    for n in names
+                ]
             )
         return buffer.getvalue()
 

@@ -79,8 +79,9 @@ def mean_vector(vectors: Sequence[np.ndarray]) -> np.ndarray:
     return np.mean(np.stack(vectors), axis=0).astype(np.float32)
 
 
-def arithmetic(a: Sequence[np.ndarray], b: Sequence[np.ndarray], c: Sequence[np.ndarray]
-               ) -> np.ndarray:
+def arithmetic(
+    a: Sequence[np.ndarray], b: Sequence[np.ndarray], c: Sequence[np.ndarray]
+) -> np.ndarray:
     """mean(A) - mean(B) + mean(C), as in the DCGAN paper (which averages three per slot)."""
     return (mean_vector(a) - mean_vector(b) + mean_vector(c)).astype(np.float32)
 
@@ -98,19 +99,28 @@ class Directions:
 class LatentRenderer:
     """A CPU fp32 copy of G in eval mode. Use it from one thread at a time."""
 
-    def __init__(self, model: ModelConfig, state: Mapping[str, torch.Tensor | np.ndarray],
-                 step: int, source: str | None = None, run_config: RunConfig | None = None
-                 ) -> None:
+    def __init__(
+        self,
+        model: ModelConfig,
+        state: Mapping[str, torch.Tensor | np.ndarray],
+        step: int,
+        source: str | None = None,
+        run_config: RunConfig | None = None,
+    ) -> None:
         self.model, self.step, self.source = model, step, source  # source: a checkpoint path
         self.run_config = run_config  # the run the weights come from, when known (sidecars)
         self.generator = Generator(model)
-        tensors = {k: torch.as_tensor(np.array(v)) if isinstance(v, np.ndarray) else v
-                   for k, v in state.items()}
+        tensors = {
+            k: torch.as_tensor(np.array(v)) if isinstance(v, np.ndarray) else v
+            for k, v in state.items()
+        }
         try:
             self.generator.load_state_dict(tensors)
         except RuntimeError as exc:
-            raise CheckpointError(f"these weights do not fit the generator their config "
-                                  f"describes ({str(exc).splitlines()[0]})") from exc
+            raise CheckpointError(
+                f"these weights do not fit the generator their config "
+                f"describes ({str(exc).splitlines()[0]})"
+            ) from exc
         self.generator.eval()
 
     @classmethod
@@ -120,8 +130,13 @@ class LatentRenderer:
     @classmethod
     def from_checkpoint(cls, checkpoint: Checkpoint) -> LatentRenderer:
         generator = load_generator(checkpoint, torch.device("cpu"))
-        return cls(checkpoint.config.model, generator.state_dict(), checkpoint.step,
-                   str(checkpoint.path), checkpoint.config)
+        return cls(
+            checkpoint.config.model,
+            generator.state_dict(),
+            checkpoint.step,
+            str(checkpoint.path),
+            checkpoint.config,
+        )
 
     @property
     def nz(self) -> int:
@@ -134,15 +149,17 @@ class LatentRenderer:
         return to_uint8_images(self.generator(torch.from_numpy(z.copy())))
 
     @torch.no_grad()
-    def principal_directions(self, count: int = 10, samples: int = 2000, seed: int = 0,
-                             layer: str = "relu1") -> Directions:
+    def principal_directions(
+        self, count: int = 10, samples: int = 2000, seed: int = 0, layer: str = "relu1"
+    ) -> Directions:
         """GANSpace-style: PCA of an early layer's activations over random z, each component
         mapped back to z by least squares (the z direction whose change best moves the layer
         along that component)."""
         z = latent_vectors(samples, self.nz, seed)[:, :, 0, 0]  # (N, nz)
         captured: list[torch.Tensor] = []
         handle = self.generator.layer(layer).register_forward_hook(
-            lambda _m, _i, out: captured.append(out.flatten(1).clone()))
+            lambda _m, _i, out: captured.append(out.flatten(1).clone())
+        )
         try:
             for start in range(0, samples, 500):
                 self.generator(z[start : start + 500])
@@ -168,4 +185,3 @@ class LatentRenderer:
         directions = directions * signs  # a component's sign is arbitrary: fix it
         explained = (values[:count].clamp_min(0) / values.clamp_min(0).sum()).numpy()
         return Directions(directions.float().numpy(), explained.astype(np.float32), layer)
-

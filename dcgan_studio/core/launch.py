@@ -11,8 +11,9 @@ from dcgan_studio.core.runs import RunDirectory, open_checkpoint
 from dcgan_studio.errors import CheckpointError, RunDirectoryError, StudioError
 
 
-def start_run(config: RunConfig, root: str | os.PathLike,
-              commands: CommandQueue | None = None) -> Trainer:
+def start_run(
+    config: RunConfig, root: str | os.PathLike, commands: CommandQueue | None = None
+) -> Trainer:
     """A new run in ``root``; the folder is made only once the data and networks are built."""
     RunDirectory.ensure_new(root)
     trainer = Trainer(config, commands=commands)
@@ -20,8 +21,13 @@ def start_run(config: RunConfig, root: str | os.PathLike,
     return trainer
 
 
-def resume_run(config: RunConfig, run: RunDirectory, commands: CommandQueue | None = None, *,
-               how_to_extend: str) -> Trainer:
+def resume_run(
+    config: RunConfig,
+    run: RunDirectory,
+    commands: CommandQueue | None = None,
+    *,
+    how_to_extend: str,
+) -> Trainer:
     """Continue ``run`` from its newest checkpoint under ``config`` (its length may have grown).
 
     ``how_to_extend`` ends the message for a run that is already complete, in the words of the
@@ -33,26 +39,33 @@ def resume_run(config: RunConfig, run: RunDirectory, commands: CommandQueue | No
     try:
         checkpoint = open_checkpoint(latest)
         # the tensors' shapes from the headers before the trainer loads data and builds networks
-        checkpoint.check_networks(config.model, f"this run's networks ({run.config_path})",
-                                  "the checkpoint is damaged, or the config was changed since "
-                                  "it was saved")
+        checkpoint.check_networks(
+            config.model,
+            f"this run's networks ({run.config_path})",
+            "the checkpoint is damaged, or the config was changed since it was saved",
+        )
         trainer = Trainer(config, run, commands=commands, resume_from=checkpoint)
     except CheckpointError as exc:  # a resume always takes the newest: say how to go back one
         earlier = run.checkpoint_steps()[:-1]
         if not earlier:
             raise
-        raise CheckpointError(f"{exc}; to resume from the checkpoint before it (iteration "
-                              f"{earlier[-1]}), move {latest} out of {run.checkpoints_dir}"
-                              ) from exc
+        raise CheckpointError(
+            f"{exc}; to resume from the checkpoint before it (iteration "
+            f"{earlier[-1]}), move {latest} out of {run.checkpoints_dir}"
+        ) from exc
     if trainer.step >= trainer.total_iterations:
-        raise StudioError(f"the run in {run.root} is already at iteration {trainer.step} of "
-                          f"{trainer.total_iterations}: {how_to_extend}")
+        raise StudioError(
+            f"the run in {run.root} is already at iteration {trainer.step} of "
+            f"{trainer.total_iterations}: {how_to_extend}"
+        )
     try:
         run.truncate_metrics_after(checkpoint.step)  # lines logged after the checkpoint
         run.write_config(config)
     except OSError as exc:
-        raise RunDirectoryError(f"cannot write to the run folder {run.root} "
-                                f"({exc.strerror or exc}): free space on the disk or fix the "
-                                "folder's permissions; nothing in it has changed") from exc
+        raise RunDirectoryError(
+            f"cannot write to the run folder {run.root} "
+            f"({exc.strerror or exc}): free space on the disk or fix the "
+            "folder's permissions; nothing in it has changed"
+        ) from exc
     trainer.recovered = recovered
     return trainer

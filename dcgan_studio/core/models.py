@@ -100,8 +100,11 @@ def as_in_training(net: nn.Module) -> Iterator[nn.Module]:
     scores then disagreed with the D(x) and D(G(z)) curves by up to 0.5 on the built-in digits.
     """
     states = [(m, m.training) for m in net.modules()]
-    norms = [(m, m.track_running_stats) for m in net.modules()
-             if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    norms = [
+        (m, m.track_running_stats)
+        for m in net.modules()
+        if isinstance(m, nn.modules.batchnorm._BatchNorm)
+    ]
     try:
         for m, _ in states:
             m.train(not isinstance(m, nn.Dropout))

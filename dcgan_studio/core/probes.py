@@ -44,8 +44,9 @@ def layer_spec(network: nn.Module, name: str) -> LayerSpec:
 
 
 @torch.no_grad()
-def look(network: nn.Module, x: torch.Tensor, autocast: Autocast = contextlib.nullcontext
-         ) -> torch.Tensor:
+def look(
+    network: nn.Module, x: torch.Tensor, autocast: Autocast = contextlib.nullcontext
+) -> torch.Tensor:
     """The network's output in eval mode, its train/eval mode restored after."""
     was_training = network.training
     network.eval()
@@ -56,8 +57,9 @@ def look(network: nn.Module, x: torch.Tensor, autocast: Autocast = contextlib.nu
         network.train(was_training)
 
 
-def capture(network: nn.Module, layer: str, x: torch.Tensor,
-            autocast: Autocast = contextlib.nullcontext) -> tuple[torch.Tensor, torch.Tensor]:
+def capture(
+    network: nn.Module, layer: str, x: torch.Tensor, autocast: Autocast = contextlib.nullcontext
+) -> tuple[torch.Tensor, torch.Tensor]:
     """(the layer's output for the first sample, float32 (C, H, W); the network's output)."""
     layer_spec(network, layer)
     captured: list[torch.Tensor] = []
@@ -74,10 +76,17 @@ def capture(network: nn.Module, layer: str, x: torch.Tensor,
     return captured[0], out
 
 
-def feature_maps(step: int, request: ProbeRequest, generator: Generator,
-                 discriminator: Discriminator, fixed_noise: torch.Tensor, real: torch.Tensor,
-                 autocast: Autocast = contextlib.nullcontext, memory_format=torch.contiguous_format,
-                 checkpoint: str | None = None) -> FeatureMapSnapshot:
+def feature_maps(
+    step: int,
+    request: ProbeRequest,
+    generator: Generator,
+    discriminator: Discriminator,
+    fixed_noise: torch.Tensor,
+    real: torch.Tensor,
+    autocast: Autocast = contextlib.nullcontext,
+    memory_format=torch.contiguous_format,
+    checkpoint: str | None = None,
+) -> FeatureMapSnapshot:
     """Capture ``request`` for the run's fixed noise (N, nz, 1, 1) and fixed real batch
     (M, C, S, S) in [-1, 1]. An index past the end shows the last sample."""
     device = next(generator.parameters()).device
@@ -90,17 +99,21 @@ def feature_maps(step: int, request: ProbeRequest, generator: Generator,
     else:
         kind = layer_spec(discriminator, request.layer).kind
         image = sample if request.source == "real" else look(generator, sample, autocast)
-        activations, _ = capture(discriminator, request.layer,
-                                 image.contiguous(memory_format=memory_format), autocast)
-    return FeatureMapSnapshot(step, request, kind, frozen_array(activations),
-                              to_uint8_images(image)[0], checkpoint)
+        activations, _ = capture(
+            discriminator, request.layer, image.contiguous(memory_format=memory_format), autocast
+        )
+    return FeatureMapSnapshot(
+        step, request, kind, frozen_array(activations), to_uint8_images(image)[0], checkpoint
+    )
 
 
 def filters(step: int, generator: Generator, discriminator: Discriminator) -> FiltersSnapshot:
     """D's first convolution (ndf, C, k, k) and G's last transposed one (ngf, C, k, k)."""
     first = discriminator.layer(discriminator.plan.layers[0].name).weight
     last = next(s for s in reversed(generator.plan.layers) if s.kind == "conv_transpose")
-    return FiltersSnapshot(step, frozen_array(first), frozen_array(generator.layer(last.name).weight))
+    return FiltersSnapshot(
+        step, frozen_array(first), frozen_array(generator.layer(last.name).weight)
+    )
 
 
 def gradient_norms(network: nn.Module, prefix: str) -> tuple[float, dict[str, float]]:
@@ -129,8 +142,9 @@ class CheckpointProbe:
         self.checkpoint = checkpoint
         self.step = checkpoint.step
         device = torch.device("cpu")
-        checkpoint.check_networks(config.model, "the networks its own config describes",
-                                  "the checkpoint is damaged")  # before building either
+        checkpoint.check_networks(
+            config.model, "the networks its own config describes", "the checkpoint is damaged"
+        )  # before building either
         self.generator = load_generator(checkpoint, device)
         self.discriminator = Discriminator(config.model)
         try:
@@ -138,7 +152,8 @@ class CheckpointProbe:
         except RuntimeError as exc:
             raise CheckpointError(
                 f"{checkpoint.path} does not match the discriminator its own config describes "
-                f"({str(exc).splitlines()[0]}): the checkpoint is damaged") from exc
+                f"({str(exc).splitlines()[0]}): the checkpoint is damaged"
+            ) from exc
         self.discriminator.eval()
         dataset = dataset if dataset is not None else load_dataset(config)
         self.dataset = dataset  # for the run's next checkpoint: a folder is not read again
@@ -150,9 +165,15 @@ class CheckpointProbe:
         self.real = to_tanh_range(dataset.images[real_indices])  # (M, C, S, S)
 
     def feature_maps(self, request: ProbeRequest) -> FeatureMapSnapshot:
-        return feature_maps(self.step, request, self.generator, self.discriminator,
-                            self.fixed_noise, self.real, checkpoint=str(self.checkpoint.path))
+        return feature_maps(
+            self.step,
+            request,
+            self.generator,
+            self.discriminator,
+            self.fixed_noise,
+            self.real,
+            checkpoint=str(self.checkpoint.path),
+        )
 
     def filters(self) -> FiltersSnapshot:
         return filters(self.step, self.generator, self.discriminator)
-

@@ -26,8 +26,12 @@ from dcgan_studio import __version__
 from dcgan_studio.config import RunConfig, parse_json
 from dcgan_studio.core.export import make_grid, png_bytes
 from dcgan_studio.core.latent import LatentRenderer
-from dcgan_studio.core.runs import durable_write_bytes, durable_write_text, open_checkpoint, \
-    save_generator_file
+from dcgan_studio.core.runs import (
+    durable_write_bytes,
+    durable_write_text,
+    open_checkpoint,
+    save_generator_file,
+)
 from dcgan_studio.errors import ConfigError, StudioError
 
 FORMAT = "dcgan-studio-creation/1"
@@ -66,8 +70,15 @@ def gif_bytes(frames: np.ndarray, frame_ms: int) -> bytes:
     """uint8 (N, H, W, C) -> a looping GIF (grey palette for one channel)."""
     pictures = [Image.fromarray(f[..., 0] if f.shape[-1] == 1 else f) for f in frames]
     buffer = io.BytesIO()
-    pictures[0].save(buffer, format="GIF", save_all=True, append_images=pictures[1:],
-                     duration=frame_ms, loop=0, optimize=False)
+    pictures[0].save(
+        buffer,
+        format="GIF",
+        save_all=True,
+        append_images=pictures[1:],
+        duration=frame_ms,
+        loop=0,
+        optimize=False,
+    )
     return buffer.getvalue()
 
 
@@ -76,8 +87,10 @@ def render_files(renderer: LatentRenderer, creation: Creation) -> list[tuple[str
     c = creation
     if c.kind == "samples":
         digits = max(5, len(str(len(c.z) - 1)))
-        return [(f"sample-{i:0{digits}d}.png", png_bytes(enlarge(renderer.render(z)[0], c.scale)),
-                 [z]) for i, z in enumerate(c.z)]
+        return [
+            (f"sample-{i:0{digits}d}.png", png_bytes(enlarge(renderer.render(z)[0], c.scale)), [z])
+            for i, z in enumerate(c.z)
+        ]
     images = renderer.render(c.z)  # (N, H, W, C), one batch
     if c.kind == "image":
         data = png_bytes(enlarge(images[0], c.scale))
@@ -89,20 +102,31 @@ def render_files(renderer: LatentRenderer, creation: Creation) -> list[tuple[str
     return [(KINDS[c.kind], data, list(c.z))]
 
 
-def sidecar(creation: Creation, renderer: LatentRenderer, weights: str, config: RunConfig | None,
-            z: list) -> dict[str, Any]:
+def sidecar(
+    creation: Creation, renderer: LatentRenderer, weights: str, config: RunConfig | None, z: list
+) -> dict[str, Any]:
     return {
-        "format": FORMAT, "kind": "image" if creation.kind == "samples" else creation.kind,
-        "weights": str(weights), "step": renderer.step,
+        "format": FORMAT,
+        "kind": "image" if creation.kind == "samples" else creation.kind,
+        "weights": str(weights),
+        "step": renderer.step,
         "z": [[float(x) for x in v] for v in z],
-        "scale": creation.scale, "columns": creation.columns, "frame_ms": creation.frame_ms,
-        "recipe": creation.recipe, "config": config.to_dict() if config else None,
+        "scale": creation.scale,
+        "columns": creation.columns,
+        "frame_ms": creation.frame_ms,
+        "recipe": creation.recipe,
+        "config": config.to_dict() if config else None,
         "app_version": __version__,
     }
 
 
-def save_creation(renderer: LatentRenderer, creation: Creation, out: Path, weights: str,
-                  config: RunConfig | None = None) -> list[Path]:
+def save_creation(
+    renderer: LatentRenderer,
+    creation: Creation,
+    out: Path,
+    weights: str,
+    config: RunConfig | None = None,
+) -> list[Path]:
     """Write ``creation`` to ``out`` (a .png / .gif file, or a folder for samples) with a sidecar
     ``<file>.json`` beside each file; returns the files written. ``weights`` is the checkpoint
     (or generator weights folder) the renderer was built from."""
@@ -117,8 +141,10 @@ def save_creation(renderer: LatentRenderer, creation: Creation, out: Path, weigh
             durable_write_text(path.with_suffix(".json"), text + "\n")
             written.append(path)
     except OSError as exc:
-        raise StudioError(f"could not write {out} ({exc.strerror or exc}): choose a writable "
-                          "place; files already there are intact") from exc
+        raise StudioError(
+            f"could not write {out} ({exc.strerror or exc}): choose a writable "
+            "place; files already there are intact"
+        ) from exc
     return written
 
 
@@ -128,8 +154,9 @@ def persist_weights(renderer: LatentRenderer, config: RunConfig, run_root: Path)
     folder = Path(run_root) / "explorer" / f"step-{renderer.step:07d}"
     if not (folder / "generator.safetensors").is_file():
         folder.mkdir(parents=True, exist_ok=True)
-        save_generator_file(folder / "generator.safetensors", renderer.step, config,
-                            renderer.generator.state_dict())
+        save_generator_file(
+            folder / "generator.safetensors", renderer.step, config, renderer.generator.state_dict()
+        )
     return folder
 
 
@@ -138,24 +165,32 @@ def read_sidecar(path: Path) -> dict[str, Any]:
     try:
         data = parse_json(path.read_bytes())  # damaged: not UTF-8, 5000 digits, deep nesting
     except FileNotFoundError as exc:
-        raise StudioError(f"--from-sidecar {path} does not exist: give the .json file saved "
-                          "beside the image") from exc
+        raise StudioError(
+            f"--from-sidecar {path} does not exist: give the .json file saved beside the image"
+        ) from exc
     except (ValueError, OSError) as exc:
-        raise StudioError(f"--from-sidecar {path} is not a JSON sidecar ({exc}): give the .json "
-                          "file saved beside the image") from exc
+        raise StudioError(
+            f"--from-sidecar {path} is not a JSON sidecar ({exc}): give the .json "
+            "file saved beside the image"
+        ) from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise StudioError(f"{path} is not a sidecar of the latent explorer (no '{FORMAT}' "
-                          "format): sample grids' sidecars describe a run, not vectors")
+        raise StudioError(
+            f"{path} is not a sidecar of the latent explorer (no '{FORMAT}' "
+            "format): sample grids' sidecars describe a run, not vectors"
+        )
     return data
 
 
 def _checked_fields(path: Path, data: dict[str, Any]) -> None:
     """Each field a reproduction reads, of the JSON type it needs: a hand-edited or damaged
     sidecar is named with the field, never a TypeError deep inside."""
+
     def need(name: str, ok: bool, what: str) -> None:
         if not ok:
-            raise StudioError(f"{path}: its '{name}' is {str(data.get(name))[:60]!r}, not {what}: "
-                              "the sidecar is damaged; save the image again from the explorer")
+            raise StudioError(
+                f"{path}: its '{name}' is {str(data.get(name))[:60]!r}, not {what}: "
+                "the sidecar is damaged; save the image again from the explorer"
+            )
 
     def whole(value: Any) -> bool:
         return type(value) is int  # not a bool, not 3.0
@@ -163,14 +198,23 @@ def _checked_fields(path: Path, data: dict[str, Any]) -> None:
     need("kind", isinstance(data.get("kind"), str), "a kind of output")
     need("weights", isinstance(data.get("weights"), str), "the path of the weights")
     need("step", whole(data.get("step")), "a whole number")
-    need("z", isinstance(data.get("z"), list) and all(
-        isinstance(v, list) and all(type(x) in (int, float) for x in v) for v in data["z"]),
-        "a list of vectors of numbers")
+    need(
+        "z",
+        isinstance(data.get("z"), list)
+        and all(isinstance(v, list) and all(type(x) in (int, float) for x in v) for v in data["z"]),
+        "a list of vectors of numbers",
+    )
     need("scale", data.get("scale") is None or whole(data["scale"]), "a whole number")
-    need("columns", data.get("columns") is None or whole(data["columns"]) and data["columns"] > 0,
-         "a whole number above 0")
-    need("frame_ms", data.get("frame_ms") is None or whole(data["frame_ms"])
-         and 0 < data["frame_ms"] <= 60_000, "a whole number of ms from 1 to 60000")
+    need(
+        "columns",
+        data.get("columns") is None or whole(data["columns"]) and data["columns"] > 0,
+        "a whole number above 0",
+    )
+    need(
+        "frame_ms",
+        data.get("frame_ms") is None or whole(data["frame_ms"]) and 0 < data["frame_ms"] <= 60_000,
+        "a whole number of ms from 1 to 60000",
+    )
     need("recipe", data.get("recipe") is None or isinstance(data["recipe"], dict), "an object")
     need("config", data.get("config") is None or isinstance(data["config"], dict), "an object")
 
@@ -184,23 +228,35 @@ def reproduce(sidecar_path: Path, out: Path) -> tuple[Path, dict[str, Any]]:
         raise StudioError(f"{sidecar_path} names an unknown kind {kind!r}")
     out = Path(out)
     if out.suffix.lower() != KINDS[kind]:
-        raise StudioError(f"--out {out}: a sidecar of kind '{kind}' makes a {KINDS[kind]} file; "
-                          f"name the output …{KINDS[kind]}")
+        raise StudioError(
+            f"--out {out}: a sidecar of kind '{kind}' makes a {KINDS[kind]} file; "
+            f"name the output …{KINDS[kind]}"
+        )
     weights = Path(data["weights"])
     if not weights.is_absolute():
         weights = Path(sidecar_path).parent / weights
     renderer = LatentRenderer.from_checkpoint(open_checkpoint(weights))
     lengths = {len(v) for v in data["z"]}
     if not data["z"] or lengths != {renderer.nz}:
-        raise StudioError(f"{sidecar_path}: its vectors have {', '.join(map(str, lengths)) or 'no'}"
-                          f" numbers but the generator in {weights} takes {renderer.nz}")
+        raise StudioError(
+            f"{sidecar_path}: its vectors have {', '.join(map(str, lengths)) or 'no'}"
+            f" numbers but the generator in {weights} takes {renderer.nz}"
+        )
     z = np.asarray(data["z"], np.float32)
     try:
-        creation = Creation(kind, z, int(data.get("scale") or 1), data.get("columns"),
-                            int(data.get("frame_ms") or 80), data.get("recipe") or {})
+        creation = Creation(
+            kind,
+            z,
+            int(data.get("scale") or 1),
+            data.get("columns"),
+            int(data.get("frame_ms") or 80),
+            data.get("recipe") or {},
+        )
         config = RunConfig.from_dict(data["config"]) if data.get("config") else None
     except (ValueError, ConfigError) as exc:  # ConfigError is a ValueError too
-        raise StudioError(f"{sidecar_path} cannot be made again ({exc}): the sidecar is "
-                          "damaged; save the image again from the explorer") from exc
+        raise StudioError(
+            f"{sidecar_path} cannot be made again ({exc}): the sidecar is "
+            "damaged; save the image again from the explorer"
+        ) from exc
     save_creation(renderer, creation, out, str(weights), config)
     return out, data

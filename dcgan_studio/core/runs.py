@@ -40,7 +40,10 @@ from safetensors.torch import save as save_safetensors_bytes
 
 from dcgan_studio.config import ModelConfig, RunConfig, parse_json
 from dcgan_studio.core.architecture import (
-    NetworkPlan, discriminator_plan, generator_plan, state_shapes,
+    NetworkPlan,
+    discriminator_plan,
+    generator_plan,
+    state_shapes,
 )
 from dcgan_studio.errors import CheckpointError, ConfigError, RunDirectoryError
 
@@ -108,16 +111,18 @@ class Checkpoint:
     def training_state(self) -> dict[str, Any]:
         return read_weights_only(self.path / STATE_FILE)
 
-    def check_networks(self, model: ModelConfig, against: str, fix: str,
-                       discriminator: bool = True) -> None:
+    def check_networks(
+        self, model: ModelConfig, against: str, fix: str, discriminator: bool = True
+    ) -> None:
         """Refuse weights whose tensors are not those of ``model``'s networks, from the files'
         headers alone: before any network is built, so a forged header costs no memory.
         The message: ``<file> does not match <against> (<which tensor>): <fix>``."""
         problem = f"does not match {against}"
         check_weights_file(self.path / GENERATOR_FILE, generator_plan(model), problem, fix)
         if discriminator:
-            check_weights_file(self.path / DISCRIMINATOR_FILE, discriminator_plan(model), problem,
-                               fix)
+            check_weights_file(
+                self.path / DISCRIMINATOR_FILE, discriminator_plan(model), problem, fix
+            )
 
 
 def _tensors_for_safetensors(state: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -167,12 +172,14 @@ def save_checkpoint_folder(
     return folder
 
 
-def save_generator_file(path: Path, step: int, config: RunConfig,
-                        state: Mapping[str, torch.Tensor]) -> Path:
+def save_generator_file(
+    path: Path, step: int, config: RunConfig, state: Mapping[str, torch.Tensor]
+) -> Path:
     """G's weights alone, in the checkpoint's format (``open_checkpoint`` reads it)."""
     metadata = {"format": CHECKPOINT_FORMAT, "step": str(step), "config": config.to_json()}
-    durable_write_bytes(Path(path), save_safetensors_bytes(_tensors_for_safetensors(state),
-                                                           metadata))
+    durable_write_bytes(
+        Path(path), save_safetensors_bytes(_tensors_for_safetensors(state), metadata)
+    )
     return Path(path)
 
 
@@ -252,8 +259,10 @@ def read_weights_only(path: Path) -> dict[str, Any]:
         raise CheckpointError(f"{path} is missing: the checkpoint is incomplete") from exc
     except pickle.UnpicklingError as exc:
         if "GLOBAL" not in str(exc) and not _is_raw_pickle(path):  # bytes that are no pickle
-            raise CheckpointError(f"{path} cannot be read (it is not a training state DCGAN "
-                                  "Studio wrote): it is damaged") from exc
+            raise CheckpointError(
+                f"{path} cannot be read (it is not a training state DCGAN "
+                "Studio wrote): it is damaged"
+            ) from exc
         raise CheckpointError(
             f"refused to load {path}: it holds Python objects other than tensors and plain values, "
             "which could run code; only load checkpoints written by DCGAN Studio"
@@ -326,7 +335,6 @@ def new_run_path(root: Path | None = None) -> Path:
     return (root or default_runs_root()) / datetime.now().strftime("%Y%m%d-%H%M%S")
 
 
-
 class RunDirectory:
     def __init__(self, root: str | os.PathLike) -> None:
         self.root = Path(root)
@@ -385,8 +393,10 @@ class RunDirectory:
                     folder.mkdir()
                     done.append(f"made the missing folder {folder}")
                 except OSError as exc:
-                    raise RunDirectoryError(f"cannot make the run's folder {folder} "
-                                            f"({exc.strerror or exc}): fix its permissions") from exc
+                    raise RunDirectoryError(
+                        f"cannot make the run's folder {folder} "
+                        f"({exc.strerror or exc}): fix its permissions"
+                    ) from exc
         for folder in (self.root, self.samples_dir, self.checkpoints_dir):
             for path in sorted(folder.iterdir()):
                 match = _LEFTOVER.match(path.name)
@@ -411,16 +421,21 @@ class RunDirectory:
         try:
             data = parse_json(self.config_path.read_bytes())
         except OSError as exc:
-            raise RunDirectoryError(f"{self.config_path} cannot be read ({exc.strerror}): check "
-                                    "its permissions") from exc
+            raise RunDirectoryError(
+                f"{self.config_path} cannot be read ({exc.strerror}): check its permissions"
+            ) from exc
         except ValueError as exc:
-            raise RunDirectoryError(f"{self.config_path} is not a valid run config: it is not "
-                                    f"JSON ({exc}); correct it, or start a new run") from exc
+            raise RunDirectoryError(
+                f"{self.config_path} is not a valid run config: it is not "
+                f"JSON ({exc}); correct it, or start a new run"
+            ) from exc
         try:
             return RunConfig.from_dict(data)
         except ConfigError as exc:
-            raise RunDirectoryError(f"{self.config_path} is not a valid run config: {exc}; "
-                                    "correct it, or start a new run") from exc
+            raise RunDirectoryError(
+                f"{self.config_path} is not a valid run config: {exc}; "
+                "correct it, or start a new run"
+            ) from exc
 
     def write_config(self, config: RunConfig) -> None:
         durable_write_text(self.config_path, config.to_json())
@@ -433,19 +448,29 @@ class RunDirectory:
     def record_alert(self, alert: Any, checkpoint_before: int | None) -> None:
         """An ``alerts.Alert`` as it rose, with the step of the newest checkpoint taken before
         it: pruning keeps that checkpoint, the one to go back to."""
-        _append_line(self.alerts_path, {
-            "step": alert.step, "kind": alert.kind, "severity": alert.severity,
-            "title": alert.title, "message": alert.message, "what_to_try": alert.what_to_try,
-            "checkpoint_before": checkpoint_before,
-        })
+        _append_line(
+            self.alerts_path,
+            {
+                "step": alert.step,
+                "kind": alert.kind,
+                "severity": alert.severity,
+                "title": alert.title,
+                "message": alert.message,
+                "what_to_try": alert.what_to_try,
+                "checkpoint_before": checkpoint_before,
+            },
+        )
 
     def read_alerts(self) -> list[dict[str, Any]]:
         return _read_lines(self.alerts_path)
 
     def protected_steps(self) -> set[int]:
         """Checkpoints pruning never deletes: the last one before each alert."""
-        return {r["checkpoint_before"] for r in self.read_alerts()
-                if type(r.get("checkpoint_before")) is int}
+        return {
+            r["checkpoint_before"]
+            for r in self.read_alerts()
+            if type(r.get("checkpoint_before")) is int
+        }
 
     def read_metrics(self) -> list[dict[str, Any]]:
         """The logged records; a damaged line (not a record of numbers with a whole "step") is
@@ -523,8 +548,9 @@ def _read_lines(path: Path) -> list[dict[str, Any]]:
     except FileNotFoundError:
         return []
     except OSError as exc:
-        raise RunDirectoryError(f"{path} cannot be read ({exc.strerror}): check its "
-                                "permissions") from exc
+        raise RunDirectoryError(
+            f"{path} cannot be read ({exc.strerror}): check its permissions"
+        ) from exc
     records = []
     for line in data.splitlines():
         try:
@@ -538,6 +564,11 @@ def _read_lines(path: Path) -> list[dict[str, Any]]:
 
 def _is_metrics_record(record: dict[str, Any]) -> bool:
     step = record.get("step")
-    return (type(step) is int and step >= 0 and all(
-        v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
-        for v in record.values()))
+    return (
+        type(step) is int
+        and step >= 0
+        and all(
+            v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
+            for v in record.values()
+        )
+    )

@@ -14,9 +14,12 @@ from dcgan_studio.errors import CheckpointError
 
 def load_generator(checkpoint: Checkpoint, device: torch.device) -> Generator:
     # the tensors' shapes from the header first: a forged one must not make us build a huge G
-    checkpoint.check_networks(checkpoint.config.model, "the generator its own config describes",
-                              "the checkpoint is damaged; use another checkpoint of the run",
-                              discriminator=False)
+    checkpoint.check_networks(
+        checkpoint.config.model,
+        "the generator its own config describes",
+        "the checkpoint is damaged; use another checkpoint of the run",
+        discriminator=False,
+    )
     generator = Generator(checkpoint.config.model)
     try:
         generator.load_state_dict(checkpoint.generator_state())

@@ -30,8 +30,17 @@ def frozen_array(tensor: torch.Tensor) -> np.ndarray:
 def to_uint8_images(images: torch.Tensor) -> np.ndarray:
     """(B, C, H, W) in [-1, 1] -> read-only uint8 (B, H, W, C)."""
     array = (
-        images.detach().float().add(1.0).mul(127.5).round_().clamp_(0, 255)
-        .to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy().copy()
+        images.detach()
+        .float()
+        .add(1.0)
+        .mul(127.5)
+        .round_()
+        .clamp_(0, 255)
+        .to(torch.uint8)
+        .permute(0, 2, 3, 1)
+        .cpu()
+        .numpy()
+        .copy()
     )
     array.flags.writeable = False
     return array
@@ -166,5 +175,13 @@ class AlertSnapshot:
     active: tuple[str, ...] = ()
 
 
-Snapshot = (ScalarSnapshot | SampleGridSnapshot | RealBatchSnapshot | GeneratorWeightsSnapshot
-            | FeatureMapSnapshot | FiltersSnapshot | StatusSnapshot | AlertSnapshot)
+Snapshot = (
+    ScalarSnapshot
+    | SampleGridSnapshot
+    | RealBatchSnapshot
+    | GeneratorWeightsSnapshot
+    | FeatureMapSnapshot
+    | FiltersSnapshot
+    | StatusSnapshot
+    | AlertSnapshot
+)

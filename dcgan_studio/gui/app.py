@@ -27,9 +27,12 @@ def apply_theme(app: QApplication) -> None:
     app.setStyle("Fusion")
     palette = QGuiApplication.palette()
     # no antialiasing: on long noisy curves it costs seconds a frame in software rendering
-    pg.setConfigOptions(antialias=False, imageAxisOrder="row-major",
-                        background=palette.color(QPalette.ColorRole.Base),
-                        foreground=palette.color(QPalette.ColorRole.Text))
+    pg.setConfigOptions(
+        antialias=False,
+        imageAxisOrder="row-major",
+        background=palette.color(QPalette.ColorRole.Base),
+        foreground=palette.color(QPalette.ColorRole.Text),
+    )
 
 
 def make_application(argv: list[str] | None = None, theme: bool = True) -> QApplication:
@@ -43,15 +46,21 @@ def make_application(argv: list[str] | None = None, theme: bool = True) -> QAppl
     return app
 
 
-def run_window(open_run: Path | None = None, log_path: str = "", explore: Path | None = None
-               ) -> int:
+def run_window(
+    open_run: Path | None = None, log_path: str = "", explore: Path | None = None
+) -> int:
     app = make_application(theme=False)
     open_window(open_run, log_path, explore)
     return app.exec()
 
 
-def open_window(open_run: Path | None = None, log_path: str = "", explore: Path | None = None,
-                runs_root: Path | None = None, settings=None) -> WindowFrame:
+def open_window(
+    open_run: Path | None = None,
+    log_path: str = "",
+    explore: Path | None = None,
+    runs_root: Path | None = None,
+    settings=None,
+) -> WindowFrame:
     """The window at once with a progress page (Qt alone), the core imported on a thread
     meanwhile, then the views built into the same window.
 
@@ -84,8 +93,13 @@ def open_window(open_run: Path | None = None, log_path: str = "", explore: Path 
     def fail(message: str) -> None:
         page.show_failure(message)
         frame.statusBar().showMessage("DCGAN Studio could not start: see the message.")
-        box = QMessageBox(QMessageBox.Icon.Critical, "DCGAN Studio could not start", message,
-                          QMessageBox.StandardButton.Ok, frame)
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            "DCGAN Studio could not start",
+            message,
+            QMessageBox.StandardButton.Ok,
+            frame,
+        )
         box.setObjectName("load-error-dialog")
         box.open()
 

@@ -16,8 +16,9 @@ class _Delivery(QObject):
     done = Signal(object, object)  # result, error
 
 
-def run_in_background(parent: QObject, fn: Callable[[], Any],
-                      on_done: Callable[[Any, Exception | None], None]) -> None:
+def run_in_background(
+    parent: QObject, fn: Callable[[], Any], on_done: Callable[[Any, Exception | None], None]
+) -> None:
     """Run ``fn`` on a Python thread and call ``on_done`` with its result on the GUI thread.
     Each call has its own emitter, so overlapping calls never swap results."""
     delivery = _Delivery(parent)

@@ -16,8 +16,11 @@ from __future__ import annotations
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QMainWindow
 
-LEFT, RIGHT, BOTTOM = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea,
-                       Qt.DockWidgetArea.BottomDockWidgetArea)
+LEFT, RIGHT, BOTTOM = (
+    Qt.DockWidgetArea.LeftDockWidgetArea,
+    Qt.DockWidgetArea.RightDockWidgetArea,
+    Qt.DockWidgetArea.BottomDockWidgetArea,
+)
 SEPARATORS = 16  # px: the splitters between the docks and the centre, with room to spare
 LEFT_SHARE, RIGHT_SHARE = 0.20, 0.28  # the default split of that share
 LEFT_RANGE, RIGHT_RANGE = (280, 360), (360, 620)  # px: the default widths' bounds
@@ -42,8 +45,9 @@ def side_widths(window_width: int, left_min: int = 0, right_min: int = 0) -> tup
     return new_left, new_right
 
 
-def fitted(window_width: int, left: int, right: int, left_min: int = 0, right_min: int = 0
-           ) -> tuple[int, int] | None:
+def fitted(
+    window_width: int, left: int, right: int, left_min: int = 0, right_min: int = 0
+) -> tuple[int, int] | None:
     """None when the docks fit ``side_budget``; else the default widths of this window (a
     layout from a larger screen, or a window made smaller, cannot keep its docks' widths: the
     defaults share what there is as a fresh layout would)."""
@@ -79,8 +83,13 @@ class _SeparatorDrags(QObject):
 class DockLayout:
     """The docks of a main window: their default places, and the fit to the window's size."""
 
-    def __init__(self, window: QMainWindow, docks: dict[str, QDockWidget],
-                 areas: dict[str, Qt.DockWidgetArea], groups: list[list[str]]) -> None:
+    def __init__(
+        self,
+        window: QMainWindow,
+        docks: dict[str, QDockWidget],
+        areas: dict[str, Qt.DockWidgetArea],
+        groups: list[list[str]],
+    ) -> None:
         self.window, self.docks, self.areas, self.groups = window, docks, areas, groups
         self._drags = _SeparatorDrags(self)
         self._pending = False
@@ -111,15 +120,20 @@ class DockLayout:
         left, right = (self.docks[self.groups_in(area)[0]] for area in (LEFT, RIGHT))
         widths = side_widths(self.window.width(), _min_width(left), _min_width(right))
         self._resize([left, right], widths, Qt.Orientation.Horizontal)
-        self._resize([self.docks[self.groups_in(BOTTOM)[0]]],
-                     [bottom_height(self.window.height())], Qt.Orientation.Vertical)
+        self._resize(
+            [self.docks[self.groups_in(BOTTOM)[0]]],
+            [bottom_height(self.window.height())],
+            Qt.Orientation.Vertical,
+        )
         if tries > 1:  # a window just mapped on X11 ignores the first sizes: look, and again
             QTimer.singleShot(60, self.window, lambda: self._check_default(widths, tries - 1))
 
     def _check_default(self, widths: tuple[int, int], tries: int) -> None:
         left, right = (self.docks[self.groups_in(area)[0]] for area in (LEFT, RIGHT))
-        if self.default_sized and max(abs(left.width() - widths[0]),
-                                      abs(right.width() - widths[1])) > 4:
+        if (
+            self.default_sized
+            and max(abs(left.width() - widths[0]), abs(right.width() - widths[1])) > 4
+        ):
             self.size_default(tries)
 
     def _resize(self, docks: list[QDockWidget], sizes, orientation: Qt.Orientation) -> None:
@@ -134,8 +148,11 @@ class DockLayout:
         """The default layout, then ``state`` over it (a layout saved by Qt); then fitted to the
         window. False when there was no state or Qt refused it."""
         self.apply_default()
-        if not isinstance(state, QByteArray) or state.isEmpty() or \
-                not self.window.restoreState(state):
+        if (
+            not isinstance(state, QByteArray)
+            or state.isEmpty()
+            or not self.window.restoreState(state)
+        ):
             return False
         # at once for which docks show and where; once more when the layout has had its first
         # pass, for their sizes (restored into a window already on screen, Qt gets them wrong)
@@ -177,8 +194,11 @@ class DockLayout:
     def _front(self, area: Qt.DockWidgetArea) -> QDockWidget | None:
         """A docked, visible dock of ``area`` (any of a tab group: they share one size)."""
         for dock in self.docks.values():
-            if self.window.dockWidgetArea(dock) == area and dock.isVisible() and \
-                    not dock.isFloating():
+            if (
+                self.window.dockWidgetArea(dock) == area
+                and dock.isVisible()
+                and not dock.isFloating()
+            ):
                 return dock
         return None
 
@@ -193,8 +213,7 @@ class DockLayout:
         left_dock, right_dock = self._front(LEFT), self._front(RIGHT)
         left = left_dock.width() if left_dock is not None else 0
         right = right_dock.width() if right_dock is not None else 0
-        widths = fitted(window.width(), left, right, _min_width(left_dock),
-                        _min_width(right_dock))
+        widths = fitted(window.width(), left, right, _min_width(left_dock), _min_width(right_dock))
         if widths is not None:
             docks = [(d, w) for d, w in zip((left_dock, right_dock), widths) if d is not None]
             self._resize([d for d, _ in docks], [w for _, w in docks], Qt.Orientation.Horizontal)

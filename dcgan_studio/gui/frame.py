@@ -57,9 +57,11 @@ class CoreLoader(QObject):
                 importlib.import_module(module)
         except Exception as error:  # a broken install: the page and a dialog say which part
             log.exception("importing %s failed", module)
-            self.failed.emit(f"{what} could not be loaded ({type(error).__name__}: {error}). "
-                             "Reinstall DCGAN Studio's dependencies (the README's first "
-                             "command, `make run`), then start it again.")
+            self.failed.emit(
+                f"{what} could not be loaded ({type(error).__name__}: {error}). "
+                "Reinstall DCGAN Studio's dependencies (the README's first "
+                "command, `make run`), then start it again."
+            )
             return
         self.progressed.emit(len(CORE_MODULES), "Building the views…")
         self.done.emit(time.perf_counter() - started)

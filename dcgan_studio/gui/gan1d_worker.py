@@ -49,8 +49,9 @@ class Gan1dService(QObject):
         self._playing = False
         self._speed = 1
         self._generation = 0
-        self._thread = threading.Thread(target=self._loop, args=((config or Gan1dConfig()),),
-                                        name="dcgan-gan1d", daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop, args=((config or Gan1dConfig()),), name="dcgan-gan1d", daemon=True
+        )
         self._thread.start()
 
     # ---- from the GUI thread ------------------------------------------------------------------
@@ -142,8 +143,11 @@ class Gan1dService(QObject):
             except Exception as exc:  # a bug: one line for the person, the traceback to the log
                 log.exception("1-D GAN worker failed")
                 self._playing = False
-                self._emit(self.failed, f"The 1-D GAN stopped on an unexpected "
-                           f"{type(exc).__name__}: {exc}. Details are in the log file.")
+                self._emit(
+                    self.failed,
+                    f"The 1-D GAN stopped on an unexpected "
+                    f"{type(exc).__name__}: {exc}. Details are in the log file.",
+                )
 
     def _apply(self, trainer: Gan1dTrainer, commands: list[tuple]) -> bool:
         """Run the commands in order; True when the picture changed."""

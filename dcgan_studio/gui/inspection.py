@@ -137,8 +137,11 @@ class NetworkInspector(QObject):
             self.layer_chosen.emit()
 
     def _explain(self, request: ProbeRequest) -> None:
-        plan = generator_plan(self._model) if request.network == "g" else \
-            discriminator_plan(self._model)
+        plan = (
+            generator_plan(self._model)
+            if request.network == "g"
+            else discriminator_plan(self._model)
+        )
         spec = next(s for s in plan.layers if s.name == request.layer)
         concept = explain(spec.kind, request.network)
         self.feature_maps.set_info(f"<b>{html.escape(concept.title)}</b>{concept.long}")
@@ -160,8 +163,12 @@ class NetworkInspector(QObject):
         path = self.run_dir.checkpoint_path(step)
         shown = self.feature_maps.snapshot
         wanted = self.picked_step
-        if shown is not None and shown.request == request and shown.checkpoint and \
-                Path(shown.checkpoint) == path:
+        if (
+            shown is not None
+            and shown.request == request
+            and shown.checkpoint
+            and Path(shown.checkpoint) == path
+        ):
             self._generation += 1  # an answer still on its way is for another question
             self._say_nearest(wanted, step)  # that checkpoint's maps are on screen already
             return
@@ -172,11 +179,13 @@ class NetworkInspector(QObject):
             nonlocal looker
             if looker is None or looker.checkpoint.path != path:
                 checkpoint = open_checkpoint(path)
-                same_data = looker is not None and _same_data(looker.checkpoint.config,
-                                                              checkpoint.config)
+                same_data = looker is not None and _same_data(
+                    looker.checkpoint.config, checkpoint.config
+                )
                 looker = CheckpointProbe(checkpoint, looker.dataset if same_data else None)
-            layer_spec(looker.generator if request.network == "g" else looker.discriminator,
-                       request.layer)
+            layer_spec(
+                looker.generator if request.network == "g" else looker.discriminator, request.layer
+            )
             return looker, looker.feature_maps(request), looker.filters()
 
         def done(result, error: Exception | None) -> None:
@@ -194,11 +203,16 @@ class NetworkInspector(QObject):
 
     def _say_nearest(self, wanted: int | None, step: int) -> None:
         if wanted is not None and step != wanted:
-            self.message.emit(f"Feature maps of step {wanted} come from the nearest saved "
-                              f"checkpoint, step {step}.")
+            self.message.emit(
+                f"Feature maps of step {wanted} come from the nearest saved "
+                f"checkpoint, step {step}."
+            )
 
 
 def _same_data(a: RunConfig, b: RunConfig) -> bool:
     """Both checkpoints see the same images (same dataset, size and channels)."""
-    return (a.data, a.model.image_size, a.model.channels) == \
-        (b.data, b.model.image_size, b.model.channels)
+    return (a.data, a.model.image_size, a.model.channels) == (
+        b.data,
+        b.model.image_size,
+        b.model.channels,
+    )

@@ -21,8 +21,6 @@ from PySide6.QtWidgets import (
 from dcgan_studio import __version__
 from dcgan_studio.config import RunConfig
 from dcgan_studio.core.alerts import NON_FINITE, Alert
-
-WRITE_FAILED = "write_failed"  # the banner's kind for a run folder that could not be written
 from dcgan_studio.core.commands import CommandQueue
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.history import LossHistory
@@ -52,6 +50,8 @@ from dcgan_studio.gui.widgets.status_readouts import StatusReadouts, default_dev
 from dcgan_studio.gui.widgets.wheel_guard import guard_wheel
 from dcgan_studio.gui.workspaces import WorkspaceTabs
 
+WRITE_FAILED = "write_failed"  # the banner's kind for a run folder that could not be written
+
 log = logging.getLogger("dcgan_studio")
 REDRAW_HZ = 25
 # the line plots and the status bar redraw at most this often, however fast training logs: on a
@@ -69,13 +69,17 @@ DOCKS = {
     "filters": ("Filters", RIGHT),
     "latent": ("Latent space", RIGHT),
 }
-DOCK_GROUPS = [["controls", "data"], ["losses", "gradients"],
-               ["features", "architecture", "filters", "latent"]]
+DOCK_GROUPS = [
+    ["controls", "data"],
+    ["losses", "gradients"],
+    ["features", "architecture", "filters", "latent"],
+]
 
 
 class MainWindow(RunFileActions, WindowFrame):
-    def __init__(self, runs_root: Path, log_path: str = "", settings: QSettings | None = None
-                 ) -> None:
+    def __init__(
+        self, runs_root: Path, log_path: str = "", settings: QSettings | None = None
+    ) -> None:
         super().__init__(settings)
         self._build_views(runs_root, log_path)
 
@@ -120,20 +124,26 @@ class MainWindow(RunFileActions, WindowFrame):
         column.addWidget(self.sample_panel, 1)
         self.workspaces = WorkspaceTabs(self, central)
         self.setCentralWidget(self.workspaces)
-        views = {"controls": self.controls, "data": scrolling(self.data_panel, sideways=False),
-                 "losses": self.loss_plot, "gradients": self.inspector.gradients,
-                 "features": scrolling(self.inspector.feature_maps, fill=True),
-                 "architecture": scrolling(self.inspector.architecture),
-                 "filters": self.inspector.filters,
-                 "latent": scrolling(self.explorer, fill=True)}
-        self.docks = {name: self._dock(title, f"{name}-dock", views[name])
-                      for name, (title, _) in DOCKS.items()}
+        views = {
+            "controls": self.controls,
+            "data": scrolling(self.data_panel, sideways=False),
+            "losses": self.loss_plot,
+            "gradients": self.inspector.gradients,
+            "features": scrolling(self.inspector.feature_maps, fill=True),
+            "architecture": scrolling(self.inspector.architecture),
+            "filters": self.inspector.filters,
+            "latent": scrolling(self.explorer, fill=True),
+        }
+        self.docks = {
+            name: self._dock(title, f"{name}-dock", views[name])
+            for name, (title, _) in DOCKS.items()
+        }
         # the right-hand views run the full height: feature maps need it more than the plots
         self.setCorner(Qt.Corner.BottomRightCorner, RIGHT)
         self.setCorner(Qt.Corner.TopRightCorner, RIGHT)
-        self.dock_layout = DockLayout(self, self.docks,
-                                      {name: area for name, (_, area) in DOCKS.items()},
-                                      DOCK_GROUPS)
+        self.dock_layout = DockLayout(
+            self, self.docks, {name: area for name, (_, area) in DOCKS.items()}, DOCK_GROUPS
+        )
         self.readouts = StatusReadouts(self.statusBar())
         self.status_labels = self.readouts.labels
         self._build_menus()
@@ -174,29 +184,49 @@ class MainWindow(RunFileActions, WindowFrame):
     def _build_menus(self) -> None:
         menus = self.menuBar()
         file = menus.addMenu("&File")
-        self.new_action = self._action(file, "&New Run", self._on_new_run_requested,
-                                       QKeySequence.StandardKey.New,
-                                       "Forget the opened run: Start begins a new one.")
-        self.open_action = self._action(file, "&Open Run…", self._on_open_run_requested,
-                                        QKeySequence.StandardKey.Open,
-                                        "View a saved run, or continue it with Start.")
+        self.new_action = self._action(
+            file,
+            "&New Run",
+            self._on_new_run_requested,
+            QKeySequence.StandardKey.New,
+            "Forget the opened run: Start begins a new one.",
+        )
+        self.open_action = self._action(
+            file,
+            "&Open Run…",
+            self._on_open_run_requested,
+            QKeySequence.StandardKey.Open,
+            "View a saved run, or continue it with Start.",
+        )
         self.save_grid_action = self._action(
-            file, "&Save Grid…", lambda: self._on_save_grid_requested(False),
+            file,
+            "&Save Grid…",
+            lambda: self._on_save_grid_requested(False),
             QKeySequence.StandardKey.Save,
             "Save G's images of the grid on screen as a PNG, with a JSON sidecar (D's scores in "
-            "it).")
+            "it).",
+        )
         self.save_scored_grid_action = self._action(
-            file, "Save Grid with &D's Opinion…", lambda: self._on_save_grid_requested(True),
-            None, "Save the grid with D's bars under the tiles, as the window shows them.")
-        self.export_csv_action = self._action(file, "&Export Losses as CSV…",
-                                              self._on_export_csv_requested, None,
-                                              "Write the loss history to a CSV file.")
+            file,
+            "Save Grid with &D's Opinion…",
+            lambda: self._on_save_grid_requested(True),
+            None,
+            "Save the grid with D's bars under the tiles, as the window shows them.",
+        )
+        self.export_csv_action = self._action(
+            file,
+            "&Export Losses as CSV…",
+            self._on_export_csv_requested,
+            None,
+            "Write the loss history to a CSV file.",
+        )
         file.addSeparator()
         self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         run = menus.addMenu("&Run")
         self.start_action = self._action(run, "&Start", self._on_start_requested, "Ctrl+Return")
-        self.pause_action = self._action(run, "&Pause / Resume", self._on_pause_toggled,
-                                         Qt.Key.Key_Space)
+        self.pause_action = self._action(
+            run, "&Pause / Resume", self._on_pause_toggled, Qt.Key.Key_Space
+        )
         self.stop_action = self._action(run, "S&top", self._on_stop_requested, "Ctrl+.")
         run.addSeparator()
         self._action(run, "Step &once", lambda: self._on_step_requested("step"), "Ctrl+Right")
@@ -207,8 +237,12 @@ class MainWindow(RunFileActions, WindowFrame):
             view.addAction(dock.toggleViewAction())
         view.addSeparator()
         self.reset_layout_action = self._action(
-            view, "&Reset Layout", self._reset_layout, None,
-            "Every panel back in its place and size, as on the first launch.")
+            view,
+            "&Reset Layout",
+            self._reset_layout,
+            None,
+            "Every panel back in its place and size, as on the first launch.",
+        )
         self.reset_layout_action.setObjectName("reset-layout-action")
         help_menu = menus.addMenu("&Help")
         self._action(help_menu, "&About DCGAN Studio", self._on_about_requested)
@@ -236,13 +270,16 @@ class MainWindow(RunFileActions, WindowFrame):
         self.docks["latent"].visibilityChanged.connect(self._on_latent_visibility_changed)
         # brought to the front, the gradient norms are drawn from the history as it is now
         self.docks["gradients"].visibilityChanged.connect(
-            lambda visible: visible and self.inspector.gradients.refresh())
+            lambda visible: visible and self.inspector.gradients.refresh()
+        )
         self.explorer.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.data_panel.message.connect(lambda text: self.statusBar().showMessage(text, 10000))
         self.data_panel.dataset_chosen.connect(c.set_dataset)
         c.editors["data.dataset"].currentIndexChanged.connect(
-            lambda _: self.data_panel.set_dataset(c.editors["data.dataset"].currentData(),
-                                                  c.data_root))
+            lambda _: self.data_panel.set_dataset(
+                c.editors["data.dataset"].currentData(), c.data_root
+            )
+        )
         self.inspector.set_model_config(c.model_config(), c.config().schedule.sample_count)
 
     # ---- layout persistence -------------------------------------------------------------------
@@ -336,15 +373,29 @@ class MainWindow(RunFileActions, WindowFrame):
             self.readouts.show_paused()
         self.statusBar().showMessage(status.message, 10000)
         if status.problem == "diverged":
-            self.banner.show_alert(Alert(
-                NON_FINITE, status.step, "Training diverged", status.message,
-                "Try: lower both learning rates, or use fp32 precision; then Start continues "
-                "from the last good checkpoint.", "error"))
+            self.banner.show_alert(
+                Alert(
+                    NON_FINITE,
+                    status.step,
+                    "Training diverged",
+                    status.message,
+                    "Try: lower both learning rates, or use fp32 precision; then Start continues "
+                    "from the last good checkpoint.",
+                    "error",
+                )
+            )
         elif status.problem == "write":
-            self.banner.show_alert(Alert(
-                WRITE_FAILED, status.step, "Could not write to the run folder", status.message,
-                "Try: free space on the disk or fix the folder's permissions; then Resume "
-                "(or Start) continues.", "error"))
+            self.banner.show_alert(
+                Alert(
+                    WRITE_FAILED,
+                    status.step,
+                    "Could not write to the run folder",
+                    status.message,
+                    "Try: free space on the disk or fix the folder's permissions; then Resume "
+                    "(or Start) continues.",
+                    "error",
+                )
+            )
 
     def _on_session_errored(self, message: str, field: str) -> None:
         self.last_error = message
@@ -355,8 +406,9 @@ class MainWindow(RunFileActions, WindowFrame):
         started = self.info is not None  # the trainer was built: it stopped on the way
         title = "Training stopped" if started else "Training could not start"
         self.statusBar().showMessage(f"{title}: {message}")  # not "Loading data…" any more
-        box = QMessageBox(QMessageBox.Icon.Critical, title, message,
-                          QMessageBox.StandardButton.Ok, self)
+        box = QMessageBox(
+            QMessageBox.Icon.Critical, title, message, QMessageBox.StandardButton.Ok, self
+        )
         box.setObjectName("error-dialog")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
@@ -369,8 +421,9 @@ class MainWindow(RunFileActions, WindowFrame):
         self.explorer.set_training(False)
         self._set_state("idle")
         if len(self.history):
-            self.readouts.show_stopped(int(self.history.column("step")[-1]),
-                                       self.info.total_iterations if self.info else 0)
+            self.readouts.show_stopped(
+                int(self.history.column("step")[-1]), self.info.total_iterations if self.info else 0
+            )
         else:
             self.readouts.show_stopped()
         if self.run_dir is not None and self.run_dir.latest_checkpoint() is not None:
@@ -422,8 +475,11 @@ class MainWindow(RunFileActions, WindowFrame):
     def _on_latent_visibility_changed(self, visible: bool) -> None:
         """Brought to the front: G as training left it (while it runs, or after it ended)."""
         renderer = self.explorer.renderer
-        if visible and self._weights is not None and (
-                renderer is None or renderer.source or renderer.step != self._weights.step):
+        if (
+            visible
+            and self._weights is not None
+            and (renderer is None or renderer.source or renderer.step != self._weights.step)
+        ):
             self.explorer.show_weights(self._weights)  # catch up with training
 
     def explore_checkpoint(self, path: Path) -> None:
@@ -439,8 +495,11 @@ class MainWindow(RunFileActions, WindowFrame):
             self.banner.show_alert(snap.raised)
             if snap.raised.severity == "error" and self.state == "running":
                 self.session.pause()
-        elif (self.banner.isVisible() and self.banner.kind not in (NON_FINITE, WRITE_FAILED)
-                and self.banner.kind not in snap.active):
+        elif (
+            self.banner.isVisible()
+            and self.banner.kind not in (NON_FINITE, WRITE_FAILED)
+            and self.banner.kind not in snap.active
+        ):
             self.banner.hide()
 
     def _update_status(self, snap) -> None:
@@ -451,10 +510,15 @@ class MainWindow(RunFileActions, WindowFrame):
 
     def _on_about_requested(self) -> None:
         device = self.info.device if self.info else default_device()
-        QMessageBox.about(self, "About DCGAN Studio", (
-            f"<b>DCGAN Studio {__version__}</b><br>Train a DCGAN and watch it learn.<br><br>"
-            f"torch {torch.__version__}<br>PySide6 (Qt) {pyside_version}<br>"
-            f"Python {platform.python_version()}<br>device: {device}"))
+        QMessageBox.about(
+            self,
+            "About DCGAN Studio",
+            (
+                f"<b>DCGAN Studio {__version__}</b><br>Train a DCGAN and watch it learn.<br><br>"
+                f"torch {torch.__version__}<br>PySide6 (Qt) {pyside_version}<br>"
+                f"Python {platform.python_version()}<br>device: {device}"
+            ),
+        )
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
@@ -482,12 +546,17 @@ class MainWindow(RunFileActions, WindowFrame):
         event.accept()
 
 
-def _make_trainer(config: RunConfig, run_dir: RunDirectory, resume: RunDirectory | None,
-                  commands: CommandQueue) -> Trainer:
+def _make_trainer(
+    config: RunConfig, run_dir: RunDirectory, resume: RunDirectory | None, commands: CommandQueue
+) -> Trainer:
     """Runs on the worker thread: data loading and model building stay off the GUI thread."""
     if resume is not None:
-        trainer = resume_run(config, resume, commands, how_to_extend="raise Iterations to "
-                             "continue it, or choose File > New Run")
+        trainer = resume_run(
+            config,
+            resume,
+            commands,
+            how_to_extend="raise Iterations to continue it, or choose File > New Run",
+        )
     else:
         trainer = start_run(config, run_dir.root, commands)
     trainer.pause_on_write_error = True  # the person frees space and resumes; nothing is lost

@@ -52,6 +52,7 @@ class RenderService(QObject):
     def use(self, make_renderer: Callable[[], LatentRenderer]) -> None:
         """Build a renderer on the worker (from weights or a checkpoint) and render with it
         from then on."""
+
         def done(renderer) -> None:
             self.renderer = renderer
             self.renderer_changed.emit(renderer)

@@ -36,8 +36,11 @@ class RunFileActions:
 
     def _on_run_read(self, result, error: Exception | None) -> None:
         if error is not None:
-            message = in_window_words(str(error)) if isinstance(error, StudioError) else \
-                f"Could not open the run: {error}"
+            message = (
+                in_window_words(str(error))
+                if isinstance(error, StudioError)
+                else f"Could not open the run: {error}"
+            )
             self.statusBar().showMessage(message, 10000)
             QMessageBox.warning(self, "Open Run", message)
             return
@@ -59,8 +62,10 @@ class RunFileActions:
         self.readouts.show_stopped(done, config.schedule.iterations or done)
         can_continue = run.latest_checkpoint() is not None
         self.statusBar().showMessage(
-            f"Opened {run.root}: {done} iterations" + (
-                "; Start continues it" if can_continue else "; it has no checkpoint"), 10000)
+            f"Opened {run.root}: {done} iterations"
+            + ("; Start continues it" if can_continue else "; it has no checkpoint"),
+            10000,
+        )
         if not can_continue:
             self.opened_config = None
             self.run_dir = None
@@ -75,14 +80,18 @@ class RunFileActions:
     def _on_save_grid_requested(self, with_opinion: bool = False) -> None:
         if self.sample_panel.grid_to_save(with_opinion) is None:
             self.statusBar().showMessage(
-                "Nothing to save yet: start training first." if self.sample_panel.shown_grid is
-                None else "A grid read back from the run has no D's opinion to show: save it "
-                "as it is (File > Save Grid), or go to the live grid.", 8000)
+                "Nothing to save yet: start training first."
+                if self.sample_panel.shown_grid is None
+                else "A grid read back from the run has no D's opinion to show: save it "
+                "as it is (File > Save Grid), or go to the live grid.",
+                8000,
+            )
             return
         step = self.sample_panel.shown_step or 0
         name = f"grid-step-{step:07d}" + ("-with-d-opinion" if with_opinion else "") + ".png"
-        path, _ = QFileDialog.getSaveFileName(self, "Save Grid", str(self._save_folder() / name),
-                                              "PNG images (*.png)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save Grid", str(self._save_folder() / name), "PNG images (*.png)"
+        )
         if path:
             self.save_grid(Path(path), with_opinion)
 
@@ -93,23 +102,27 @@ class RunFileActions:
         step = self.sample_panel.shown_step or 0
         path = path.with_suffix(".png")
         config = self._current_config()
-        sidecar = {"kind": "sample-grid", "step": step,
-                   "seed": config.schedule.seed if config else None,
-                   "d_opinion_bars": with_opinion,
-                   "d_probabilities": None if scores is None else
-                   [round(float(p), 4) for p in scores],
-                   "run_dir": str(self.run_dir.root) if self.run_dir else None,
-                   "config": config.to_dict() if config else None,
-                   "app_version": __version__}
+        sidecar = {
+            "kind": "sample-grid",
+            "step": step,
+            "seed": config.schedule.seed if config else None,
+            "d_opinion_bars": with_opinion,
+            "d_probabilities": None if scores is None else [round(float(p), 4) for p in scores],
+            "run_dir": str(self.run_dir.root) if self.run_dir else None,
+            "config": config.to_dict() if config else None,
+            "app_version": __version__,
+        }
         try:
             durable_write_bytes(path, png_bytes(grid))
             durable_write_text(path.with_suffix(".json"), json.dumps(sidecar, indent=2) + "\n")
         except OSError as exc:
-            QMessageBox.warning(self, "Save Grid", f"Could not save {path}: {exc.strerror}. "
-                                "Choose another folder.")
+            QMessageBox.warning(
+                self, "Save Grid", f"Could not save {path}: {exc.strerror}. Choose another folder."
+            )
             raise
-        self.statusBar().showMessage(f"Saved {path} and its sidecar {path.with_suffix('.json')}",
-                                     8000)
+        self.statusBar().showMessage(
+            f"Saved {path} and its sidecar {path.with_suffix('.json')}", 8000
+        )
         return path
 
     def _on_export_csv_requested(self) -> None:
@@ -119,8 +132,11 @@ class RunFileActions:
             try:
                 self.history.save_csv(Path(path))
             except OSError as exc:
-                QMessageBox.warning(self, "Export Losses", f"Could not write {path}: "
-                                    f"{exc.strerror}. Choose another folder.")
+                QMessageBox.warning(
+                    self,
+                    "Export Losses",
+                    f"Could not write {path}: {exc.strerror}. Choose another folder.",
+                )
                 return
             self.statusBar().showMessage(f"Wrote {len(self.history)} rows to {path}", 8000)
 

@@ -19,7 +19,11 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from dcgan_studio.core.commands import CommandQueue
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.snapshots import (
-    AlertSnapshot, ProbeRequest, ScalarSnapshot, Snapshot, StatusSnapshot,
+    AlertSnapshot,
+    ProbeRequest,
+    ScalarSnapshot,
+    Snapshot,
+    StatusSnapshot,
 )
 from dcgan_studio.errors import ConfigError, StudioError
 from dcgan_studio.gui.wording import in_window_words
@@ -69,8 +73,13 @@ class TrainingWorker(QObject):
     errored = Signal(str, str)  # one line for a person (traceback in the log); config field or ""
     finished = Signal()
 
-    def __init__(self, make_trainer: Callable[[CommandQueue], Trainer], commands: CommandQueue,
-                 buffer: SnapshotBuffer, log_path: str) -> None:
+    def __init__(
+        self,
+        make_trainer: Callable[[CommandQueue], Trainer],
+        commands: CommandQueue,
+        buffer: SnapshotBuffer,
+        log_path: str,
+    ) -> None:
         super().__init__()
         self._make_trainer, self._commands, self._buffer = make_trainer, commands, buffer
         self._log_path = log_path
@@ -79,26 +88,37 @@ class TrainingWorker(QObject):
     def work(self) -> None:
         try:
             trainer = self._make_trainer(self._commands)
-            self.ready.emit(SessionInfo(
-                str(trainer.device), trainer.precision.reason, trainer.total_iterations,
-                trainer.step, trainer.sampler.batches_per_epoch, trainer.config.optim.batch_size,
-                None if trainer.run_dir is None else str(trainer.run_dir.root)))
+            self.ready.emit(
+                SessionInfo(
+                    str(trainer.device),
+                    trainer.precision.reason,
+                    trainer.total_iterations,
+                    trainer.step,
+                    trainer.sampler.batches_per_epoch,
+                    trainer.config.optim.batch_size,
+                    None if trainer.run_dir is None else str(trainer.run_dir.root),
+                )
+            )
             for snap in trainer.run():
                 if isinstance(snap, AlertSnapshot):
                     self.alerts_changed.emit(snap)
                     continue
                 self._buffer.put(snap)
                 if isinstance(snap, StatusSnapshot):  # its advice in the window's words
-                    self.status_changed.emit(dataclasses.replace(
-                        snap, message=in_window_words(snap.message)))
+                    self.status_changed.emit(
+                        dataclasses.replace(snap, message=in_window_words(snap.message))
+                    )
         except ConfigError as exc:
             self.errored.emit(in_window_words(str(exc)), exc.field)
         except StudioError as exc:
             self.errored.emit(in_window_words(str(exc)), "")
         except Exception as exc:  # a bug: one line for the person, the traceback to the log
             log.exception("training worker failed")
-            self.errored.emit(f"Training stopped on an unexpected {type(exc).__name__}: {exc}. "
-                              f"Details are in the log file {self._log_path}", "")
+            self.errored.emit(
+                f"Training stopped on an unexpected {type(exc).__name__}: {exc}. "
+                f"Details are in the log file {self._log_path}",
+                "",
+            )
         finally:
             self.finished.emit()
 

@@ -3,8 +3,9 @@ teach first (a GAN on a 1-D distribution, and convolution / pooling / transposed
 
 The docks around the window (controls, losses, feature maps, ...) belong to training: leaving the
 training tab puts them away, and coming back brings them back exactly as they were, so the
-playground and the explorer get the whole window. Training goes on while another tab is in front. The playground and the explorer are built the
-first time their tab is chosen (about a second less before the window shows on a 2-core CPU).
+playground and the explorer get the whole window. Training goes on while another tab is in front.
+The playground and the explorer are built the first time their tab is chosen (about a second less
+before the window shows on a 2-core CPU).
 """
 
 from __future__ import annotations
@@ -41,10 +42,16 @@ class WorkspaceTabs(QTabWidget):
         self.addTab(self._scrolls[GAN1D], "1-D GAN playground")
         self.addTab(self._scrolls[CONVOLUTION], "Convolution explorer")
         self.setTabToolTip(TRAIN, "Train a DCGAN and look inside it, live")
-        self.setTabToolTip(GAN1D, "A tiny GAN learns a 1-D distribution: watch G's density "
-                           "slide onto the real one, and D's opinion of every x")
-        self.setTabToolTip(CONVOLUTION, "Kernels on a digit: convolution, pooling against a "
-                           "strided convolution, transposed convolution, with their sizes")
+        self.setTabToolTip(
+            GAN1D,
+            "A tiny GAN learns a 1-D distribution: watch G's density "
+            "slide onto the real one, and D's opinion of every x",
+        )
+        self.setTabToolTip(
+            CONVOLUTION,
+            "Kernels on a digit: convolution, pooling against a "
+            "strided convolution, transposed convolution, with their sizes",
+        )
         self.currentChanged.connect(self._on_tab_changed)
 
     @property
@@ -102,9 +109,12 @@ def hide_stale_tab_bars(window: QMainWindow) -> None:
         if not bar.isVisible():
             continue
         dock = docks.get(bar.tabText(bar.currentIndex()))
-        below = dock is not None and dock.isVisible() and \
-            abs(dock.geometry().bottom() + 1 - bar.geometry().top()) <= 3 and \
-            abs(dock.geometry().left() - bar.geometry().left()) <= 3
+        below = (
+            dock is not None
+            and dock.isVisible()
+            and abs(dock.geometry().bottom() + 1 - bar.geometry().top()) <= 3
+            and abs(dock.geometry().left() - bar.geometry().left()) <= 3
+        )
         if not below:
             bar.hide()
 

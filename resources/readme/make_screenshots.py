@@ -47,8 +47,11 @@ def main(argv: list[str] | None = None) -> int:
         window.show()
         window.controls.editors["schedule.iterations"].setValue(args.iterations + 1000)
         window.controls.start_button.click()
-        if not wait_until(app, lambda: len(window.history) and
-                          window.history.column("step")[-1] >= args.iterations, 900):
+        if not wait_until(
+            app,
+            lambda: len(window.history) and window.history.column("step")[-1] >= args.iterations,
+            900,
+        ):
             print("training did not reach the iteration in time", file=sys.stderr)
             return 1
         window.session.pause()
@@ -68,8 +71,11 @@ def main(argv: list[str] | None = None) -> int:
             maps.network_box.setCurrentIndex(maps.network_box.findData(network))
             maps.layer_box.setCurrentIndex(maps.layer_box.findData(layer))
             maps.select_sample(source, index)  # the engine answers at once, even paused
-            wait_until(app, lambda: maps.snapshot is not None and
-                       maps.snapshot.request == maps.request(), 30)
+            wait_until(
+                app,
+                lambda: maps.snapshot is not None and maps.snapshot.request == maps.request(),
+                30,
+            )
             maps.select_channel(channel)
 
         docks["features"].raise_()
@@ -85,8 +91,9 @@ def main(argv: list[str] | None = None) -> int:
         shoot("panel-filters.png", docks["filters"].widget())
         docks["latent"].raise_()
         explorer = window.explorer
-        wait_until(app, lambda: explorer.renderer is not None and
-                   explorer.main_view.shown is not None, 60)
+        wait_until(
+            app, lambda: explorer.renderer is not None and explorer.main_view.shown is not None, 60
+        )
         pinned = []
         for tile in (0, 5, 9):  # three tiles of the grid, pinned to the shelf
             explorer.take_tile(tile)
@@ -106,8 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         window.inspector.gradients.refresh()
         shoot("panel-gradients.png", docks["gradients"].widget())
         docks["losses"].raise_()
-        shots = {"panel-samples.png": window.sample_panel, "panel-losses.png": window.loss_plot,
-                 "panel-controls.png": window.controls}
+        shots = {
+            "panel-samples.png": window.sample_panel,
+            "panel-losses.png": window.loss_plot,
+            "panel-controls.png": window.controls,
+        }
         for name, widget in shots.items():
             shoot(name, widget)
         shoot_learning_tabs(app, window, shoot)
@@ -133,8 +143,9 @@ def shoot_learning_tabs(app, window, shoot) -> None:
         wait_until(app, lambda: playground.readouts["step"].text() == "0", 30)
         playground.speed_spin.setValue(speed)
         playground.play()
-        wait_until(app, lambda: int(playground.readouts["step"].text().replace(",", "")) >= steps,
-                   300)
+        wait_until(
+            app, lambda: int(playground.readouts["step"].text().replace(",", "")) >= steps, 300
+        )
         playground.pause()
         wait_until(app, lambda: False, 0.5)
 

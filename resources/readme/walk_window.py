@@ -17,16 +17,22 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from make_screenshots import wait_until  # this folder is on sys.path when run as a script
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from make_screenshots import wait_until  # this folder is on sys.path when run as a script
-
-DOCK_TABS = ("controls", "data", "losses", "gradients", "features", "architecture", "filters",
-             "latent")
+DOCK_TABS = (
+    "controls",
+    "data",
+    "losses",
+    "gradients",
+    "features",
+    "architecture",
+    "filters",
+    "latent",
+)
 
 
 def settle(app: QApplication, seconds: float = 0.6) -> None:
@@ -68,8 +74,10 @@ class Walk:
 def describe_layout(window) -> str:
     """Where the centre and the docks on screen stand, in pixels of the window."""
     centre = window.centralWidget().geometry()
-    parts = [f"window {window.width()}x{window.height()}",
-             f"centre {centre.width()}x{centre.height()} at x={centre.x()}"]
+    parts = [
+        f"window {window.width()}x{window.height()}",
+        f"centre {centre.width()}x{centre.height()} at x={centre.x()}",
+    ]
     for name, dock in window.docks.items():
         if dock.isVisible() and not dock.visibleRegion().isEmpty():
             g = dock.geometry()
@@ -80,8 +88,9 @@ def describe_layout(window) -> str:
     return "; ".join(parts)
 
 
-def walk(app: QApplication, out: Path, size: tuple[int, int], iterations: int,
-         readme: Path | None = None) -> int:
+def walk(
+    app: QApplication, out: Path, size: tuple[int, int], iterations: int, readme: Path | None = None
+) -> int:
     from dcgan_studio.gui.workspaces import CONVOLUTION, GAN1D
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -90,8 +99,11 @@ def walk(app: QApplication, out: Path, size: tuple[int, int], iterations: int,
         w.shoot("launched")
         window.controls.editors["schedule.iterations"].setValue(iterations * 10)
         window.controls.start_button.click()
-        if not wait_until(app, lambda: len(window.history) and
-                          window.history.column("step")[-1] >= iterations, 600):
+        if not wait_until(
+            app,
+            lambda: len(window.history) and window.history.column("step")[-1] >= iterations,
+            600,
+        ):
             print("training did not reach the iteration in time", file=sys.stderr)
             return 1
         w.shoot("training")
@@ -143,8 +155,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="1366x768", help="window size, WIDTHxHEIGHT")
     parser.add_argument("--out", type=Path, default=Path("walk"))
-    parser.add_argument("--iterations", type=int, default=300,
-                        help="train this far before looking at the docks")
+    parser.add_argument(
+        "--iterations", type=int, default=300, help="train this far before looking at the docks"
+    )
     parser.add_argument("--readme", type=Path, help="also save the paused main view here")
     args = parser.parse_args(argv)
     size = tuple(int(v) for v in args.size.lower().split("x"))

@@ -14,9 +14,20 @@ NAN = math.nan
 
 def _scalars(step, loss_d=0.7, loss_g=1.5, grad_norm_g=0.5):
     return ScalarSnapshot(
-        step=step, epoch=0, epoch_progress=0.0, loss_d=loss_d, loss_g=loss_g, d_x=0.6,
-        d_g_z1=0.4, d_g_z2=0.4, grad_norm_d=0.5, grad_norm_g=grad_norm_g, lr_d=2e-4, lr_g=2e-4,
-        images_per_second=100.0, elapsed_seconds=1.0,
+        step=step,
+        epoch=0,
+        epoch_progress=0.0,
+        loss_d=loss_d,
+        loss_g=loss_g,
+        d_x=0.6,
+        d_g_z1=0.4,
+        d_g_z2=0.4,
+        grad_norm_d=0.5,
+        grad_norm_g=grad_norm_g,
+        lr_d=2e-4,
+        lr_g=2e-4,
+        images_per_second=100.0,
+        elapsed_seconds=1.0,
     )
 
 
@@ -155,7 +166,8 @@ def test_sample_diversity_of_identical_and_varied_images(digits):
     assert sample_diversity(halves) == pytest.approx(32 * 32 / (64 * 63 / 2))
     # at most 64 images compared, evenly spread over the batch
     assert sample_diversity(digits[:5000]) == pytest.approx(
-        sample_diversity(digits[np.linspace(0, 4999, 64).round().astype(int)]))
+        sample_diversity(digits[np.linspace(0, 4999, 64).round().astype(int)])
+    )
     with pytest.raises(ValueError):
         sample_diversity(digits[:1])
 
@@ -166,7 +178,7 @@ def test_identical_samples_collapse_against_real_digits_and_varied_ones_do_not(d
     monitor.observe_real_diversity(digits[:64])
     assert monitor.has_real_reference
     for i, step in enumerate(range(50, 550, 50)):  # other real digits as G's samples: healthy
-        assert monitor.observe_samples(_grid(step, digits[64 * (i + 1): 64 * (i + 2)])) == []
+        assert monitor.observe_samples(_grid(step, digits[64 * (i + 1) : 64 * (i + 2)])) == []
     assert monitor.active == {}
     assert monitor.observe_samples(_grid(550, _same(digits))) == []
     assert monitor.observe_samples(_grid(600, _same(digits))) == []
@@ -184,8 +196,13 @@ def test_identical_samples_collapse_against_real_digits_and_varied_ones_do_not(d
 def test_collapse_needs_consecutive_grids(digits):
     monitor = AlertMonitor()
     monitor.observe_real_diversity(digits[:64])
-    for step, images in [(50, _same(digits)), (100, _same(digits)), (150, digits[64:128]),
-                         (200, _same(digits)), (250, _same(digits))]:
+    for step, images in [
+        (50, _same(digits)),
+        (100, _same(digits)),
+        (150, digits[64:128]),
+        (200, _same(digits)),
+        (250, _same(digits)),
+    ]:
         assert monitor.observe_samples(_grid(step, images)) == []
     assert monitor.active == {}
 
@@ -216,7 +233,7 @@ def _two_tone(diversity, n=64):
     """n images, half black and half flat gray, with the given mean pairwise distance."""
     pairs_across = (n // 2) ** 2 / (n * (n - 1) / 2)
     images = np.zeros((n, 8, 8, 1), np.uint8)
-    images[n // 2:] = round(255 * diversity / pairs_across)
+    images[n // 2 :] = round(255 * diversity / pairs_across)
     return images
 
 
@@ -285,8 +302,15 @@ def test_reset_forgets_alerts_streaks_and_reference(digits):
     assert [a.kind for a in monitor.observe_scalars(_scalars(50, loss_d=0.001))] == ["d_wins"]
 
 
-@pytest.mark.parametrize("kwargs", [{"d_loss_floor": 0}, {"g_grad_patience": -1},
-                                    {"collapse_ratio": 1.5}, {"collapse_patience": 0}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"d_loss_floor": 0},
+        {"g_grad_patience": -1},
+        {"collapse_ratio": 1.5},
+        {"collapse_patience": 0},
+    ],
+)
 def test_bad_settings_are_refused(kwargs):
     with pytest.raises(ValueError):
         AlertMonitor(**kwargs)

@@ -19,8 +19,9 @@ def _shapes_by_layer(network: nn.Module, x: torch.Tensor) -> dict[str, tuple]:
     shapes: dict[str, tuple] = {}
     handles = [
         module.register_forward_hook(
-            lambda m, i, o, name=name: shapes.__setitem__(name, (tuple(i[0].shape[1:]),
-                                                                 tuple(o.shape[1:])))
+            lambda m, i, o, name=name: shapes.__setitem__(
+                name, (tuple(i[0].shape[1:]), tuple(o.shape[1:]))
+            )
         )
         for name, module in network.main.named_children()
     ]
@@ -70,11 +71,17 @@ def test_start_maps_follow_the_guides():
     plan64 = generator_plan(ModelConfig(image_size=64, ngf=64))
     # the PyTorch example: nz -> 512x4x4 -> 256x8x8 -> 128x16x16 -> 64x32x32 -> 3x64x64
     assert [layer.out_shape for layer in plan64.layers if layer.is_convolution] == [
-        (512, 4, 4), (256, 8, 8), (128, 16, 16), (64, 32, 32), (1, 64, 64)]
+        (512, 4, 4),
+        (256, 8, 8),
+        (128, 16, 16),
+        (64, 32, 32),
+        (1, 64, 64),
+    ]
     assert conv_transpose_output_size(8, 4, 2, 1) == 16
     assert conv_output_size(16, 4, 2, 1) == 8
     assert generator_plan(ModelConfig(image_size=32)).layers[3].formula() == (
-        "o = (i - 1)s - 2p + k = (4 - 1)*2 - 2*1 + 4 = 8")
+        "o = (i - 1)s - 2p + k = (4 - 1)*2 - 2*1 + 4 = 8"
+    )
 
 
 def test_networks_follow_the_dcgan_rules():
@@ -85,8 +92,9 @@ def test_networks_follow_the_dcgan_rules():
         kinds = {type(m) for m in net.modules()}
         assert not kinds & {nn.Linear, nn.MaxPool2d, nn.AvgPool2d}
     assert isinstance(g_layers[-1], nn.Tanh) and isinstance(g_layers[-2], nn.ConvTranspose2d)
-    assert all(isinstance(m, (nn.ConvTranspose2d, nn.BatchNorm2d, nn.ReLU, nn.Tanh))
-               for m in g_layers)
+    assert all(
+        isinstance(m, (nn.ConvTranspose2d, nn.BatchNorm2d, nn.ReLU, nn.Tanh)) for m in g_layers
+    )
     assert isinstance(d_layers[0], nn.Conv2d) and isinstance(d_layers[1], nn.LeakyReLU)
     assert all(m.negative_slope == 0.2 for m in d_layers if isinstance(m, nn.LeakyReLU))
     assert not any(isinstance(m, nn.ReLU) for m in d_layers)
@@ -96,8 +104,9 @@ def test_networks_follow_the_dcgan_rules():
 def test_dcgan_initialisation_is_normal_0_002():
     torch.manual_seed(0)
     g = Generator(ModelConfig(image_size=64))
-    weights = torch.cat([m.weight.flatten() for m in g.modules()
-                         if isinstance(m, nn.ConvTranspose2d)])
+    weights = torch.cat(
+        [m.weight.flatten() for m in g.modules() if isinstance(m, nn.ConvTranspose2d)]
+    )
     assert abs(weights.mean().item()) < 1e-3
     assert weights.std().item() == pytest.approx(0.02, rel=0.02)
     bn = torch.cat([m.weight for m in g.modules() if isinstance(m, nn.BatchNorm2d)])
@@ -108,6 +117,8 @@ def test_dcgan_initialisation_is_normal_0_002():
 def test_state_shapes_are_those_of_the_built_networks(size):
     """A checkpoint's header is checked against ``state_shapes`` before any network is built."""
     cfg = ModelConfig(image_size=size, channels=3, nz=7, ngf=4, ndf=5, d_dropout=0.2)
-    for net, plan in ((Generator(cfg), generator_plan(cfg)),
-                      (Discriminator(cfg), discriminator_plan(cfg))):
+    for net, plan in (
+        (Generator(cfg), generator_plan(cfg)),
+        (Discriminator(cfg), discriminator_plan(cfg)),
+    ):
         assert state_shapes(plan) == {k: tuple(v.shape) for k, v in net.state_dict().items()}

@@ -19,12 +19,20 @@ def test_defaults_are_the_quick_preset_and_the_paper_preset_is_radfords():
 
 
 def test_json_round_trip_keeps_every_field():
-    cfg = RunConfig().with_values({
-        "model.image_size": 64, "model.channels": 3, "model.d_dropout": 0.3,
-        "optim.label_smoothing": 0.1, "optim.d_steps": 2, "schedule.iterations": None,
-        "schedule.epochs": 5, "runtime.device": "cuda:1", "runtime.precision": "bf16",
-        "data.data_root": "/data",
-    })
+    cfg = RunConfig().with_values(
+        {
+            "model.image_size": 64,
+            "model.channels": 3,
+            "model.d_dropout": 0.3,
+            "optim.label_smoothing": 0.1,
+            "optim.d_steps": 2,
+            "schedule.iterations": None,
+            "schedule.epochs": 5,
+            "runtime.device": "cuda:1",
+            "runtime.precision": "bf16",
+            "data.data_root": "/data",
+        }
+    )
     again = RunConfig.from_json(cfg.to_json())
     assert again == cfg
     assert json.loads(cfg.to_json())["schedule"]["epochs"] == 5
@@ -92,7 +100,8 @@ def test_value_reads_every_field_by_its_dotted_name():
     cfg = RunConfig().with_values({"optim.lr_g": 3e-4, "model.image_size": 64})
     assert cfg.value("optim.lr_g") == 3e-4 and cfg.value("model.image_size") == 64
     assert [cfg.value(name) for name in field_names()] == [
-        value for section in cfg.to_dict().values() for value in section.values()]
+        value for section in cfg.to_dict().values() for value in section.values()
+    ]
 
 
 def test_deterministic_is_true_or_false_and_a_run_saved_before_it_existed_is_not():

@@ -31,8 +31,9 @@ def test_load_digit_is_a_28x28_image_in_unit_range(digit):
     assert digit.min() == 0.0 and digit.max() == 1.0
 
 
-@pytest.mark.parametrize("i,k,s,p", list(itertools.product((2, 5, 7, 8, 28), (1, 2, 3, 4, 5),
-                                                           (1, 2, 3), (0, 1, 2))))
+@pytest.mark.parametrize(
+    "i,k,s,p", list(itertools.product((2, 5, 7, 8, 28), (1, 2, 3, 4, 5), (1, 2, 3), (0, 1, 2)))
+)
 def test_output_size_equals_formula_and_torch(i, k, s, p):
     if k > i + 2 * p:  # torch refuses too: so must we, with the fix in the message
         with pytest.raises(RuntimeError):
@@ -48,13 +49,15 @@ def test_output_size_equals_formula_and_torch(i, k, s, p):
     assert cv.convolve(np.zeros((i, i)), np.zeros((k, k)), s, p).shape == (size, size)
 
 
-@pytest.mark.parametrize("i,k,s,p", list(itertools.product((1, 3, 4, 7), (1, 2, 3, 4, 5),
-                                                           (1, 2, 3), (0, 1, 2))))
+@pytest.mark.parametrize(
+    "i,k,s,p", list(itertools.product((1, 3, 4, 7), (1, 2, 3, 4, 5), (1, 2, 3), (0, 1, 2)))
+)
 def test_transposed_output_size_equals_formula_and_torch(i, k, s, p):
     if (i - 1) * s - 2 * p + k < 1:  # torch refuses or returns nothing; we name the fix
         try:
-            empty = F.conv_transpose2d(torch.zeros(1, 1, i, i), torch.zeros(1, 1, k, k),
-                                       stride=s, padding=p)
+            empty = F.conv_transpose2d(
+                torch.zeros(1, 1, i, i), torch.zeros(1, 1, k, k), stride=s, padding=p
+            )
             assert empty.numel() == 0
         except RuntimeError:
             pass
@@ -64,16 +67,19 @@ def test_transposed_output_size_equals_formula_and_torch(i, k, s, p):
     size, formula = cv.transposed_output_size(i, k, s, p)
     assert size == (i - 1) * s - 2 * p + k
     assert formula == f"o = (i - 1)s - 2p + k = ({i} - 1)*{s} - 2*{p} + {k} = {size}"
-    out = F.conv_transpose2d(torch.zeros(1, 1, i, i), torch.zeros(1, 1, k, k), stride=s,
-                             padding=p)
+    out = F.conv_transpose2d(torch.zeros(1, 1, i, i), torch.zeros(1, 1, k, k), stride=s, padding=p)
     assert out.shape[-2:] == (size, size)
 
 
 def test_formulas_match_the_issue_examples():
     assert cv.output_size(28, 3, 1, 1) == (
-        28, "o = floor((i + 2p - k)/s) + 1 = floor((28 + 2*1 - 3)/1) + 1 = 28")
+        28,
+        "o = floor((i + 2p - k)/s) + 1 = floor((28 + 2*1 - 3)/1) + 1 = 28",
+    )
     assert cv.transposed_output_size(7, 4, 2, 1) == (
-        14, "o = (i - 1)s - 2p + k = (7 - 1)*2 - 2*1 + 4 = 14")
+        14,
+        "o = (i - 1)s - 2p + k = (7 - 1)*2 - 2*1 + 4 = 14",
+    )
     size, formula = cv.transposed_output_size(7, 3, 2, 1, output_padding=1)
     assert size == 14 and formula.endswith("(7 - 1)*2 - 2*1 + 3 + 1 = 14")
 
@@ -84,11 +90,16 @@ def test_convolve_equals_conv2d_and_a_plain_correlation(digit, name, stride, pad
     for size in cv.kernel_sizes(name):
         w = cv.kernel(name, size)
         got = cv.convolve(digit, w, stride=stride, padding=padding)
-        want = F.conv2d(torch.from_numpy(digit)[None, None], torch.from_numpy(w)[None, None],
-                        stride=stride, padding=padding)[0, 0].numpy()
+        want = F.conv2d(
+            torch.from_numpy(digit)[None, None],
+            torch.from_numpy(w)[None, None],
+            stride=stride,
+            padding=padding,
+        )[0, 0].numpy()
         np.testing.assert_array_equal(got, want)
-        np.testing.assert_allclose(got, _reference_correlation(digit, w, stride, padding),
-                                   atol=1e-5)
+        np.testing.assert_allclose(
+            got, _reference_correlation(digit, w, stride, padding), atol=1e-5
+        )
 
 
 def test_convolution_is_correlation_not_flipped():
@@ -102,8 +113,9 @@ def test_convolution_is_correlation_not_flipped():
 def test_identity_and_blur_kernels_do_what_they_say(digit):
     for size in (3, 5):
         same = cv.same_padding(size)
-        np.testing.assert_array_equal(cv.convolve(digit, cv.kernel("identity", size), 1, same),
-                                      digit)
+        np.testing.assert_array_equal(
+            cv.convolve(digit, cv.kernel("identity", size), 1, same), digit
+        )
         blurred = cv.convolve(digit, cv.kernel("gaussian_blur", size), 1, same)
         assert blurred.shape == digit.shape
         # a blur keeps the ink (edges lose a little to the zero padding) and lowers the peaks
@@ -167,8 +179,13 @@ def test_transposed_conv_equals_conv_transpose2d(k, s, p, op):
     small = np.random.default_rng(0).random((7, 7)).astype(np.float32)
     w = np.random.default_rng(1).standard_normal((k, k)).astype(np.float32)
     got = cv.transposed_conv(small, w, stride=s, padding=p, output_padding=op)
-    want = F.conv_transpose2d(torch.from_numpy(small)[None, None], torch.from_numpy(w)[None, None],
-                              stride=s, padding=p, output_padding=op)[0, 0].numpy()
+    want = F.conv_transpose2d(
+        torch.from_numpy(small)[None, None],
+        torch.from_numpy(w)[None, None],
+        stride=s,
+        padding=p,
+        output_padding=op,
+    )[0, 0].numpy()
     np.testing.assert_array_equal(got, want)
     assert got.shape == (cv.transposed_output_size(7, k, s, p, op).size,) * 2
 
@@ -194,36 +211,64 @@ def test_named_kernels():
             assert w.sum() == pytest.approx(0.0 if name in ("edge", "sobel_x", "sobel_y") else 1.0)
 
 
-@pytest.mark.parametrize("call,message", [
-    (lambda: cv.output_size(3, 5, 1, 0),
-     "kernel size = 5 is not allowed: use at most 3 for an input of 3 with padding 0, or a "
-     "padding of at least 1"),
-    (lambda: cv.output_size(28, 3, 0, 1), "stride = 0 is not allowed: use an integer of 1 or more"),
-    (lambda: cv.output_size(28, 3, 1, -1), "padding = -1 is not allowed"),
-    (lambda: cv.output_size(28, 2.5, 1, 0), "kernel size = 2.5 is not allowed"),
-    (lambda: cv.transposed_output_size(1, 1, 1, 1),
-     "padding = 1 is not allowed: use at most 0: with input 1, kernel 1 and stride 1 the output "
-     "would be -1 wide"),
-    (lambda: cv.transposed_output_size(7, 4, 2, 1, 2),
-     "output padding = 2 is not allowed: use a value smaller than the stride (2)"),
-    (lambda: cv.same_padding(4), "kernel size = 4 is not allowed: use an odd size (3 or 5)"),
-    (lambda: cv.kernel("emboss", 5), "size of the emboss kernel = 5 is not allowed: use 3 (3x3)"),
-    (lambda: cv.kernel("blur"), "kernel = 'blur' is not allowed: use one of identity, edge"),
-    (lambda: cv.convolve(np.zeros(5), cv.kernel("edge")),
-     "image shape = (5,) is not allowed: use a 2-D (height, width) array"),
-    (lambda: cv.convolve(np.full((5, 5), np.nan), cv.kernel("edge")),
-     "image value = nan is not allowed: use finite numbers only"),
-    (lambda: cv.convolve(np.zeros((5, 5)), np.ones((3, 2))),
-     "kernel shape = (3, 2) is not allowed: use a square (k, k) array"),
-    (lambda: cv.convolve(np.zeros((2, 9)), cv.kernel("edge", 5), padding=1),
-     "kernel size = 5 is not allowed: use at most 4 for an input of 2 with padding 1"),
-    (lambda: cv.convolve(np.zeros((9, 9)), cv.kernel("edge"), stride=0), "stride = 0"),
-    (lambda: cv.max_pool(np.zeros((1, 5)), 2),
-     "pool size = 2 is not allowed: use an integer from 1 to 1 for a 1x5 image"),
-    (lambda: cv.avg_pool(np.zeros((4, 4)), 0), "pool size = 0 is not allowed"),
-    (lambda: cv.transposed_conv(np.zeros((1, 1)), np.ones((1, 1)), stride=1, padding=1),
-     "padding = 1 is not allowed: use at most 0"),
-])
+@pytest.mark.parametrize(
+    "call,message",
+    [
+        (
+            lambda: cv.output_size(3, 5, 1, 0),
+            "kernel size = 5 is not allowed: use at most 3 for an input of 3 with padding 0, or a "
+            "padding of at least 1",
+        ),
+        (
+            lambda: cv.output_size(28, 3, 0, 1),
+            "stride = 0 is not allowed: use an integer of 1 or more",
+        ),
+        (lambda: cv.output_size(28, 3, 1, -1), "padding = -1 is not allowed"),
+        (lambda: cv.output_size(28, 2.5, 1, 0), "kernel size = 2.5 is not allowed"),
+        (
+            lambda: cv.transposed_output_size(1, 1, 1, 1),
+            "padding = 1 is not allowed: use at most 0: with input 1, kernel 1 and stride 1 the "
+            "output "
+            "would be -1 wide",
+        ),
+        (
+            lambda: cv.transposed_output_size(7, 4, 2, 1, 2),
+            "output padding = 2 is not allowed: use a value smaller than the stride (2)",
+        ),
+        (lambda: cv.same_padding(4), "kernel size = 4 is not allowed: use an odd size (3 or 5)"),
+        (
+            lambda: cv.kernel("emboss", 5),
+            "size of the emboss kernel = 5 is not allowed: use 3 (3x3)",
+        ),
+        (lambda: cv.kernel("blur"), "kernel = 'blur' is not allowed: use one of identity, edge"),
+        (
+            lambda: cv.convolve(np.zeros(5), cv.kernel("edge")),
+            "image shape = (5,) is not allowed: use a 2-D (height, width) array",
+        ),
+        (
+            lambda: cv.convolve(np.full((5, 5), np.nan), cv.kernel("edge")),
+            "image value = nan is not allowed: use finite numbers only",
+        ),
+        (
+            lambda: cv.convolve(np.zeros((5, 5)), np.ones((3, 2))),
+            "kernel shape = (3, 2) is not allowed: use a square (k, k) array",
+        ),
+        (
+            lambda: cv.convolve(np.zeros((2, 9)), cv.kernel("edge", 5), padding=1),
+            "kernel size = 5 is not allowed: use at most 4 for an input of 2 with padding 1",
+        ),
+        (lambda: cv.convolve(np.zeros((9, 9)), cv.kernel("edge"), stride=0), "stride = 0"),
+        (
+            lambda: cv.max_pool(np.zeros((1, 5)), 2),
+            "pool size = 2 is not allowed: use an integer from 1 to 1 for a 1x5 image",
+        ),
+        (lambda: cv.avg_pool(np.zeros((4, 4)), 0), "pool size = 0 is not allowed"),
+        (
+            lambda: cv.transposed_conv(np.zeros((1, 1)), np.ones((1, 1)), stride=1, padding=1),
+            "padding = 1 is not allowed: use at most 0",
+        ),
+    ],
+)
 def test_bad_input_names_the_problem_and_the_fix(call, message):
     with pytest.raises(ConfigError) as info:
         call()

@@ -40,9 +40,12 @@ GEOMETRIES = [
 @pytest.fixture
 def forced_way(monkeypatch):
     """Make every product take way ``n`` (or its last way, where it has fewer)."""
+
     def force(n: int) -> None:
-        monkeypatch.setattr(cpu_conv, "_fastest",
-                            lambda key, ways, choices=None: ways[min(n, len(ways) - 1)]())
+        monkeypatch.setattr(
+            cpu_conv, "_fastest", lambda key, ways, choices=None: ways[min(n, len(ways) - 1)]()
+        )
+
     return force
 
 
@@ -56,8 +59,9 @@ def _relative_error(a: torch.Tensor, b: torch.Tensor) -> float:
     return ((a.float() - b.float()).abs().max() / b.float().abs().max()).item()
 
 
-@pytest.mark.parametrize("geometry", GEOMETRIES,
-                         ids=lambda g: "T" * g[0] + "-".join(map(str, g[1:])))
+@pytest.mark.parametrize(
+    "geometry", GEOMETRIES, ids=lambda g: "T" * g[0] + "-".join(map(str, g[1:]))
+)
 @pytest.mark.parametrize("precision", ["fp32", "fp32-nhwc", "bf16-nhwc"])
 @pytest.mark.parametrize("way", [0, 1, 2])
 def test_every_way_matches_pytorch_forward_and_backward(geometry, precision, way, forced_way):
@@ -91,11 +95,15 @@ def test_every_way_matches_pytorch_forward_and_backward(geometry, precision, way
 @pytest.mark.parametrize("layout", [torch.contiguous_format, torch.channels_last])
 def test_dcgan_transposed_layers_shuffle_by_one_strided_copy(layout, monkeypatch):
     """k 4, s 2, p 1 (and G's first layer) need no pixel_shuffle: the phases line up."""
-    monkeypatch.setattr(cpu_conv.F, "pixel_shuffle",
-                        lambda *a: pytest.fail("pixel_shuffle on a DCGAN layer"))
+    monkeypatch.setattr(
+        cpu_conv.F, "pixel_shuffle", lambda *a: pytest.fail("pixel_shuffle on a DCGAN layer")
+    )
     torch.manual_seed(0)
-    for c_in, c_out, size, kernel, stride, padding in ((16, 8, 4, 4, 2, 1), (8, 1, 8, 4, 2, 1),
-                                                        (20, 16, 1, 4, 1, 0)):
+    for c_in, c_out, size, kernel, stride, padding in (
+        (16, 8, 4, 4, 2, 1),
+        (8, 1, 8, 4, 2, 1),
+        (20, 16, 1, 4, 1, 0),
+    ):
         x = torch.randn(3, c_in, size, size).contiguous(memory_format=layout)
         weight = torch.randn(c_in, c_out, kernel, kernel).contiguous(memory_format=layout)
         got = cpu_conv.conv_transpose_subpixel(x, weight, stride, padding, 0, layout)
@@ -150,8 +158,14 @@ def test_only_plain_dcgan_layers_are_turned():
         nn.ConvTranspose2d(8, 3, 4, 2, 1, bias=False),
     )
     assert cpu_conv.use_fast_convolutions(net) == 2
-    assert [type(m).__name__ for m in net] == ["FastConv2d", "Conv2d", "Conv2d", "Conv2d",
-                                                "Conv2d", "FastConvTranspose2d"]
+    assert [type(m).__name__ for m in net] == [
+        "FastConv2d",
+        "Conv2d",
+        "Conv2d",
+        "Conv2d",
+        "Conv2d",
+        "FastConvTranspose2d",
+    ]
 
 
 def test_the_dcgan_networks_keep_their_weights_and_state_dict_keys():
@@ -166,8 +180,7 @@ def test_the_dcgan_networks_keep_their_weights_and_state_dict_keys():
 
 def test_the_engine_trains_through_them_on_the_cpu_in_both_precisions():
     for precision in ("fp32", "bf16"):
-        trainer = Trainer(tiny_config(**{"runtime.precision": precision,
-                                         "schedule.iterations": 8}))
+        trainer = Trainer(tiny_config(**{"runtime.precision": precision, "schedule.iterations": 8}))
         kinds = {type(m).__name__ for m in trainer.generator.modules()}
         kinds |= {type(m).__name__ for m in trainer.discriminator.modules()}
         assert {"FastConv2d", "FastConvTranspose2d"} <= kinds
@@ -183,8 +196,10 @@ def test_the_fast_step_follows_pytorchs_step_on_the_quick_preset(forced_way):
     """Ten training iterations of the quick preset's networks, with PyTorch's convolutions and
     with the other ways forced, from the same seed: the same losses and weights, within fp32's
     rounding."""
-    cfg = tiny_config(**{k: v for k, v in PRESETS["quick"].items() if k.startswith("optim.lr")},
-                      **{"model.image_size": 32, "schedule.iterations": 10})
+    cfg = tiny_config(
+        **{k: v for k, v in PRESETS["quick"].items() if k.startswith("optim.lr")},
+        **{"model.image_size": 32, "schedule.iterations": 10},
+    )
     plain = Trainer(cfg)
     for net in (plain.generator, plain.discriminator):  # back to PyTorch's own classes
         for module in net.modules():
@@ -204,8 +219,9 @@ def test_the_fast_step_follows_pytorchs_step_on_the_quick_preset(forced_way):
 # ---- the ways a run took: recorded, taken again (issue 19, defect 6) ---------------------------
 def _no_timing(monkeypatch) -> None:
     monkeypatch.setattr(cpu_conv, "_chosen", {})
-    monkeypatch.setattr(cpu_conv, "time", types.SimpleNamespace(
-        perf_counter=lambda: pytest.fail("timed the ways")))
+    monkeypatch.setattr(
+        cpu_conv, "time", types.SimpleNamespace(perf_counter=lambda: pytest.fail("timed the ways"))
+    )
 
 
 def _train_one_layer(choices: cpu_conv.KernelChoices | None) -> None:
@@ -213,16 +229,19 @@ def _train_one_layer(choices: cpu_conv.KernelChoices | None) -> None:
     torch.manual_seed(0)
     for transposed, c_in, c_out in ((False, 8, 16), (True, 16, 8)):
         x = torch.randn(4, c_in, 8, 8, requires_grad=True)
-        weight = torch.randn(*((c_in, c_out) if transposed else (c_out, c_in)), 4, 4,
-                             requires_grad=True)
+        weight = torch.randn(
+            *((c_in, c_out) if transposed else (c_out, c_in)), 4, 4, requires_grad=True
+        )
         g = cpu_conv.Geometry(4, 2, 1, 0, transposed)
         cpu_conv._Convolution.apply(x, weight, g, choices).sum().backward()
 
 
 def test_a_deterministic_run_chooses_by_its_rule_and_never_times(monkeypatch):
     _no_timing(monkeypatch)
-    first, second = cpu_conv.KernelChoices(deterministic=True), \
-        cpu_conv.KernelChoices(deterministic=True)
+    first, second = (
+        cpu_conv.KernelChoices(deterministic=True),
+        cpu_conv.KernelChoices(deterministic=True),
+    )
     _train_one_layer(first)
     _train_one_layer(second)
     products = {key[0] for key in first.ways}
@@ -232,8 +251,7 @@ def test_a_deterministic_run_chooses_by_its_rule_and_never_times(monkeypatch):
 
 
 @pytest.mark.parametrize("deterministic", [True, False])
-def test_a_recorded_choice_is_taken_again_not_timed_nor_ruled(monkeypatch, tmp_path,
-                                                              deterministic):
+def test_a_recorded_choice_is_taken_again_not_timed_nor_ruled(monkeypatch, tmp_path, deterministic):
     """What a checkpoint holds (``state_dict``, read back with ``weights_only``) is what the
     resumed run takes, even where the rule, or this process's timing, would choose another."""
     made = cpu_conv.KernelChoices(deterministic=True)
@@ -270,13 +288,18 @@ def test_a_resumed_trainer_takes_the_kernels_and_threads_its_checkpoint_recorded
         assert recorded["threads"] == 1 and recorded["cpu_kernels"] == trainer.kernels.state_dict()
         torch.set_num_threads(threads)
         longer = cfg.with_values({"schedule.iterations": 6})
-        resumed = Trainer(longer, RunDirectory.open(tmp_path / "run"),
-                          resume_from=open_checkpoint(tmp_path / "run"))
+        resumed = Trainer(
+            longer,
+            RunDirectory.open(tmp_path / "run"),
+            resume_from=open_checkpoint(tmp_path / "run"),
+        )
         assert resumed.kernels.ways == trainer.kernels.ways and torch.get_num_threads() == 1
         torch.set_num_threads(threads)
-        timed = Trainer(longer.with_values({"runtime.deterministic": False}),
-                        RunDirectory.open(tmp_path / "run"),
-                        resume_from=open_checkpoint(tmp_path / "run"))
+        timed = Trainer(
+            longer.with_values({"runtime.deterministic": False}),
+            RunDirectory.open(tmp_path / "run"),
+            resume_from=open_checkpoint(tmp_path / "run"),
+        )
         assert timed.kernels.ways == trainer.kernels.ways and torch.get_num_threads() == threads
     finally:
         torch.set_num_threads(threads)

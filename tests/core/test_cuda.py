@@ -17,8 +17,12 @@ pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA G
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16", "auto"])
 def test_a_colour_run_on_the_gpu_trains_snapshots_and_resumes_on_the_cpu(tmp_path, precision):
-    values = {"runtime.device": "cuda", "runtime.precision": precision,
-              "data.dataset": "shapes", "model.channels": 3}
+    values = {
+        "runtime.device": "cuda",
+        "runtime.precision": precision,
+        "data.dataset": "shapes",
+        "model.channels": 3,
+    }
     cfg = tiny_config(**values)
     trainer = Trainer(cfg, RunDirectory.create(tmp_path / "run", cfg))
     assert trainer.device.type == "cuda" and torch.backends.cudnn.benchmark
@@ -39,9 +43,17 @@ def test_a_colour_run_on_the_gpu_trains_snapshots_and_resumes_on_the_cpu(tmp_pat
     assert isinstance(maps.activations, np.ndarray) and np.isfinite(maps.activations).all()
 
     checkpoint = open_checkpoint(tmp_path / "run")  # written on the GPU, read on the CPU
-    on_cpu = Trainer(tiny_config(**{**values, "runtime.device": "cpu",
-                                    "runtime.precision": "fp32", "schedule.iterations": 8}),
-                     resume_from=checkpoint)
+    on_cpu = Trainer(
+        tiny_config(
+            **{
+                **values,
+                "runtime.device": "cpu",
+                "runtime.precision": "fp32",
+                "schedule.iterations": 8,
+            }
+        ),
+        resume_from=checkpoint,
+    )
     assert on_cpu.step == 6
     for name, value in trainer.generator.state_dict().items():
         torch.testing.assert_close(on_cpu.generator.state_dict()[name], value.cpu(), msg=name)
@@ -52,10 +64,16 @@ def test_a_colour_run_on_the_gpu_trains_snapshots_and_resumes_on_the_cpu(tmp_pat
 @pytest.mark.parametrize("precision", ["fp32", "auto"])
 def test_steps_between_logged_ones_never_wait_for_the_gpu(precision):
     """Between logged steps the CPU only queues work: any device sync (a pageable copy, an
-    ``.item()``) would make it wait for the GPU every step. torch's sync debug mode raises on one."""
-    cfg = tiny_config(**{"runtime.device": "cuda", "runtime.precision": precision,
-                         "data.dataset": "shapes", "model.channels": 3,
-                         "schedule.log_every": 1000})
+    ``.item()``) would make it wait for the GPU every step: torch's sync debug mode raises."""
+    cfg = tiny_config(
+        **{
+            "runtime.device": "cuda",
+            "runtime.precision": precision,
+            "data.dataset": "shapes",
+            "model.channels": 3,
+            "schedule.log_every": 1000,
+        }
+    )
     trainer = Trainer(cfg)
     trainer.train_iteration()  # cuDNN's autotuner and the first allocations may sync
     torch.cuda.synchronize()

@@ -39,8 +39,15 @@ def photo_folder(folder: Path, n: int = 100) -> list[Path]:
 
 
 def folder_config(folder: Path, limit: int | None, **values):
-    return tiny_config(**{"data.dataset": f"folder:{folder}", "model.image_size": SIZE,
-                          "model.channels": 3, "data.memory_limit_mb": limit, **values})
+    return tiny_config(
+        **{
+            "data.dataset": f"folder:{folder}",
+            "model.image_size": SIZE,
+            "model.channels": 3,
+            "data.memory_limit_mb": limit,
+            **values,
+        }
+    )
 
 
 def test_a_folder_over_the_memory_limit_is_streamed_with_the_same_pixels(tmp_path):
@@ -50,8 +57,9 @@ def test_a_folder_over_the_memory_limit_is_streamed_with_the_same_pixels(tmp_pat
     streamed = scan_folder(tmp_path, SIZE, 3, memory_limit_mb=1)
     assert isinstance(memory.images, torch.Tensor)
     assert isinstance(streamed.images, StreamedImages)
-    assert memory.count == 101 and {r: [p.name for p in f] for r, f in memory.skipped.items()} \
-        == {reason: [name] for reason, name in bad.items()}
+    assert memory.count == 101 and {r: [p.name for p in f] for r, f in memory.skipped.items()} == {
+        reason: [name] for reason, name in bad.items()
+    }
     # the scan of a streamed folder reads headers: all but the truncated body are found there;
     # the truncated file is found when it is decoded (see the test of a file broken in training)
     assert streamed.skipped == {r: f for r, f in memory.skipped.items() if r != "truncated"}
@@ -92,8 +100,9 @@ def test_the_next_batch_is_decoded_while_the_current_one_trains(tmp_path):
 
 def test_a_file_broken_during_training_is_replaced_reported_and_the_epoch_goes_on(tmp_path):
     paths = photo_folder(tmp_path / "photos", 40)
-    cfg = folder_config(tmp_path / "photos", 1, **{"optim.batch_size": 8,
-                                                   "schedule.iterations": 12})
+    cfg = folder_config(
+        tmp_path / "photos", 1, **{"optim.batch_size": 8, "schedule.iterations": 12}
+    )
     dataset = load_dataset(cfg.with_values({"model.image_size": 128}))  # 40 x 48 KB > 1 MB
     assert dataset.streamed
     paths[7].write_bytes(paths[7].read_bytes()[:100])  # truncated after the scan
@@ -102,13 +111,17 @@ def test_a_file_broken_during_training_is_replaced_reported_and_the_epoch_goes_o
     snaps = list(trainer.run())
     assert snaps[-1].state == "finished" and trainer.epoch >= 2  # every batch of 2+ epochs
     told = [s.message for s in snaps if isinstance(s, StatusSnapshot) and "could not" in s.message]
-    assert told[-1] == ("2 image file(s) could not be read while training and another image "
-                        "took each place (1 truncated: photo-007.png; 1 unreadable: "
-                        "photo-008.png): replace or remove them")
+    assert told[-1] == (
+        "2 image file(s) could not be read while training and another image "
+        "took each place (1 truncated: photo-007.png; 1 unreadable: "
+        "photo-008.png): replace or remove them"
+    )
     assert len(told) <= 2  # said when each one is found, not at every log line
     skipped = dataset.summary().skipped
-    assert skipped == {"truncated, found while training": (str(paths[7]),),
-                       "unreadable, found while training": (str(paths[8]),)}
+    assert skipped == {
+        "truncated, found while training": (str(paths[7]),),
+        "unreadable, found while training": (str(paths[8]),),
+    }
     index = dataset.images.files.index(paths[7])
     assert torch.equal(dataset.images[index], dataset.images[index + 2])  # the next readable one
 
@@ -119,8 +132,11 @@ def test_every_file_gone_is_a_clear_error_not_a_crash(tmp_path):
     assert isinstance(images, StreamedImages)
     for path in paths:
         path.unlink()
-    with pytest.raises(DatasetError, match=r"none of the 25 image files can be read any more .* "
-                       "check that the folder is still there"):
+    with pytest.raises(
+        DatasetError,
+        match=r"none of the 25 image files can be read any more .* "
+        "check that the folder is still there",
+    ):
         images[torch.tensor([0, 1])]
 
 
@@ -139,9 +155,31 @@ def test_memory_limit_is_validated_and_defaults_to_half_the_free_memory(tmp_path
         tiny_config(**{"data.memory_limit_mb": 0})
     assert memory_budget(3) == 3 * 2**20 and memory_budget(None) > 2**20
     photo_folder(tmp_path / "photos", 25)  # 25 x 48 KB decoded > 1 MB
-    code = main(["train", "--dataset", f"folder:{tmp_path / 'photos'}", "--image-size", "128",
-                 "--channels", "3", "--ngf", "8", "--ndf", "8", "--batch-size", "4", "--iterations", "2",
-                 "--memory-limit-mb", "1", "--device", "cpu", "--run-dir", str(tmp_path / "run")])
+    code = main(
+        [
+            "train",
+            "--dataset",
+            f"folder:{tmp_path / 'photos'}",
+            "--image-size",
+            "128",
+            "--channels",
+            "3",
+            "--ngf",
+            "8",
+            "--ndf",
+            "8",
+            "--batch-size",
+            "4",
+            "--iterations",
+            "2",
+            "--memory-limit-mb",
+            "1",
+            "--device",
+            "cpu",
+            "--run-dir",
+            str(tmp_path / "run"),
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 0, err
     assert "Data: 25 images from" in err and "read from disk batch by batch" in err
@@ -153,9 +191,14 @@ def test_celeba_over_the_limit_is_streamed_with_the_same_centre_crop(tmp_path):
     rng = np.random.default_rng(2)
     for i in range(30):  # 178x218 like the aligned faces
         Image.fromarray(rng.integers(0, 256, (218, 178, 3), dtype=np.uint8)).save(
-            folder / f"{i + 1:06d}.jpg", quality=90)
-    base = {"data.dataset": "celeba", "data.data_root": str(tmp_path), "model.channels": 3,
-            "model.image_size": 128}
+            folder / f"{i + 1:06d}.jpg", quality=90
+        )
+    base = {
+        "data.dataset": "celeba",
+        "data.data_root": str(tmp_path),
+        "model.channels": 3,
+        "model.image_size": 128,
+    }
     memory = load_dataset(tiny_config(**base))
     streamed = load_dataset(tiny_config(**base, **{"data.memory_limit_mb": 1}))
     assert not memory.streamed and streamed.streamed

@@ -34,10 +34,15 @@ from dcgan_studio.errors import DatasetError
 from tests.conftest import tiny_config
 
 
-def cfg_for(dataset: str, root: Path | None = None, size: int = 16, channels: int = 1,
-            batch: int = 2):
-    values = {"data.dataset": dataset, "model.image_size": size, "model.channels": channels,
-              "optim.batch_size": batch}
+def cfg_for(
+    dataset: str, root: Path | None = None, size: int = 16, channels: int = 1, batch: int = 2
+):
+    values = {
+        "data.dataset": dataset,
+        "model.image_size": size,
+        "model.channels": channels,
+        "optim.batch_size": batch,
+    }
     if root is not None:
         values["data.data_root"] = str(root)
     return tiny_config(**values)
@@ -85,7 +90,8 @@ def test_missing_mnist_names_the_full_paths_the_source_and_the_data_root(tmp_pat
         f"MNIST is not in {tmp_path}: put {raw}/train-images-idx3-ubyte.gz and "
         f"{raw}/train-labels-idx1-ubyte.gz (or the same files unpacked, without .gz) there, "
         "from https://ossci-datasets.s3.amazonaws.com/mnist/; or choose the folder that holds "
-        "them with --data-root or the window's folder picker")
+        "them with --data-root or the window's folder picker"
+    )
 
 
 def test_damaged_idx_files_are_named_with_the_fix(tmp_path):
@@ -93,17 +99,25 @@ def test_damaged_idx_files_are_named_with_the_fix(tmp_path):
     raw.mkdir(parents=True)
     images = raw / "train-images-idx3-ubyte"
     images.write_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 5]) + bytes(5))  # a labels file's magic
-    with pytest.raises(DatasetError, match=r"is not an IDX file of 3-D unsigned bytes \(it starts "
-                       r"with 00000801, expected 00000803\); download it again from https://"):
+    with pytest.raises(
+        DatasetError,
+        match=r"is not an IDX file of 3-D unsigned bytes \(it starts "
+        r"with 00000801, expected 00000803\); download it again from https://",
+    ):
         load_dataset(cfg_for("mnist", tmp_path))
     images.write_bytes(bytes([0, 0, 8, 3]) + struct.pack(">3I", 10, 28, 28) + bytes(100))
-    with pytest.raises(DatasetError, match="is truncated: its header promises 10x28x28 bytes "
-                       "but 100 follow; download it again"):
+    with pytest.raises(
+        DatasetError,
+        match="is truncated: its header promises 10x28x28 bytes but 100 follow; download it again",
+    ):
         load_dataset(cfg_for("mnist", tmp_path))
     images.unlink()
     Path(f"{images}.gz").write_bytes(b"\x1f\x8b\x08\x00not really gzip")
-    with pytest.raises(DatasetError, match=r"train-images-idx3-ubyte.gz cannot be read \(.*\): "
-                       "it is damaged or not what its name says; download it again"):
+    with pytest.raises(
+        DatasetError,
+        match=r"train-images-idx3-ubyte.gz cannot be read \(.*\): "
+        "it is damaged or not what its name says; download it again",
+    ):
         load_dataset(cfg_for("mnist", tmp_path))
 
 
@@ -114,13 +128,28 @@ def write_cifar(root: Path, per_batch: int = 3) -> np.ndarray:
     images = rng.integers(0, 256, (5 * per_batch, 3, 32, 32), dtype=np.uint8)
     for i in range(5):
         chunk = images[i * per_batch : (i + 1) * per_batch]
-        entry = {"batch_label": f"training batch {i + 1} of 5",
-                 "labels": [int(x) for x in rng.integers(0, 10, per_batch)],
-                 "data": chunk.reshape(per_batch, 3072),
-                 "filenames": [f"img_{i}_{j}.png" for j in range(per_batch)]}
+        entry = {
+            "batch_label": f"training batch {i + 1} of 5",
+            "labels": [int(x) for x in rng.integers(0, 10, per_batch)],
+            "data": chunk.reshape(per_batch, 3072),
+            "filenames": [f"img_{i}_{j}.png" for j in range(per_batch)],
+        }
         (folder / f"data_batch_{i + 1}").write_bytes(pickle.dumps(entry, protocol=2))
-    meta = {"label_names": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog",
-                            "horse", "ship", "truck"], "num_vis": 3072}
+    meta = {
+        "label_names": [
+            "airplane",
+            "automobile",
+            "bird",
+            "cat",
+            "deer",
+            "dog",
+            "frog",
+            "horse",
+            "ship",
+            "truck",
+        ],
+        "num_vis": 3072,
+    }
     (folder / "batches.meta").write_bytes(pickle.dumps(meta, protocol=2))
     return images
 
@@ -143,9 +172,12 @@ class _Planted:
 
 
 def test_cifar10_missing_batches_and_planted_code_are_refused(tmp_path):
-    with pytest.raises(DatasetError, match=r"CIFAR-10 is not in .*expected .*cifar-10-batches-py/"
-                       r"data_batch_1 \.\.\. .*data_batch_5\): download cifar-10-python.tar.gz "
-                       r"from https://www.cs.toronto.edu/.* and unpack it in .*--data-root"):
+    with pytest.raises(
+        DatasetError,
+        match=r"CIFAR-10 is not in .*expected .*cifar-10-batches-py/"
+        r"data_batch_1 \.\.\. .*data_batch_5\): download cifar-10-python.tar.gz "
+        r"from https://www.cs.toronto.edu/.* and unpack it in .*--data-root",
+    ):
         load_dataset(cfg_for("cifar10", tmp_path, channels=3))
     write_cifar(tmp_path)
     (tmp_path / "cifar-10-batches-py" / "data_batch_4").unlink()
@@ -154,8 +186,11 @@ def test_cifar10_missing_batches_and_planted_code_are_refused(tmp_path):
     marker = tmp_path / "code-ran"
     payload = pickle.dumps({"data": _Planted(marker)}, protocol=2)
     (tmp_path / "cifar-10-batches-py" / "data_batch_4").write_bytes(payload)
-    with pytest.raises(DatasetError, match=r"data_batch_4 cannot be read as a CIFAR-10 batch "
-                       r"\(io.open is not allowed\); download cifar-10-python.tar.gz again"):
+    with pytest.raises(
+        DatasetError,
+        match=r"data_batch_4 cannot be read as a CIFAR-10 batch "
+        r"\(io.open is not allowed\); download cifar-10-python.tar.gz again",
+    ):
         load_dataset(cfg_for("cifar10", tmp_path, channels=3))
     assert not marker.exists()
 
@@ -172,24 +207,34 @@ def test_svhn_matlab_file_loads_exactly_with_zero_as_label_0(tmp_path):
     assert ds.labels.tolist() == [0, 1, 2, 9, 0]
     assert ds.summary().source == str(tmp_path / "train_32x32.mat")
     savemat(str(tmp_path / "train_32x32.mat"), {"X": x.astype(np.float64), "y": y})
-    with pytest.raises(DatasetError, match=r"holds float64 \(32, 32, 3, 5\), not SVHN's .* "
-                       "download it again"):
+    with pytest.raises(
+        DatasetError,
+        match=r"holds float64 \(32, 32, 3, 5\), not SVHN's .* "
+        "download it again",
+    ):
         load_dataset(cfg_for("svhn", tmp_path, size=32, channels=3))
     (tmp_path / "train_32x32.mat").write_bytes(b"MATLAB 5.0 MAT-file" + bytes(200))
-    with pytest.raises(DatasetError, match=r"cannot be read as SVHN's MATLAB file .* download it "
-                       "again from http://ufldl.stanford.edu"):
+    with pytest.raises(
+        DatasetError,
+        match=r"cannot be read as SVHN's MATLAB file .* download it "
+        "again from http://ufldl.stanford.edu",
+    ):
         load_dataset(cfg_for("svhn", tmp_path, size=32, channels=3))
 
 
 def test_svhn_missing_file_and_missing_scipy_are_explained(tmp_path, monkeypatch):
-    with pytest.raises(DatasetError, match=r"SVHN is not in .*: put train_32x32.mat from "
-                       r"http://ufldl.stanford.edu/housenumbers/train_32x32.mat at "
-                       rf"{tmp_path}/train_32x32.mat.*--data-root"):
+    with pytest.raises(
+        DatasetError,
+        match=r"SVHN is not in .*: put train_32x32.mat from "
+        r"http://ufldl.stanford.edu/housenumbers/train_32x32.mat at "
+        rf"{tmp_path}/train_32x32.mat.*--data-root",
+    ):
         load_dataset(cfg_for("svhn", tmp_path, channels=3))
     (tmp_path / "train_32x32.mat").write_bytes(b"MATLAB 5.0 MAT-file" + bytes(200))
     monkeypatch.setitem(__import__("sys").modules, "scipy.io", None)  # as if SciPy were missing
-    with pytest.raises(DatasetError, match="needs SciPy, which is not installed: pip install "
-                       "scipy"):
+    with pytest.raises(
+        DatasetError, match="needs SciPy, which is not installed: pip install scipy"
+    ):
         load_dataset(cfg_for("svhn", tmp_path, channels=3))
 
 
@@ -213,8 +258,11 @@ def test_celeba_faces_are_centre_cropped_and_bad_files_reported(tmp_path):
 
     load_torchvision("celeba", cfg_for("celeba", tmp_path), progress=lambda d, t: seen.append(d))
     assert seen[0] == 0 and seen[-1] == 4
-    with pytest.raises(DatasetError, match=r"CelebA is not in .*: unpack img_align_celeba.zip "
-                       r".* so that .*celeba/img_align_celeba/000001.jpg"):
+    with pytest.raises(
+        DatasetError,
+        match=r"CelebA is not in .*: unpack img_align_celeba.zip "
+        r".* so that .*celeba/img_align_celeba/000001.jpg",
+    ):
         load_dataset(cfg_for("celeba", tmp_path / "nothing"))
 
 
@@ -223,9 +271,12 @@ def test_download_offline_fails_with_a_clear_message_and_leaves_no_file(tmp_path
         raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
 
     monkeypatch.setattr(data_torchvision.urllib.request, "urlopen", offline)
-    with pytest.raises(DatasetError, match=r"could not download https://ossci-datasets.*"
-                       r"train-images-idx3-ubyte.gz \(.*name resolution\): check the internet "
-                       r"connection, or download it by hand and put it at .*MNIST/raw/"):
+    with pytest.raises(
+        DatasetError,
+        match=r"could not download https://ossci-datasets.*"
+        r"train-images-idx3-ubyte.gz \(.*name resolution\): check the internet "
+        r"connection, or download it by hand and put it at .*MNIST/raw/",
+    ):
         data_torchvision.download_dataset("mnist", tmp_path, progress=lambda d, t: None)
     assert not any(p.is_file() for p in tmp_path.rglob("*"))
     with pytest.raises(DatasetError, match="CelebA cannot be downloaded automatically"):
@@ -233,12 +284,23 @@ def test_download_offline_fails_with_a_clear_message_and_leaves_no_file(tmp_path
 
 
 def test_cli_missing_dataset_is_one_line_and_exit_2(tmp_path, capsys):
-    code = main(["train", "--dataset", "fashion-mnist", "--data-root", str(tmp_path),
-                 "--run-dir", str(tmp_path / "run")])
+    code = main(
+        [
+            "train",
+            "--dataset",
+            "fashion-mnist",
+            "--data-root",
+            str(tmp_path),
+            "--run-dir",
+            str(tmp_path / "run"),
+        ]
+    )
     err = capsys.readouterr().err.strip()
     assert code == 2 and "\n" not in err
-    assert err.startswith(f"dcgan-studio: error: Fashion-MNIST is not in {tmp_path}: put "
-                          f"{tmp_path}/FashionMNIST/raw/train-images-idx3-ubyte.gz")
+    assert err.startswith(
+        f"dcgan-studio: error: Fashion-MNIST is not in {tmp_path}: put "
+        f"{tmp_path}/FashionMNIST/raw/train-images-idx3-ubyte.gz"
+    )
 
 
 # ---- image folders -----------------------------------------------------------------------------
@@ -264,18 +326,34 @@ def every_mode_folder(folder: Path) -> dict[str, tuple[Path, tuple[int, int, int
         "LA": (save(Image.new("LA", s, (180, 128)), folder / "grey-alpha.png"), (90, 90, 90)),
         "RGB": (save(Image.new("RGB", s, (200, 100, 50)), folder / "rgb.bmp"), (200, 100, 50)),
         "RGBA": (save(Image.new("RGBA", s, (200, 100, 50, 0)), folder / "rgba.png"), (0, 0, 0)),
-        "I;16": (save(Image.fromarray(np.full(s[::-1], 200 * 257, np.uint16)),
-                      folder / "sixteen.png"), (200, 200, 200)),
-        "I": (save(Image.fromarray(np.full(s[::-1], 100 * 257, np.int32)), folder / "int.tif"),
-              (100, 100, 100)),
-        "GIF": (save(gif_frames[0], folder / "anim.gif", save_all=True,
-                     append_images=gif_frames[1:], duration=100), (255, 0, 0)),
-        "JPEG": (save(Image.new("RGB", s, (30, 60, 220)), folder / "photo.jpeg", quality=95),
-                 (30, 60, 220)),
+        "I;16": (
+            save(Image.fromarray(np.full(s[::-1], 200 * 257, np.uint16)), folder / "sixteen.png"),
+            (200, 200, 200),
+        ),
+        "I": (
+            save(Image.fromarray(np.full(s[::-1], 100 * 257, np.int32)), folder / "int.tif"),
+            (100, 100, 100),
+        ),
+        "GIF": (
+            save(
+                gif_frames[0],
+                folder / "anim.gif",
+                save_all=True,
+                append_images=gif_frames[1:],
+                duration=100,
+            ),
+            (255, 0, 0),
+        ),
+        "JPEG": (
+            save(Image.new("RGB", s, (30, 60, 220)), folder / "photo.jpeg", quality=95),
+            (30, 60, 220),
+        ),
     }
     if features.check("webp"):
-        files["WEBP"] = (save(Image.new("RGB", s, (0, 128, 255)), folder / "web.webp",
-                              lossless=True), (0, 128, 255))
+        files["WEBP"] = (
+            save(Image.new("RGB", s, (0, 128, 255)), folder / "web.webp", lossless=True),
+            (0, 128, 255),
+        )
     return files
 
 
@@ -315,14 +393,22 @@ def write_bad_files(folder: Path) -> dict[str, str]:
         return struct.pack(">I", len(body)) + kind + body + crc
 
     header = struct.pack(">IIBBBBB", 60000, 60000, 8, 2, 0, 0, 0)  # 3.6 gigapixels, RGB
-    bomb = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(bytes(5000))) + chunk(b"IEND", b""))
+    bomb = (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes(5000)))
+        + chunk(b"IEND", b"")
+    )
     (folder / "bomb.png").write_bytes(bomb)
     assert (folder / "bomb.png").stat().st_size < 200
     (folder / "readme.txt").write_text("my pictures")
-    return {"truncated": "cut.png", "empty (0 bytes)": "zero.png", "not an image": "notes.jpg",
-            "too large (decompression bomb)": "bomb.png",
-            "not an image type (by name)": "readme.txt"}
+    return {
+        "truncated": "cut.png",
+        "empty (0 bytes)": "zero.png",
+        "not an image": "notes.jpg",
+        "too large (decompression bomb)": "bomb.png",
+        "not an image type (by name)": "readme.txt",
+    }
 
 
 def test_bad_files_are_skipped_by_reason_and_the_good_one_loads(tmp_path):
@@ -330,12 +416,15 @@ def test_bad_files_are_skipped_by_reason_and_the_good_one_loads(tmp_path):
     save(Image.new("L", (8, 8), 5), tmp_path / "sub" / "also-good.gif")
     scan = scan_folder(tmp_path, 16, 3)
     assert scan.count == 2 and scan.files_seen == 7
-    assert {r: [p.name for p in paths] for r, paths in scan.skipped.items()} == \
-        {r: [name] for r, name in sorted(reasons.items())}
-    assert scan.report() == ("7 files seen, 2 used, 5 skipped (1 empty (0 bytes): zero.png; "
-                             "1 not an image: notes.jpg; 1 not an image type (by name): "
-                             "readme.txt; 1 too large (decompression bomb): bomb.png; "
-                             "1 truncated: cut.png)")
+    assert {r: [p.name for p in paths] for r, paths in scan.skipped.items()} == {
+        r: [name] for r, name in sorted(reasons.items())
+    }
+    assert scan.report() == (
+        "7 files seen, 2 used, 5 skipped (1 empty (0 bytes): zero.png; "
+        "1 not an image: notes.jpg; 1 not an image type (by name): "
+        "readme.txt; 1 too large (decompression bomb): bomb.png; "
+        "1 truncated: cut.png)"
+    )
     ds = load_dataset(cfg_for(f"folder:{tmp_path}", channels=3))
     summary = ds.summary()
     assert (summary.count, summary.image_size, summary.channels) == (2, 16, 3)
@@ -351,9 +440,12 @@ def test_a_folder_of_only_bad_files_refuses_with_the_report(tmp_path):
         load_dataset(cfg_for(f"folder:{tmp_path}"))
     assert str(err.value).startswith(
         f"no usable image in {tmp_path.resolve()}: 5 files seen, 0 used, 5 skipped "
-        "(1 empty (0 bytes): zero.png; 1 not an image: notes.jpg;")
-    assert str(err.value).endswith("; put jpg, jpeg, png, webp, bmp, gif or tif images there "
-                                   "(re-save damaged ones), or choose another folder")
+        "(1 empty (0 bytes): zero.png; 1 not an image: notes.jpg;"
+    )
+    assert str(err.value).endswith(
+        "; put jpg, jpeg, png, webp, bmp, gif or tif images there "
+        "(re-save damaged ones), or choose another folder"
+    )
     assert err.value.scan.files_seen == 5
 
 
@@ -380,16 +472,25 @@ def test_damaged_copies_of_every_format_never_stop_the_scan(tmp_path):
 
 
 def test_missing_empty_and_file_paths_are_refused_with_the_fix(tmp_path):
-    with pytest.raises(DatasetError, match=r"the image folder .*nowhere does not exist: check the "
-                       r"path after folder: \(--dataset folder:PATH\)"):
+    with pytest.raises(
+        DatasetError,
+        match=r"the image folder .*nowhere does not exist: check the "
+        r"path after folder: \(--dataset folder:PATH\)",
+    ):
         load_dataset(cfg_for(f"folder:{tmp_path / 'nowhere'}"))
     (tmp_path / "empty").mkdir()
-    with pytest.raises(DatasetError, match=r"the image folder .*empty has no files: put jpg, .* "
-                       "images in it, directly or in one sub-folder per class"):
+    with pytest.raises(
+        DatasetError,
+        match=r"the image folder .*empty has no files: put jpg, .* "
+        "images in it, directly or in one sub-folder per class",
+    ):
         load_dataset(cfg_for(f"folder:{tmp_path / 'empty'}"))
     save(Image.new("L", (4, 4)), tmp_path / "one.png")
-    with pytest.raises(DatasetError, match=r"one.png is a file, not a folder: use --dataset "
-                       "folder:PATH with the folder that holds the images"):
+    with pytest.raises(
+        DatasetError,
+        match=r"one.png is a file, not a folder: use --dataset "
+        "folder:PATH with the folder that holds the images",
+    ):
         load_dataset(cfg_for(f"folder:{tmp_path / 'one.png'}"))
     with pytest.raises(DatasetError, match="folder: needs the path of a folder of images"):
         load_dataset(cfg_for("folder:"))
@@ -422,8 +523,11 @@ def test_scan_reports_progress_and_can_be_cancelled(tmp_path):
     assert calls[0] == (0, 5) and calls[-1] == (5, 5)
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
     asked = []
-    with pytest.raises(ScanCancelled, match=r"loading .* was stopped after 2 of 5 files: start "
-                       "again to load them"):
+    with pytest.raises(
+        ScanCancelled,
+        match=r"loading .* was stopped after 2 of 5 files: start "
+        "again to load them",
+    ):
         scan_folder(tmp_path, 16, 1, cancel=lambda: asked.append(1) or len(asked) >= 2)
 
 
@@ -451,13 +555,23 @@ def test_shapes_load_at_any_size_and_in_grayscale():
 
 
 def test_registry_lists_every_dataset_and_refuses_unknown_names():
-    assert list(describe_datasets()) == ["digits", "shapes", "mnist", "fashion-mnist", "cifar10",
-                                         "svhn", "celeba"]
+    assert list(describe_datasets()) == [
+        "digits",
+        "shapes",
+        "mnist",
+        "fashion-mnist",
+        "cifar10",
+        "svhn",
+        "celeba",
+    ]
     assert default_data_root().name == "datasets"
     assert [natural_channels(n) for n in describe_datasets()] == [1, 3, 1, 1, 3, 3, 3]
     assert natural_channels("folder:/x") is None
-    with pytest.raises(DatasetError, match="unknown dataset 'imagenet': use one of digits, "
-                       "shapes, .* or folder:PATH for a folder of your own images"):
+    with pytest.raises(
+        DatasetError,
+        match="unknown dataset 'imagenet': use one of digits, "
+        "shapes, .* or folder:PATH for a folder of your own images",
+    ):
         load_dataset(cfg_for("imagenet"))
 
 
@@ -472,26 +586,54 @@ def test_train_download_fetches_mnist_over_http_then_trains_on_it(tmp_path, monk
 
     served = tmp_path / "server"
     images, _ = write_mnist(served, "files", n=40, gz=True)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
-                                directory=str(served / "files" / "raw"))
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(served / "files" / "raw")
+    )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
         folder, title, _, classes = data_torchvision.MNIST_LIKE["mnist"]
-        monkeypatch.setitem(data_torchvision.MNIST_LIKE, "mnist", (
-            folder, title, f"http://127.0.0.1:{server.server_address[1]}/", classes))
+        monkeypatch.setitem(
+            data_torchvision.MNIST_LIKE,
+            "mnist",
+            (folder, title, f"http://127.0.0.1:{server.server_address[1]}/", classes),
+        )
         root = tmp_path / "datasets"
-        code = cli.main(["train", "--dataset", "mnist", "--data-root", str(root), "--download",
-                         "--image-size", "16", "--nz", "8", "--ngf", "4", "--ndf", "4",
-                         "--batch-size", "8", "--iterations", "2", "--run-dir",
-                         str(tmp_path / "run"), "--no-progress", "--device", "cpu"])
+        code = cli.main(
+            [
+                "train",
+                "--dataset",
+                "mnist",
+                "--data-root",
+                str(root),
+                "--download",
+                "--image-size",
+                "16",
+                "--nz",
+                "8",
+                "--ngf",
+                "4",
+                "--ndf",
+                "4",
+                "--batch-size",
+                "8",
+                "--iterations",
+                "2",
+                "--run-dir",
+                str(tmp_path / "run"),
+                "--no-progress",
+                "--device",
+                "cpu",
+            ]
+        )
     finally:
         server.shutdown()
     assert code == 0
     for base in ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"):
-        assert (root / "MNIST" / "raw" / base).read_bytes() == \
-            (served / "files" / "raw" / base).read_bytes()
+        assert (root / "MNIST" / "raw" / base).read_bytes() == (
+            served / "files" / "raw" / base
+        ).read_bytes()
     err = capsys.readouterr().err
     assert f"mnist is in {root / 'MNIST' / 'raw'}" in err and "Data: " in err
     assert "40 images" in err

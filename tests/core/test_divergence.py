@@ -31,16 +31,24 @@ def test_weights_beyond_bounds_stop_the_run_like_a_nan(tmp_path):
     assert final.state == "failed" and trainer.step < 20
     assert "diverged" in final.message and "a weight of G reached" in final.message
     assert trainer.run_dir.checkpoint_steps() == [3]  # nothing saved after the blow-up
-    assert all(t.abs().max() < WEIGHT_LIMIT
-               for t in open_checkpoint(tmp_path / "run").generator_state().values())
+    assert all(
+        t.abs().max() < WEIGHT_LIMIT
+        for t in open_checkpoint(tmp_path / "run").generator_state().values()
+    )
     record = trainer.run_dir.read_alerts()[-1]
     assert record["kind"] == "non_finite" and record["checkpoint_before"] == 3
 
 
 def test_a_saturated_loss_stops_the_run(tmp_path):
     # lr 1 saturates D within a few steps: losses in the hundreds, every gradient exactly 0
-    cfg = tiny_config(**{"schedule.iterations": 30, "optim.lr_g": 1.0, "optim.lr_d": 1.0,
-                         "schedule.checkpoint_every": 5})
+    cfg = tiny_config(
+        **{
+            "schedule.iterations": 30,
+            "optim.lr_g": 1.0,
+            "optim.lr_d": 1.0,
+            "schedule.checkpoint_every": 5,
+        }
+    )
     snaps = list(Trainer(cfg, RunDirectory.create(tmp_path / "run", cfg)).run())
     final = snaps[-1]
     assert final.state == "failed", final.message
@@ -50,8 +58,9 @@ def test_a_saturated_loss_stops_the_run(tmp_path):
 def test_a_nan_says_nan(tmp_path):
     cfg = tiny_config(**{"schedule.iterations": 10})
     trainer = Trainer(cfg, RunDirectory.create(tmp_path / "run", cfg))
-    snaps = _run_until_failed(trainer, 1, lambda t: t.generator.main.convT1.weight.fill_(
-        float("nan")))
+    snaps = _run_until_failed(
+        trainer, 1, lambda t: t.generator.main.convT1.weight.fill_(float("nan"))
+    )
     assert snaps[-1].state == "failed" and "a loss became NaN" in snaps[-1].message
 
 
@@ -60,13 +69,19 @@ def _eager_monitor():
     return AlertMonitor(d_loss_floor=100.0, d_loss_patience=4, collapse_ratio=1e-9)
 
 
-def test_an_alert_rises_once_in_the_engine_and_its_checkpoint_survives_pruning(tmp_path,
-                                                                                monkeypatch):
+def test_an_alert_rises_once_in_the_engine_and_its_checkpoint_survives_pruning(
+    tmp_path, monkeypatch
+):
     import dcgan_studio.core.engine as engine
 
     monkeypatch.setattr(engine, "AlertMonitor", _eager_monitor)
-    cfg = tiny_config(**{"schedule.iterations": 12, "schedule.checkpoint_every": 2,
-                         "schedule.keep_checkpoints": 1})
+    cfg = tiny_config(
+        **{
+            "schedule.iterations": 12,
+            "schedule.checkpoint_every": 2,
+            "schedule.keep_checkpoints": 1,
+        }
+    )
     run = RunDirectory.create(tmp_path / "run", cfg)
     snaps = list(Trainer(cfg, run).run())
     alerts = [s for s in snaps if isinstance(s, AlertSnapshot)]
@@ -86,8 +101,13 @@ def test_without_alerts_pruning_keeps_only_the_newest(tmp_path, monkeypatch):
 
     # 4 tiles of a tiny G do look alike: no collapse alert for this test
     monkeypatch.setattr(engine, "AlertMonitor", lambda: AlertMonitor(collapse_ratio=1e-9))
-    cfg = tiny_config(**{"schedule.iterations": 12, "schedule.checkpoint_every": 2,
-                         "schedule.keep_checkpoints": 1})
+    cfg = tiny_config(
+        **{
+            "schedule.iterations": 12,
+            "schedule.checkpoint_every": 2,
+            "schedule.keep_checkpoints": 1,
+        }
+    )
     run = RunDirectory.create(tmp_path / "run", cfg)
     snaps = list(Trainer(cfg, run).run())
     assert not [s for s in snaps if isinstance(s, AlertSnapshot)]
@@ -118,6 +138,7 @@ def test_a_learning_rate_set_while_training_is_the_run_s_from_then_on(tmp_path):
         if isinstance(snap, ScalarSnapshot) and snap.step == 1:
             trainer.commands.set_lr("g", 3e-4)
     assert run.read_config().optim.lr_g == 3e-4
-    resumed = resume_run(run.read_config().with_values({"schedule.iterations": 8}), run,
-                         how_to_extend="")
+    resumed = resume_run(
+        run.read_config().with_values({"schedule.iterations": 8}), run, how_to_extend=""
+    )
     assert resumed.opt_g.param_groups[0]["lr"] == 3e-4

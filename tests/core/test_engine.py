@@ -74,8 +74,10 @@ def test_looking_at_samples_leaves_batchnorm_and_rng_alone():
     rng = trainer.noise_rng.get_state()
     trainer.sample_grid()
     trainer.weights()
-    assert all(torch.equal(a, b) for a, b in
-               zip(before, (bn.running_mean, bn.running_var, bn.num_batches_tracked)))
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(before, (bn.running_mean, bn.running_var, bn.num_batches_tracked))
+    )
     assert torch.equal(rng, trainer.noise_rng.get_state())
     assert trainer.generator.training
 
@@ -103,8 +105,9 @@ def test_commands_pause_step_set_lr_and_stop(tmp_path):
     assert trainer.step == 2
     assert trainer.opt_g.param_groups[0]["lr"] == 1e-3
     assert trainer.opt_d.param_groups[0]["lr"] == cfg.optim.lr_d
-    assert any("ignored learning rate 5" in s.message for s in seen
-               if isinstance(s, StatusSnapshot))
+    assert any(
+        "ignored learning rate 5" in s.message for s in seen if isinstance(s, StatusSnapshot)
+    )
     assert open_checkpoint(tmp_path / "run").step == 2
 
 
@@ -128,8 +131,14 @@ def test_a_non_finite_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_
 
 
 def test_epochs_set_the_iteration_count():
-    cfg = tiny_config(**{"schedule.iterations": None, "schedule.epochs": 2,
-                         "optim.batch_size": 1000, "optim.d_steps": 2})
+    cfg = tiny_config(
+        **{
+            "schedule.iterations": None,
+            "schedule.epochs": 2,
+            "optim.batch_size": 1000,
+            "optim.d_steps": 2,
+        }
+    )
     assert Trainer(cfg).total_iterations == 10  # 10 batches per epoch, 2 D batches per iteration
 
 
@@ -172,8 +181,14 @@ def test_the_grids_scores_agree_with_the_d_curves_of_training(deterministic):
     was D in a training step; a learner saw them contradict. Judged as in training, the mean
     score of the fixed-noise grid (and of the real batch) follows the curves: over this seed's
     first 400 steps 0.05 off on average, where the eval-mode scores were 0.21 off."""
-    cfg = tiny_config(**{"schedule.iterations": 400, "schedule.sample_count": 16,
-                         "optim.batch_size": 16, "schedule.seed": 8})
+    cfg = tiny_config(
+        **{
+            "schedule.iterations": 400,
+            "schedule.sample_count": 16,
+            "optim.batch_size": 16,
+            "schedule.seed": 8,
+        }
+    )
     trainer = Trainer(cfg)
     fake_curve, real_curve, gaps = [], [], []
     for step in range(1, 401):
@@ -204,8 +219,14 @@ class _StopAt(CommandQueue):
 def test_a_stop_between_logged_steps_logs_and_draws_the_step_it_stopped_at(tmp_path):
     """Issue 18: stopped at 782, the scrubber still read "iteration 750" and the plots ended at
     780. The scalars, the grid and the checkpoint of a stop are all of its own step."""
-    cfg = tiny_config(**{"schedule.iterations": 100, "schedule.log_every": 5,
-                         "schedule.sample_every": 5, "schedule.checkpoint_every": 50})
+    cfg = tiny_config(
+        **{
+            "schedule.iterations": 100,
+            "schedule.log_every": 5,
+            "schedule.sample_every": 5,
+            "schedule.checkpoint_every": 50,
+        }
+    )
     run = RunDirectory.create(tmp_path / "run", cfg)
     commands = _StopAt(12)
     trainer = commands.trainer = Trainer(cfg, run, commands=commands)
@@ -223,8 +244,14 @@ def test_a_stop_between_logged_steps_logs_and_draws_the_step_it_stopped_at(tmp_p
 
 
 def test_a_pause_between_logged_steps_shows_the_step_it_paused_at(tmp_path):
-    cfg = tiny_config(**{"schedule.iterations": 100, "schedule.log_every": 5,
-                         "schedule.sample_every": 5, "schedule.checkpoint_every": 50})
+    cfg = tiny_config(
+        **{
+            "schedule.iterations": 100,
+            "schedule.log_every": 5,
+            "schedule.sample_every": 5,
+            "schedule.checkpoint_every": 50,
+        }
+    )
 
     class PauseThenStop(_StopAt):
         def drain(self):
@@ -235,11 +262,13 @@ def test_a_pause_between_logged_steps_shows_the_step_it_paused_at(tmp_path):
             return commands
 
     commands = PauseThenStop(7)
-    trainer = commands.trainer = Trainer(cfg, RunDirectory.create(tmp_path / "run", cfg),
-                                         commands=commands)
+    trainer = commands.trainer = Trainer(
+        cfg, RunDirectory.create(tmp_path / "run", cfg), commands=commands
+    )
     snaps = list(trainer.run())
-    paused = next(i for i, s in enumerate(snaps)
-                  if isinstance(s, StatusSnapshot) and s.state == "paused")
+    paused = next(
+        i for i, s in enumerate(snaps) if isinstance(s, StatusSnapshot) and s.state == "paused"
+    )
     before = snaps[:paused]
     assert [s.step for s in before if isinstance(s, ScalarSnapshot)][-1] == 7
     assert [s.step for s in before if isinstance(s, SampleGridSnapshot)][-1] == 7

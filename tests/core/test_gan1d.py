@@ -40,8 +40,9 @@ def test_targets_sample_what_their_density_says(target):
     counts, _ = np.histogram(x, bins=edges)
     centres, width = 0.5 * (edges[1:] + edges[:-1]), edges[1] - edges[0]
     smooth = target.density(edges[1:]) * target.density(edges[:-1]) > 0  # no jump in the bin
-    np.testing.assert_allclose((counts / (len(x) * width))[smooth],
-                               target.density(centres)[smooth], atol=0.02)
+    np.testing.assert_allclose(
+        (counts / (len(x) * width))[smooth], target.density(centres)[smooth], atol=0.02
+    )
     fine = np.linspace(*target.plot_range(), 20001)
     assert np.trapezoid(target.density(fine), fine) == pytest.approx(1.0, abs=2e-3)
 
@@ -126,8 +127,11 @@ def test_step_d_only_changes_only_d_and_step_g_only_only_g():
 @pytest.mark.parametrize("target", [Gaussian(), TwoGaussians(), Uniform(-1.0, 3.0)])
 @pytest.mark.parametrize("noise", ["uniform", "normal"])
 def test_snapshot_arrays_have_the_grids_shape_and_densities_integrate_to_one(target, noise):
-    trainer = Gan1dTrainer(Gan1dConfig(target=target, noise=noise, z_dim=2 if noise == "normal"
-                                       else 1, eval_samples=2000))
+    trainer = Gan1dTrainer(
+        Gan1dConfig(
+            target=target, noise=noise, z_dim=2 if noise == "normal" else 1, eval_samples=2000
+        )
+    )
     for _ in range(5):
         trainer.step()
     snap = trainer.snapshot(WIDE, z_points=33)
@@ -194,14 +198,20 @@ def test_reconfigure_changes_learning_rates_live_and_resets_for_the_rest():
     assert trainer.step_count == 0 and trainer.snapshot().real_density.max() == 0.25
 
 
-@pytest.mark.parametrize("changes,message", [
-    ({"noise": "cauchy"}, "noise = 'cauchy' is not allowed: use uniform or normal"),
-    ({"d_steps": 0}, "d_steps = 0 is not allowed: use an integer of 1 or more"),
-    ({"lr_g": 0.0}, "lr_g = 0.0 is not allowed: use a number between 0 and 1"),
-    ({"target": Gaussian(std=0.0)}, "target.std = 0.0 is not allowed: use a positive number"),
-    ({"target": Uniform(3.0, 1.0)}, "target.high = 1.0 is not allowed: use a value above low"),
-    ({"kde_samples": 10_000}, "kde_samples = 10000 is not allowed: use 1 to eval_samples (4000)"),
-])
+@pytest.mark.parametrize(
+    "changes,message",
+    [
+        ({"noise": "cauchy"}, "noise = 'cauchy' is not allowed: use uniform or normal"),
+        ({"d_steps": 0}, "d_steps = 0 is not allowed: use an integer of 1 or more"),
+        ({"lr_g": 0.0}, "lr_g = 0.0 is not allowed: use a number between 0 and 1"),
+        ({"target": Gaussian(std=0.0)}, "target.std = 0.0 is not allowed: use a positive number"),
+        ({"target": Uniform(3.0, 1.0)}, "target.high = 1.0 is not allowed: use a value above low"),
+        (
+            {"kde_samples": 10_000},
+            "kde_samples = 10000 is not allowed: use 1 to eval_samples (4000)",
+        ),
+    ],
+)
 def test_bad_config_names_the_field_and_the_fix(changes, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
         Gan1dTrainer(Gan1dConfig(**changes))

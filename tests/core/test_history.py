@@ -16,10 +16,23 @@ from dcgan_studio.core.snapshots import GRAD_PREFIX, ScalarSnapshot
 
 
 def _snapshot(step: int, norms: dict[str, float]) -> ScalarSnapshot:
-    return ScalarSnapshot(step=step, epoch=0, epoch_progress=0.5, loss_d=1.0 + step,
-                          loss_g=2.0, d_x=0.6, d_g_z1=0.4, d_g_z2=0.45, grad_norm_d=3.0,
-                          grad_norm_g=4.0, lr_d=2e-4, lr_g=2e-4, images_per_second=100.0,
-                          elapsed_seconds=float(step), layer_grad_norms=MappingProxyType(norms))
+    return ScalarSnapshot(
+        step=step,
+        epoch=0,
+        epoch_progress=0.5,
+        loss_d=1.0 + step,
+        loss_g=2.0,
+        d_x=0.6,
+        d_g_z1=0.4,
+        d_g_z2=0.45,
+        grad_norm_d=3.0,
+        grad_norm_g=4.0,
+        lr_d=2e-4,
+        lr_g=2e-4,
+        images_per_second=100.0,
+        elapsed_seconds=float(step),
+        layer_grad_norms=MappingProxyType(norms),
+    )
 
 
 def test_fixed_columns_are_appended_and_missing_ones_are_nan():

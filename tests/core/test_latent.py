@@ -54,8 +54,9 @@ def test_a_path_runs_through_every_vector_with_the_frames_asked_for():
     assert frames.shape == (9, 16) and frames.dtype == np.float32
     for index, vector in ((0, vectors[0]), (4, vectors[1]), (8, vectors[2])):
         np.testing.assert_allclose(frames[index], vector, atol=1e-5)
-    np.testing.assert_allclose(path(vectors[:2], 3, "linear")[1], (vectors[0] + vectors[1]) / 2,
-                               atol=1e-6)
+    np.testing.assert_allclose(
+        path(vectors[:2], 3, "linear")[1], (vectors[0] + vectors[1]) / 2, atol=1e-6
+    )
     with pytest.raises(ValueError, match="two or more vectors"):
         path(vectors[:1], 5)
 
@@ -95,22 +96,35 @@ def test_principal_directions_are_unit_vectors_ordered_by_variance(run):
     np.testing.assert_allclose(again.vectors, directions.vectors, atol=1e-5)
 
 
-@pytest.mark.parametrize("kind,suffix", [("image", ".png"), ("grid", ".png"), ("strip", ".png"),
-                                         ("animation", ".gif")])
+@pytest.mark.parametrize(
+    "kind,suffix", [("image", ".png"), ("grid", ".png"), ("strip", ".png"), ("animation", ".gif")]
+)
 def test_each_saved_kind_is_made_again_bit_for_bit_from_its_sidecar(run, tmp_path, kind, suffix):
     checkpoint = open_checkpoint(run)
     renderer = LatentRenderer.from_checkpoint(checkpoint)
     vectors = [random_vector(s, 16) for s in (1, 2, 3)]
     z = vectors[:1] if kind == "image" else path(vectors, 7)
-    creation = recipes.Creation(kind, np.asarray(z), scale=3, columns=4,
-                                recipe={"vectors": ["v1", "v2", "v3"]})
-    [saved] = recipes.save_creation(renderer, creation, tmp_path / f"made{suffix}",
-                                    str(checkpoint.path), checkpoint.config)
+    creation = recipes.Creation(
+        kind, np.asarray(z), scale=3, columns=4, recipe={"vectors": ["v1", "v2", "v3"]}
+    )
+    [saved] = recipes.save_creation(
+        renderer, creation, tmp_path / f"made{suffix}", str(checkpoint.path), checkpoint.config
+    )
     sidecar = json.loads(saved.with_suffix(".json").read_text())
     assert sidecar["kind"] == kind and sidecar["step"] == checkpoint.step
     assert len(sidecar["z"]) == len(z) and sidecar["recipe"]["vectors"] == ["v1", "v2", "v3"]
-    assert cli_main(["sample", "--from-sidecar", str(saved.with_suffix(".json")),
-                     "--out", str(tmp_path / f"again{suffix}")]) == 0
+    assert (
+        cli_main(
+            [
+                "sample",
+                "--from-sidecar",
+                str(saved.with_suffix(".json")),
+                "--out",
+                str(tmp_path / f"again{suffix}"),
+            ]
+        )
+        == 0
+    )
     assert (tmp_path / f"again{suffix}").read_bytes() == saved.read_bytes()
 
 
@@ -118,8 +132,12 @@ def test_samples_go_to_a_folder_each_with_a_sidecar_of_its_own(run, tmp_path):
     checkpoint = open_checkpoint(run)
     renderer = LatentRenderer.from_checkpoint(checkpoint)
     z = latent_vectors(4, 16, 11)[:, :, 0, 0].numpy()
-    files = recipes.save_creation(renderer, recipes.Creation("samples", z, recipe={"seed": 11}),
-                                  tmp_path / "samples", str(checkpoint.path))
+    files = recipes.save_creation(
+        renderer,
+        recipes.Creation("samples", z, recipe={"seed": 11}),
+        tmp_path / "samples",
+        str(checkpoint.path),
+    )
     assert [f.name for f in files] == [f"sample-0000{i}.png" for i in range(4)]
     out, data = recipes.reproduce(files[2].with_suffix(".json"), tmp_path / "third.png")
     assert data["kind"] == "image" and out.read_bytes() == files[2].read_bytes()
@@ -131,12 +149,18 @@ def test_weights_a_live_renderer_used_are_kept_so_its_files_reproduce(run, tmp_p
     cfg = tiny_config()
     trainer = Trainer(cfg)
     trainer.train_iteration()
-    live = LatentRenderer.from_weights(GeneratorWeightsSnapshot.of(
-        trainer.step, cfg.to_dict()["model"], trainer.generator))
+    live = LatentRenderer.from_weights(
+        GeneratorWeightsSnapshot.of(trainer.step, cfg.to_dict()["model"], trainer.generator)
+    )
     folder = recipes.persist_weights(live, cfg, tmp_path / "live-run")
     assert folder == tmp_path / "live-run" / "explorer" / "step-0000001"
-    [saved] = recipes.save_creation(live, recipes.Creation("image", random_vector(5, 16)[None]),
-                                    tmp_path / "live.png", str(folder), cfg)
+    [saved] = recipes.save_creation(
+        live,
+        recipes.Creation("image", random_vector(5, 16)[None]),
+        tmp_path / "live.png",
+        str(folder),
+        cfg,
+    )
     out, _ = recipes.reproduce(saved.with_suffix(".json"), tmp_path / "live-again.png")
     assert out.read_bytes() == saved.read_bytes()
 
@@ -152,15 +176,18 @@ def test_a_bad_sidecar_is_named_with_what_to_do(run, tmp_path, capsys):
         recipes.read_sidecar(grid_sidecar)
     checkpoint = open_checkpoint(run)
     renderer = LatentRenderer.from_checkpoint(checkpoint)
-    [saved] = recipes.save_creation(renderer, recipes.Creation("image", random_vector(1, 16)[None]),
-                                    tmp_path / "one.png", str(checkpoint.path))
+    [saved] = recipes.save_creation(
+        renderer,
+        recipes.Creation("image", random_vector(1, 16)[None]),
+        tmp_path / "one.png",
+        str(checkpoint.path),
+    )
     with pytest.raises(StudioError, match=r"makes a \.png file; name the output …\.png"):
         recipes.reproduce(saved.with_suffix(".json"), tmp_path / "one.gif")
     data = json.loads(saved.with_suffix(".json").read_text())
     data["weights"] = str(tmp_path / "gone")
     moved = tmp_path / "moved.json"
     moved.write_text(json.dumps(data))
-    assert cli_main(["sample", "--from-sidecar", str(moved), "--out",
-                     str(tmp_path / "o.png")]) == 2
+    assert cli_main(["sample", "--from-sidecar", str(moved), "--out", str(tmp_path / "o.png")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "gone does not exist" in err[0] and "Traceback" not in err[0]

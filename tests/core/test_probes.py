@@ -1,4 +1,4 @@
-"""Looking inside the networks: shapes of every layer for every size, and looking changes nothing."""
+"""Looking inside the networks: shapes of every layer for every size; looking changes nothing."""
 
 from __future__ import annotations
 
@@ -37,8 +37,9 @@ def test_every_layer_of_both_networks_captures_the_plans_shape(size, channels):
     for network, plan in (("g", g.plan), ("d", d.plan)):
         sources = ("fake", "real") if network == "d" else ("fake",)
         for spec, source in itertools.product(plan.layers, sources):
-            snap = probes.feature_maps(7, ProbeRequest(network, spec.name, source, 1), g, d,
-                                       noise, real)
+            snap = probes.feature_maps(
+                7, ProbeRequest(network, spec.name, source, 1), g, d, noise, real
+            )
             assert snap.activations.shape == spec.out_shape, (network, spec.name)
             assert snap.layer_kind == spec.kind
             assert snap.image.shape == (size, size, channels) and snap.image.dtype == np.uint8
@@ -92,14 +93,20 @@ def _losses_and_state(probe_requests):
             if cycle is not None:
                 queue.probe(next(cycle))
         maps += isinstance(snap, FeatureMapSnapshot)
-    state = {**{f"g.{k}": v for k, v in trainer.generator.state_dict().items()},
-             **{f"d.{k}": v for k, v in trainer.discriminator.state_dict().items()}}
+    state = {
+        **{f"g.{k}": v for k, v in trainer.generator.state_dict().items()},
+        **{f"d.{k}": v for k, v in trainer.discriminator.state_dict().items()},
+    }
     return losses, state, maps
 
 
 def test_looking_changes_neither_the_losses_nor_batchnorm_statistics():
-    requests = [ProbeRequest("g", "bn1"), ProbeRequest("d", "bn2", "real", 1),
-                ProbeRequest("d", "dropout1", "fake", 3), ProbeRequest("g", "tanh", "fake", 2)]
+    requests = [
+        ProbeRequest("g", "bn1"),
+        ProbeRequest("d", "bn2", "real", 1),
+        ProbeRequest("d", "dropout1", "fake", 3),
+        ProbeRequest("g", "tanh", "fake", 2),
+    ]
     plain_losses, plain_state, none = _losses_and_state([])
     looked_losses, looked_state, maps = _losses_and_state(requests)
     assert none == 0 and maps >= 12
@@ -129,8 +136,11 @@ def test_the_engine_answers_a_probe_at_once_even_when_paused_and_stops_on_none()
     assert len(maps) == 1 and maps[0].step == 0  # answered while paused; none after None
     assert maps[0].request == ProbeRequest("d", "lrelu1", "real", 2)
     assert maps[0].activations.shape == (8, 8, 8)
-    assert any("ignored feature-map request: discriminator has no layer 'convT1'" in s.message
-               for s in seen if isinstance(s, StatusSnapshot))
+    assert any(
+        "ignored feature-map request: discriminator has no layer 'convT1'" in s.message
+        for s in seen
+        if isinstance(s, StatusSnapshot)
+    )
     assert trainer.step == 1 and trainer.probe is None
 
 
@@ -159,8 +169,12 @@ def test_filters_are_ds_first_and_gs_last_kernels_published_with_each_grid():
     assert [s.step for s in snaps] == [0, 3, 6]
     last = snaps[-1]
     assert last.d_first.shape == (8, 3, 4, 4) and last.g_last.shape == (8, 3, 4, 4)
-    np.testing.assert_array_equal(last.d_first, trainer.discriminator.main.conv1.weight.detach().numpy())
-    np.testing.assert_array_equal(last.g_last, trainer.generator.main.convT3.weight.detach().numpy())
+    np.testing.assert_array_equal(
+        last.d_first, trainer.discriminator.main.conv1.weight.detach().numpy()
+    )
+    np.testing.assert_array_equal(
+        last.g_last, trainer.generator.main.convT3.weight.detach().numpy()
+    )
     assert not np.array_equal(snaps[0].d_first, last.d_first)  # live: they change with training
 
 
@@ -171,8 +185,11 @@ def test_a_checkpoint_shows_the_same_feature_maps_as_the_live_run_at_that_step(t
     checkpoint = open_checkpoint(tmp_path / "run")
     assert checkpoint.step == trainer.step == 6
     looker = probes.CheckpointProbe(checkpoint)
-    for request in (ProbeRequest("g", "relu2", "fake", 3), ProbeRequest("d", "lrelu1", "real", 1),
-                    ProbeRequest("d", "conv3", "fake", 0)):
+    for request in (
+        ProbeRequest("g", "relu2", "fake", 3),
+        ProbeRequest("d", "lrelu1", "real", 1),
+        ProbeRequest("d", "conv3", "fake", 0),
+    ):
         live, saved = trainer.feature_maps(request), looker.feature_maps(request)
         np.testing.assert_allclose(saved.activations, live.activations, atol=1e-6)
         np.testing.assert_array_equal(saved.image, live.image)

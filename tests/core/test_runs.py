@@ -46,8 +46,12 @@ def test_checkpoint_round_trip(tmp_path):
 
 
 def test_resumed_run_continues_exactly(tmp_path):
-    values = {"schedule.iterations": 8, "model.d_dropout": 0.3, "optim.d_steps": 2,
-              "schedule.checkpoint_every": 100}
+    values = {
+        "schedule.iterations": 8,
+        "model.d_dropout": 0.3,
+        "optim.d_steps": 2,
+        "schedule.checkpoint_every": 100,
+    }
     straight = _train(tmp_path / "straight", **values)
     half = _train(tmp_path / "resumed", **{**values, "schedule.iterations": 4})
     assert half.step == 4
@@ -58,8 +62,10 @@ def test_resumed_run_continues_exactly(tmp_path):
     assert list(resumed.run())[-1].state == "finished"
 
     def losses(path):
-        return [(r["step"], r["loss_d"], r["loss_g"], r["d_x"], r["d_g_z1"], r["d_g_z2"])
-                for r in RunDirectory(path).read_metrics()]
+        return [
+            (r["step"], r["loss_d"], r["loss_g"], r["d_x"], r["d_g_z1"], r["d_g_z2"])
+            for r in RunDirectory(path).read_metrics()
+        ]
 
     assert losses(tmp_path / "straight") == losses(tmp_path / "resumed")
     assert [r[0] for r in losses(tmp_path / "resumed")] == list(range(1, 9))

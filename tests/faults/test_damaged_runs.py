@@ -30,13 +30,37 @@ from dcgan_studio.core import launch, sampling
 from dcgan_studio.core.alerts import D_WINS, Alert
 from dcgan_studio.core.runs import RunDirectory
 
-TINY = ["--image-size", "16", "--ngf", "8", "--ndf", "8", "--nz", "16", "--batch-size", "8",
-        "--device", "cpu", "--precision", "fp32", "--sample-count", "4", "--log-every", "1"]
+TINY = [
+    "--image-size",
+    "16",
+    "--ngf",
+    "8",
+    "--ndf",
+    "8",
+    "--nz",
+    "16",
+    "--batch-size",
+    "8",
+    "--device",
+    "cpu",
+    "--precision",
+    "fp32",
+    "--sample-count",
+    "4",
+    "--log-every",
+    "1",
+]
 STEP = 2  # the tiny run's one checkpoint
 CHECKPOINT = f"checkpoints/step-{STEP:07d}"
-RUN_FILES = ("config.json", "metrics.jsonl", "alerts.jsonl", f"{CHECKPOINT}/generator.safetensors",
-             f"{CHECKPOINT}/discriminator.safetensors", f"{CHECKPOINT}/training_state.pt",
-             f"samples/step-{STEP:07d}.png")
+RUN_FILES = (
+    "config.json",
+    "metrics.jsonl",
+    "alerts.jsonl",
+    f"{CHECKPOINT}/generator.safetensors",
+    f"{CHECKPOINT}/discriminator.safetensors",
+    f"{CHECKPOINT}/training_state.pt",
+    f"samples/step-{STEP:07d}.png",
+)
 SAME_KIND = ("samples/step-0000000.png",)  # a file of a kind above: not damaged again
 
 
@@ -46,11 +70,26 @@ def pristine(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("pristine") / "run"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("DCGAN_STUDIO_LOG_DIR", str(tmp_path_factory.mktemp("logs")))
-        assert cli.main(["train", *TINY, "--iterations", str(STEP), "--checkpoint-every",
-                         str(STEP), "--run-dir", str(root), "--no-progress"]) == 0
+        assert (
+            cli.main(
+                [
+                    "train",
+                    *TINY,
+                    "--iterations",
+                    str(STEP),
+                    "--checkpoint-every",
+                    str(STEP),
+                    "--run-dir",
+                    str(root),
+                    "--no-progress",
+                ]
+            )
+            == 0
+        )
     # an alert as the engine records one: its line protects the checkpoint from pruning
-    RunDirectory(root).record_alert(Alert(D_WINS, STEP, "D is winning too easily", "...",
-                                          "Try: ...", "warning"), STEP)
+    RunDirectory(root).record_alert(
+        Alert(D_WINS, STEP, "D is winning too easily", "...", "Try: ...", "warning"), STEP
+    )
     return root
 
 
@@ -88,6 +127,7 @@ def _header_text(replace: str):
         header, body = _header(data)
         header["__metadata__"]["step"] = "STEP"
         return _with_header(json.dumps(header).replace('"STEP"', replace), body)
+
     return damage
 
 
@@ -102,6 +142,7 @@ def _state_with(**changes):
         buffer = io.BytesIO()
         torch.save(state, buffer)
         return buffer.getvalue()
+
     return damage
 
 
@@ -125,8 +166,9 @@ JSON_DAMAGES = {  # by file: wrong JSON types, hostile JSON, forged headers
         "a list": lambda d: b"[" + d + b"]",
     },
     "alerts.jsonl": {
-        "checkpoint a string": lambda d: d.replace(b'"checkpoint_before":2',
-                                                   b'"checkpoint_before":"2"'),
+        "checkpoint a string": lambda d: d.replace(
+            b'"checkpoint_before":2', b'"checkpoint_before":"2"'
+        ),
         "no kind": lambda d: d.replace(b'"kind":', b'"sort":'),
         "a line a list": lambda d: b"[1, 2]\n" + d,
         "deep nesting": lambda d: DEEP.encode() + b"\n" + d,
@@ -154,13 +196,18 @@ JSON_DAMAGES = {  # by file: wrong JSON types, hostile JSON, forged headers
         "fixed_noise of a wrong shape": _state_with(fixed_noise=torch.zeros(3, 5, 1, 1)),
         "step a string": _state_with(step="2"),
         "no optimizer": _state_with(optimizer_g=None),
-        "a batch order out of range": _state_with(sampler={
-            "generator": torch.Generator().get_state(), "order": torch.arange(10_000) + 5,
-            "epoch_cursor": torch.tensor([0, 8])}),
+        "a batch order out of range": _state_with(
+            sampler={
+                "generator": torch.Generator().get_state(),
+                "order": torch.arange(10_000) + 5,
+                "epoch_cursor": torch.tensor([0, 8]),
+            }
+        ),
     },
 }
 CASES = [(name, damage) for name in RUN_FILES for damage in DAMAGES] + [
-    (name, damage) for name, table in JSON_DAMAGES.items() for damage in table]
+    (name, damage) for name, table in JSON_DAMAGES.items() for damage in table
+]
 
 
 def _damage(data: bytes, name: str, damage: str) -> bytes:
@@ -171,8 +218,11 @@ def _damage(data: bytes, name: str, damage: str) -> bytes:
 
 
 def _files(run: Path) -> dict[str, str]:
-    return {str(p.relative_to(run)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(run.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(run)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(run.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _run_cli(argv: list[str], capsys) -> tuple[int, str, list]:
@@ -198,27 +248,27 @@ def test_the_table_covers_every_file_of_a_run(pristine):
 
 
 @pytest.mark.parametrize("name, damage", CASES)
-def test_resume_from_a_damaged_run_works_or_is_one_line(pristine, tmp_path, capsys, name,
-                                                         damage):
+def test_resume_from_a_damaged_run_works_or_is_one_line(pristine, tmp_path, capsys, name, damage):
     run = tmp_path / "run"
     shutil.copytree(pristine, run)
     (run / name).write_bytes(_damage((run / name).read_bytes(), name, damage))
     before = _files(run)
-    code, err, caught = _run_cli(["train", "--resume", str(run), "--iterations",
-                                  str(STEP + 1), "--no-progress"], capsys)
+    code, err, caught = _run_cli(
+        ["train", "--resume", str(run), "--iterations", str(STEP + 1), "--no-progress"], capsys
+    )
     _works_or_one_line(code, err, caught, before, run)
 
 
 @pytest.mark.parametrize("name, damage", CASES)
-def test_sample_from_a_damaged_run_works_or_is_one_line(pristine, tmp_path, capsys, name,
-                                                         damage):
+def test_sample_from_a_damaged_run_works_or_is_one_line(pristine, tmp_path, capsys, name, damage):
     run = tmp_path / "run"
     shutil.copytree(pristine, run)
     (run / name).write_bytes(_damage((run / name).read_bytes(), name, damage))
     before = _files(run)
     out = tmp_path / "grid.png"
-    code, err, caught = _run_cli(["sample", "--checkpoint", str(run), "--n", "2", "--out",
-                                  str(out)], capsys)
+    code, err, caught = _run_cli(
+        ["sample", "--checkpoint", str(run), "--n", "2", "--out", str(out)], capsys
+    )
     _works_or_one_line(code, err, caught, before, run)
     assert out.is_file() == (code == 0)
 
@@ -227,20 +277,24 @@ def test_sample_from_a_damaged_run_works_or_is_one_line(pristine, tmp_path, caps
 def _no_building(monkeypatch) -> None:
     def refuse(*args, **kwargs):
         raise AssertionError("a network (or a trainer) was built for a forged checkpoint")
+
     monkeypatch.setattr(sampling, "Generator", refuse)
     monkeypatch.setattr(launch, "Trainer", refuse)
 
 
 @pytest.mark.parametrize("damage", ["forged config", "forged shape"])
 def test_a_forged_generator_header_is_refused_before_any_network_is_built(
-        pristine, tmp_path, capsys, monkeypatch, damage):
+    pristine, tmp_path, capsys, monkeypatch, damage
+):
     run = tmp_path / "run"
     shutil.copytree(pristine, run)
     g = run / CHECKPOINT / "generator.safetensors"
     g.write_bytes(JSON_DAMAGES[f"{CHECKPOINT}/generator.safetensors"][damage](g.read_bytes()))
     _no_building(monkeypatch)
-    for argv in (["sample", "--checkpoint", str(run), "--out", str(tmp_path / "s.png")],
-                 ["train", "--resume", str(run), "--iterations", "3"]):
+    for argv in (
+        ["sample", "--checkpoint", str(run), "--out", str(tmp_path / "s.png")],
+        ["train", "--resume", str(run), "--iterations", "3"],
+    ):
         code, err, _ = _run_cli(argv, capsys)
         assert code == 2 and err.count("\n") == 1, err
         assert str(g) in err
@@ -255,8 +309,10 @@ def test_networks_beyond_the_limit_are_refused_by_the_config_and_the_cli(tmp_pat
     with pytest.raises(ValueError, match=f"{MAX_PARAMETERS:,}"):
         RunConfig().with_values(big).validate()
     RunConfig().with_values({**big, "model.ngf": 128, "model.ndf": 128}).validate()  # 93 M
-    code, err, _ = _run_cli(["train", "--image-size", "128", "--ngf", "1024", "--run-dir",
-                             str(tmp_path / "run")], capsys)
+    code, err, _ = _run_cli(
+        ["train", "--image-size", "128", "--ngf", "1024", "--run-dir", str(tmp_path / "run")],
+        capsys,
+    )
     assert code == 2 and err.count("\n") == 1, err
     assert err.startswith("dcgan-studio: error: --ngf 1024 is not allowed: use narrower networks")
     assert not (tmp_path / "run").exists()
@@ -268,9 +324,13 @@ def test_a_raw_pickle_is_refused_in_one_line_without_torch_warnings(pristine, tm
     shutil.copytree(pristine, run)
     (run / CHECKPOINT / "training_state.pt").write_bytes(_raw_pickle(b""))
     env = {**os.environ, "DCGAN_STUDIO_LOG_DIR": str(tmp_path / "logs")}
-    result = subprocess.run([sys.executable, "-m", "dcgan_studio", "train", "--resume", str(run),
-                             "--iterations", "3"], capture_output=True, text=True, timeout=120,
-                            env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "dcgan_studio", "train", "--resume", str(run), "--iterations", "3"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert result.returncode == 2, result.stderr
     assert result.stderr.count("\n") == 1, result.stderr  # torch's protocol warning: 2 lines more
     assert result.stderr.startswith("dcgan-studio: error: refused to load ")
@@ -280,10 +340,12 @@ def test_wrong_types_in_config_json_are_named_with_the_fix(pristine, tmp_path, c
     run = tmp_path / "run"
     shutil.copytree(pristine, run)
     config = run / "config.json"
-    for damage, expected in [("image_size 16.0", "model.image_size = 16.0"),
-                             ("data_root 5", "data.data_root = 5"),
-                             ("5000 digits", "Exceeds the limit (4300 digits)"),
-                             ("deep nesting", "nested too deeply")]:
+    for damage, expected in [
+        ("image_size 16.0", "model.image_size = 16.0"),
+        ("data_root 5", "data.data_root = 5"),
+        ("5000 digits", "Exceeds the limit (4300 digits)"),
+        ("deep nesting", "nested too deeply"),
+    ]:
         shutil.copy(pristine / "config.json", config)
         config.write_bytes(JSON_DAMAGES["config.json"][damage](config.read_bytes()))
         code, err, _ = _run_cli(["train", "--resume", str(run), "--iterations", "3"], capsys)
@@ -303,8 +365,9 @@ def test_a_wrong_shape_fixed_noise_is_refused_before_training(pristine, tmp_path
     assert "fixed_noise is (3, 5, 1, 1), the run needs float32 (4, 16, 1, 1)" in err
 
 
-def test_a_damaged_newest_checkpoint_says_how_to_resume_from_the_one_before(pristine, tmp_path,
-                                                                            capsys):
+def test_a_damaged_newest_checkpoint_says_how_to_resume_from_the_one_before(
+    pristine, tmp_path, capsys
+):
     run = tmp_path / "run"
     shutil.copytree(pristine, run)
     shutil.copytree(run / CHECKPOINT, run / "checkpoints" / "step-0000001")  # an older one
@@ -312,11 +375,14 @@ def test_a_damaged_newest_checkpoint_says_how_to_resume_from_the_one_before(pris
     g.write_bytes(g.read_bytes()[:100])
     code, err, _ = _run_cli(["train", "--resume", str(run), "--iterations", "3"], capsys)
     assert code == 2 and err.count("\n") == 1, err
-    assert err.rstrip().endswith(f"to resume from the checkpoint before it (iteration 1), move "
-                                 f"{run / CHECKPOINT} out of {run / 'checkpoints'}")
+    assert err.rstrip().endswith(
+        f"to resume from the checkpoint before it (iteration 1), move "
+        f"{run / CHECKPOINT} out of {run / 'checkpoints'}"
+    )
     shutil.move(run / CHECKPOINT, tmp_path / "damaged")  # as the message says
-    code, err, _ = _run_cli(["train", "--resume", str(run), "--iterations", "3", "--no-progress"],
-                            capsys)
+    code, err, _ = _run_cli(
+        ["train", "--resume", str(run), "--iterations", "3", "--no-progress"], capsys
+    )
     assert code == 0, err
 
 
@@ -324,10 +390,22 @@ def test_a_damaged_metrics_line_is_left_out_and_the_lines_after_it_kept(pristine
     run = tmp_path / "run"
     shutil.copytree(pristine, run)
     first, second = (run / "metrics.jsonl").read_bytes().splitlines()
-    (run / "metrics.jsonl").write_bytes(b"\n".join([
-        first, b"\xff\xfe not utf-8", b'{"step": 1.5}', b'{"step": ' + HUGE.encode() + b"}",
-        DEEP.encode(), b'["a list"]', b'{"step": 2, "loss_d": "low"}', second, b'{"step": 3,'
-    ]) + b"\n")
+    (run / "metrics.jsonl").write_bytes(
+        b"\n".join(
+            [
+                first,
+                b"\xff\xfe not utf-8",
+                b'{"step": 1.5}',
+                b'{"step": ' + HUGE.encode() + b"}",
+                DEEP.encode(),
+                b'["a list"]',
+                b'{"step": 2, "loss_d": "low"}',
+                second,
+                b'{"step": 3,',
+            ]
+        )
+        + b"\n"
+    )
     assert [r["step"] for r in RunDirectory(run).read_metrics()] == [1, 2]
 
 
@@ -341,9 +419,11 @@ def test_the_window_names_a_damaged_saved_grid_instead_of_failing(qtbot, tmp_pat
     grid = samples / f"step-{STEP:07d}.png"
     if damage == "bomb":  # a header of 3.6 gigapixels: Pillow's DecompressionBombError
         from tests.faults.test_hostile_folders import bomb_png
+
         grid.write_bytes(bomb_png(60_000, 60_000))
     else:
         from PIL import Image
+
         Image.new("RGB", (40, 40), (200, 10, 10)).save(grid)
         grid.write_bytes(DAMAGES[damage](grid.read_bytes()))
     panel = SamplePanel()
@@ -351,5 +431,6 @@ def test_the_window_names_a_damaged_saved_grid_instead_of_failing(qtbot, tmp_pat
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # Pillow's bomb warning must not reach the person either
         panel.set_run(RunDirectory(tmp_path / "run"), [STEP])
-    assert panel.step_label.text() == (f"iteration {STEP}: step-{STEP:07d}.png is damaged and "
-                                       "cannot be shown")
+    assert panel.step_label.text() == (
+        f"iteration {STEP}: step-{STEP:07d}.png is damaged and cannot be shown"
+    )

@@ -26,8 +26,12 @@ def _can_mount() -> bool:
     probe = Path(f"/tmp/dcgan-mount-probe-{os.getpid()}")
     probe.mkdir(exist_ok=True)
     try:
-        ok = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(probe)],
-                            capture_output=True).returncode == 0
+        ok = (
+            subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", str(probe)], capture_output=True
+            ).returncode
+            == 0
+        )
         if ok:
             subprocess.run(["umount", str(probe)], check=True)
         return ok
@@ -59,8 +63,19 @@ def _error_lines(result) -> list[str]:
 def test_a_full_disk_under_the_whole_run_ends_with_one_clear_line(tmp_path):
     # the reproduction: every sample saved, a checkpoint only every 100 steps
     with small_disk(tmp_path / "disk", "48k") as disk:
-        result = cli("train", *TINY, "--iterations", "60", "--sample-every", "1",
-                     "--checkpoint-every", "100", "--run-dir", disk / "r", "--no-progress")
+        result = cli(
+            "train",
+            *TINY,
+            "--iterations",
+            "60",
+            "--sample-every",
+            "1",
+            "--checkpoint-every",
+            "100",
+            "--run-dir",
+            disk / "r",
+            "--no-progress",
+        )
         assert result.returncode == 1, result.stderr
         assert "Traceback" not in result.stderr and "internal error" not in result.stderr
         errors = _error_lines(result)
@@ -77,13 +92,32 @@ def test_a_full_disk_under_the_whole_run_ends_with_one_clear_line(tmp_path):
 @needs_mount
 def test_a_full_samples_folder_saves_a_checkpoint_and_a_resume_carries_on(tmp_path):
     run_root = tmp_path / "r"
-    first = cli("train", *TINY, "--iterations", "4", "--checkpoint-every", "100",
-                "--run-dir", run_root, "--no-progress")
+    first = cli(
+        "train",
+        *TINY,
+        "--iterations",
+        "4",
+        "--checkpoint-every",
+        "100",
+        "--run-dir",
+        run_root,
+        "--no-progress",
+    )
     assert first.returncode == 0, first.stderr
     grids = {p.name: p.read_bytes() for p in (run_root / "samples").iterdir()}
     with small_disk(run_root / "samples", "8k"):  # grids now go to a full disk
-        result = cli("train", "--resume", run_root, "--iterations", "400", "--sample-every", "1",
-                     "--checkpoint-every", "1000", "--no-progress")
+        result = cli(
+            "train",
+            "--resume",
+            run_root,
+            "--iterations",
+            "400",
+            "--sample-every",
+            "1",
+            "--checkpoint-every",
+            "1000",
+            "--no-progress",
+        )
         assert result.returncode == 1, result.stderr
         error = _error_lines(result)[-1]
         assert "could not write the sample grid" in error and "No space left" in error
@@ -91,8 +125,7 @@ def test_a_full_samples_folder_saves_a_checkpoint_and_a_resume_carries_on(tmp_pa
         assert 4 < stopped_at < 400  # nothing trained is lost: a checkpoint of the step
         assert f"every iteration is kept in the checkpoint {run_root}" in error
     assert {p.name: p.read_bytes() for p in (run_root / "samples").iterdir()} == grids
-    again = cli("train", "--resume", run_root, "--iterations", str(stopped_at + 3),
-                "--no-progress")
+    again = cli("train", "--resume", run_root, "--iterations", str(stopped_at + 3), "--no-progress")
     assert again.returncode == 0, again.stderr
     assert open_checkpoint(run_root).step == stopped_at + 3
 
@@ -160,18 +193,22 @@ def test_the_leftovers_of_an_interrupted_save_are_cleaned_or_put_back(tmp_path):
     os.replace(ckpts / "step-0000006", ckpts / ".step-0000006.old-feedbeef")
     trainer = resume_run(cfg.with_values({"schedule.iterations": 8}), run, how_to_extend="")
     assert trainer.step == 6  # the set-aside checkpoint was put back and resumed from
-    assert sorted(p.name for p in ckpts.iterdir()) == ["step-0000002", "step-0000004",
-                                                       "step-0000006"]
+    assert sorted(p.name for p in ckpts.iterdir()) == [
+        "step-0000002",
+        "step-0000004",
+        "step-0000006",
+    ]
     assert not list(run.root.glob(".*"))
     assert len(trainer.recovered) == 3
 
 
 def test_a_resume_says_what_it_repaired(tmp_path):
     run_root = tmp_path / "r"
-    assert cli("train", *TINY, "--iterations", "2", "--run-dir", run_root,
-               "--no-progress").returncode == 0
+    assert (
+        cli("train", *TINY, "--iterations", "2", "--run-dir", run_root, "--no-progress").returncode
+        == 0
+    )
     (run_root / "checkpoints" / ".step-0000004.tmp-00000000").mkdir()
     result = cli("train", "--resume", run_root, "--iterations", "3", "--no-progress")
     assert result.returncode == 0, result.stderr
     assert "removed" in result.stderr and ".step-0000004.tmp-00000000" in result.stderr
-

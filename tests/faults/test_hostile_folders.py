@@ -19,7 +19,14 @@ from PIL import Image, PngImagePlugin
 from dcgan_studio import cli
 from dcgan_studio.core import data_folder
 from dcgan_studio.core.data_folder import (
-    EMPTY, LINKED_FOLDER, NOT_FILE, NOT_IMAGE, TOO_LARGE, UNLISTABLE, UNREADABLE, load_folder,
+    EMPTY,
+    LINKED_FOLDER,
+    NOT_FILE,
+    NOT_IMAGE,
+    TOO_LARGE,
+    UNLISTABLE,
+    UNREADABLE,
+    load_folder,
 )
 
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0  # root reads a chmod 000 file anyway
@@ -39,8 +46,9 @@ def skipped(folder: Path, **kwargs) -> dict[str, list[str]]:
     """reason -> names of the entries skipped, from the dataset summary a person sees."""
     dataset = load_folder(folder, 16, 1, **kwargs)
     try:
-        return {r: sorted(Path(p).name for p in paths)
-                for r, paths in dataset.summary().skipped.items()}
+        return {
+            r: sorted(Path(p).name for p in paths) for r, paths in dataset.summary().skipped.items()
+        }
     finally:
         if dataset.streamed:
             dataset.images.close()
@@ -53,8 +61,12 @@ def png_chunk(kind: bytes, body: bytes) -> bytes:
 def bomb_png(width: int, height: int) -> bytes:
     """A few hundred bytes whose header promises width x height RGB pixels."""
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header)
-            + png_chunk(b"IDAT", zlib.compress(bytes(5000))) + png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", zlib.compress(bytes(5000)))
+        + png_chunk(b"IEND", b"")
+    )
 
 
 @pytest.fixture(params=["in memory", "streamed"])
@@ -153,10 +165,34 @@ def test_names_that_are_not_utf8_load_and_are_reported(tmp_path, capsys):
     assert len(dataset) == 8
     [line] = dataset.summary().skipped_lines()
     assert line.startswith(f"1 {NOT_IMAGE}: bad")
-    code = cli.main(["train", "--dataset", f"folder:{tmp_path}", "--image-size", "16",
-                     "--ngf", "8", "--ndf", "8", "--nz", "16", "--batch-size", "8",
-                     "--iterations", "1", "--device", "cpu", "--precision", "fp32",
-                     "--sample-count", "4", "--run-dir", str(tmp_path / "run"), "--no-progress"])
+    code = cli.main(
+        [
+            "train",
+            "--dataset",
+            f"folder:{tmp_path}",
+            "--image-size",
+            "16",
+            "--ngf",
+            "8",
+            "--ndf",
+            "8",
+            "--nz",
+            "16",
+            "--batch-size",
+            "8",
+            "--iterations",
+            "1",
+            "--device",
+            "cpu",
+            "--precision",
+            "fp32",
+            "--sample-count",
+            "4",
+            "--run-dir",
+            str(tmp_path / "run"),
+            "--no-progress",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 0, err
     assert f"  skipped 1 {NOT_IMAGE}: bad\\xff.png" in err  # stderr escapes the odd byte
@@ -171,8 +207,11 @@ def test_bombs_zero_bytes_and_text_named_png_are_skipped_by_reason(tmp_path, mod
     Image.new("L", (4, 4)).save(tmp_path / "text-bomb.png", pnginfo=text)
     (tmp_path / "zero.png").write_bytes(b"")
     (tmp_path / "notes.png").write_text("this is text\n")
-    assert skipped(tmp_path) == {EMPTY: ["zero.png"], NOT_IMAGE: ["notes.png"],
-                                 TOO_LARGE: ["bomb.png", "just-over.png", "text-bomb.png"]}
+    assert skipped(tmp_path) == {
+        EMPTY: ["zero.png"],
+        NOT_IMAGE: ["notes.png"],
+        TOO_LARGE: ["bomb.png", "just-over.png", "text-bomb.png"],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -230,11 +269,14 @@ def test_a_folder_of_only_hostile_entries_is_one_line(tmp_path, capsys):
     os.mkfifo(tmp_path / "pics" / "pipe.png")
     (tmp_path / "pics" / "zero.png").write_bytes(b"")
     os.symlink("loop.png", tmp_path / "pics" / "loop.png")
-    code = cli.main(["train", "--dataset", f"folder:{tmp_path / 'pics'}", "--run-dir",
-                     str(tmp_path / "run")])
+    code = cli.main(
+        ["train", "--dataset", f"folder:{tmp_path / 'pics'}", "--run-dir", str(tmp_path / "run")]
+    )
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1, err
-    assert err.startswith(f"dcgan-studio: error: no usable image in {tmp_path / 'pics'}: 3 files "
-                          "seen, 0 used, 3 skipped (1 empty (0 bytes): zero.png; 1 not a regular "
-                          "file (a pipe, socket or device): pipe.png; 1 unreadable: loop.png)")
+    assert err.startswith(
+        f"dcgan-studio: error: no usable image in {tmp_path / 'pics'}: 3 files "
+        "seen, 0 used, 3 skipped (1 empty (0 bytes): zero.png; 1 not a regular "
+        "file (a pipe, socket or device): pipe.png; 1 unreadable: loop.png)"
+    )
     assert not (tmp_path / "run").exists()

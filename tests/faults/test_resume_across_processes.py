@@ -19,10 +19,35 @@ import torch
 
 from dcgan_studio.core.runs import open_checkpoint
 
-TINY = ["--dataset", "digits", "--image-size", "16", "--ngf", "8", "--ndf", "8", "--nz", "16",
-        "--batch-size", "8", "--seed", "1", "--device", "cpu", "--log-every", "1",
-        "--sample-every", "10", "--checkpoint-every", "10", "--keep-checkpoints", "0",
-        "--sample-count", "4", "--no-progress"]
+TINY = [
+    "--dataset",
+    "digits",
+    "--image-size",
+    "16",
+    "--ngf",
+    "8",
+    "--ndf",
+    "8",
+    "--nz",
+    "16",
+    "--batch-size",
+    "8",
+    "--seed",
+    "1",
+    "--device",
+    "cpu",
+    "--log-every",
+    "1",
+    "--sample-every",
+    "10",
+    "--checkpoint-every",
+    "10",
+    "--keep-checkpoints",
+    "0",
+    "--sample-count",
+    "4",
+    "--no-progress",
+]
 TIMES = {"images_per_second", "elapsed_seconds"}  # the only values of a line that may differ
 
 # `python -m dcgan_studio ARGS`, with cpu_conv's clock saying that way FAVOURED (of the ways of
@@ -44,8 +69,12 @@ runpy.run_module("dcgan_studio", run_name="__main__", alter_sys=True)
 
 
 def train(favoured: int, *args: str) -> None:
-    done = subprocess.run([sys.executable, "-c", PRELUDE, str(favoured), "train", *args],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", PRELUDE, str(favoured), "train", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -61,8 +90,10 @@ def assert_same_run(a: Path, b: Path) -> None:
         assert line_a == line_b, f"step {line_a['step']}"
     first, second = open_checkpoint(a), open_checkpoint(b)
     assert first.step == second.step == 20
-    for state_a, state_b in ((first.generator_state(), second.generator_state()),
-                             (first.discriminator_state(), second.discriminator_state())):
+    for state_a, state_b in (
+        (first.generator_state(), second.generator_state()),
+        (first.discriminator_state(), second.discriminator_state()),
+    ):
         assert state_a.keys() == state_b.keys()
         for name in state_a:
             assert torch.equal(state_a[name], state_b[name]), name
@@ -81,8 +112,9 @@ def test_two_processes_with_one_seed_train_the_same_run_to_the_bit(straight, tmp
     assert_same_run(straight, tmp_path / "again")
 
 
-def test_ten_iterations_then_ten_resumed_in_another_process_are_the_straight_run(straight,
-                                                                                 tmp_path):
+def test_ten_iterations_then_ten_resumed_in_another_process_are_the_straight_run(
+    straight, tmp_path
+):
     run = tmp_path / "resumed"
     train(1, *TINY, "--deterministic", "--iterations", "10", "--run-dir", str(run))
     train(0, "--resume", str(run), "--iterations", "20", "--no-progress")

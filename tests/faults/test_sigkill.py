@@ -24,10 +24,27 @@ def _kill_while_training(run_root, delay: float) -> None:
     """Train (a checkpoint and a grid every step: mostly saving), kill ``delay`` s after the
     first checkpoint is whole."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "dcgan_studio", "train", *TINY, "--iterations", "100000",
-         "--checkpoint-every", "1", "--sample-every", "1", "--keep-checkpoints", "2",
-         "--run-dir", str(run_root), "--no-progress"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "dcgan_studio",
+            "train",
+            *TINY,
+            "--iterations",
+            "100000",
+            "--checkpoint-every",
+            "1",
+            "--sample-every",
+            "1",
+            "--keep-checkpoints",
+            "2",
+            "--run-dir",
+            str(run_root),
+            "--no-progress",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 120
         while not (RunDirectory(run_root).checkpoint_steps() and process.poll() is None):
@@ -47,8 +64,7 @@ def test_a_run_killed_at_a_random_moment_resumes(tmp_path, trial):
     run = RunDirectory(run_root)
     killed_at = run.checkpoint_steps()[-1]
     assert killed_at >= 1
-    result = cli("train", "--resume", run_root, "--iterations", str(killed_at + 2),
-                 "--no-progress")
+    result = cli("train", "--resume", run_root, "--iterations", str(killed_at + 2), "--no-progress")
     assert result.returncode == 0, f"killed {delay:.2f} s in: {result.stderr}"
     assert open_checkpoint(run_root).step == killed_at + 2
     steps = [r["step"] for r in run.read_metrics()]

@@ -9,8 +9,14 @@ import pytest
 from PySide6.QtCore import QEvent, QObject, QSettings
 from PySide6.QtWidgets import QApplication
 
-TINY = {"model.image_size": 16, "model.nz": 16, "model.ngf": 8, "model.ndf": 8,
-        "optim.batch_size": 16, "schedule.seed": 3}
+TINY = {
+    "model.image_size": 16,
+    "model.nz": 16,
+    "model.ngf": 8,
+    "model.ndf": 8,
+    "optim.batch_size": 16,
+    "schedule.seed": 3,
+}
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -31,8 +37,9 @@ def make_window(qtbot, tmp_path):
 
     def make(iterations: int = 400, settings_name: str = "settings.ini", **values):
         settings = QSettings(str(tmp_path / settings_name), QSettings.Format.IniFormat)
-        window = MainWindow(tmp_path / "runs", log_path=str(tmp_path / "log.txt"),
-                            settings=settings)
+        window = MainWindow(
+            tmp_path / "runs", log_path=str(tmp_path / "log.txt"), settings=settings
+        )
         qtbot.addWidget(window)
         editors = window.controls.editors
         for field, value in {**TINY, **values, "schedule.iterations": iterations}.items():
@@ -42,8 +49,7 @@ def make_window(qtbot, tmp_path):
             else:
                 editor.setValue(value)
         editors["runtime.device"].setCurrentIndex(editors["runtime.device"].findData("cpu"))
-        editors["runtime.precision"].setCurrentIndex(
-            editors["runtime.precision"].findData("fp32"))
+        editors["runtime.precision"].setCurrentIndex(editors["runtime.precision"].findData("fp32"))
         editors["runtime.deterministic"].setChecked(True)  # the same bits in every run
         window.show()
         windows.append(window)

@@ -10,8 +10,10 @@ from PySide6.QtCore import Qt
 
 def _run_to_the_end(qtbot, window) -> None:
     qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: window.state == "idle" and not window.session.running and
-                    len(window.history) > 0, timeout=60_000)
+    qtbot.waitUntil(
+        lambda: window.state == "idle" and not window.session.running and len(window.history) > 0,
+        timeout=60_000,
+    )
 
 
 def test_the_gradients_fill_from_the_run_when_brought_to_the_front_after_it(qtbot, make_window):
@@ -31,20 +33,28 @@ def test_the_gradients_fill_from_the_run_when_brought_to_the_front_after_it(qtbo
 
 
 def test_the_feature_maps_and_the_latent_space_show_the_runs_end_when_brought_to_the_front(
-        qtbot, make_window):
+    qtbot, make_window
+):
     window = make_window(iterations=60)
     window.docks["architecture"].raise_()  # feature maps and latent space behind it throughout
     _run_to_the_end(qtbot, window)
     assert window.run_dir.checkpoint_steps()[-1] == 60
     maps = window.inspector.feature_maps
     window.docks["features"].raise_()
-    qtbot.waitUntil(lambda: maps.snapshot is not None and maps.snapshot.step == 60 and
-                    maps.snapshot.request == maps.request(), timeout=30_000)
+    qtbot.waitUntil(
+        lambda: (
+            maps.snapshot is not None
+            and maps.snapshot.step == 60
+            and maps.snapshot.request == maps.request()
+        ),
+        timeout=30_000,
+    )
     assert "iteration 60" in maps.header.text() and "step-0000060" in maps.header.text()
     explorer = window.explorer
     window.docks["latent"].raise_()
-    qtbot.waitUntil(lambda: explorer.renderer is not None and explorer.renderer.step == 60,
-                    timeout=30_000)
+    qtbot.waitUntil(
+        lambda: explorer.renderer is not None and explorer.renderer.step == 60, timeout=30_000
+    )
     qtbot.waitUntil(lambda: explorer.main_view.shown is not None, timeout=30_000)
 
 

@@ -52,20 +52,33 @@ def _settings(tmp_path) -> QSettings:
 
 def test_a_fresh_launch_shows_the_window_before_torch_and_the_engine_are_imported(tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    done = subprocess.run([sys.executable, "-c", LAUNCH], env=env, capture_output=True,
-                          text=True, timeout=300, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-c", LAUNCH],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     marks = json.loads(done.stdout.strip().splitlines()[-1])
     assert marks["engine_imported_when_exposed"] is False
     assert marks["built_when_exposed"] is False
     assert marks["page_when_exposed"] == "loading-page"
     assert marks["class"] == "MainWindow"
-    assert marks["docks"] == ["architecture", "controls", "data", "features", "filters",
-                              "gradients", "latent", "losses"]
+    assert marks["docks"] == [
+        "architecture",
+        "controls",
+        "data",
+        "features",
+        "filters",
+        "gradients",
+        "latent",
+        "losses",
+    ]
 
 
-def test_the_frame_becomes_the_main_window_in_place_keeping_its_saved_geometry(
-        qtbot, tmp_path):
+def test_the_frame_becomes_the_main_window_in_place_keeping_its_saved_geometry(qtbot, tmp_path):
     settings = _settings(tmp_path)
     earlier = MainWindow(tmp_path / "runs", settings=settings)  # a previous session's window
     earlier.resize(720, 540)  # within the offscreen screen (800 x 600)
@@ -95,9 +108,13 @@ def test_the_frame_becomes_the_main_window_in_place_keeping_its_saved_geometry(
 
 
 def test_a_core_that_cannot_be_imported_is_named_in_the_window_and_a_dialog(
-        qtbot, tmp_path, monkeypatch):
-    monkeypatch.setattr(frame_module, "CORE_MODULES", frame_module.CORE_MODULES + (
-        ("dcgan_studio.no_such_part", "the test's missing part"),))
+    qtbot, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(
+        frame_module,
+        "CORE_MODULES",
+        frame_module.CORE_MODULES + (("dcgan_studio.no_such_part", "the test's missing part"),),
+    )
     window = open_window(runs_root=tmp_path / "runs", settings=_settings(tmp_path))
     qtbot.addWidget(window)
     try:
@@ -106,8 +123,9 @@ def test_a_core_that_cannot_be_imported_is_named_in_the_window_and_a_dialog(
         text = page.text.text()
         assert "the test's missing part" in text and "ModuleNotFoundError" in text
         assert "make run" in text  # the fix
-        dialogs = [w for w in window.findChildren(QMessageBox)
-                   if w.objectName() == "load-error-dialog"]
+        dialogs = [
+            w for w in window.findChildren(QMessageBox) if w.objectName() == "load-error-dialog"
+        ]
         assert dialogs and dialogs[0].isVisible() and "make run" in dialogs[0].text()
         assert not window.views_built and window.isVisible()
     finally:
@@ -118,7 +136,8 @@ def test_closing_the_window_while_it_loads_builds_nothing(qtbot, tmp_path):
     window = open_window(runs_root=tmp_path / "runs", settings=_settings(tmp_path))
     qtbot.addWidget(window)
     window.close()
-    qtbot.waitUntil(lambda: not any(t.name == "dcgan-import" for t in threading.enumerate()),
-                    timeout=60_000)
+    qtbot.waitUntil(
+        lambda: not any(t.name == "dcgan-import" for t in threading.enumerate()), timeout=60_000
+    )
     qtbot.wait(100)  # the loader's queued "done" is delivered
     assert not window.views_built and not isinstance(window, MainWindow)

@@ -34,8 +34,10 @@ def real_shapes(model, x):
     """name -> (input shape, output shape) of each child of model.main, for one sample."""
     shapes, hooks = {}, []
     for name, module in model.main.named_children():
+
         def hook(_, inputs, output, name=name):
             shapes[name] = (tuple(inputs[0].shape[1:]), tuple(output.shape[1:]))
+
         hooks.append(module.register_forward_hook(hook))
     model.eval()(x)
     for handle in hooks:
@@ -46,13 +48,21 @@ def real_shapes(model, x):
 @pytest.mark.parametrize("channels", (1, 3))
 @pytest.mark.parametrize("size", SUPPORTED_IMAGE_SIZES)
 def test_rows_show_the_real_networks(panel, size, channels):
-    cfg = ModelConfig(image_size=size, channels=channels, nz=20, ngf=16, ndf=16,
-                      d_dropout=0.3 if channels == 3 else 0.0)
+    cfg = ModelConfig(
+        image_size=size,
+        channels=channels,
+        nz=20,
+        ngf=16,
+        ndf=16,
+        d_dropout=0.3 if channels == 3 else 0.0,
+    )
     panel.set_model_config(cfg)
     torch.manual_seed(0)
     g, d = Generator(cfg), Discriminator(cfg)
-    expected = {"g": real_shapes(g, torch.randn(2, cfg.nz, 1, 1)),
-                "d": real_shapes(d, torch.randn(2, channels, size, size))}
+    expected = {
+        "g": real_shapes(g, torch.randn(2, cfg.nz, 1, 1)),
+        "d": real_shapes(d, torch.randn(2, channels, size, size)),
+    }
     for network, model in (("g", g), ("d", d)):
         table = panel.table(network)
         names = list(expected[network])
@@ -72,7 +82,8 @@ def test_rows_show_the_real_networks(panel, size, channels):
                 assert f"{header} = {formula}" == model.plan.layers[row].formula()
                 module = model.layer(name)
                 assert cell(panel, network, row, COL["k, s, p"]) == (
-                    f"{module.kernel_size[0]}, {module.stride[0]}, {module.padding[0]}")
+                    f"{module.kernel_size[0]}, {module.stride[0]}, {module.padding[0]}"
+                )
             else:
                 assert formula == "" and cell(panel, network, row, COL["k, s, p"]) == ""
             short = explain(kind, network).short
@@ -80,7 +91,8 @@ def test_rows_show_the_real_networks(panel, size, channels):
         total = len(names)
         assert cell(panel, network, total, COL["Layer"]) == "Total"
         assert cell(panel, network, total, COL["Params"]) == (
-            f"{sum(p.numel() for p in model.parameters()):,}")
+            f"{sum(p.numel() for p in model.parameters()):,}"
+        )
         assert shape(cell(panel, network, total, COL["In"])) == expected[network][names[0]][0]
         assert shape(cell(panel, network, total, COL["Out"])) == expected[network][names[-1]][1]
     d_types = {cell(panel, "d", r, COL["Type"]) for r in range(len(expected["d"]))}

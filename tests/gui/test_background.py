@@ -66,12 +66,20 @@ def _growth_after_a_fragmenting_job(qtbot) -> float:
 
     owner = QObject()  # the emitter's parent, as a widget is for the window's jobs
     before = _resident_mb()
-    background.run_in_background(owner, fragmenting_job,
-                                 lambda result, error: results.append((result, error)))
+    background.run_in_background(
+        owner, fragmenting_job, lambda result, error: results.append((result, error))
+    )
     qtbot.waitUntil(lambda: bool(results), timeout=20000)
     assert results[0][1] is None and len(results[0][0]) == 188
-    qtbot.waitUntil(lambda: not any(thread.name == "dcgan-io"  # it trims after delivering
-                                    for thread in threading.enumerate()), timeout=20000)
+    qtbot.waitUntil(
+        lambda: (
+            not any(
+                thread.name == "dcgan-io"  # it trims after delivering
+                for thread in threading.enumerate()
+            )
+        ),
+        timeout=20000,
+    )
     return _resident_mb() - before
 
 

@@ -48,16 +48,25 @@ def test_presets_set_their_values_and_an_edit_shows_custom(qtbot):
 
     _choose(qtbot, box, "Quick start")
     assert controls.config() == RunConfig().with_values(
-        {"schedule.epochs": None, "schedule.iterations": RunConfig().schedule.iterations})
+        {"schedule.epochs": None, "schedule.iterations": RunConfig().schedule.iterations}
+    )
     assert shapes[-1] == (32, 32)
 
 
 def test_the_preset_box_is_locked_while_training_and_an_opened_run_shows_its_own(qtbot):
     controls = TrainingControls()
     qtbot.addWidget(controls)
-    controls.set_config(RunConfig().with_values({"optim.lr_g": 2e-4, "optim.lr_d": 2e-4,
-                                                 "optim.batch_size": 128, "model.ngf": 64,
-                                                 "model.ndf": 64}))
+    controls.set_config(
+        RunConfig().with_values(
+            {
+                "optim.lr_g": 2e-4,
+                "optim.lr_d": 2e-4,
+                "optim.batch_size": 128,
+                "model.ngf": 64,
+                "model.ndf": 64,
+            }
+        )
+    )
     assert controls.preset_box.currentText() == "DCGAN paper"
     controls.set_state("running")
     assert not controls.preset_box.isEnabled() and "Stop first" in controls.preset_box.toolTip()

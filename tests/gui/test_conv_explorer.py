@@ -19,7 +19,9 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 from dcgan_studio.core import convolution as cv
 from dcgan_studio.gui.widgets.conv_explorer import MAX_SIDE, ConvolutionExplorer
 
-EDGE = np.array([[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], np.float32)  # written out, not the core's
+EDGE = np.array(
+    [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], np.float32
+)  # written out, not the core's
 
 
 def io_threads() -> list[threading.Thread]:
@@ -56,8 +58,13 @@ def plain(caption: str) -> str:
 def grid_numbers(editor) -> np.ndarray:
     """The numbers a person reads in the kernel grid."""
     k = editor.table.rowCount()
-    return np.array([[float(editor.table.item(r, c).text().replace("−", "-")) for c in range(k)]
-                     for r in range(k)], np.float32)
+    return np.array(
+        [
+            [float(editor.table.item(r, c).text().replace("−", "-")) for c in range(k)]
+            for r in range(k)
+        ],
+        np.float32,
+    )
 
 
 def screen_colour(view, row: int, col: int):
@@ -73,6 +80,7 @@ def save_png(path, array: np.ndarray) -> None:
 
 
 # ---- kernel page ---------------------------------------------------------------------------------
+
 
 def test_edge_kernel_on_a_digit_equals_conv2d_and_edges_appear(explorer):
     page, editor = explorer.kernel_page, explorer.kernel_page.editor
@@ -123,8 +131,9 @@ def test_editing_a_cell_changes_the_output_and_marks_the_preset_custom(explorer)
     np.testing.assert_array_equal(editor.weights, weights)
     shown = page.output_view.values()
     assert not np.array_equal(shown, before)
-    np.testing.assert_allclose(shown, torch_conv(cv.load_digit(0), weights, padding=1),
-                               rtol=1e-6, atol=1e-5)
+    np.testing.assert_allclose(
+        shown, torch_conv(cv.load_digit(0), weights, padding=1), rtol=1e-6, atol=1e-5
+    )
     assert "sum of the weights = 1.25" in editor.sum_label.text()
     # the other pages use the edited kernel
     assert "custom 3×3" in explorer.pooling_page.kernel_text
@@ -179,6 +188,7 @@ def test_pointing_at_an_output_pixel_writes_out_its_window_and_sum(qtbot, explor
 
 # ---- pooling page --------------------------------------------------------------------------------
 
+
 def test_pooling_page_shows_max_average_and_strided_conv_of_the_formula_sizes(explorer):
     explorer.tabs.setCurrentWidget(explorer.pooling_page)
     page = explorer.pooling_page
@@ -186,8 +196,10 @@ def test_pooling_page_shows_max_average_and_strided_conv_of_the_formula_sizes(ex
     for n in (2, 3):
         page.pool_box.setValue(n)
         o = (28 - n) // n + 1
-        expected = {page.max_view: F.max_pool2d(x, n)[0, 0].numpy(),
-                    page.avg_view: F.avg_pool2d(x, n)[0, 0].numpy()}
+        expected = {
+            page.max_view: F.max_pool2d(x, n)[0, 0].numpy(),
+            page.avg_view: F.avg_pool2d(x, n)[0, 0].numpy(),
+        }
         for view, want in expected.items():
             assert want.shape == view.values().shape == (o, o)
             np.testing.assert_allclose(view.values(), want, rtol=1e-6)
@@ -201,6 +213,7 @@ def test_pooling_page_shows_max_average_and_strided_conv_of_the_formula_sizes(ex
 
 
 # ---- transposed convolution page -----------------------------------------------------------------
+
 
 def test_transposed_sizes_equal_the_formula_and_torch_or_say_what_to_change(explorer):
     explorer.tabs.setCurrentWidget(explorer.transposed_page)
@@ -219,13 +232,16 @@ def test_transposed_sizes_equal_the_formula_and_torch_or_say_what_to_change(expl
             if o < 1:
                 assert page.output_view.values() is None
                 assert not page.message.isHidden()
-                assert "padding = " in page.message.text() and "Lower the padding" in \
-                    page.message.text()
+                assert (
+                    "padding = " in page.message.text()
+                    and "Lower the padding" in page.message.text()
+                )
                 continue
             want = F.conv_transpose2d(x, torch.ones(1, 1, k, k), stride=s, padding=p)[0, 0]
             assert want.shape == (o, o) == page.output_view.values().shape, (small, k, s, p)
-            np.testing.assert_allclose(page.output_view.values(), want.numpy(), rtol=1e-6,
-                                       atol=1e-6)
+            np.testing.assert_allclose(
+                page.output_view.values(), want.numpy(), rtol=1e-6, atol=1e-6
+            )
             caption = page.output_view.caption.text()
             assert shown_size(caption) == o
             assert f"({i} − 1)·{s} − 2·{p} + {k} = {o}" in plain(caption)
@@ -249,7 +265,8 @@ def test_dcgan_setting_doubles_and_uneven_overlap_warns_of_checkerboards(explore
     assert page.k_box.value() == 3 and not page.k_box.isEnabled()
 
 
-# ---- input -----------------------------------------------------------------------------------------
+# ---- input ---------------------------------------------------------------------------------
+
 
 def test_an_impossible_setting_shows_what_to_change(qtbot, explorer, tmp_path):
     path = tmp_path / "tiny.png"
@@ -261,8 +278,10 @@ def test_an_impossible_setting_shows_what_to_change(qtbot, explorer, tmp_path):
     page.padding_box.setValue(0)
     assert page.output_view.values() is None
     assert not page.message.isHidden()
-    assert "kernel size = 5 is not allowed: use at most 2 for an input of 2 with padding 0, or " \
-           "a padding of at least 2" in page.message.text()
+    assert (
+        "kernel size = 5 is not allowed: use at most 2 for an input of 2 with padding 0, or "
+        "a padding of at least 2" in page.message.text()
+    )
     assert "none" in page.output_view.title.text()
     page.padding_box.setValue(2)
     assert page.message.isHidden() and page.output_view.values().shape == (2, 2)
@@ -283,12 +302,16 @@ def test_a_picture_file_becomes_a_grey_input_of_at_most_max_side(qtbot, explorer
     assert explorer.kernel_page.output_view.values().shape == (171, 256)
 
 
-@pytest.mark.parametrize("name,content,says", [
-    ("notes.png", b"this is not a picture\n", "cannot be read as a picture"),
-    ("empty.png", b"", "is empty (0 bytes)"),
-])
-def test_a_bad_picture_file_names_it_and_keeps_the_previous_image(qtbot, explorer, tmp_path,
-                                                                   name, content, says):
+@pytest.mark.parametrize(
+    "name,content,says",
+    [
+        ("notes.png", b"this is not a picture\n", "cannot be read as a picture"),
+        ("empty.png", b"", "is empty (0 bytes)"),
+    ],
+)
+def test_a_bad_picture_file_names_it_and_keeps_the_previous_image(
+    qtbot, explorer, tmp_path, name, content, says
+):
     explorer.digit_box.setValue(3)
     digit = cv.load_digit(3)
     np.testing.assert_array_equal(explorer.image, digit)
@@ -301,8 +324,12 @@ def test_a_bad_picture_file_names_it_and_keeps_the_previous_image(qtbot, explore
     assert name in text and says in text and "choose a PNG" in text
     assert "previous image is kept" in text
     np.testing.assert_array_equal(explorer.image, digit)
-    np.testing.assert_allclose(explorer.kernel_page.output_view.values(),
-                               torch_conv(digit, EDGE, padding=1), rtol=1e-6, atol=1e-5)
+    np.testing.assert_allclose(
+        explorer.kernel_page.output_view.values(),
+        torch_conv(digit, EDGE, padding=1),
+        rtol=1e-6,
+        atol=1e-5,
+    )
 
 
 def test_a_digit_chosen_while_a_picture_is_read_wins(qtbot, explorer, tmp_path):

@@ -33,8 +33,6 @@ def panel(qtbot):
     assert not io_threads(), "a preview left a dcgan-io thread running"
 
 
-
-
 def class_folder(root: Path) -> Path:
     """5 good PNGs in two class folders, a truncated PNG and a text file named .jpg."""
     for cls, colour, n in (("cats", (200, 40, 40), 3), ("dogs", (40, 40, 200), 2)):
@@ -73,8 +71,10 @@ def test_folder_preview_shows_count_grid_and_skipped_files_by_reason(qtbot, pane
     assert f"Source: {folder.resolve()}" in info and "Classes: cats, dogs" in info
     assert "Files seen: 7" in info
     assert panel.skipped_label.text() == "2 files skipped: 1 not an image, 1 truncated"
-    assert panel.report.toPlainText().splitlines() == ["1 not an image: notes.jpg",
-                                                       "1 truncated: cut.png"]
+    assert panel.report.toPlainText().splitlines() == [
+        "1 not an image: notes.jpg",
+        "1 truncated: cut.png",
+    ]
     assert panel.report.isReadOnly() and panel.report.isVisible()
     assert ERROR_COLOUR not in panel.status.styleSheet()
 
@@ -184,6 +184,7 @@ def test_cancel_during_a_folder_scan_stops_it(qtbot, panel, tmp_path, monkeypatc
                     if cancel():
                         break
                     threading.Event().wait(0.01)
+
         try:
             return real_load(cfg, report, cancel)
         except Exception as exc:
@@ -247,13 +248,17 @@ def test_download_if_missing_fetches_then_previews(qtbot, panel, tmp_path, monke
 
     served = tmp_path / "server"
     write_mnist(served, "files", n=30, gz=True)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
-                                directory=str(served / "files" / "raw"))
+    handler = functools.partial(
+        http.server.SimpleHTTPRequestHandler, directory=str(served / "files" / "raw")
+    )
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     folder, title, _, classes = data_torchvision.MNIST_LIKE["mnist"]
-    monkeypatch.setitem(data_torchvision.MNIST_LIKE, "mnist", (
-        folder, title, f"http://127.0.0.1:{server.server_address[1]}/", classes))
+    monkeypatch.setitem(
+        data_torchvision.MNIST_LIKE,
+        "mnist",
+        (folder, title, f"http://127.0.0.1:{server.server_address[1]}/", classes),
+    )
     try:
         panel.set_dataset("mnist", str(tmp_path / "root"))
         assert panel.download_box.isEnabled()

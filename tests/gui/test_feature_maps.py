@@ -14,20 +14,26 @@ from dcgan_studio.config import ModelConfig
 from dcgan_studio.core.architecture import discriminator_plan, generator_plan
 from dcgan_studio.core.data import fit_images, load_digits_raw, to_tanh_range
 from dcgan_studio.core.models import Discriminator, Generator
-from dcgan_studio.core.snapshots import (FeatureMapSnapshot, ProbeRequest, frozen_array,
-                                         to_uint8_images)
+from dcgan_studio.core.snapshots import (
+    FeatureMapSnapshot,
+    ProbeRequest,
+    frozen_array,
+    to_uint8_images,
+)
 from dcgan_studio.gui.widgets.feature_maps import PLACEHOLDER, FeatureMapPanel
 from dcgan_studio.gui.widgets.mosaic import GAP, TOP, channel_mosaic, grid_shape, tile_origin
 
 CFG = ModelConfig(image_size=32, ngf=64, ndf=64)  # the paper's widths
 
 
-def activations(model: torch.nn.Module, layer: str, x: torch.Tensor
-                ) -> tuple[np.ndarray, np.ndarray]:
+def activations(
+    model: torch.nn.Module, layer: str, x: torch.Tensor
+) -> tuple[np.ndarray, np.ndarray]:
     """(the layer's (C, H, W) output for x[0], the uint8 (H, W, C) image G made or D saw)."""
     captured: list[torch.Tensor] = []
     handle = model.layer(layer).register_forward_hook(
-        lambda _m, _i, out: captured.append(out[0].detach().clone()))  # clone: in-place ReLU
+        lambda _m, _i, out: captured.append(out[0].detach().clone())
+    )  # clone: in-place ReLU
     model.eval()
     with torch.no_grad():
         out = model(x)
@@ -75,8 +81,9 @@ def click_tile(qtbot, panel: FeatureMapPanel, tile: int, dx: float = 0.5, dy: fl
     c, h, w = panel.snapshot.activations.shape
     x, y = tile_origin(tile, grid_shape(c)[1], h, w)
     scene = panel.mosaic_box.mapViewToScene(QPointF(x + dx * w, y + dy * h))
-    qtbot.mouseClick(panel.graphics.viewport(), Qt.LeftButton,
-                     pos=panel.graphics.mapFromScene(scene))
+    qtbot.mouseClick(
+        panel.graphics.viewport(), Qt.LeftButton, pos=panel.graphics.mapFromScene(scene)
+    )
 
 
 # ---- the mosaic ---------------------------------------------------------------------------------
@@ -194,11 +201,21 @@ def test_placeholder_then_mosaic_and_header(panel, g_relu3):
     assert panel.stack.currentWidget() is panel.placeholder
     assert panel.placeholder.text() == PLACEHOLDER and panel.placeholder.isVisible()
     acts, image = g_relu3
-    panel.show_snapshot(FeatureMapSnapshot(1200, panel.request(), "relu", acts, image,
-                                           checkpoint="/runs/a/checkpoints/step-0001200"))
+    panel.show_snapshot(
+        FeatureMapSnapshot(
+            1200,
+            panel.request(),
+            "relu",
+            acts,
+            image,
+            checkpoint="/runs/a/checkpoints/step-0001200",
+        )
+    )
     assert panel.graphics.isVisible() and not panel.placeholder.isVisible()
-    assert panel.header.text() == ("G · relu3 (ReLU) · 64 channels of 16×16 · fake tile 0 · "
-                                   "iteration 1200 · from checkpoint step-0001200")
+    assert panel.header.text() == (
+        "G · relu3 (ReLU) · 64 channels of 16×16 · fake tile 0 · "
+        "iteration 1200 · from checkpoint step-0001200"
+    )
     np.testing.assert_array_equal(panel.mosaic_image.image, channel_mosaic(acts, "channel")[0])
     np.testing.assert_array_equal(panel.sample_image.image, image[..., 0])
     assert panel.info.text() == "" and not panel.info.isVisible()
@@ -227,8 +244,9 @@ def test_a_stale_snapshot_is_ignored(qtbot, panel, g_relu3, nets):
     panel.layer_box.setCurrentIndex(panel.layer_box.findData("bn2"))
     bn_acts, bn_image = activations(nets[0], "bn2", torch.randn(1, CFG.nz, 1, 1))
     panel.show_snapshot(FeatureMapSnapshot(2, old, "relu", acts * 0 + 1, image))  # on its way
-    panel.show_snapshot(FeatureMapSnapshot(2, ProbeRequest("g", "bn2", "fake", 9), "batchnorm",
-                                           bn_acts, bn_image))  # another index
+    panel.show_snapshot(
+        FeatureMapSnapshot(2, ProbeRequest("g", "bn2", "fake", 9), "batchnorm", bn_acts, bn_image)
+    )  # another index
     qtbot.wait(10)
     np.testing.assert_array_equal(panel.mosaic_image.image, shown)
     assert panel.header.text() == header and panel.graphics.grab().toImage() == before
@@ -271,8 +289,9 @@ def test_leaky_relu_channels_report_their_negative_share(qtbot, panel, nets, dig
     click_tile(qtbot, panel, 2)
     assert panel.selected_channel == 2
     assert f"negative: {np.mean(acts[2] < 0):.0%}" in panel.stats.text()
-    assert panel.header.text().startswith("D · lrelu1 (LeakyReLU) · 64 channels of 16×16 · "
-                                          "real image 3")
+    assert panel.header.text().startswith(
+        "D · lrelu1 (LeakyReLU) · 64 channels of 16×16 · real image 3"
+    )
 
 
 def test_a_live_update_redraws_only_the_views_that_changed(qtbot, panel, nets, count_paints):
@@ -282,8 +301,10 @@ def test_a_live_update_redraws_only_the_views_that_changed(qtbot, panel, nets, c
     x = to_tanh_range(fit_images(torch.from_numpy(load_digits_raw()[0][:1])[:, None], 32, 1))
     acts, image = activations(nets[1], "lrelu1", x)
     panel.show_snapshot(FeatureMapSnapshot(10, panel.request(), "leaky_relu", acts, image))
-    mosaic, sample, detail = (count_paints(view.viewport()) for view in (
-        panel.graphics, panel.sample_graphics, panel.detail_graphics))
+    mosaic, sample, detail = (
+        count_paints(view.viewport())
+        for view in (panel.graphics, panel.sample_graphics, panel.detail_graphics)
+    )
     for counter in (mosaic, sample, detail):
         counter.settle(qtbot)
     panel.show_snapshot(FeatureMapSnapshot(20, panel.request(), "leaky_relu", acts * 2, image))

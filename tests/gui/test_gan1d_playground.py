@@ -67,8 +67,10 @@ def test_play_trains_and_draws_and_pause_stops_it(qtbot, playground):
     assert shown_step(playground) == 0 and playground.play_button.text() == "Play"
     click(qtbot, playground.play_button)
     assert playground.play_button.text() == "Pause"
-    assert not any(b.isEnabled() for b in (playground.step_button, playground.step_d_button,
-                                            playground.step_g_button))
+    assert not any(
+        b.isEnabled()
+        for b in (playground.step_button, playground.step_d_button, playground.step_g_button)
+    )
     qtbot.waitUntil(lambda: shown_step(playground) >= 20, timeout=WAIT)
     assert not np.array_equal(curve(playground, "fake_kde"), kde_before)  # G's density moved
     steps, losses = playground.plots.plotted("loss_d")
@@ -127,12 +129,16 @@ def test_learning_rate_applies_live_and_a_new_target_starts_again(qtbot, playgro
         target = playground.settings.editors["target"]
         target.setCurrentIndex(target.findText("Two Gaussians"))
     assert applied.args[1] is True
-    qtbot.waitUntil(lambda: isinstance(playground.last_frame.config.target, TwoGaussians),
-                    timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: isinstance(playground.last_frame.config.target, TwoGaussians), timeout=WAIT
+    )
     assert shown_step(playground) == 0
     assert "Target changed: new networks from seed 0" in playground.status.text()
     assert [label.text() for label in playground.settings.parameter_labels] == [
-        "Mean 1", "Mean 2", "Std"]
+        "Mean 1",
+        "Mean 2",
+        "Std",
+    ]
     x, real = playground.plots.plotted("real")
     assert not np.array_equal(real, real_before)
     peaks = x[1:-1][(real[1:-1] > real[:-2]) & (real[1:-1] > real[2:])]
@@ -154,13 +160,13 @@ def test_reset_returns_to_iteration_zero(qtbot, playground):
 def test_a_bad_value_is_explained_and_the_last_good_settings_stay(qtbot, playground):
     target = playground.settings.editors["target"]
     target.setCurrentIndex(target.findText("Uniform"))
-    qtbot.waitUntil(lambda: isinstance(playground.last_frame.config.target, Uniform),
-                    timeout=WAIT)
+    qtbot.waitUntil(lambda: isinstance(playground.last_frame.config.target, Uniform), timeout=WAIT)
     low, high = playground.settings.parameters[:2]
     assert [low.value(), high.value()] == [2.0, 6.0]
     high.setValue(1.0)
     assert "target.high = 1.0 is not allowed: use a value above low = 2.0" in (
-        playground.status.text())
+        playground.status.text()
+    )
     assert "Traceback" not in playground.status.text()
     click(qtbot, playground.step_button)  # the playground goes on with Uniform(2, 6)
     wait_for_step(qtbot, playground, 1)
@@ -198,13 +204,16 @@ def test_g_visibly_converges_on_the_gaussian(qtbot, playground):
 def test_the_mode_collapse_preset_shows_g_on_one_bump(qtbot, playground):
     presets = playground.preset_combo
     presets.activated.emit(presets.findText("Mode collapse on Two Gaussians"))
-    qtbot.waitUntil(lambda: playground.last_frame.config.lr_g == 0.01
-                    and shown_step(playground) == 0, timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: playground.last_frame.config.lr_g == 0.01 and shown_step(playground) == 0,
+        timeout=WAIT,
+    )
     assert playground.settings.editors["target"].currentText() == "Two Gaussians"
     assert playground.settings.editors["seed"].value() == 1
     shares = []
-    playground.frame_drawn.connect(lambda frame: frame.snapshot.step >= 200 and shares.append(
-        mass_right_of_zero(playground)))
+    playground.frame_drawn.connect(
+        lambda frame: frame.snapshot.step >= 200 and shares.append(mass_right_of_zero(playground))
+    )
     playground.speed_spin.setValue(10)
     click(qtbot, playground.play_button)
     qtbot.waitUntil(lambda: shown_step(playground) >= 800, timeout=120_000)

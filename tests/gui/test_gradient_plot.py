@@ -36,6 +36,7 @@ def panel(qtbot):
         qtbot.addWidget(widget)
         widget.refresh()
         return widget
+
     return make
 
 

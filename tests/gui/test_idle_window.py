@@ -51,8 +51,7 @@ def test_after_a_run_no_panel_repaints_whatever_tab_is_in_front(qtbot, make_wind
     window.docks["gradients"].raise_()  # the reproduction: Gradients in front, then Stop
     qtbot.waitUntil(lambda: len(window.history) >= 8, timeout=60_000)
     window.stop_action.trigger()
-    qtbot.waitUntil(lambda: window.state == "idle" and not window.session.running,
-                    timeout=30_000)
+    qtbot.waitUntil(lambda: window.state == "idle" and not window.session.running, timeout=30_000)
     assert not window.timer.isActive()  # nothing to take from a session that ended
     window.statusBar().clearMessage()  # a message that times out is a change: not counted
     paints = _paints(qtbot)

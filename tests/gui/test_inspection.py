@@ -33,8 +33,9 @@ def test_feature_maps_follow_training_and_any_layer_can_be_chosen(qtbot, make_wi
     qtbot.waitUntil(lambda: _showing(panel, first, after_step=step), timeout=30_000)  # live
     assert panel.snapshot.activations.shape == (8, 8, 8)  # ngf 8 at 8x8
 
-    for network, spec in [("d", s) for s in window.inspector.feature_maps.plans["d"].layers] + \
-            [("g", s) for s in window.inspector.feature_maps.plans["g"].layers]:
+    for network, spec in [("d", s) for s in window.inspector.feature_maps.plans["d"].layers] + [
+        ("g", s) for s in window.inspector.feature_maps.plans["g"].layers
+    ]:
         _choose_layer(panel, network, spec.name)
         request = panel.request()
         assert (request.network, request.layer) == (network, spec.name)
@@ -57,8 +58,9 @@ def test_clicking_a_grid_tile_shows_inside_g_and_d_for_that_sample(qtbot, make_w
         cols = int(np.ceil(np.sqrt(count)))
         size = (view.shape[1] - PADDING) // cols - PADDING
         row, col = divmod(index, cols)
-        centre = QPointF(PADDING + col * (size + PADDING) + size / 2,
-                         PADDING + row * (size + PADDING) + size / 2)
+        centre = QPointF(
+            PADDING + col * (size + PADDING) + size / 2, PADDING + row * (size + PADDING) + size / 2
+        )
         pos = samples.graphics.mapFromScene(view.box.mapViewToScene(centre))
         qtbot.mouseClick(samples.graphics.viewport(), Qt.LeftButton, pos=pos)
 
@@ -109,8 +111,11 @@ def test_filters_and_gradients_are_live(qtbot, make_window):
     window.docks["gradients"].raise_()
     gradients.refresh()
     layers = window.history.layer_columns("g")
-    assert layers == [f"grad.g.{s.name}" for s in generator_plan(
-        window.controls.config().model).layers if s.params]
+    assert layers == [
+        f"grad.g.{s.name}"
+        for s in generator_plan(window.controls.config().model).layers
+        if s.params
+    ]
     x, y = gradients.plotted("g", "convT1")
     finite = np.isfinite(window.history.column("grad.g.convT1"))
     np.testing.assert_array_equal(y, window.history.column("grad.g.convT1")[finite])
@@ -124,13 +129,16 @@ def test_a_past_step_shows_its_checkpoints_feature_maps(qtbot, make_window):
     qtbot.waitUntil(lambda: not window.session.running, timeout=60_000)
     assert window.run_dir.checkpoint_steps() == [60]
     _choose_layer(panel, "d", "lrelu1")
-    qtbot.waitUntil(lambda: _showing(panel, panel.request()) and bool(panel.snapshot.checkpoint),
-                    timeout=30_000)  # no training: the newest checkpoint answers
+    qtbot.waitUntil(
+        lambda: _showing(panel, panel.request()) and bool(panel.snapshot.checkpoint), timeout=30_000
+    )  # no training: the newest checkpoint answers
     assert panel.snapshot.step == 60
     assert "from checkpoint step-0000060" in panel.header.text()
     samples.slider.setValue(0)  # the person scrubs back to iteration 0
-    qtbot.waitUntil(lambda: "nearest saved checkpoint, step 60" in
-                    window.statusBar().currentMessage(), timeout=30_000)
+    qtbot.waitUntil(
+        lambda: "nearest saved checkpoint, step 60" in window.statusBar().currentMessage(),
+        timeout=30_000,
+    )
     assert window.inspector.picked_step == 0
 
 
@@ -138,8 +146,9 @@ def test_the_architecture_follows_the_settings_before_a_run(qtbot, make_window):
     window = make_window()
     architecture = window.inspector.architecture
     table = architecture.table("g")
-    out_column = [table.horizontalHeaderItem(c).text() for c in
-                  range(table.columnCount())].index("Out")
+    out_column = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())].index(
+        "Out"
+    )
     last = len(architecture.plans["g"].layers) - 1
     assert table.item(last, out_column).text() == "1×16×16"
     editors = window.controls.editors
@@ -151,7 +160,8 @@ def test_the_architecture_follows_the_settings_before_a_run(qtbot, make_window):
 
 
 def test_the_window_opens_straight_into_the_latent_explorer_on_a_checkpoint(
-        qtbot, make_window, tmp_path):
+    qtbot, make_window, tmp_path
+):
     from dcgan_studio.cli import build_parser
     from dcgan_studio.core.engine import Trainer
     from dcgan_studio.core.runs import RunDirectory
@@ -159,13 +169,17 @@ def test_the_window_opens_straight_into_the_latent_explorer_on_a_checkpoint(
 
     cfg = tiny_config()
     list(Trainer(cfg, RunDirectory.create(tmp_path / "saved", cfg)).run())
-    assert build_parser().parse_args(["--checkpoint", str(tmp_path / "saved")]).checkpoint == \
-        tmp_path / "saved"
+    assert (
+        build_parser().parse_args(["--checkpoint", str(tmp_path / "saved")]).checkpoint
+        == tmp_path / "saved"
+    )
     window = make_window()
     explorer = window.explorer
     window.explore_checkpoint(tmp_path / "saved")  # what `dcgan-studio --checkpoint` does
-    qtbot.waitUntil(lambda: explorer.renderer is not None and
-                    explorer.main_view.shown is not None, timeout=20_000)
+    qtbot.waitUntil(
+        lambda: explorer.renderer is not None and explorer.main_view.shown is not None,
+        timeout=20_000,
+    )
     assert window.docks["latent"].isVisible() and not window.session.running
     assert explorer.renderer.step == 6
     before = explorer.main_view.shown.copy()
@@ -187,8 +201,9 @@ def test_the_explorer_follows_training_and_takes_a_clicked_tile(qtbot, make_wind
     _stop(qtbot, window)
 
 
-def test_a_folder_chosen_in_the_data_panel_is_previewed_and_trained_on(qtbot, make_window,
-                                                                       tmp_path):
+def test_a_folder_chosen_in_the_data_panel_is_previewed_and_trained_on(
+    qtbot, make_window, tmp_path
+):
     from PIL import Image
 
     folder = tmp_path / "mine"

@@ -14,8 +14,9 @@ def _start(qtbot, window) -> None:
 
 
 def _dialogs() -> list[QMessageBox]:
-    return [w for w in QApplication.topLevelWidgets()
-            if isinstance(w, QMessageBox) and w.isVisible()]
+    return [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()
+    ]
 
 
 def test_a_dataset_that_cannot_load_replaces_the_loading_message(qtbot, make_window, tmp_path):
@@ -33,7 +34,8 @@ def test_a_dataset_that_cannot_load_replaces_the_loading_message(qtbot, make_win
 
 
 def test_rate_and_eta_go_while_paused_and_after_a_stop_and_the_grid_is_of_the_stop(
-        qtbot, make_window):
+    qtbot, make_window
+):
     window = make_window(iterations=100_000)
     _start(qtbot, window)
     qtbot.waitUntil(lambda: len(window.history) >= 2, timeout=60_000)
@@ -47,8 +49,7 @@ def test_rate_and_eta_go_while_paused_and_after_a_stop_and_the_grid_is_of_the_st
     qtbot.waitUntil(lambda: window.state == "running", timeout=30_000)
     qtbot.waitUntil(lambda: "it/s" in window.status_labels["rate"].text(), timeout=30_000)
     window.stop_action.trigger()  # at any step: most are between the grid steps (every 50)
-    qtbot.waitUntil(lambda: not window.session.running and window.state == "idle",
-                    timeout=30_000)
+    qtbot.waitUntil(lambda: not window.session.running and window.state == "idle", timeout=30_000)
     step = int(window.history.column("step")[-1])
     assert step == window.run_dir.checkpoint_steps()[-1]  # the scalars of the stop's own step
     assert window.status_labels["rate"].text() == "" and window.status_labels["eta"].text() == ""
@@ -64,8 +65,9 @@ def test_the_latent_header_follows_the_sliders_and_the_source_the_session(qtbot,
     explorer = window.explorer
     window.docks["latent"].raise_()
     _start(qtbot, window)
-    qtbot.waitUntil(lambda: explorer.renderer is not None and explorer.base is not None,
-                    timeout=60_000)
+    qtbot.waitUntil(
+        lambda: explorer.renderer is not None and explorer.base is not None, timeout=60_000
+    )
     assert "live training" in explorer.source_label.text()
     explorer.use_seed(0)
     header = explorer.vector_label.text()
@@ -78,8 +80,7 @@ def test_the_latent_header_follows_the_sliders_and_the_source_the_session(qtbot,
     assert explorer.vector_label.text() == header
     window.stop_action.trigger()
     qtbot.waitUntil(lambda: not window.session.running, timeout=30_000)
-    qtbot.waitUntil(lambda: "as training left it" in explorer.source_label.text(),
-                    timeout=30_000)
+    qtbot.waitUntil(lambda: "as training left it" in explorer.source_label.text(), timeout=30_000)
     assert "live" not in explorer.source_label.text()
 
 
@@ -89,8 +90,9 @@ def test_the_latent_header_names_the_directions_that_moved_it(qtbot, make_window
     window.docks["latent"].raise_()
     _start(qtbot, window)
     qtbot.waitUntil(lambda: not window.session.running, timeout=60_000)
-    qtbot.waitUntil(lambda: explorer.renderer is not None and explorer.base is not None,
-                    timeout=60_000)
+    qtbot.waitUntil(
+        lambda: explorer.renderer is not None and explorer.base is not None, timeout=60_000
+    )
     explorer.find_directions()
     qtbot.waitUntil(lambda: explorer.directions is not None, timeout=60_000)
     explorer.direction_sliders.sliders[0].setValue(200)  # PC1 to +2

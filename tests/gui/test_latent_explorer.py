@@ -48,9 +48,13 @@ def expected_main(explorer):
 
 def wait_main(qtbot, explorer):
     """Until the main image shows the current vector, rendered."""
-    qtbot.waitUntil(lambda: explorer.main_view.shown is not None
-                    and np.array_equal(explorer.main_view.shown, expected_main(explorer)),
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: (
+            explorer.main_view.shown is not None
+            and np.array_equal(explorer.main_view.shown, expected_main(explorer))
+        ),
+        timeout=10000,
+    )
 
 
 def pin_seed(explorer, seed):
@@ -92,8 +96,9 @@ def test_moving_a_slider_changes_the_image(qtbot, explorer, trained):
     explorer.use_seed(1)
     wait_main(qtbot, explorer)
     before = explorer.main_view.shown.copy()
-    with qtbot.waitSignal(explorer.service.rendered, timeout=10000,
-                          check_params_cb=lambda key, *_: key == "main"):
+    with qtbot.waitSignal(
+        explorer.service.rendered, timeout=10000, check_params_cb=lambda key, *_: key == "main"
+    ):
         explorer.dimension_sliders.sliders[0].setValue(300)
     assert explorer.dimension_sliders.readouts[0].text() == "+3.00"
     assert explorer.current_z()[0] == pytest.approx(3.0)
@@ -108,17 +113,22 @@ def test_stale_requests_are_dropped(qtbot, explorer, trained):
     open_run(qtbot, explorer, trained[0])
     wait_main(qtbot, explorer)
     renders = []
-    explorer.service.rendered.connect(lambda key, *_: renders.append(key) if key == "main"
-                                      else None)
+    explorer.service.rendered.connect(
+        lambda key, *_: renders.append(key) if key == "main" else None
+    )
     slider = explorer.dimension_sliders.sliders[3]
     for position in range(-250, 250, 10):  # 50 drags, as fast as the GUI thread can
         slider.setValue(position)
     last = explorer.current_z()
     assert last[3] == pytest.approx(2.4)
-    qtbot.waitUntil(lambda: not explorer.service._pending and explorer.main_view.shown
-                    is not None and np.array_equal(explorer.main_view.shown,
-                                                   explorer.renderer.render(last[None])[0]),
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: (
+            not explorer.service._pending
+            and explorer.main_view.shown is not None
+            and np.array_equal(explorer.main_view.shown, explorer.renderer.render(last[None])[0])
+        ),
+        timeout=10000,
+    )
     assert 1 <= len(renders) < 50
     assert explorer.service.dropped > 0
 
@@ -135,8 +145,7 @@ def test_pin_shelf_rename_click_and_remove(qtbot, explorer, trained):
     explorer.use_seed(7)
     item = explorer.shelf.list.item(0)
     rect = explorer.shelf.list.visualItemRect(item)
-    qtbot.mouseClick(explorer.shelf.list.viewport(), Qt.MouseButton.LeftButton,
-                     pos=rect.center())
+    qtbot.mouseClick(explorer.shelf.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert np.array_equal(explorer.current_z(), explorer.shelf.vector(first))
     wait_main(qtbot, explorer)
     explorer.shelf.list.setCurrentRow(0)
@@ -169,17 +178,20 @@ def test_interpolation_strip_has_k_frames(qtbot, explorer, trained):
     panel.frame_count.setValue(7)
     panel.picker.add(a)
     panel.picker.add(b)
-    expected = explorer.renderer.render(path([explorer.shelf.vector(a), explorer.shelf.vector(b)],
-                                             7, "spherical"))
-    qtbot.waitUntil(lambda: panel.frames is not None and np.array_equal(panel.frames, expected),
-                    timeout=10000)
+    expected = explorer.renderer.render(
+        path([explorer.shelf.vector(a), explorer.shelf.vector(b)], 7, "spherical")
+    )
+    qtbot.waitUntil(
+        lambda: panel.frames is not None and np.array_equal(panel.frames, expected), timeout=10000
+    )
     assert panel.strip.shown.shape[1] == 7 * 16
     panel.t_slider.setValue(3)
     assert np.array_equal(panel.frame_view.shown, expected[3])
     assert panel.t_label.text() == "t = 0.50"
     panel.method.setCurrentIndex(panel.method.findData("linear"))
-    linear = explorer.renderer.render(path([explorer.shelf.vector(a), explorer.shelf.vector(b)],
-                                           7, "linear"))
+    linear = explorer.renderer.render(
+        path([explorer.shelf.vector(a), explorer.shelf.vector(b)], 7, "linear")
+    )
     qtbot.waitUntil(lambda: np.array_equal(panel.frames, linear), timeout=10000)
     qtbot.mouseClick(panel.play_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.t_slider.value() != 3, timeout=5000)
@@ -199,8 +211,9 @@ def test_arithmetic_result_renders_the_mean_expression(qtbot, explorer, trained)
     z = arithmetic([vec(ids[0]), vec(ids[1])], [vec(ids[2])], [vec(ids[3])])
     expected = explorer.renderer.render(z[None])[0]
     result = explorer.arithmetic.views["result"]
-    qtbot.waitUntil(lambda: result.shown is not None and np.array_equal(result.shown, expected),
-                    timeout=10000)
+    qtbot.waitUntil(
+        lambda: result.shown is not None and np.array_equal(result.shown, expected), timeout=10000
+    )
     qtbot.waitUntil(lambda: explorer.arithmetic.views["C"].shown is not None, timeout=10000)
     assert "(seed 1 + seed 2) − (seed 3) + (seed 4)" in explorer.arithmetic.hint.text()
 
@@ -221,8 +234,13 @@ def test_every_kind_saves_and_reproduces_bit_for_bit(qtbot, explorer, trained, t
     messages = []
     explorer.message.connect(messages.append)
     (tmp_path / "out").mkdir()
-    for kind, name in (("image", "one.png"), ("grid", "grid.png"), ("strip", "strip.png"),
-                       ("animation", "path.gif"), ("samples", "samples")):
+    for kind, name in (
+        ("image", "one.png"),
+        ("grid", "grid.png"),
+        ("strip", "strip.png"),
+        ("animation", "path.gif"),
+        ("samples", "samples"),
+    ):
         files = save_and_wait(qtbot, explorer, kind, tmp_path / "out" / name)
         if kind == "samples":
             assert len(files) == explorer.save_bar.count.value()
@@ -230,7 +248,8 @@ def test_every_kind_saves_and_reproduces_bit_for_bit(qtbot, explorer, trained, t
         else:
             assert files == [tmp_path / "out" / name]
             assert messages[-1] == f"Saved {files[0]} and its sidecar {name}.json".replace(
-                ".png.json", ".json").replace(".gif.json", ".json")
+                ".png.json", ".json"
+            ).replace(".gif.json", ".json")
         for file in files[:3]:
             again = tmp_path / "again" / kind / file.name
             again.parent.mkdir(parents=True, exist_ok=True)
@@ -240,8 +259,7 @@ def test_every_kind_saves_and_reproduces_bit_for_bit(qtbot, explorer, trained, t
     image = json.loads((tmp_path / "out" / "one.json").read_text())
     assert image["recipe"]["seed"] == 42 and image["recipe"]["dimensions"] == {"z5": 1.5}
     strip = json.loads((tmp_path / "out" / "strip.json").read_text())
-    assert strip["recipe"] == {"method": "spherical", "frames": 10, "vectors": ["seed 1",
-                                                                             "seed 2"]}
+    assert strip["recipe"] == {"method": "spherical", "frames": 10, "vectors": ["seed 1", "seed 2"]}
     grid = json.loads((tmp_path / "out" / "grid.json").read_text())
     assert grid["recipe"] == {"vectors": ["seed 1", "seed 2"]} and len(grid["z"]) == 2
 

@@ -46,9 +46,12 @@ def _centre_share(window) -> float:
 
 def _is_default(window) -> bool:
     docks = window.docks
-    return all(docks[n].toggleViewAction().isChecked() and not docks[n].isFloating()
-               and window.dockWidgetArea(docks[n]) == DOCKS[n][1] for n in docks) and \
-        all(_in_front(window, group[0]) for group in DOCK_GROUPS)
+    return all(
+        docks[n].toggleViewAction().isChecked()
+        and not docks[n].isFloating()
+        and window.dockWidgetArea(docks[n]) == DOCKS[n][1]
+        for n in docks
+    ) and all(_in_front(window, group[0]) for group in DOCK_GROUPS)
 
 
 def test_reset_layout_brings_back_every_default_dock(qtbot, tmp_path):
@@ -121,13 +124,40 @@ window.close()
 
 def _launch_on_screen(tmp_path, screen: tuple[int, int], action: str = "") -> dict:
     config = tmp_path / f"screen-{screen[0]}x{screen[1]}.json"
-    config.write_text(json.dumps({"screens": [{
-        "name": "screen", "x": 0, "y": 0, "width": screen[0], "height": screen[1],
-        "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+    config.write_text(
+        json.dumps(
+            {
+                "screens": [
+                    {
+                        "name": "screen",
+                        "x": 0,
+                        "y": 0,
+                        "width": screen[0],
+                        "height": screen[1],
+                        "logicalDpi": 96,
+                        "logicalBaseDpi": 96,
+                        "dpr": 1,
+                    }
+                ]
+            }
+        )
+    )
     env = dict(os.environ, QT_QPA_PLATFORM=f"offscreen:configfile={config}")
-    done = subprocess.run([sys.executable, "-c", LAUNCH_ON_SCREEN, str(tmp_path / "settings.ini"),
-                           str(tmp_path / "runs"), action], env=env, capture_output=True,
-                          text=True, timeout=300, cwd=tmp_path)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            LAUNCH_ON_SCREEN,
+            str(tmp_path / "settings.ini"),
+            str(tmp_path / "runs"),
+            action,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -163,7 +193,8 @@ def test_the_side_docks_share_the_half_the_centre_leaves_them():
 
 @pytest.mark.parametrize("size", [(1366, 768), (800, 600)])
 def test_the_training_dock_never_scrolls_sideways_and_keeps_its_buttons_in_sight(
-        qtbot, make_window, size):
+    qtbot, make_window, size
+):
     window = make_window()
     window.resize(*size)
     controls = window.controls
@@ -194,7 +225,8 @@ def test_the_training_dock_never_scrolls_sideways_and_keeps_its_buttons_in_sight
 
 @pytest.mark.parametrize("size", [(1366, 768), (1600, 960)])
 def test_the_latent_space_fits_its_dock_with_the_image_beside_every_control(
-        qtbot, make_window, size):
+    qtbot, make_window, size
+):
     """Issue 18: at 1600x960 Save was below the fold, and in Directions and Interpolate the
     image scrolled away while the sliders were dragged. At a laptop's 1366x768 too, the image,
     each tab's controls and the Save buttons are all in sight, without scrolling."""
@@ -206,9 +238,12 @@ def test_the_latent_space_fits_its_dock_with_the_image_beside_every_control(
     qtbot.waitUntil(lambda: not explorer.save_bar.visibleRegion().isEmpty(), timeout=5_000)
     qtbot.wait(100)
     assert scroll.verticalScrollBar().maximum() == 0  # nothing below the fold
-    in_sight = {"Sliders": explorer.dimension_sliders, "Directions": explorer.direction_sliders,
-                "Interpolate": explorer.interpolation.t_slider,
-                "Arithmetic": explorer.arithmetic.views["result"]}
+    in_sight = {
+        "Sliders": explorer.dimension_sliders,
+        "Directions": explorer.direction_sliders,
+        "Interpolate": explorer.interpolation.t_slider,
+        "Arithmetic": explorer.arithmetic.views["result"],
+    }
     for index in range(explorer.tabs.count()):
         explorer.tabs.setCurrentIndex(index)
         qtbot.wait(50)
@@ -218,7 +253,9 @@ def test_the_latent_space_fits_its_dock_with_the_image_beside_every_control(
             top = widget.mapTo(viewport, QPoint(0, 0))
             assert widget.isVisible() and widget.height() >= min(widget.sizeHint().height(), 40)
             assert 0 <= top.y() and top.y() + widget.height() <= viewport.height(), (
-                explorer.tabs.tabText(index), widget)  # whole, inside the dock's view
+                explorer.tabs.tabText(index),
+                widget,
+            )  # whole, inside the dock's view
             assert 0 <= top.x() and top.x() + widget.width() <= viewport.width()
 
 
@@ -234,9 +271,14 @@ def test_a_default_layout_follows_the_window_and_a_dragged_one_is_kept(qtbot, ma
     window.resize(1920, 1080)  # maximised: the default widths of the new size
     qtbot.waitUntil(lambda: (left.width(), right.width()) == side_widths(1920), timeout=5_000)
     window.resizeDocks([right], [480], Qt.Orientation.Horizontal)  # the person drags ...
-    release = QMouseEvent(QEvent.Type.MouseButtonRelease, QPointF(1200, 300),
-                          QPointF(1200, 300), Qt.MouseButton.LeftButton,
-                          Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    release = QMouseEvent(
+        QEvent.Type.MouseButtonRelease,
+        QPointF(1200, 300),
+        QPointF(1200, 300),
+        Qt.MouseButton.LeftButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
     QApplication.sendEvent(window, release)  # ... and lets go of the separator
     qtbot.wait(50)
     qtbot.waitUntil(lambda: right.width() == 480, timeout=5_000)

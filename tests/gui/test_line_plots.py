@@ -20,11 +20,25 @@ from dcgan_studio.gui.widgets.loss_plot import LossPlotWidget
 def _history(steps: int) -> LossHistory:
     history, rng = LossHistory(), np.random.default_rng(0)
     for i in range(1, steps + 1):
-        history.append(ScalarSnapshot(
-            step=10 * i, epoch=0, epoch_progress=0.0, loss_d=1 + rng.random(),
-            loss_g=2 + rng.random(), d_x=rng.random(), d_g_z1=rng.random(),
-            d_g_z2=rng.random(), grad_norm_d=1.0, grad_norm_g=1.0, lr_d=1e-3, lr_g=1e-3,
-            images_per_second=1.0, elapsed_seconds=1.0, layer_grad_norms=MappingProxyType({})))
+        history.append(
+            ScalarSnapshot(
+                step=10 * i,
+                epoch=0,
+                epoch_progress=0.0,
+                loss_d=1 + rng.random(),
+                loss_g=2 + rng.random(),
+                d_x=rng.random(),
+                d_g_z1=rng.random(),
+                d_g_z2=rng.random(),
+                grad_norm_d=1.0,
+                grad_norm_g=1.0,
+                lr_d=1e-3,
+                lr_g=1e-3,
+                images_per_second=1.0,
+                elapsed_seconds=1.0,
+                layer_grad_norms=MappingProxyType({}),
+            )
+        )
     return history
 
 
@@ -86,13 +100,27 @@ def test_steady_bounds_round_outward_to_a_step_of_the_scale():
 
 def _row(step: int, loss_g: float = 2.5) -> ScalarSnapshot:
     return ScalarSnapshot(
-        step=step, epoch=0, epoch_progress=0.0, loss_d=1.5, loss_g=loss_g, d_x=0.5, d_g_z1=0.5,
-        d_g_z2=0.5, grad_norm_d=1.0, grad_norm_g=1.0, lr_d=1e-3, lr_g=1e-3,
-        images_per_second=1.0, elapsed_seconds=1.0, layer_grad_norms=MappingProxyType({}))
+        step=step,
+        epoch=0,
+        epoch_progress=0.0,
+        loss_d=1.5,
+        loss_g=loss_g,
+        d_x=0.5,
+        d_g_z1=0.5,
+        d_g_z2=0.5,
+        grad_norm_d=1.0,
+        grad_norm_g=1.0,
+        lr_d=1e-3,
+        lr_g=1e-3,
+        images_per_second=1.0,
+        elapsed_seconds=1.0,
+        layer_grad_norms=MappingProxyType({}),
+    )
 
 
 def test_a_new_logged_step_repaints_the_loss_plots_once_without_moving_their_range(
-        qtbot, count_paints):
+    qtbot, count_paints
+):
     history = _history(290)  # steps 10..2,900, losses in 1..3: the x range ends at 3,000
     widget = _shown(qtbot, history)
     paints = count_paints(widget.graphics.viewport())

@@ -19,8 +19,7 @@ def _start(qtbot, window):
 
 def _stop(qtbot, window):
     qtbot.mouseClick(window.controls.stop_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: not window.session.running and window.state == "idle",
-                    timeout=30_000)
+    qtbot.waitUntil(lambda: not window.session.running and window.state == "idle", timeout=30_000)
 
 
 def test_start_pause_resume_stop_through_the_buttons(qtbot, make_window):
@@ -52,8 +51,9 @@ def test_start_pause_resume_stop_through_the_buttons(qtbot, make_window):
     qtbot.waitUntil(lambda: len(window.history) > paused_at + 2, timeout=30_000)
 
     controls.editors["optim.lr_d"].setValue(0.0001)
-    qtbot.waitUntil(lambda: len(window.history) and window.history.column("lr_d")[-1] == 1e-4,
-                    timeout=30_000)
+    qtbot.waitUntil(
+        lambda: len(window.history) and window.history.column("lr_d")[-1] == 1e-4, timeout=30_000
+    )
     _stop(qtbot, window)
     assert controls.start_button.isEnabled()
     checkpoint = open_checkpoint(window.run_dir.root)
@@ -93,8 +93,9 @@ def test_scrubber_and_loss_cursor_follow_each_other(qtbot, make_window):
     assert np.array_equal(panel.shown_grid, saved)
     # a click on the loss plot near iteration 100 moves the scrubber there
     view = plot.loss_plot.vb
-    scene_pos = view.mapViewToScene(QPointF(101, view.viewRange()[1][0] * 0.5 +
-                                            view.viewRange()[1][1] * 0.5))
+    scene_pos = view.mapViewToScene(
+        QPointF(101, view.viewRange()[1][0] * 0.5 + view.viewRange()[1][1] * 0.5)
+    )
     widget_pos = plot.graphics.mapFromScene(scene_pos)
     qtbot.mouseClick(plot.graphics.viewport(), Qt.LeftButton, pos=widget_pos)
     qtbot.waitUntil(lambda: panel.slider.value() == 2, timeout=5_000)
@@ -113,7 +114,8 @@ def test_closing_mid_run_stops_saves_and_leaves_no_thread(qtbot, make_window):
 
 
 def test_an_exception_in_the_worker_shows_a_dialog_and_the_window_stays_usable(
-        qtbot, make_window, monkeypatch):
+    qtbot, make_window, monkeypatch
+):
     import dcgan_studio.gui.main_window as main_window
 
     def broken(*args, **kwargs):
@@ -122,10 +124,12 @@ def test_an_exception_in_the_worker_shows_a_dialog_and_the_window_stays_usable(
     monkeypatch.setattr(main_window, "_make_trainer", broken)
     window = make_window()
     qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: window.last_error is not None and window.state == "idle",
-                    timeout=10_000)
-    dialogs = [w for w in QApplication.topLevelWidgets()
-               if isinstance(w, QMessageBox) and w.isVisible()]
+    qtbot.waitUntil(
+        lambda: window.last_error is not None and window.state == "idle", timeout=10_000
+    )
+    dialogs = [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()
+    ]
     assert len(dialogs) == 1
     text = dialogs[0].text()
     assert "RuntimeError: the GPU caught fire" in text and "log.txt" in text
@@ -147,8 +151,9 @@ def test_save_grid_writes_png_and_sidecar(qtbot, make_window, tmp_path):
     assert np.array_equal(image, scored_mosaic(panel.live_grid.images, None))
     sidecar = json.loads(path.with_suffix(".json").read_text())
     assert sidecar["step"] == 60 and sidecar["seed"] == 3 and sidecar["d_opinion_bars"] is False
-    assert sidecar["d_probabilities"] == [round(float(p), 4)
-                                          for p in panel.live_grid.d_probabilities]
+    assert sidecar["d_probabilities"] == [
+        round(float(p), 4) for p in panel.live_grid.d_probabilities
+    ]
     scored = window.save_grid(tmp_path / "scored.png", with_opinion=True)  # as on screen
     assert np.array_equal(np.asarray(Image.open(scored).convert("RGB")), panel.shown_grid)
     assert json.loads(scored.with_suffix(".json").read_text())["d_opinion_bars"] is True
@@ -190,12 +195,14 @@ def test_layout_and_geometry_come_back_on_the_next_launch(qtbot, make_window):
 def test_a_setting_that_does_not_fit_the_data_is_refused_at_the_control(qtbot, make_window):
     window = make_window(**{"optim.batch_size": 20000})
     qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: window.last_error is not None and window.state == "idle",
-                    timeout=30_000)
+    qtbot.waitUntil(
+        lambda: window.last_error is not None and window.state == "idle", timeout=30_000
+    )
     label = window.controls.error_label
     assert label.isVisible() and "use at most 10000" in label.text()
-    assert not [w for w in QApplication.topLevelWidgets()
-                if isinstance(w, QMessageBox) and w.isVisible()]
+    assert not [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()
+    ]
     assert window.controls.start_button.isEnabled()
 
 
@@ -205,8 +212,11 @@ def test_the_engine_s_alerts_show_a_banner_with_what_to_try(qtbot, make_window, 
     from dcgan_studio.core.snapshots import AlertSnapshot
 
     # D's loss is always "near zero" against a floor of 100: the engine raises "D wins" early
-    monkeypatch.setattr(engine, "AlertMonitor", lambda: AlertMonitor(
-        d_loss_floor=100.0, d_loss_patience=3, collapse_ratio=1e-9))
+    monkeypatch.setattr(
+        engine,
+        "AlertMonitor",
+        lambda: AlertMonitor(d_loss_floor=100.0, d_loss_patience=3, collapse_ratio=1e-9),
+    )
     window = make_window(iterations=100_000)
     assert not window.banner.isVisible()
     window.controls.start_button.click()
@@ -273,8 +283,9 @@ def test_a_long_history_is_drawn_downsampled_with_its_peaks(qtbot, make_window):
     values = rng.random(100_000)
     values[54_321] = 7.0  # one spike must survive the downsampling
     for i, v in enumerate(values):
-        window.history.append({"step": i + 1, "loss_d": v, "loss_g": 2.0, "d_x": 0.5,
-                               "d_g_z1": 0.5})
+        window.history.append(
+            {"step": i + 1, "loss_d": v, "loss_g": 2.0, "d_x": 0.5, "d_g_z1": 0.5}
+        )
     window.loss_plot.refresh()
     window.loss_plot.graphics.grab()  # paint, so the view's width sets the downsampling
     curve = window.loss_plot.raw["loss_d"].curve
@@ -293,8 +304,9 @@ def test_docks_tabbed_behind_another_do_not_redraw_until_raised(qtbot, make_wind
     window.docks["losses"].raise_()
     assert window.docks["latent"].isVisible()  # Qt's word, though it is out of sight
     _start(qtbot, window)
-    qtbot.waitUntil(lambda: window._weights is not None and len(window.history) >= 20,
-                    timeout=60_000)
+    qtbot.waitUntil(
+        lambda: window._weights is not None and len(window.history) >= 20, timeout=60_000
+    )
     assert renders == [] and refreshes == []  # behind the feature maps and the losses
     window.docks["latent"].raise_()
     window.docks["gradients"].raise_()
@@ -303,7 +315,8 @@ def test_docks_tabbed_behind_another_do_not_redraw_until_raised(qtbot, make_wind
 
 
 def test_the_line_plots_redraw_at_most_twice_a_second_however_fast_training_logs(
-        qtbot, make_window, monkeypatch):
+    qtbot, make_window, monkeypatch
+):
     """A fast GPU can log 30-50 times a second: the plots keep every point but draw them in
     batches, so the GUI thread does not take the interpreter from training for each one."""
     from dcgan_studio.core.snapshots import ScalarSnapshot
@@ -322,8 +335,9 @@ def test_the_line_plots_redraw_at_most_twice_a_second_however_fast_training_logs
     clock = [1000.0]
     monkeypatch.setattr(main_window.time, "monotonic", lambda: clock[0])
     for step in range(10, 510, 10):  # 32 logged steps a second, a tick after each
-        window.session.buffer.put(ScalarSnapshot(
-            step, 0, 0.5, 1.2, 2.0, 0.6, 0.4, 0.4, 1.0, 0.1, 2e-4, 2e-4, 5000.0, 1.0))
+        window.session.buffer.put(
+            ScalarSnapshot(step, 0, 0.5, 1.2, 2.0, 0.6, 0.4, 0.4, 1.0, 0.1, 2e-4, 2e-4, 5000.0, 1.0)
+        )
         window._on_timer_redraw()
         clock[0] += 1 / 32
     assert drawn == [1, 17, 33, 49]  # at 0, 0.5, 1 and 1.5 s: 4 redraws, not 50

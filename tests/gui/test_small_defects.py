@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from PySide6.QtCore import Qt
 
 from dcgan_studio.gui.widgets.latent_shelf import Shelf, VectorPicker
@@ -47,8 +46,10 @@ def test_the_architectures_size_formulas_are_never_cut_off(qtbot, make_window, s
     qtbot.wait(100)
     for network in ("g", "d"):
         table = panel.table(network)
-        widest = max(table.fontMetrics().horizontalAdvance(table.item(r, FORMULA).text())
-                     for r in range(table.rowCount()))
+        widest = max(
+            table.fontMetrics().horizontalAdvance(table.item(r, FORMULA).text())
+            for r in range(table.rowCount())
+        )
         assert table.columnWidth(FORMULA) > widest  # whole once scrolled to, never elided
         if size[0] >= 1920:  # the dock's width there: the formulas in sight as they are
             right = table.columnViewportPosition(FORMULA) + table.columnWidth(FORMULA)
@@ -60,15 +61,16 @@ def test_the_filters_fill_a_tall_dock_instead_of_a_strip_across_it(qtbot, make_w
     window.resize(1366, 768)
     window.docks["filters"].raise_()
     qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: not window.session.running and window.state == "idle",
-                    timeout=60_000)
+    qtbot.waitUntil(lambda: not window.session.running and window.state == "idle", timeout=60_000)
     panel = window.inspector.filters
     qtbot.waitUntil(lambda: panel.mosaic("g").size > 0, timeout=10_000)
     qtbot.wait(100)
     assert panel.height() > panel.width() and panel.stacked  # the right dock: one above the other
     area = panel.graphics.width() * panel.graphics.height()
-    shown = sum(view.image.sceneBoundingRect().width() * view.image.sceneBoundingRect().height()
-                for view in panel.views.values())
+    shown = sum(
+        view.image.sceneBoundingRect().width() * view.image.sceneBoundingRect().height()
+        for view in panel.views.values()
+    )
     assert shown > 0.45 * area  # 58%; side by side, as before, two small squares took 30%
     assert panel.minimumSizeHint().width() <= 300  # and it never holds the dock wide
     panel.resize(900, 300)  # a wide place: side by side again
@@ -76,7 +78,8 @@ def test_the_filters_fill_a_tall_dock_instead_of_a_strip_across_it(qtbot, make_w
 
 
 def test_a_missing_mnist_names_the_window_s_controls_not_the_command_line_flag(
-        qtbot, make_window, tmp_path):
+    qtbot, make_window, tmp_path
+):
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     window = make_window()
@@ -88,8 +91,9 @@ def test_a_missing_mnist_names_the_window_s_controls_not_the_command_line_flag(
     assert "Data root… in the Data panel" in panel.status.text()
     window.controls.set_dataset("mnist", str(tmp_path / "empty"))
     qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: window.last_error is not None and window.state == "idle",
-                    timeout=30_000)
+    qtbot.waitUntil(
+        lambda: window.last_error is not None and window.state == "idle", timeout=30_000
+    )
     assert "--data-root" not in window.last_error and "Data root…" in window.last_error
     for box in QApplication.topLevelWidgets():
         if isinstance(box, QMessageBox) and box.isVisible():
@@ -101,7 +105,8 @@ def test_flags_become_the_controls_that_set_them():
     from dcgan_studio.gui.wording import in_window_words
 
     assert in_window_words("Try lower learning rates (--lr-g, --lr-d) or --precision fp32") == (
-        "Try lower learning rates (“G learning rate”, “D learning rate”) or “Precision” fp32")
+        "Try lower learning rates (“G learning rate”, “D learning rate”) or “Precision” fp32"
+    )
     assert in_window_words("use --device cpu") == "use “Device” cpu"
     assert in_window_words("no flag here") == "no flag here"
 
@@ -111,11 +116,13 @@ def test_save_dialogs_open_in_the_run_s_folder(qtbot, make_window, monkeypatch):
 
     window = make_window(iterations=20)
     qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: not window.session.running and window.state == "idle",
-                    timeout=60_000)
+    qtbot.waitUntil(lambda: not window.session.running and window.state == "idle", timeout=60_000)
     asked = []
-    monkeypatch.setattr(QFileDialog, "getSaveFileName",
-                        lambda parent, title, start, filters: (asked.append(start), ("", ""))[1])
+    monkeypatch.setattr(
+        QFileDialog,
+        "getSaveFileName",
+        lambda parent, title, start, filters: (asked.append(start), ("", ""))[1],
+    )
     window.save_grid_action.trigger()
     window.save_scored_grid_action.trigger()
     window.export_csv_action.trigger()

@@ -32,8 +32,9 @@ def test_the_wheel_over_a_setting_scrolls_the_training_dock(qtbot, make_window):
     bar = scroll.verticalScrollBar()
     batch = controls.editors["model.nz"]  # a spin box and a combo box near the top
     size_box = controls.editors["model.channels"]
-    qtbot.waitUntil(lambda: bar.maximum() > 0 and not batch.visibleRegion().isEmpty(),
-                    timeout=5_000)
+    qtbot.waitUntil(
+        lambda: bar.maximum() > 0 and not batch.visibleRegion().isEmpty(), timeout=5_000
+    )
     assert not size_box.visibleRegion().isEmpty()
     assert bar.value() < bar.maximum()
     start = bar.value()
@@ -62,7 +63,11 @@ def test_the_wheel_over_a_latent_slider_scrolls_the_rows(qtbot):
     moved = []
     bank.moved.connect(lambda i, v: moved.append((i, v)))
     qtbot.waitExposed(bank)
-    qtbot.waitUntil(lambda: not bank.sliders[1].visibleRegion().isEmpty() and
-                    bank.verticalScrollBar().maximum() > 0, timeout=5_000)  # laid out
+    qtbot.waitUntil(
+        lambda: (
+            not bank.sliders[1].visibleRegion().isEmpty() and bank.verticalScrollBar().maximum() > 0
+        ),
+        timeout=5_000,
+    )  # laid out
     _wheel_down(bank.sliders[1], 2)
     assert moved == [] and bank.verticalScrollBar().value() > 0

@@ -13,7 +13,6 @@ from dcgan_studio.gui.workspaces import CONVOLUTION, GAN1D, TRAIN
 from tests.gui.test_main_window import _start, _stop
 
 
-
 def in_front(dock) -> bool:
     """Shown and not behind another dock's tab (a tab behind still says isVisible())."""
     return dock.isVisible() and not dock.visibleRegion().isEmpty()
@@ -29,7 +28,10 @@ def test_the_learning_tabs_get_the_whole_window_and_the_docks_come_back(qtbot, m
     window = make_window()
     tabs = window.workspaces
     assert [tabs.tabText(i) for i in range(tabs.count())] == [
-        "Train a DCGAN", "1-D GAN playground", "Convolution explorer"]
+        "Train a DCGAN",
+        "1-D GAN playground",
+        "Convolution explorer",
+    ]
     assert tabs._playground is None and tabs._convolution is None  # built when first shown
     window.docks["gradients"].raise_()  # a layout of the person's own: gradients in front
     window.docks["filters"].close()  # and one dock closed
@@ -56,8 +58,9 @@ def test_training_goes_on_behind_the_playground_and_both_are_live(qtbot, make_wi
     qtbot.mouseClick(playground.play_button, Qt.LeftButton)
     at = len(window.history)
     qtbot.waitUntil(lambda: len(window.history) >= at + 3, timeout=30_000)
-    qtbot.waitUntil(lambda: int(playground.readouts["step"].text().replace(",", "")) >= 5,
-                    timeout=30_000)  # the step read-out a person sees
+    qtbot.waitUntil(
+        lambda: int(playground.readouts["step"].text().replace(",", "")) >= 5, timeout=30_000
+    )  # the step read-out a person sees
     qtbot.mouseClick(playground.play_button, Qt.LeftButton)  # pause it again
     _click_tab(qtbot, window, TRAIN)
     assert window.docks["controls"].isVisible()
@@ -72,8 +75,9 @@ def test_the_convolution_tab_makes_edges_appear_on_a_digit(qtbot, make_window):
     page.editor.set_preset("edge")
     shown = page.output_view.values()
     digit = torch.from_numpy(explorer.image).float()[None, None]  # the digit on screen
-    expected = F.conv2d(digit, torch.from_numpy(kernel("edge", 3)).float()[None, None],
-                        padding=1)[0, 0].numpy()
+    expected = F.conv2d(digit, torch.from_numpy(kernel("edge", 3)).float()[None, None], padding=1)[
+        0, 0
+    ].numpy()
     np.testing.assert_allclose(shown, expected, rtol=1e-5, atol=1e-5)
     assert np.abs(shown).max() > 1 and (shown == 0).mean() > 0.3  # strokes lit, background flat
 
@@ -90,8 +94,11 @@ def test_closing_on_a_learning_tab_keeps_the_training_layout(qtbot, make_window)
 
 
 def _visible_tab_bars(window):
-    return [bar for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.
-                                               FindDirectChildrenOnly) if bar.isVisible()]
+    return [
+        bar
+        for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
+        if bar.isVisible()
+    ]
 
 
 def test_one_tab_bar_per_dock_group_and_none_left_over_the_status_bar(qtbot, make_window):
@@ -103,8 +110,11 @@ def test_one_tab_bar_per_dock_group_and_none_left_over_the_status_bar(qtbot, mak
     def settled() -> bool:
         bars = _visible_tab_bars(window)
         groups = sorted(tuple(b.tabText(i) for i in range(b.count())) for b in bars)
-        return groups == [("Feature maps", "Architecture", "Filters", "Latent space"),
-                          ("Losses and D's output", "Gradients"), ("Training", "Data")]
+        return groups == [
+            ("Feature maps", "Architecture", "Filters", "Latent space"),
+            ("Losses and D's output", "Gradients"),
+            ("Training", "Data"),
+        ]
 
     qtbot.waitUntil(settled, timeout=5_000)
     status = window.statusBar().geometry()

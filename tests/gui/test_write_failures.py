@@ -11,8 +11,16 @@ from tests.conftest import tiny_config
 def test_the_window_pauses_on_a_failed_write_and_resume_carries_on(qtbot, make_window, tmp_path):
     from PySide6.QtCore import Qt
 
-    cfg = tiny_config(**{"schedule.iterations": 6, "optim.batch_size": 16, "model.ngf": 8,
-                         "model.ndf": 8, "model.nz": 16, "schedule.seed": 3})
+    cfg = tiny_config(
+        **{
+            "schedule.iterations": 6,
+            "optim.batch_size": 16,
+            "model.ngf": 8,
+            "model.ndf": 8,
+            "model.nz": 16,
+            "schedule.seed": 3,
+        }
+    )
     run = RunDirectory.create(tmp_path / "made", cfg)
     list(Trainer(cfg, run).run())
     window = make_window(iterations=6)

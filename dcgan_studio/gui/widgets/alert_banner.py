@@ -7,9 +7,9 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLay
 
 STYLES = {
     "warning": "QFrame#alert-banner { background: #fff3cd; border: 1px solid #e0b84c; "
-               "border-radius: 4px; } QLabel { color: #4d3b00; }",
+    "border-radius: 4px; } QLabel { color: #4d3b00; }",
     "error": "QFrame#alert-banner { background: #f8d7da; border: 1px solid #d9534f; "
-             "border-radius: 4px; } QLabel { color: #58151c; }",
+    "border-radius: 4px; } QLabel { color: #58151c; }",
 }
 
 

@@ -36,11 +36,15 @@ NETWORKS = {"g": "Generator (G)", "d": "Discriminator (D)"}
 # the size formula before the parameter count, and k, s and p in one column: in the dock's
 # usual width (about 540 px on a 1920 px screen) the formula is in sight without scrolling
 COLUMNS = ("Layer", "Type", "k, s, p", "In", "Out", "Size formula", "Params")
-COLUMN_TIPS = ("Name of the module in the network", "What the layer does",
-               "Kernel size k, stride s and padding p",
-               "Input shape: channels × height × width", "Output shape: channels × height × width",
-               "Output height o from input height i, with this layer's numbers",
-               "Trainable parameters (weights, BatchNorm scale and shift)")
+COLUMN_TIPS = (
+    "Name of the module in the network",
+    "What the layer does",
+    "Kernel size k, stride s and padding p",
+    "Input shape: channels × height × width",
+    "Output shape: channels × height × width",
+    "Output height o from input height i, with this layer's numbers",
+    "Trainable parameters (weights, BatchNorm scale and shift)",
+)
 FORMULA = COLUMNS.index("Size formula")
 PARAMS = COLUMNS.index("Params")
 INFO_HINT = "<p><i>Select a layer to read what it does.</i></p>"
@@ -51,9 +55,15 @@ def shape_text(shape: tuple[int, int, int]) -> str:
 
 
 def type_text(layer: LayerSpec) -> str:
-    return {"conv": "conv", "conv_transpose": "transposed conv", "batchnorm": "BatchNorm",
-            "relu": "ReLU", "leaky_relu": f"LeakyReLU({layer.negative_slope:g})",
-            "tanh": "tanh", "dropout": f"dropout({layer.p:g})"}.get(layer.kind, layer.kind)
+    return {
+        "conv": "conv",
+        "conv_transpose": "transposed conv",
+        "batchnorm": "BatchNorm",
+        "relu": "ReLU",
+        "leaky_relu": f"LeakyReLU({layer.negative_slope:g})",
+        "tanh": "tanh",
+        "dropout": f"dropout({layer.p:g})",
+    }.get(layer.kind, layer.kind)
 
 
 def formula_parts(layer: LayerSpec) -> tuple[str, str]:
@@ -66,8 +76,9 @@ def formula_parts(layer: LayerSpec) -> tuple[str, str]:
 def flow_text(network: str, plan: NetworkPlan) -> str:
     """``z 100×1×1 → 256×4×4 → ... → 1×32×32``: the input, then every shape change."""
     steps = [("z " if network == "g" else "x ") + shape_text(plan.in_shape)]
-    steps += [shape_text(layer.out_shape) for layer in plan.layers
-              if layer.out_shape != layer.in_shape]
+    steps += [
+        shape_text(layer.out_shape) for layer in plan.layers if layer.out_shape != layer.in_shape
+    ]
     if network == "d":
         steps[-1] += " logit"
     return " → ".join(steps)
@@ -163,7 +174,8 @@ class ArchitecturePanel(QWidget):
         for network, plan in plans.items():
             self._flows[network] = flow_text(network, plan)
             self._summaries[network].setText(
-                f"<b>{NETWORKS[network]}</b>&nbsp;&nbsp; {self._flows[network]}")
+                f"<b>{NETWORKS[network]}</b>&nbsp;&nbsp; {self._flows[network]}"
+            )
             self._fill(network, plan)
         self.info.setHtml(INFO_HINT)
         self.stack.setCurrentIndex(0)
@@ -182,10 +194,14 @@ class ArchitecturePanel(QWidget):
 
     def _section_height(self, network: str) -> int:
         table = self._tables[network]
-        return (self._summaries[network].fontMetrics().lineSpacing() + 12  # the flow line
-                + table.horizontalHeader().sizeHint().height()
-                + table.rowCount() * table.verticalHeader().defaultSectionSize()
-                + table.horizontalScrollBar().sizeHint().height() + 2 * table.frameWidth())
+        return (
+            self._summaries[network].fontMetrics().lineSpacing()
+            + 12  # the flow line
+            + table.horizontalHeader().sizeHint().height()
+            + table.rowCount() * table.verticalHeader().defaultSectionSize()
+            + table.horizontalScrollBar().sizeHint().height()
+            + 2 * table.frameWidth()
+        )
 
     # ---- rows -------------------------------------------------------------------------------
     def _fill(self, network: str, plan: NetworkPlan) -> None:
@@ -198,25 +214,39 @@ class ArchitecturePanel(QWidget):
         for row, layer in enumerate(plan.layers):
             conv = layer.is_convolution
             general, numbers = formula_parts(layer) if conv else ("", "")
-            cells = (layer.name, type_text(layer),
-                     f"{layer.kernel}, {layer.stride}, {layer.padding}" if conv else "",
-                     shape_text(layer.in_shape), shape_text(layer.out_shape), numbers,
-                     f"{layer.params:,}")
+            cells = (
+                layer.name,
+                type_text(layer),
+                f"{layer.kernel}, {layer.stride}, {layer.padding}" if conv else "",
+                shape_text(layer.in_shape),
+                shape_text(layer.out_shape),
+                numbers,
+                f"{layer.params:,}",
+            )
             tip = explain(layer.kind, network).short
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                item.setToolTip(f"{general} = {text}\n\n{tip}" if column == FORMULA and text
-                                else tip)
+                item.setToolTip(
+                    f"{general} = {text}\n\n{tip}" if column == FORMULA and text else tip
+                )
                 if column == PARAMS:
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                 table.setItem(row, column, item)
-        rules = dict.fromkeys(formula_parts(layer)[0] for layer in plan.layers
-                              if layer.is_convolution)
+        rules = dict.fromkeys(
+            formula_parts(layer)[0] for layer in plan.layers if layer.is_convolution
+        )
         header = table.horizontalHeaderItem(FORMULA)
         header.setText("; ".join(rules) or COLUMNS[FORMULA])
         header.setToolTip(COLUMN_TIPS[FORMULA] + ": i input, k kernel, s stride, p padding")
-        total = ("Total", "", "", shape_text(plan.in_shape), shape_text(plan.out_shape), "",
-                 f"{plan.params:,}")
+        total = (
+            "Total",
+            "",
+            "",
+            shape_text(plan.in_shape),
+            shape_text(plan.out_shape),
+            "",
+            f"{plan.params:,}",
+        )
         bold = QFont(table.font())
         bold.setBold(True)
         for column, text in enumerate(total):
@@ -247,11 +277,13 @@ class ArchitecturePanel(QWidget):
     @staticmethod
     def _info_html(network: str, layer: LayerSpec) -> str:
         concept = explain(layer.kind, network)
-        facts = [f"<b>{network.upper()} · {layer.name}</b>", type_text(layer),
-                 f"{shape_text(layer.in_shape)} → {shape_text(layer.out_shape)}"]
+        facts = [
+            f"<b>{network.upper()} · {layer.name}</b>",
+            type_text(layer),
+            f"{shape_text(layer.in_shape)} → {shape_text(layer.out_shape)}",
+        ]
         if layer.is_convolution:
             facts.append(f"kernel {layer.kernel}, stride {layer.stride}, padding {layer.padding}")
         facts.append(f"{layer.params:,} parameters")
         formula = f"<br><tt>{layer.formula()}</tt>" if layer.is_convolution else ""
-        return (f"<p>{' · '.join(facts)}{formula}</p>"
-                f"<p><b>{concept.title}</b></p>{concept.long}")
+        return f"<p>{' · '.join(facts)}{formula}</p><p><b>{concept.title}</b></p>{concept.long}"

@@ -33,59 +33,108 @@ LOCKED_TIP = "Fixed while training runs (it would make other networks or data): 
 
 # field -> (label, tooltip)
 FIELDS: dict[str, tuple[str, str]] = {
-    "data.dataset": ("Dataset", "What D sees as real. 'digits' is 10,000 MNIST handwritten "
-                     "digits that ship with the app, so no download is needed."),
-    "model.image_size": ("Image size", "Height and width of the images. G doubles its map with "
-                         "each transposed convolution, from 4x4 (or 7x7 for 28) up to this."),
-    "model.channels": ("Channels", "1 trains in grayscale, 3 in colour. Choosing a colour "
-                       "dataset (shapes, CIFAR-10, SVHN, CelebA) picks 3; grayscale data shown "
-                       "in 3 channels stays grey."),
-    "model.nz": ("Latent size (nz)", "Length of the random vector z that G turns into an image. "
-                 "The DCGAN paper uses 100."),
-    "model.ngf": ("G width (ngf)", "Channels of G's last hidden layer; earlier layers have 2x, "
-                  "4x, ... as many. Wider learns more, but each step is slower."),
-    "model.ndf": ("D width (ndf)", "Channels of D's first layer; later layers double it. Keep it "
-                  "close to ngf so neither network overpowers the other. The paper uses 64 (G and D); "
-                  "32 learns digits faster per second on a small CPU."),
-    "model.d_dropout": ("D dropout", "Share of D's activations zeroed at random in training. It "
-                        "slows D down a little; the TensorFlow tutorial uses 0.3. 0 turns it off."),
-    "optim.batch_size": ("Batch size", "Images per step for D (real and fake) and G. The paper "
-                         "uses 128; the default 32 learns faster per second on a small CPU. Larger batches give "
-                         "steadier but slower steps."),
-    "optim.lr_g": ("G learning rate", "How far Adam moves G each step. The paper uses 0.0002 "
-                   "at batch 128; 0.0012 learns much faster at batch 32. Can be changed while "
-                   "training, to see what happens."),
-    "optim.lr_d": ("D learning rate", "How far Adam moves D each step (paper: 0.0002 at batch "
-                   "128). Lower it if D wins too easily. Can be changed while training."),
-    "optim.beta1": ("Adam beta1", "Momentum of Adam. The DCGAN paper found 0.5 steadier than the "
-                    "usual 0.9 for GANs."),
-    "optim.beta2": ("Adam beta2", "How long Adam remembers the size of past gradients; 0.999 is "
-                    "the usual value."),
-    "optim.d_steps": ("D steps per G step", "How many times D is updated before each update of "
-                      "G. 1 is the DCGAN setting; more makes D stronger."),
+    "data.dataset": (
+        "Dataset",
+        "What D sees as real. 'digits' is 10,000 MNIST handwritten "
+        "digits that ship with the app, so no download is needed.",
+    ),
+    "model.image_size": (
+        "Image size",
+        "Height and width of the images. G doubles its map with "
+        "each transposed convolution, from 4x4 (or 7x7 for 28) up to this.",
+    ),
+    "model.channels": (
+        "Channels",
+        "1 trains in grayscale, 3 in colour. Choosing a colour "
+        "dataset (shapes, CIFAR-10, SVHN, CelebA) picks 3; grayscale data shown "
+        "in 3 channels stays grey.",
+    ),
+    "model.nz": (
+        "Latent size (nz)",
+        "Length of the random vector z that G turns into an image. The DCGAN paper uses 100.",
+    ),
+    "model.ngf": (
+        "G width (ngf)",
+        "Channels of G's last hidden layer; earlier layers have 2x, "
+        "4x, ... as many. Wider learns more, but each step is slower.",
+    ),
+    "model.ndf": (
+        "D width (ndf)",
+        "Channels of D's first layer; later layers double it. Keep it "
+        "close to ngf so neither network overpowers the other. The paper uses 64 (G and D); "
+        "32 learns digits faster per second on a small CPU.",
+    ),
+    "model.d_dropout": (
+        "D dropout",
+        "Share of D's activations zeroed at random in training. It "
+        "slows D down a little; the TensorFlow tutorial uses 0.3. 0 turns it off.",
+    ),
+    "optim.batch_size": (
+        "Batch size",
+        "Images per step for D (real and fake) and G. The paper "
+        "uses 128; the default 32 learns faster per second on a small CPU. Larger batches give "
+        "steadier but slower steps.",
+    ),
+    "optim.lr_g": (
+        "G learning rate",
+        "How far Adam moves G each step. The paper uses 0.0002 "
+        "at batch 128; 0.0012 learns much faster at batch 32. Can be changed while "
+        "training, to see what happens.",
+    ),
+    "optim.lr_d": (
+        "D learning rate",
+        "How far Adam moves D each step (paper: 0.0002 at batch "
+        "128). Lower it if D wins too easily. Can be changed while training.",
+    ),
+    "optim.beta1": (
+        "Adam beta1",
+        "Momentum of Adam. The DCGAN paper found 0.5 steadier than the usual 0.9 for GANs.",
+    ),
+    "optim.beta2": (
+        "Adam beta2",
+        "How long Adam remembers the size of past gradients; 0.999 is the usual value.",
+    ),
+    "optim.d_steps": (
+        "D steps per G step",
+        "How many times D is updated before each update of "
+        "G. 1 is the DCGAN setting; more makes D stronger.",
+    ),
     "schedule.iterations": ("Iterations", "How many G updates the run makes before it stops."),
-    "schedule.seed": ("Seed", "Starts every random draw (weights, noise, batch order). With "
-                      "Deterministic on, the same seed gives a bit-identical run on the same "
-                      "CPU."),
-    "runtime.device": ("Device", "Where training runs. auto picks a CUDA GPU, then Apple's MPS, "
-                       "then the CPU."),
-    "runtime.precision": ("Precision", "fp32 is exact; bf16 is about twice as fast where the "
-                          "hardware runs it natively. auto picks bf16 only there."),
-    "runtime.deterministic": ("Deterministic", "On the CPU, the same seed gives the same losses "
-                              "and weights to the last bit, run after run (on the same CPU, "
-                              "thread count and PyTorch), and a run continued after Stop goes on "
-                              "as if it had never stopped. The convolution kernels are chosen by "
-                              "a fixed rule instead of timing each in every run, which can be a "
-                              "little slower on some CPUs."),
+    "schedule.seed": (
+        "Seed",
+        "Starts every random draw (weights, noise, batch order). With "
+        "Deterministic on, the same seed gives a bit-identical run on the same "
+        "CPU.",
+    ),
+    "runtime.device": (
+        "Device",
+        "Where training runs. auto picks a CUDA GPU, then Apple's MPS, then the CPU.",
+    ),
+    "runtime.precision": (
+        "Precision",
+        "fp32 is exact; bf16 is about twice as fast where the "
+        "hardware runs it natively. auto picks bf16 only there.",
+    ),
+    "runtime.deterministic": (
+        "Deterministic",
+        "On the CPU, the same seed gives the same losses "
+        "and weights to the last bit, run after run (on the same CPU, "
+        "thread count and PyTorch), and a run continued after Stop goes on "
+        "as if it had never stopped. The convolution kernels are chosen by "
+        "a fixed rule instead of timing each in every run, which can be a "
+        "little slower on some CPUs.",
+    ),
 }
 LIVE_FIELDS = {"optim.lr_g", "optim.lr_d"}
 PRESET_TEXT = {"quick": "Quick start", "paper": "DCGAN paper"}  # short: the dock is narrow
 PRESET_TIP = (
     "Quick start (the defaults): batch 32, widths 32, learning rates 0.0012. On a 2-core "
-    "CPU it draws recognisable digits within about a minute. DCGAN paper: batch 128, widths 64, learning "
+    "CPU it draws recognisable digits within about a minute. DCGAN paper: batch 128, widths 64, "
+    "learning "
     "rates 0.0002, as Radford et al. trained faces and bedrooms; slower per second. Both keep "
     "the DCGAN architecture, its N(0, 0.02) init and Adam with beta1 0.5. Custom: your own "
-    "values.")
+    "values."
+)
 
 
 class TrainingControls(QWidget):
@@ -138,22 +187,42 @@ class TrainingControls(QWidget):
 
         buttons = QGroupBox("Run")
         grid = QGridLayout(buttons)
-        self.start_button = self._button("Start", "Start a new run with these settings (or "
-                                         "continue the opened run).", self.start_requested.emit)
-        self.pause_button = self._button("Pause", "Pause or resume training (Space).",
-                                         self.pause_toggled.emit)
-        self.stop_button = self._button("Stop", "Stop training and save a checkpoint.",
-                                        self.stop_requested.emit)
-        self.step_button = self._button("Step", "Pause and train one iteration: D then G.",
-                                        lambda: self.step_requested.emit("step"))
-        self.step_d_button = self._button("Step D", "Pause and update only D once: watch D(x) "
-                                          "rise and D(G(z)) fall.",
-                                          lambda: self.step_requested.emit("step_d"))
-        self.step_g_button = self._button("Step G", "Pause and update only G once: watch "
-                                          "D(G(z)) rise as G fools D more.",
-                                          lambda: self.step_requested.emit("step_g"))
-        for i, b in enumerate((self.start_button, self.pause_button, self.stop_button,
-                               self.step_button, self.step_d_button, self.step_g_button)):
+        self.start_button = self._button(
+            "Start",
+            "Start a new run with these settings (or continue the opened run).",
+            self.start_requested.emit,
+        )
+        self.pause_button = self._button(
+            "Pause", "Pause or resume training (Space).", self.pause_toggled.emit
+        )
+        self.stop_button = self._button(
+            "Stop", "Stop training and save a checkpoint.", self.stop_requested.emit
+        )
+        self.step_button = self._button(
+            "Step",
+            "Pause and train one iteration: D then G.",
+            lambda: self.step_requested.emit("step"),
+        )
+        self.step_d_button = self._button(
+            "Step D",
+            "Pause and update only D once: watch D(x) rise and D(G(z)) fall.",
+            lambda: self.step_requested.emit("step_d"),
+        )
+        self.step_g_button = self._button(
+            "Step G",
+            "Pause and update only G once: watch D(G(z)) rise as G fools D more.",
+            lambda: self.step_requested.emit("step_g"),
+        )
+        for i, b in enumerate(
+            (
+                self.start_button,
+                self.pause_button,
+                self.stop_button,
+                self.step_button,
+                self.step_d_button,
+                self.step_g_button,
+            )
+        ):
             grid.addWidget(b, i // 3, i % 3)
         # the run buttons stay in sight; the settings scroll under them, up and down only
         layout.addWidget(buttons)
@@ -218,9 +287,15 @@ class TrainingControls(QWidget):
             return _double(0.0, 0.9999, 4, 0.05)
         if field == "model.d_dropout":
             return _double(0.0, 0.9, 2, 0.05)
-        ranges = {"model.nz": (1, 4096), "model.ngf": (1, 1024), "model.ndf": (1, 1024),
-                  "optim.batch_size": (2, 65536), "optim.d_steps": (1, 100),
-                  "schedule.iterations": (1, 10**9), "schedule.seed": (0, 2**31 - 1)}
+        ranges = {
+            "model.nz": (1, 4096),
+            "model.ngf": (1, 1024),
+            "model.ndf": (1, 1024),
+            "optim.batch_size": (2, 65536),
+            "optim.d_steps": (1, 100),
+            "schedule.iterations": (1, 10**9),
+            "schedule.seed": (0, 2**31 - 1),
+        }
         spin = QSpinBox()
         spin.setRange(*ranges[field])
         if field == "optim.batch_size":
@@ -260,14 +335,25 @@ class TrainingControls(QWidget):
     def _sync_preset(self, *_) -> None:
         """Show the preset the values match, or Custom."""
         values = self._values()
-        match = next((key for key, preset in PRESETS.items()
-                      if all(_same(values[f], v) for f, v in preset.items())), "custom")
+        match = next(
+            (
+                key
+                for key, preset in PRESETS.items()
+                if all(_same(values[f], v) for f, v in preset.items())
+            ),
+            "custom",
+        )
         self.preset_box.setCurrentIndex(self.preset_box.findData(match))
 
     def _values(self) -> dict:
-        values = {field: editor.currentData() if isinstance(editor, QComboBox) else
-                  editor.isChecked() if isinstance(editor, QCheckBox) else
-                  editor.value() for field, editor in self.editors.items()}
+        values = {
+            field: editor.currentData()
+            if isinstance(editor, QComboBox)
+            else editor.isChecked()
+            if isinstance(editor, QCheckBox)
+            else editor.value()
+            for field, editor in self.editors.items()
+        }
         values["data.data_root"] = self.data_root
         return values
 
@@ -277,8 +363,7 @@ class TrainingControls(QWidget):
         box = self.editors["data.dataset"]
         index = box.findData(name)
         if index < 0:
-            box.addItem(name.removeprefix("folder:") if name.startswith("folder:") else name,
-                        name)
+            box.addItem(name.removeprefix("folder:") if name.startswith("folder:") else name, name)
             index = box.count() - 1
             box.setItemData(index, name, Qt.ItemDataRole.ToolTipRole)
         box.setCurrentIndex(index)
@@ -322,8 +407,14 @@ class TrainingControls(QWidget):
         """idle | starting | running | paused | stopping"""
         busy = state in ("starting", "running", "paused", "stopping")
         self._running = busy
-        buttons = (self.start_button, self.pause_button, self.stop_button, self.step_button,
-                   self.step_d_button, self.step_g_button)
+        buttons = (
+            self.start_button,
+            self.pause_button,
+            self.stop_button,
+            self.step_button,
+            self.step_d_button,
+            self.step_g_button,
+        )
         focus_on_run = self.focusWidget() in buttons or self.hasFocus()
         for field, editor in self.editors.items():
             if field in LIVE_FIELDS:
@@ -341,8 +432,9 @@ class TrainingControls(QWidget):
         # keyboard focus follows the next thing to press, not Qt's next field in the chain (a
         # learning rate's box, whose blinking caret would keep the panel repainting)
         if focus_on_run:
-            target = next((b for b in (self.pause_button, self.start_button) if b.isEnabled()),
-                          self)
+            target = next(
+                (b for b in (self.pause_button, self.start_button) if b.isEnabled()), self
+            )
             target.setFocus()
 
     def _on_lr_changed(self, network: str, value: float) -> None:

@@ -15,8 +15,16 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QFileDialog, QHBoxLayout, QLabel, QPushButton, QSpinBox,
-                               QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from dcgan_studio.core import convolution as cv
 from dcgan_studio.errors import StudioError
@@ -52,20 +60,29 @@ def read_grey_image(path: str | Path, max_side: int = MAX_SIDE) -> tuple[np.ndar
     except ImageFileError:
         raise
     except FileNotFoundError:
-        raise ImageFileError(f"{path.name} does not exist (any more) in {path.parent}: "
-                             f"{fix}") from None
+        raise ImageFileError(
+            f"{path.name} does not exist (any more) in {path.parent}: {fix}"
+        ) from None
     except Exception as exc:  # Pillow raises many kinds for a damaged or foreign file
-        reason = ("not a picture format Pillow can read, or damaged"
-                  if type(exc).__name__ == "UnidentifiedImageError" else f"{exc}")
-        raise ImageFileError(f"{path.name} cannot be read as a picture ({reason}): "
-                             f"{fix}") from exc
+        reason = (
+            "not a picture format Pillow can read, or damaged"
+            if type(exc).__name__ == "UnidentifiedImageError"
+            else f"{exc}"
+        )
+        raise ImageFileError(f"{path.name} cannot be read as a picture ({reason}): {fix}") from exc
     width, height = grey.size
     if max(width, height) > max_side:
         grey.thumbnail((max_side, max_side))
     image = np.asarray(grey, dtype=np.float32) / 255.0
-    described = f"{path.name}: {height}×{width} (height×width)" + (
-        f", scaled down to {image.shape[0]}×{image.shape[1]}" if (width, height) != grey.size
-        else "") + ", in grey"
+    described = (
+        f"{path.name}: {height}×{width} (height×width)"
+        + (
+            f", scaled down to {image.shape[0]}×{image.shape[1]}"
+            if (width, height) != grey.size
+            else ""
+        )
+        + ", in grey"
+    )
     return image, described
 
 
@@ -95,8 +112,10 @@ class ConvolutionExplorer(QWidget):
         self.digit_button = QPushButton("Show digit")
         self.digit_button.setToolTip("Go back to the built-in digit after opening a picture.")
         self.open_button = QPushButton("Open image…")
-        self.open_button.setToolTip("Any picture file; it is turned grey, and scaled down to "
-                                    f"{MAX_SIDE} pixels a side if larger.")
+        self.open_button.setToolTip(
+            "Any picture file; it is turned grey, and scaled down to "
+            f"{MAX_SIDE} pixels a side if larger."
+        )
         self.status = QLabel()
         self.status.setWordWrap(True)
         row.addWidget(QLabel("Input: digit"))
@@ -140,9 +159,11 @@ class ConvolutionExplorer(QWidget):
         self._generation += 1
         generation, path = self._generation, Path(path)
         self._set_status(f"Reading {path.name}…")
-        run_in_background(self, lambda: read_grey_image(path),
-                          lambda result, error: self._on_image_read(generation, path, result,
-                                                                    error))
+        run_in_background(
+            self,
+            lambda: read_grey_image(path),
+            lambda result, error: self._on_image_read(generation, path, result, error),
+        )
 
     def _on_open_clicked(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open an image", "", IMAGE_FILTER)
@@ -160,8 +181,10 @@ class ConvolutionExplorer(QWidget):
             text = str(error)
         else:  # a bug: one line here, the traceback in the log
             log.error("reading %s failed", path, exc_info=error)
-            text = (f"{path.name} could not be read ({type(error).__name__}: {error}); the "
-                    f"previous image is kept and the details are in the log file")
+            text = (
+                f"{path.name} could not be read ({type(error).__name__}: {error}); the "
+                f"previous image is kept and the details are in the log file"
+            )
         self._show_failure(text)
 
     def _set_input(self, image: np.ndarray, text: str) -> None:

@@ -15,7 +15,11 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from dcgan_studio.core import convolution as cv
 from dcgan_studio.errors import ConfigError
 from dcgan_studio.gui.widgets.conv_page import (
-    ExplorerPage, add_labelled, error_label, operator_label, spin,
+    ExplorerPage,
+    add_labelled,
+    error_label,
+    operator_label,
+    spin,
 )
 from dcgan_studio.gui.widgets.conv_text import output_shape, problem_text, window_html
 from dcgan_studio.gui.widgets.kernel_editor import KernelEditor
@@ -35,13 +39,21 @@ class KernelPage(ExplorerPage):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         controls = QHBoxLayout()
-        self.stride_box = spin(1, 4, 1, "Stride s: how many pixels the kernel moves each step. "
-                                        "s = 2 halves the size.")
-        self.padding_box = spin(0, 6, 1, "Padding p: rings of zeros added around the input. "
-                                         "p = (k − 1)/2 keeps the size at stride 1.")
+        self.stride_box = spin(
+            1, 4, 1, "Stride s: how many pixels the kernel moves each step. s = 2 halves the size."
+        )
+        self.padding_box = spin(
+            0,
+            6,
+            1,
+            "Padding p: rings of zeros added around the input. "
+            "p = (k − 1)/2 keeps the size at stride 1.",
+        )
         self.magnitude_box = QCheckBox("Show |value|")
-        self.magnitude_box.setToolTip("Edges come in two signs (dark to bright, bright to "
-                                      "dark); |value| shows both as bright.")
+        self.magnitude_box.setToolTip(
+            "Edges come in two signs (dark to bright, bright to "
+            "dark); |value| shows both as bright."
+        )
         add_labelled(controls, (("Stride s", self.stride_box), ("Padding p", self.padding_box)))
         controls.addWidget(self.magnitude_box)
         controls.addStretch(1)
@@ -96,22 +108,25 @@ class KernelPage(ExplorerPage):
         k, s, p = self.editor.size(), self.stride(), self.padding()
         h, w = image.shape
         self.input_view.show_grey(np.pad(image, p), origin=(-p, -p))
-        self.input_view.title.setText(f"Input {h}×{w}" + (f", padded with {p} ring"
-                                                          f"{'s' if p > 1 else ''} of zeros"
-                                                          if p else ""))
+        self.input_view.title.setText(
+            f"Input {h}×{w}"
+            + (f", padded with {p} ring{'s' if p > 1 else ''} of zeros" if p else "")
+        )
         self.image_outline.setRect(QRectF(0, 0, w, h))
         self.image_outline.setVisible(p > 0)
         try:
             shape, text = output_shape((h, w), k, s, p)
             self.output = cv.convolve(image, weights, stride=s, padding=p)
         except ConfigError as exc:
-            self._show_problem(problem_text("feature map", exc) + " Lower the kernel size, or "
-                               "raise the padding.")
+            self._show_problem(
+                problem_text("feature map", exc) + " Lower the kernel size, or raise the padding."
+            )
             return
         self.message.setVisible(False)
         self.output_view.show_signed(self.output, magnitude=self.magnitude_box.isChecked())
-        self.output_view.title.setText(f"Feature map {shape[0]}×{shape[1]} "
-                                       f"({self.editor.preset_text()}, stride {s})")
+        self.output_view.title.setText(
+            f"Feature map {shape[0]}×{shape[1]} ({self.editor.preset_text()}, stride {s})"
+        )
         self.output_view.set_caption(text)
         self._show_picked()
 
@@ -147,5 +162,6 @@ class KernelPage(ExplorerPage):
         self.pixel_outline.setRect(QRectF(col, row, 1, 1))
         self.window_outline.show()
         self.pixel_outline.show()
-        self.window_label.setText(window_html(self.image, self.editor.weights, s, p, row, col,
-                                              float(out[row, col])))
+        self.window_label.setText(
+            window_html(self.image, self.editor.weights, s, p, row, col, float(out[row, col]))
+        )

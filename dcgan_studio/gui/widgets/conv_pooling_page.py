@@ -15,7 +15,10 @@ from dcgan_studio.core import convolution as cv
 from dcgan_studio.core.architecture import KERNEL as K
 from dcgan_studio.errors import ConfigError
 from dcgan_studio.gui.widgets.conv_page import (
-    ExplorerPage, add_labelled, error_label, spin,
+    ExplorerPage,
+    add_labelled,
+    error_label,
+    spin,
 )
 from dcgan_studio.gui.widgets.conv_text import output_shape, problem_text
 from dcgan_studio.gui.widgets.map_view import MapView
@@ -25,7 +28,8 @@ WHY_STRIDES = (
     "they have no weights to learn. A strided convolution downsamples too, but with weights, so "
     "the network learns what to keep as the map shrinks. DCGAN's discriminator uses only "
     f"strided convolutions ({K}×{K}, stride 2, padding 1: each halves the map); its generator "
-    "runs the other way, with transposed convolutions (next page).</p>")
+    "runs the other way, with transposed convolutions (next page).</p>"
+)
 
 
 class PoolingPage(ExplorerPage):
@@ -39,14 +43,21 @@ class PoolingPage(ExplorerPage):
     def _build(self) -> None:
         layout = QVBoxLayout(self)
         controls = QHBoxLayout()
-        self.pool_box = spin(1, 8, 2, "Pooling size n: each n×n block becomes one pixel "
-                                      "(stride n, no padding).")
+        self.pool_box = spin(
+            1, 8, 2, "Pooling size n: each n×n block becomes one pixel (stride n, no padding)."
+        )
         self.stride_box = spin(1, 4, 2, "Stride of the convolution: 2 halves the size, as in D.")
-        self.padding_box = spin(0, 6, 1, "Padding of the convolution: rings of zeros around "
-                                         "the input.")
-        add_labelled(controls, (("Pooling n×n, n =", self.pool_box),
-                                ("Convolution stride s", self.stride_box),
-                                ("padding p", self.padding_box)))
+        self.padding_box = spin(
+            0, 6, 1, "Padding of the convolution: rings of zeros around the input."
+        )
+        add_labelled(
+            controls,
+            (
+                ("Pooling n×n, n =", self.pool_box),
+                ("Convolution stride s", self.stride_box),
+                ("padding p", self.padding_box),
+            ),
+        )
         self.kernel_label = QLabel()
         controls.addWidget(self.kernel_label)
         controls.addStretch(1)
@@ -101,15 +112,16 @@ class PoolingPage(ExplorerPage):
         else:
             for (name, out), view in zip(pooled.items(), (self.max_view, self.avg_view)):
                 view.show_grey(out)
-                view.title.setText(f"{name.capitalize()} pooling {n}×{n} → "
-                                   f"{shape[0]}×{shape[1]}")
+                view.title.setText(f"{name.capitalize()} pooling {n}×{n} → {shape[0]}×{shape[1]}")
                 view.set_caption(f"k = {n}, s = {n}, p = 0<br>{text}")
         try:
             shape, text = output_shape((h, w), k, s, p)
             out = cv.strided_conv(image, self.weights, stride=s, padding=p)
         except ConfigError as exc:
-            problems.append(problem_text("strided convolution", exc) + " Lower the kernel size "
-                            "on the Kernel page, or raise the padding here.")
+            problems.append(
+                problem_text("strided convolution", exc) + " Lower the kernel size "
+                "on the Kernel page, or raise the padding here."
+            )
             self.conv_view.clear_map()
             self.conv_view.title.setText("Strided convolution: none")
         else:

@@ -19,7 +19,7 @@ WORD_JOINER = "\u2060"  # keeps a label from breaking a line after "/"
 
 
 def pretty(formula: str) -> str:
-    """"(28 + 2*1 - 3)" -> "(28 + 2·1 − 3)"."""
+    """ "(28 + 2*1 - 3)" -> "(28 + 2·1 − 3)"."""
     return formula.replace("*", "·").replace(" - ", " − ")
 
 
@@ -35,8 +35,9 @@ def typeset(formula: str) -> str:
     return unbreakable(f"{head} = {general}") + "<br>" + unbreakable(f"= {numbers}")
 
 
-def output_shape(shape: tuple[int, int], k: int, s: int, p: int,
-                 transposed: bool = False) -> tuple[tuple[int, int], str]:
+def output_shape(
+    shape: tuple[int, int], k: int, s: int, p: int, transposed: bool = False
+) -> tuple[tuple[int, int], str]:
     """The (height, width) of a (transposed) convolution of a ``shape`` input, and the formula
     text with the numbers in; raises ``ConfigError`` (naming the fix) when there is none."""
     size = cv.transposed_output_size if transposed else cv.output_size
@@ -47,8 +48,10 @@ def output_shape(shape: tuple[int, int], k: int, s: int, p: int,
     if w == h:
         text = f"Output size:<br>{typeset(rows.formula)}{result}"
     else:
-        text = (f"Output height: {typeset(rows.formula)}<br>"
-                f"Output width: {typeset(cols.formula)}{result}")
+        text = (
+            f"Output height: {typeset(rows.formula)}<br>"
+            f"Output width: {typeset(cols.formula)}{result}"
+        )
     return (rows.size, cols.size), text
 
 
@@ -57,15 +60,15 @@ def problem_text(action: str, error: Exception) -> str:
     return f"No {action}: {error}."
 
 
-def receptive_window(image: np.ndarray, k: int, s: int, p: int, row: int, col: int
-                     ) -> np.ndarray:
+def receptive_window(image: np.ndarray, k: int, s: int, p: int, row: int, col: int) -> np.ndarray:
     """The k x k patch of the zero-padded input that output pixel (row, col) comes from."""
     padded = np.pad(np.asarray(image, dtype=np.float32), p)
     return padded[row * s : row * s + k, col * s : col * s + k]
 
 
-def window_html(image: np.ndarray, weights: np.ndarray, s: int, p: int, row: int, col: int,
-                value: float) -> str:
+def window_html(
+    image: np.ndarray, weights: np.ndarray, s: int, p: int, row: int, col: int, value: float
+) -> str:
     """Output pixel (row, col) written out: each input value times its weight, and the sum."""
     k = weights.shape[0]
     window = receptive_window(image, k, s, p, row, col)
@@ -81,11 +84,13 @@ def window_html(image: np.ndarray, weights: np.ndarray, s: int, p: int, row: int
             tds.append(f"<td align='right'{style}>{html.escape(term)}</td>")
         cells.append("<tr>" + "".join(tds) + "</tr>")
     total = float((window.astype(np.float64) * weights).sum())
-    return (f"<b>Output pixel (row {row}, column {col})</b> = the {k}×{k} window of the input at "
-            f"rows {top}…{top + k - 1}, columns {left}…{left + k - 1} (grey: padding zeros), "
-            f"times the kernel, summed:"
-            f"<table cellspacing='6'>{''.join(cells)}</table>"
-            f"sum = <b>{number(total)}</b> (the map shows {number(value)})")
+    return (
+        f"<b>Output pixel (row {row}, column {col})</b> = the {k}×{k} window of the input at "
+        f"rows {top}…{top + k - 1}, columns {left}…{left + k - 1} (grey: padding zeros), "
+        f"times the kernel, summed:"
+        f"<table cellspacing='6'>{''.join(cells)}</table>"
+        f"sum = <b>{number(total)}</b> (the map shows {number(value)})"
+    )
 
 
 def number(value: float) -> str:

@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from dcgan_studio.core import convolution as cv
 from dcgan_studio.core.concepts import explain
 from dcgan_studio.errors import ConfigError
 from dcgan_studio.gui.widgets.conv_page import (
-    ExplorerPage, add_labelled, error_label, operator_label, spin,
+    ExplorerPage,
+    add_labelled,
+    error_label,
+    operator_label,
+    spin,
 )
 from dcgan_studio.gui.widgets.conv_text import output_shape, problem_text
 from dcgan_studio.gui.widgets.map_view import MapView
@@ -51,13 +54,17 @@ def small_map(name: str, image: np.ndarray) -> np.ndarray:
 
 def overlap_note(k: int, s: int) -> str:
     if k % s:
-        return (f"⚠ k = {k} is not a multiple of s = {s}: neighbouring stamps overlap unevenly, "
-                f"so some output pixels receive more copies of the kernel than others, a "
-                f"checkerboard artefact. Try the all-ones map with the all-ones kernel to see it. "
-                f"DCGAN's k = 4, s = 2 overlaps evenly.")
-    return (f"k = {k} is a multiple of s = {s}: away from the border every output pixel "
-            f"receives the same number of kernel copies, so uneven overlap leaves no "
-            f"checkerboard.")
+        return (
+            f"⚠ k = {k} is not a multiple of s = {s}: neighbouring stamps overlap unevenly, "
+            f"so some output pixels receive more copies of the kernel than others, a "
+            f"checkerboard artefact. Try the all-ones map with the all-ones kernel to see it. "
+            f"DCGAN's k = 4, s = 2 overlaps evenly."
+        )
+    return (
+        f"k = {k} is a multiple of s = {s}: away from the border every output pixel "
+        f"receives the same number of kernel copies, so uneven overlap leaves no "
+        f"checkerboard."
+    )
 
 
 class TransposedPage(ExplorerPage):
@@ -80,12 +87,22 @@ class TransposedPage(ExplorerPage):
             self.kernel_box.addItem(text, name)
         self.k_box = spin(1, 8, DCGAN[0], "Kernel size k of the transposed convolution.")
         self.s_box = spin(1, 4, DCGAN[1], "Stride s: input pixels stamp s output pixels apart.")
-        self.p_box = spin(0, 8, DCGAN[2], "Padding p: crops p pixels from every border of the "
-                                          "stamped result.")
+        self.p_box = spin(
+            0, 8, DCGAN[2], "Padding p: crops p pixels from every border of the stamped result."
+        )
         self.dcgan_button = QPushButton("DCGAN: k=4, s=2, p=1")
         self.dcgan_button.setToolTip("The setting of G's blocks: each doubles the map.")
-        add_labelled(controls, (("Small map", self.map_box), ("Kernel", self.kernel_box),
-                                ("k", self.k_box), ("s", self.s_box), ("p", self.p_box)), 8)
+        add_labelled(
+            controls,
+            (
+                ("Small map", self.map_box),
+                ("Kernel", self.kernel_box),
+                ("k", self.k_box),
+                ("s", self.s_box),
+                ("p", self.p_box),
+            ),
+            8,
+        )
         controls.addWidget(self.dcgan_button)
         controls.addStretch(1)
         layout.addLayout(controls)
@@ -124,8 +141,7 @@ class TransposedPage(ExplorerPage):
     def set_kernel(self, weights: np.ndarray, text: str) -> None:
         """The Kernel page's kernel, used when "the Kernel page's" is chosen."""
         self.page_weights, self.page_text = np.asarray(weights, dtype=np.float32), text
-        self.kernel_box.setItemText(self.kernel_box.findData("page"), f"the Kernel page's "
-                                                                      f"({text})")
+        self.kernel_box.setItemText(self.kernel_box.findData("page"), f"the Kernel page's ({text})")
         self.changed()
 
     def use_dcgan_setting(self) -> None:
@@ -160,8 +176,7 @@ class TransposedPage(ExplorerPage):
         h, w = small.shape
         self.input_view.show_grey(small, (0.0, max(1.0, float(small.max()))))
         self.input_view.title.setText(f"Small map {h}×{w}")
-        self.input_view.set_caption("i = " + (f"{h}" if h == w else f"{h} (height), {w} "
-                                                                    f"(width)"))
+        self.input_view.set_caption("i = " + (f"{h}" if h == w else f"{h} (height), {w} (width)"))
         self.kernel_view.show_signed(weights)
         self.kernel_view.title.setText(f"Kernel {k}×{k}")
         self.kernel_view.set_caption(f"k = {k}, s = {s}, p = {p}")
@@ -173,8 +188,10 @@ class TransposedPage(ExplorerPage):
             self.output = None
             self.output_view.clear_map()
             self.output_view.title.setText("Upsampled: none")
-            self.message.setText(problem_text("upsampled map", exc) + " Lower the padding, or "
-                                 "raise the kernel size or the stride.")
+            self.message.setText(
+                problem_text("upsampled map", exc) + " Lower the padding, or "
+                "raise the kernel size or the stride."
+            )
             self.message.setVisible(True)
             return
         self.message.setVisible(False)

@@ -18,12 +18,31 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, \
-    QProgressBar, QPushButton, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from dcgan_studio.config import RunConfig
-from dcgan_studio.core.data import FOLDER_PREFIX, DatasetSummary, ImageDataset, \
-    data_root, default_data_root, describe_datasets, is_folder_dataset, load_dataset, skipped_line
+from dcgan_studio.core.data import (
+    FOLDER_PREFIX,
+    DatasetSummary,
+    ImageDataset,
+    data_root,
+    default_data_root,
+    describe_datasets,
+    is_folder_dataset,
+    load_dataset,
+    skipped_line,
+)
 from dcgan_studio.core.data_folder import NoImagesError, ScanCancelled
 from dcgan_studio.core.data_torchvision import download_dataset
 from dcgan_studio.core.export import make_grid
@@ -54,13 +73,15 @@ def skipped_total(skipped: dict) -> str:
 
 def preview_mosaic(images: np.ndarray) -> np.ndarray:
     """uint8 (N, C, S, S) -> an RGB mosaic uint8 (H, W, 3)."""
-    grid = make_grid(np.ascontiguousarray(images.transpose(0, 2, 3, 1)), padding=PADDING,
-                     pad_value=30)
+    grid = make_grid(
+        np.ascontiguousarray(images.transpose(0, 2, 3, 1)), padding=PADDING, pad_value=30
+    )
     return np.repeat(grid, 3, axis=2) if grid.shape[2] == 1 else grid
 
 
-def _load(cfg: RunConfig, progress, cancel, download: bool = False
-          ) -> tuple[ImageDataset, DatasetSummary, np.ndarray]:
+def _load(
+    cfg: RunConfig, progress, cancel, download: bool = False
+) -> tuple[ImageDataset, DatasetSummary, np.ndarray]:
     """On the worker thread: the dataset (fetched first if asked), its summary and its preview
     mosaic."""
     if download:
@@ -100,8 +121,10 @@ class DatasetPanel(QWidget):
         self.combo.activated.connect(self._on_combo_activated)
         self.combo.setToolTip("What D sees as real. Hover over an entry for what it is.")
         self.folder_button = QPushButton("Folder…")
-        self.folder_button.setToolTip("Train on a folder of your own images (jpg, png, webp, "
-                                      "bmp, gif, tif): flat, or one sub-folder per class.")
+        self.folder_button.setToolTip(
+            "Train on a folder of your own images (jpg, png, webp, "
+            "bmp, gif, tif): flat, or one sub-folder per class."
+        )
         self.folder_button.clicked.connect(self._on_folder_clicked)
         chooser = QHBoxLayout()
         chooser.addWidget(QLabel("Dataset"))
@@ -110,8 +133,10 @@ class DatasetPanel(QWidget):
         layout.addLayout(chooser)
 
         self.root_button = QPushButton("Data root…")
-        self.root_button.setToolTip("The folder that holds MNIST, Fashion-MNIST, CIFAR-10, SVHN "
-                                    "and CelebA in torchvision's layout (e.g. ROOT/MNIST/raw/).")
+        self.root_button.setToolTip(
+            "The folder that holds MNIST, Fashion-MNIST, CIFAR-10, SVHN "
+            "and CelebA in torchvision's layout (e.g. ROOT/MNIST/raw/)."
+        )
         self.root_button.clicked.connect(self._on_root_clicked)
         self.root_label = QLabel()
         self.root_label.setWordWrap(True)
@@ -122,8 +147,9 @@ class DatasetPanel(QWidget):
         layout.addLayout(root_row)
 
         self.preview_button = QPushButton("Preview")
-        self.preview_button.setToolTip("Load the dataset at the run's image size and channels "
-                                       "and show a grid of real images.")
+        self.preview_button.setToolTip(
+            "Load the dataset at the run's image size and channels and show a grid of real images."
+        )
         self.preview_button.clicked.connect(self._on_preview_clicked)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
@@ -132,9 +158,11 @@ class DatasetPanel(QWidget):
         self.cancel_button.setToolTip("Stop loading; nothing is kept.")
         self.cancel_button.clicked.connect(self.cancel)
         self.download_box = QCheckBox("Download if missing")
-        self.download_box.setToolTip("Fetch MNIST, Fashion-MNIST, CIFAR-10 or SVHN into the data "
-                                     "root before loading (needs the internet; files already "
-                                     "there are kept). CelebA has to be fetched by hand.")
+        self.download_box.setToolTip(
+            "Fetch MNIST, Fashion-MNIST, CIFAR-10 or SVHN into the data "
+            "root before loading (needs the internet; files already "
+            "there are kept). CelebA has to be fetched by hand."
+        )
         layout.addWidget(self.download_box)
         actions = QHBoxLayout()
         actions.addWidget(self.preview_button)
@@ -155,8 +183,9 @@ class DatasetPanel(QWidget):
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setLevels((0, 255))
         self.box.addItem(self.image)
-        self.graphics.setToolTip("Real images as training will see them: at the run's image "
-                                 "size and channels.")
+        self.graphics.setToolTip(
+            "Real images as training will see them: at the run's image size and channels."
+        )
         layout.addWidget(self.graphics, 3)
 
         self.info = QLabel()
@@ -208,12 +237,18 @@ class DatasetPanel(QWidget):
     def _select(self, name: str) -> None:
         index = self.combo.findData(name)
         if index < 0:
-            shown = f"folder: {Path(name[len(FOLDER_PREFIX):]).name or name}" \
-                if is_folder_dataset(name) else name
+            shown = (
+                f"folder: {Path(name[len(FOLDER_PREFIX) :]).name or name}"
+                if is_folder_dataset(name)
+                else name
+            )
             self.combo.addItem(shown, name)
             index = self.combo.count() - 1
-            self.combo.setItemData(index, name[len(FOLDER_PREFIX):] if is_folder_dataset(name)
-                                   else name, Qt.ItemDataRole.ToolTipRole)
+            self.combo.setItemData(
+                index,
+                name[len(FOLDER_PREFIX) :] if is_folder_dataset(name) else name,
+                Qt.ItemDataRole.ToolTipRole,
+            )
         self.combo.setCurrentIndex(index)
 
     def _on_combo_activated(self, _index: int) -> None:
@@ -221,14 +256,15 @@ class DatasetPanel(QWidget):
         self.dataset_chosen.emit(self.dataset, self.data_root)
 
     def _on_folder_clicked(self) -> None:
-        current = self.dataset[len(FOLDER_PREFIX):] if is_folder_dataset(self.dataset) else ""
+        current = self.dataset[len(FOLDER_PREFIX) :] if is_folder_dataset(self.dataset) else ""
         path = QFileDialog.getExistingDirectory(self, "Folder of images", current)
         if path:
             self.choose_folder(path)
 
     def _on_root_clicked(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, "Data root (torchvision layout)",
-                                                self.data_root or "")
+        path = QFileDialog.getExistingDirectory(
+            self, "Data root (torchvision layout)", self.data_root or ""
+        )
         if path:
             self.choose_data_root(path)
 
@@ -240,7 +276,7 @@ class DatasetPanel(QWidget):
             self.download_box.setChecked(False)
         root = self.data_root or f"{default_data_root()} (default)"
         if is_folder_dataset(self.dataset):
-            text = f"Folder: {self.dataset[len(FOLDER_PREFIX):]}"
+            text = f"Folder: {self.dataset[len(FOLDER_PREFIX) :]}"
         elif needs_root:
             text = f"Data root: {root}"
         else:
@@ -248,16 +284,19 @@ class DatasetPanel(QWidget):
         self.root_label.setText(text)
         self.root_label.setStyleSheet("" if needs_root else NOTE_STYLE)
         self.root_label.setToolTip(text)
-        self.combo.setToolTip(self.combo.itemData(self.combo.currentIndex(),
-                                                  Qt.ItemDataRole.ToolTipRole) or "")
+        self.combo.setToolTip(
+            self.combo.itemData(self.combo.currentIndex(), Qt.ItemDataRole.ToolTipRole) or ""
+        )
 
     # ---- previewing -------------------------------------------------------------------------
     def _on_preview_clicked(self) -> None:
-        base = self.config_provider() if self.config_provider else \
-            (self._last_config or RunConfig())
+        base = (
+            self.config_provider() if self.config_provider else (self._last_config or RunConfig())
+        )
         try:
-            cfg = base.with_values({"data.dataset": self.dataset,
-                                    "data.data_root": self.data_root}).validate()
+            cfg = base.with_values(
+                {"data.dataset": self.dataset, "data.data_root": self.data_root}
+            ).validate()
         except StudioError as exc:
             self._show_error(in_window_words(str(exc)))
             return
@@ -283,8 +322,11 @@ class DatasetPanel(QWidget):
 
         download = self.download_box.isChecked() and cfg.data.dataset in DOWNLOADABLE
         self.progress.setFormat("%p%" if download else "%v / %m files")
-        run_in_background(self, lambda: _load(cfg, progress, cancel_event.is_set, download),
-                          lambda result, error: self._on_loaded(generation, cfg, result, error))
+        run_in_background(
+            self,
+            lambda: _load(cfg, progress, cancel_event.is_set, download),
+            lambda result, error: self._on_loaded(generation, cfg, result, error),
+        )
 
     def cancel(self) -> None:
         """Stop the preview under way (the Cancel button); the panel says it was cancelled."""
@@ -293,8 +335,10 @@ class DatasetPanel(QWidget):
         self.cancel_pending()
         self._generation += 1  # whatever still arrives is stale
         self._set_busy(False)
-        text = f"Preview of {self._loading_name} cancelled: nothing was loaded. Press Preview " \
-               "to start again."
+        text = (
+            f"Preview of {self._loading_name} cancelled: nothing was loaded. Press Preview "
+            "to start again."
+        )
         self._set_status(text)
         self.message.emit(text)
 
@@ -326,8 +370,10 @@ class DatasetPanel(QWidget):
             text = in_window_words(str(error))
         else:  # a bug: the person gets one line, the log gets the traceback
             log.error("previewing %s failed", cfg.data.dataset, exc_info=error)
-            text = (f"previewing {cfg.data.dataset} failed unexpectedly "
-                    f"({type(error).__name__}: {error}): the details are in the log file")
+            text = (
+                f"previewing {cfg.data.dataset} failed unexpectedly "
+                f"({type(error).__name__}: {error}): the details are in the log file"
+            )
         self._show_error(text)
         if isinstance(error, NoImagesError):
             scan = error.scan
@@ -343,20 +389,27 @@ class DatasetPanel(QWidget):
         self.box.autoRange(padding=0)
         self.graphics.setVisible(True)
         self._fit_grid()
-        shown = f"{self.tile_count} of {summary.count:,}" if summary.count > self.tile_count \
+        shown = (
+            f"{self.tile_count} of {summary.count:,}"
+            if summary.count > self.tile_count
             else f"all {summary.count:,}"
-        self._set_status(f"{summary.description}. Showing {shown} images, as training will "
-                         "see them.")
+        )
+        self._set_status(
+            f"{summary.description}. Showing {shown} images, as training will see them."
+        )
         colour = "RGB" if summary.channels == 3 else "grayscale"
-        lines = [f"Images: {summary.count:,}",
-                 f"Size: {summary.image_size} x {summary.image_size}, {colour} "
-                 f"({summary.channels} channel{'s' * (summary.channels != 1)})"]
+        lines = [
+            f"Images: {summary.count:,}",
+            f"Size: {summary.image_size} x {summary.image_size}, {colour} "
+            f"({summary.channels} channel{'s' * (summary.channels != 1)})",
+        ]
         if summary.source:
             lines.append(f"Source: {summary.source}")
         if summary.class_names:
             names = ", ".join(summary.class_names[:12])
-            more = f", … ({len(summary.class_names)} in all)" \
-                if len(summary.class_names) > 12 else ""
+            more = (
+                f", … ({len(summary.class_names)} in all)" if len(summary.class_names) > 12 else ""
+            )
             lines.append(f"Classes: {names}{more}")
         if summary.files_seen is not None:
             lines.append(f"Files seen: {summary.files_seen:,}")
@@ -378,8 +431,9 @@ class DatasetPanel(QWidget):
         total = skipped_total(skipped)
         self.skipped_label.setText(total)
         self.skipped_label.setVisible(bool(total))
-        self.report.setPlainText("\n".join(skipped_line(reason, paths, examples=10)
-                                           for reason, paths in skipped.items()))
+        self.report.setPlainText(
+            "\n".join(skipped_line(reason, paths, examples=10) for reason, paths in skipped.items())
+        )
         self.report.setVisible(bool(total))
 
     def _show_error(self, text: str) -> None:
@@ -420,6 +474,6 @@ class DatasetPanel(QWidget):
     @staticmethod
     def _describe(cfg: RunConfig) -> str:
         name = cfg.data.dataset
-        shown = f"the folder {name[len(FOLDER_PREFIX):]}" if is_folder_dataset(name) else name
+        shown = f"the folder {name[len(FOLDER_PREFIX) :]}" if is_folder_dataset(name) else name
         colour = "RGB" if cfg.model.channels == 3 else "grayscale"
         return f"{shown} at {cfg.model.image_size} x {cfg.model.image_size} {colour}"

@@ -15,26 +15,52 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import (QCheckBox, QGraphicsRectItem, QGridLayout, QHBoxLayout,
-                               QLabel, QSizePolicy, QSpinBox, QStackedWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QGraphicsRectItem,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from dcgan_studio.core.architecture import LayerSpec, NetworkPlan
 from dcgan_studio.core.snapshots import FeatureMapSnapshot, ProbeRequest
 from dcgan_studio.gui.widgets.compact import narrow_combo
-from dcgan_studio.gui.widgets.mosaic import (COLOUR_MAPS, channel_mosaic, channel_stats,
-                                             finite_range, grid_shape, lookup_table, order_by_mean,
-                                             scale_to_index, tile_at, tile_origin)
+from dcgan_studio.gui.widgets.mosaic import (
+    COLOUR_MAPS,
+    channel_mosaic,
+    channel_stats,
+    finite_range,
+    grid_shape,
+    lookup_table,
+    order_by_mean,
+    scale_to_index,
+    tile_at,
+    tile_origin,
+)
 from dcgan_studio.gui.widgets.scrolling import scrolling
 
 PLACEHOLDER = "Start training or open a run to see what each layer responds to."
-KIND_NAMES = {"conv": "conv", "conv_transpose": "transposed conv", "batchnorm": "BatchNorm",
-              "relu": "ReLU", "leaky_relu": "LeakyReLU", "tanh": "tanh", "dropout": "dropout"}
+KIND_NAMES = {
+    "conv": "conv",
+    "conv_transpose": "transposed conv",
+    "batchnorm": "BatchNorm",
+    "relu": "ReLU",
+    "leaky_relu": "LeakyReLU",
+    "tanh": "tanh",
+    "dropout": "dropout",
+}
 NETWORKS = {"g": "G", "d": "D"}
 SOURCES = {"fake": "fake tile", "real": "real image"}
 
 
 def layer_label(spec: LayerSpec) -> str:
-    """"convT2 · transposed conv → 128×8×8" """
+    """ "convT2 · transposed conv → 128×8×8" """
     c, h, w = spec.out_shape
     return f"{spec.name} · {KIND_NAMES.get(spec.kind, spec.kind)} → {c}×{h}×{w}"
 
@@ -48,8 +74,9 @@ def default_layer(network: str, plan: NetworkPlan) -> str:
     return plan.layers[0].name
 
 
-def _image_view(layout: pg.GraphicsLayout, title: str
-                ) -> tuple[pg.LabelItem, pg.ViewBox, pg.ImageItem]:
+def _image_view(
+    layout: pg.GraphicsLayout, title: str
+) -> tuple[pg.LabelItem, pg.ViewBox, pg.ImageItem]:
     label = layout.addLabel(title, row=0, col=0, size="9pt")
     box = layout.addViewBox(row=1, col=0, lockAspect=True, invertY=True, enableMouse=False)
     box.setMenuEnabled(False)
@@ -91,30 +118,38 @@ class FeatureMapPanel(QWidget):
         self.network_box.addItem("D · discriminator", "d")
         self.layer_box = narrow_combo(6)
         self.layer_box.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
-        self.layer_box.setToolTip("Every module of the network, in order, with its output "
-                                  "(channels × height × width).")
+        self.layer_box.setToolTip(
+            "Every module of the network, in order, with its output (channels × height × width)."
+        )
         self.source_box = narrow_combo()
         for source, text in SOURCES.items():
             self.source_box.addItem(text, source)
-        self.source_box.setToolTip("The fixed-noise tile G draws (and D then judges), or one of "
-                                   "the fixed real images (only D sees those).")
+        self.source_box.setToolTip(
+            "The fixed-noise tile G draws (and D then judges), or one of "
+            "the fixed real images (only D sees those)."
+        )
         self.index_box = QSpinBox()
         self.index_box.setRange(0, 63)
-        self.index_box.setToolTip("Which tile or real image, counted from 0; click one in the "
-                                  "sample grid to pick it.")
+        self.index_box.setToolTip(
+            "Which tile or real image, counted from 0; click one in the sample grid to pick it."
+        )
         self.scale_box = narrow_combo(5)
         self.scale_box.addItem("per channel", "channel")
         self.scale_box.addItem("per layer", "layer")
-        self.scale_box.setToolTip("Per channel: each tile spans its own min..max, to see shapes. "
-                                  "Per layer: one range for all, to compare how strong they are.")
+        self.scale_box.setToolTip(
+            "Per channel: each tile spans its own min..max, to see shapes. "
+            "Per layer: one range for all, to compare how strong they are."
+        )
         self.colour_box = narrow_combo(5)
         self.colour_box.addItems(list(COLOUR_MAPS))
         self.sort_box = QCheckBox("Sort by mean")
         self.sort_box.setToolTip("Most active channel first (top left).")
         # three short rows, not two long ones: the right dock of a laptop is about 360 px wide
-        rows = (("Network", (self.network_box, QLabel("Layer"), self.layer_box)),
-                ("Sample", (self.source_box, self.index_box, self.sort_box)),
-                ("Show", (self.scale_box, self.colour_box)))
+        rows = (
+            ("Network", (self.network_box, QLabel("Layer"), self.layer_box)),
+            ("Sample", (self.source_box, self.index_box, self.sort_box)),
+            ("Show", (self.scale_box, self.colour_box)),
+        )
         for row, (label, widgets) in enumerate(rows):
             controls.addWidget(QLabel(label), row, 0)
             line = QHBoxLayout()
@@ -138,8 +173,9 @@ class FeatureMapPanel(QWidget):
         self.header.setObjectName("feature-header")
         body.addWidget(self.header)
         self.graphics = _graphics()
-        self.mosaic_box = self.graphics.ci.addViewBox(lockAspect=True, invertY=True,
-                                                      enableMouse=False)
+        self.mosaic_box = self.graphics.ci.addViewBox(
+            lockAspect=True, invertY=True, enableMouse=False
+        )
         self.mosaic_box.setMenuEnabled(False)
         self.mosaic_image = pg.ImageItem(axisOrder="row-major")
         self.mosaic_box.addItem(self.mosaic_image)
@@ -158,8 +194,9 @@ class FeatureMapPanel(QWidget):
         detail = QHBoxLayout()
         self.detail_graphics = _graphics()
         self.detail_graphics.setFixedSize(140, 150)
-        self.detail_title, self.detail_box, self.detail_image = _image_view(self.detail_graphics.ci,
-                                                                            "channel")
+        self.detail_title, self.detail_box, self.detail_image = _image_view(
+            self.detail_graphics.ci, "channel"
+        )
         self.stats = QLabel("Click a channel above.")
         self.stats.setWordWrap(True)
         self.stats.setObjectName("channel-stats")
@@ -243,11 +280,14 @@ class FeatureMapPanel(QWidget):
         if plan is not None:
             for spec in plan.layers:
                 self.layer_box.addItem(layer_label(spec), spec.name)
-                self.layer_box.setItemData(self.layer_box.count() - 1,
-                                           f"in {spec.in_shape} → out {spec.out_shape}\n"
-                                           f"{spec.formula()}", Qt.ToolTipRole)
+                self.layer_box.setItemData(
+                    self.layer_box.count() - 1,
+                    f"in {spec.in_shape} → out {spec.out_shape}\n{spec.formula()}",
+                    Qt.ToolTipRole,
+                )
             self.layer_box.setCurrentIndex(
-                self.layer_box.findData(self.layer_by_network[self.network()]))
+                self.layer_box.findData(self.layer_by_network[self.network()])
+            )
         self.layer_box.blockSignals(False)
 
     def _sync_source_enabled(self) -> None:
@@ -273,8 +313,9 @@ class FeatureMapPanel(QWidget):
         layer = self.layer_box.currentData()
         if not layer:
             return
-        request = ProbeRequest(self.network(), layer, self.source_box.currentData(),
-                               self.index_box.value())
+        request = ProbeRequest(
+            self.network(), layer, self.source_box.currentData(), self.index_box.value()
+        )
         if request == self._request:
             return
         old, self._request = self._request, request
@@ -289,7 +330,9 @@ class FeatureMapPanel(QWidget):
             return
         old = self.snapshot
         if old is not None and (old.request.network, old.request.layer) != (
-                snap.request.network, snap.request.layer):
+            snap.request.network,
+            snap.request.layer,
+        ):
             self.selected_channel = None
         self.snapshot = snap
         self.stack.setCurrentIndex(1)
@@ -305,8 +348,10 @@ class FeatureMapPanel(QWidget):
     def _header_text(self, snap: FeatureMapSnapshot) -> str:
         r, kind = snap.request, KIND_NAMES.get(snap.layer_kind, snap.layer_kind)
         c, h, w = snap.activations.shape
-        text = (f"{NETWORKS[r.network]} · {r.layer} ({kind}) · {c} channel{'s' if c != 1 else ''}"
-                f" of {h}×{w} · {SOURCES[r.source]} {r.index} · iteration {snap.step}")
+        text = (
+            f"{NETWORKS[r.network]} · {r.layer} ({kind}) · {c} channel{'s' if c != 1 else ''}"
+            f" of {h}×{w} · {SOURCES[r.source]} {r.index} · iteration {snap.step}"
+        )
         if snap.checkpoint:
             text += f" · from checkpoint {Path(snap.checkpoint).name}"
         return text
@@ -352,8 +397,9 @@ class FeatureMapPanel(QWidget):
         self.outline.setRect(QRectF(x - 0.5, y - 0.5, w + 1, h + 1))
         self.outline.show()
         values = snap.activations[channel]
-        self.detail_image.setImage(scale_to_index(values, *finite_range(values)),
-                                   autoLevels=False, levels=(0, 255))
+        self.detail_image.setImage(
+            scale_to_index(values, *finite_range(values)), autoLevels=False, levels=(0, 255)
+        )
         self.detail_box.autoRange(padding=0)
         self.detail_title.setText(f"channel {channel}")
         self.stats.setText(channel_stats(snap.activations, channel, snap.layer_kind))

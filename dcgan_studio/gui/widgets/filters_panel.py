@@ -13,12 +13,10 @@ and between tiles, so tile ``t`` (row ``t // cols``, column ``t % cols``) starts
 
 from __future__ import annotations
 
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, \
-    QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from dcgan_studio.core.snapshots import FiltersSnapshot
 from dcgan_studio.gui.widgets.mosaic import grid_shape
@@ -27,8 +25,10 @@ from dcgan_studio.gui.widgets.mosaic import grid_shape
 GAP_COLOUR, RGB_GAP_COLOUR = (165, 165, 165), (40, 40, 40)
 # diverging map (ColorBrewer RdBu), value in -1..1 -> RGB
 _DIVERGING_AT = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
-_DIVERGING_RGB = np.array([(5, 113, 176), (146, 197, 222), (247, 247, 247), (244, 165, 130),
-                           (202, 0, 32)], dtype=np.float64)
+_DIVERGING_RGB = np.array(
+    [(5, 113, 176), (146, 197, 222), (247, 247, 247), (244, 165, 130), (202, 0, 32)],
+    dtype=np.float64,
+)
 NEGATIVE, POSITIVE = "#0571b0", "#ca0020"
 
 
@@ -69,8 +69,11 @@ def kernel_mosaic(weights: np.ndarray, per_kernel: bool = True) -> tuple[np.ndar
     cells[:count, 1:, 1:] = rgb  # each cell: a gap row on top, a gap column on the left
     mosaic = np.empty((rows * (k + 1) + 1, cols * (k + 1) + 1, 3), dtype=np.uint8)
     mosaic[:] = gap
-    mosaic[:-1, :-1] = (cells.reshape(rows, cols, k + 1, k + 1, 3).transpose(0, 2, 1, 3, 4)
-                        .reshape(rows * (k + 1), cols * (k + 1), 3))
+    mosaic[:-1, :-1] = (
+        cells.reshape(rows, cols, k + 1, k + 1, 3)
+        .transpose(0, 2, 1, 3, 4)
+        .reshape(rows * (k + 1), cols * (k + 1), 3)
+    )
     return mosaic, cols
 
 
@@ -91,8 +94,9 @@ class _KernelView:
 
     def show(self, mosaic: np.ndarray) -> None:
         if self.shown is None or self.shown.shape != mosaic.shape:
-            self.box.setRange(xRange=(0, mosaic.shape[1]), yRange=(0, mosaic.shape[0]),
-                              padding=0.02)
+            self.box.setRange(
+                xRange=(0, mosaic.shape[1]), yRange=(0, mosaic.shape[0]), padding=0.02
+            )
         self.image.setImage(mosaic, autoLevels=False, levels=(0, 255))
         self.shown = mosaic
 
@@ -108,7 +112,8 @@ class FiltersPanel(QWidget):
         layout.addLayout(self.stack, 1)
         self.placeholder = QLabel(
             "The kernels of D's first layer and G's last layer appear here\n"
-            "once training takes its first snapshot of them.")
+            "once training takes its first snapshot of them."
+        )
         self.placeholder.setObjectName("filters-placeholder")
         self.placeholder.setAlignment(Qt.AlignCenter)
         self.placeholder.setWordWrap(True)
@@ -119,10 +124,13 @@ class FiltersPanel(QWidget):
             "The weights nearest the pixels. D's first layer: the patterns D looks for in an "
             "image patch (edges, blobs, colours). G's last layer: the stamp each of G's hidden "
             "channels paints onto the image. Random noise at the start; structure means "
-            "learning.")
+            "learning."
+        )
         self.stack.addWidget(self.graphics)
-        self.views = {"d": _KernelView(self.graphics.ci, "D's first layer"),
-                      "g": _KernelView(self.graphics.ci, "G's last layer")}
+        self.views = {
+            "d": _KernelView(self.graphics.ci, "D's first layer"),
+            "g": _KernelView(self.graphics.ci, "G's last layer"),
+        }
         self.stacked: bool | None = None  # the views one above the other (a tall panel)
         self._arrange(stacked=False)
 
@@ -167,7 +175,8 @@ class FiltersPanel(QWidget):
         self.scale_box.addItem("shared", False)
         self.scale_box.setToolTip(
             "Per kernel: each kernel is stretched to its own range, so every pattern shows. "
-            "Shared: one range for all kernels of a layer, so their strengths compare.")
+            "Shared: one range for all kernels of a layer, so their strengths compare."
+        )
         self.scale_box.currentIndexChanged.connect(self._on_scale_changed)
         bar.addWidget(self.scale_box)
         return bar
@@ -179,13 +188,13 @@ class FiltersPanel(QWidget):
     def show_filters(self, snap: FiltersSnapshot) -> None:
         self.snapshot = snap
         self.step_label.setText(f"iteration {snap.step}")
-        for which, weights, verb in (("d", snap.d_first, "seeing"),
-                                     ("g", snap.g_last, "drawing")):
+        for which, weights, verb in (("d", snap.d_first, "seeing"), ("g", snap.g_last, "drawing")):
             n, channels, k = weights.shape[0], weights.shape[1], weights.shape[2]
             layer = "D's first layer" if which == "d" else "G's last layer"
             self.views[which].title.setText(  # two lines: side by side, the views are narrow
                 f"<b>{layer}:</b><br>{_plural(n, 'kernel')} {k}×{k}, "
-                f"{verb} {_plural(channels, 'channel')}")
+                f"{verb} {_plural(channels, 'channel')}"
+            )
         self._render()
         self.stack.setCurrentWidget(self.graphics)
 
@@ -202,7 +211,8 @@ class FiltersPanel(QWidget):
             self.key_label.setText(
                 f"<span style='color:{NEGATIVE}'>■</span> negative &nbsp;"
                 "<span style='color:#bbb'>□</span> zero &nbsp;"
-                f"<span style='color:{POSITIVE}'>■</span> positive")
+                f"<span style='color:{POSITIVE}'>■</span> positive"
+            )
 
     def _on_scale_changed(self, _index: int) -> None:
         self._render()

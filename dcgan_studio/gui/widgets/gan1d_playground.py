@@ -15,9 +15,20 @@ import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QHideEvent, QShowEvent
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QFrame, QGridLayout,
-                               QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from dcgan_studio.core.gan1d import Gan1dConfig, TwoGaussians
 from dcgan_studio.errors import ConfigError
@@ -39,18 +50,21 @@ PRESETS = {
 EXPLANATION = (
     "<b>What you see.</b> Blue is the real data, orange is G, green is D. The filled blue curve "
     "is the target density; the orange curve is G's density, estimated from 4,000 of its "
-    "samples (the pale bars count them in bins). The dashed green curve is D's opinion: the probability that a sample at x is real. "
-    "G's samples slide towards where D says \"real\" (above 0.5) and away from where it says "
-    "\"fake\". When G matches the target, D cannot tell them apart: its curve flattens at 0.5, "
+    "samples (the pale bars count them in bins). The dashed green curve is D's opinion: the "
+    "probability that a sample at x is real. "
+    'G\'s samples slide towards where D says "real" (above 0.5) and away from where it says '
+    '"fake". When G matches the target, D cannot tell them apart: its curve flattens at 0.5, '
     "V(D, G) settles near −2 log 2 ≈ −1.39 and W1, how far G's samples are from the real ones, "
     "falls towards 0. The lower-left plot is G itself: each noise value z goes to a sample "
     "x = G(z); where the curve is steep G spreads its samples thinly, where it is flat G piles "
-    "them up.")
+    "them up."
+)
 COLLAPSE_HINT = (
-    "<b>Mode collapse.</b> Choose the preset \"Mode collapse on Two Gaussians\" (lr G 0.01, "
+    '<b>Mode collapse.</b> Choose the preset "Mode collapse on Two Gaussians" (lr G 0.01, '
     "seed 1) and press Play: G piles nearly all its samples onto one bump, D learns to reject "
     "it, and G hops to the other bump, again and again, never covering both. With lr G 0.003 the "
-    "same seed covers both bumps.")
+    "same seed covers both bumps."
+)
 
 
 def _number(value: float, digits: int = 3) -> str:
@@ -138,8 +152,9 @@ class Gan1dPlayground(QWidget):
         self.play_button.setToolTip("Train continuously; press again to pause.")
         self.play_button.clicked.connect(self._on_play_clicked)
         self.step_button = QPushButton("Step")
-        self.step_button.setToolTip("One iteration: D steps per G step updates of D, then one "
-                                    "of G.")
+        self.step_button.setToolTip(
+            "One iteration: D steps per G step updates of D, then one of G."
+        )
         self.step_button.clicked.connect(lambda: self._step(d=True, g=True))
         self.step_d_button = QPushButton("Step D")
         self.step_d_button.setToolTip("Update D only: watch the green curve move, G stays put.")
@@ -161,8 +176,10 @@ class Gan1dPlayground(QWidget):
         self.speed_spin.setValue(1)
         self.speed_spin.setSuffix(" iterations / frame")
         self.speed_spin.setKeyboardTracking(False)
-        self.speed_spin.setToolTip("Iterations between two pictures while playing: 1 is slow "
-                                   "motion, 50 gets through a thousand iterations in seconds.")
+        self.speed_spin.setToolTip(
+            "Iterations between two pictures while playing: 1 is slow "
+            "motion, 50 gets through a thousand iterations in seconds."
+        )
         self.speed_spin.valueChanged.connect(self._on_speed_changed)
         grid.addWidget(QLabel("Speed"), 2, 0)
         grid.addWidget(self.speed_spin, 2, 1, 1, 2)
@@ -172,14 +189,26 @@ class Gan1dPlayground(QWidget):
         form = QFormLayout()
         tips = {
             "step": ("Iteration", "Iterations done; Step D or Step G alone counts as one."),
-            "value": ("V(D, G)", "E[log D(x)] + E[log(1 − D(G(z)))] on fixed samples: what D "
-                      "maximises and G minimises. −2 log 2 ≈ −1.386 when D cannot tell."),
-            "distance": ("W1 distance", "How far G's samples are from the real ones (the "
-                         "Wasserstein-1 distance, in units of x); 0 when they match."),
-            "loss_d": ("loss D", "D's loss on the last real and fake batch; — when D was not "
-                       "updated. Near 1.39 when D cannot tell."),
-            "loss_g": ("loss G", "G's loss −log D(G(z)) on the last batch; — when G was not "
-                       "updated. Near 0.69 when D cannot tell."),
+            "value": (
+                "V(D, G)",
+                "E[log D(x)] + E[log(1 − D(G(z)))] on fixed samples: what D "
+                "maximises and G minimises. −2 log 2 ≈ −1.386 when D cannot tell.",
+            ),
+            "distance": (
+                "W1 distance",
+                "How far G's samples are from the real ones (the "
+                "Wasserstein-1 distance, in units of x); 0 when they match.",
+            ),
+            "loss_d": (
+                "loss D",
+                "D's loss on the last real and fake batch; — when D was not "
+                "updated. Near 1.39 when D cannot tell.",
+            ),
+            "loss_g": (
+                "loss G",
+                "G's loss −log D(G(z)) on the last batch; — when G was not "
+                "updated. Near 0.69 when D cannot tell.",
+            ),
         }
         self.readouts: dict[str, QLabel] = {}
         for key, (name, tip) in tips.items():
@@ -249,8 +278,10 @@ class Gan1dPlayground(QWidget):
         self.service.configure(PRESETS[name])
         self.service.reset()  # start again even when the settings were already these
         self._expect_frame()
-        self._say(f"Preset \"{name}\": new networks from seed {PRESETS[name].seed}, back to "
-                  f"iteration 0. Press Play.")
+        self._say(
+            f'Preset "{name}": new networks from seed {PRESETS[name].seed}, back to '
+            f"iteration 0. Press Play."
+        )
         self._preset_pending = True  # the worker's answer adds what changed, not replaces this
 
     def _on_settings_changed(self) -> None:
@@ -263,9 +294,11 @@ class Gan1dPlayground(QWidget):
         self._expect_frame()
 
     def _on_service_reconfigured(self, config: Gan1dConfig, reset: bool) -> None:
-        changed = [TIPS[f.name][0] if f.name in TIPS else f.name
-                   for f in dataclasses.fields(Gan1dConfig)
-                   if getattr(config, f.name) != getattr(self.config, f.name)]
+        changed = [
+            TIPS[f.name][0] if f.name in TIPS else f.name
+            for f in dataclasses.fields(Gan1dConfig)
+            if getattr(config, f.name) != getattr(self.config, f.name)
+        ]
         self.config = config
         names = ", ".join(changed)
         if self._preset_pending:  # keep the preset's line, say what it changed
@@ -273,8 +306,9 @@ class Gan1dPlayground(QWidget):
             if changed:
                 self._say(f"{self.status.text()} Changed: {names}.")
         elif changed and reset:
-            self._say(f"{names} changed: new networks from seed {config.seed}, back to "
-                      f"iteration 0.")
+            self._say(
+                f"{names} changed: new networks from seed {config.seed}, back to iteration 0."
+            )
         elif changed:
             self._say(f"{names} changed: applied live, training goes on.")
 
@@ -293,8 +327,9 @@ class Gan1dPlayground(QWidget):
         self.plots.show_frame(frame, histogram=self.histogram_box.isChecked())
         snap = frame.snapshot
         self.readouts["step"].setText(f"{snap.step:,}")
-        self.readouts["value"].setText(f"{_number(snap.value)}   (equilibrium "
-                                       f"{_number(EQUILIBRIUM)})")
+        self.readouts["value"].setText(
+            f"{_number(snap.value)}   (equilibrium {_number(EQUILIBRIUM)})"
+        )
         self.readouts["distance"].setText(_number(snap.distance))
         self.readouts["loss_d"].setText(_number(snap.loss_d))
         self.readouts["loss_g"].setText(_number(snap.loss_g))

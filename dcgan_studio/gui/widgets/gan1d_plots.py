@@ -103,12 +103,22 @@ class Gan1dPlots(pg.GraphicsLayoutWidget):
         plot.setLabel("left", "density")
         plot.setLabel("right", "D(x): probability that x is real")
         legend = plot.addLegend(offset=(8, 8), labelTextSize="9pt", brush=_backdrop())
-        self.curves["real"] = plot.plot(pen=pg.mkPen(REAL, width=2), fillLevel=0,
-                                        brush=_faint(REAL, 70), name="real data p_data(x)")
-        self.curves["fake_hist"] = plot.plot(stepMode="center", fillLevel=0, pen=None,
-                                             brush=_faint(G, 80), name="G's samples (histogram)")
-        self.curves["fake_kde"] = plot.plot(pen=pg.mkPen(G, width=2.5),
-                                            name="G's density p_g(x) (KDE)")
+        self.curves["real"] = plot.plot(
+            pen=pg.mkPen(REAL, width=2),
+            fillLevel=0,
+            brush=_faint(REAL, 70),
+            name="real data p_data(x)",
+        )
+        self.curves["fake_hist"] = plot.plot(
+            stepMode="center",
+            fillLevel=0,
+            pen=None,
+            brush=_faint(G, 80),
+            name="G's samples (histogram)",
+        )
+        self.curves["fake_kde"] = plot.plot(
+            pen=pg.mkPen(G, width=2.5), name="G's density p_g(x) (KDE)"
+        )
         # D(x) lives on a second view box with its own 0..1 axis on the right
         self.d_view = pg.ViewBox(enableMenu=False)
         plot.scene().addItem(self.d_view)
@@ -117,13 +127,18 @@ class Gan1dPlots(pg.GraphicsLayoutWidget):
         self.d_view.setYRange(0, 1.05, padding=0)
         self.d_view.disableAutoRange()  # an autorange pass per frame would cost a second paint
         self.d_view.setMouseEnabled(x=False, y=False)
-        self.curves["d_of_x"] = pg.PlotDataItem(pen=pg.mkPen(D, width=2.5,
-                                                             style=Qt.PenStyle.DashLine))
+        self.curves["d_of_x"] = pg.PlotDataItem(
+            pen=pg.mkPen(D, width=2.5, style=Qt.PenStyle.DashLine)
+        )
         self.d_view.addItem(self.curves["d_of_x"])
         legend.addItem(self.curves["d_of_x"], "D(x), right axis")
-        half = pg.InfiniteLine(0.5, angle=0, pen=pg.mkPen(D, width=1, style=Qt.PenStyle.DotLine),
-                               label="D = 0.5: cannot tell", labelOpts={
-                                   "position": 0.92, "color": D, "anchors": [(1, 1), (1, 1)]})
+        half = pg.InfiniteLine(
+            0.5,
+            angle=0,
+            pen=pg.mkPen(D, width=1, style=Qt.PenStyle.DotLine),
+            label="D = 0.5: cannot tell",
+            labelOpts={"position": 0.92, "color": D, "anchors": [(1, 1), (1, 1)]},
+        )
         self.d_view.addItem(half)
         plot.vb.sigResized.connect(self._on_density_resized)
 
@@ -140,17 +155,31 @@ class Gan1dPlots(pg.GraphicsLayoutWidget):
         plot.setTitle("V(D, G), losses and W1 over iterations")
         plot.setLabel("bottom", "iteration")
         plot.addLegend(offset=(-8, 8), labelTextSize="8pt", brush=_backdrop())
-        for key, colour, name in (("value", VALUE, "V(D, G)"), ("loss_d", D, "loss D"),
-                                  ("loss_g", G, "loss G"), ("distance", DISTANCE, "W1 distance")):
-            curve = plot.plot(pen=pg.mkPen(colour, width=1.5), name=name, connect="finite",
-                              autoDownsampleFactor=1.0)
+        for key, colour, name in (
+            ("value", VALUE, "V(D, G)"),
+            ("loss_d", D, "loss D"),
+            ("loss_g", G, "loss G"),
+            ("distance", DISTANCE, "W1 distance"),
+        ):
+            curve = plot.plot(
+                pen=pg.mkPen(colour, width=1.5),
+                name=name,
+                connect="finite",
+                autoDownsampleFactor=1.0,
+            )
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
             self.curves[key] = curve
         plot.vb.sigRangeChangedManually.connect(self._on_history_range_changed_manually)
-        plot.addItem(pg.InfiniteLine(EQUILIBRIUM, angle=0, pen=pg.mkPen(
-            VALUE, width=1, style=Qt.PenStyle.DotLine), label="V at equilibrium: −2 log 2",
-            labelOpts={"position": 0.5, "color": VALUE, "anchors": [(0.5, 1), (0.5, 1)]}))
+        plot.addItem(
+            pg.InfiniteLine(
+                EQUILIBRIUM,
+                angle=0,
+                pen=pg.mkPen(VALUE, width=1, style=Qt.PenStyle.DotLine),
+                label="V at equilibrium: −2 log 2",
+                labelOpts={"position": 0.5, "color": VALUE, "anchors": [(0.5, 1), (0.5, 1)]},
+            )
+        )
 
     # ---- drawing ------------------------------------------------------------------------------
     def show_frame(self, frame: Gan1dFrame, histogram: bool) -> None:
@@ -172,8 +201,9 @@ class Gan1dPlots(pg.GraphicsLayoutWidget):
     def set_histogram_visible(self, on: bool) -> None:
         self.curves["fake_hist"].setVisible(on)
 
-    def _new_target(self, config: Gan1dConfig, x: np.ndarray, z: np.ndarray,
-                    real: np.ndarray) -> None:
+    def _new_target(
+        self, config: Gan1dConfig, x: np.ndarray, z: np.ndarray, real: np.ndarray
+    ) -> None:
         """A new target (or a reset): the real density, the axis ranges, the reference lines."""
         self._target = config.target
         n = len(x) // HISTOGRAM_MERGE * HISTOGRAM_MERGE
@@ -181,20 +211,25 @@ class Gan1dPlots(pg.GraphicsLayoutWidget):
         self.curves["real"].setData(x, real)
         lo, hi = float(x[0]), float(x[-1])
         # room for a G twice as peaked as the target; a taller (collapsed) peak runs off the top
-        self.density_plot.setRange(xRange=(lo, hi), yRange=(0, 2.2 * float(real.max())),
-                                   padding=0.02)
-        self.mapping_plot.setRange(xRange=(float(z[0]), float(z[-1])), yRange=(lo, hi),
-                                   padding=0.02)
+        self.density_plot.setRange(
+            xRange=(lo, hi), yRange=(0, 2.2 * float(real.max())), padding=0.02
+        )
+        self.mapping_plot.setRange(
+            xRange=(float(z[0]), float(z[-1])), yRange=(lo, hi), padding=0.02
+        )
         for line in self.centre_lines:
             self.mapping_plot.removeItem(line)
-        self.centre_lines = [pg.InfiniteLine(c, angle=0, pen=pg.mkPen(
-            REAL, width=1, style=Qt.PenStyle.DashLine)) for c in _centres(config.target)]
+        self.centre_lines = [
+            pg.InfiniteLine(c, angle=0, pen=pg.mkPen(REAL, width=1, style=Qt.PenStyle.DashLine))
+            for c in _centres(config.target)
+        ]
         for line in self.centre_lines:
             self.mapping_plot.addItem(line)
         self._follow_history = True
         self._history_range = (0.0, 100.0, EQUILIBRIUM, 0.0)
-        self.history_plot.setRange(xRange=self._history_range[:2],
-                                   yRange=self._history_range[2:], padding=0)
+        self.history_plot.setRange(
+            xRange=self._history_range[:2], yRange=self._history_range[2:], padding=0
+        )
 
     def _fit_history(self, snap) -> None:
         """Grow the history's axes in steps, so they are redrawn now and then, not every frame

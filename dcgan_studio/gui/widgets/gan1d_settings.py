@@ -11,37 +11,64 @@ from __future__ import annotations
 import dataclasses
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QAbstractSpinBox, QComboBox, QDoubleSpinBox, QFormLayout, QLabel,
-                               QSpinBox, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QSpinBox,
+    QWidget,
+)
 
 from dcgan_studio.core.gan1d import Gan1dConfig, Gaussian, Target, TwoGaussians, Uniform
 
 TARGETS = {"Gaussian": Gaussian, "Two Gaussians": TwoGaussians, "Uniform": Uniform}
 _NAMES = {kind: name for name, kind in TARGETS.items()}
-PARAMETER_LABELS = {"mean": "Mean", "std": "Std", "mean1": "Mean 1", "mean2": "Mean 2",
-                    "low": "Low", "high": "High"}
+PARAMETER_LABELS = {
+    "mean": "Mean",
+    "std": "Std",
+    "mean1": "Mean 1",
+    "mean2": "Mean 2",
+    "low": "Low",
+    "high": "High",
+}
 NOISE_LABELS = {"uniform": "Uniform U(−1, 1)", "normal": "Normal N(0, 1)"}
 
 # name -> (label, tooltip)
 TIPS = {
     "target": ("Target", "The distribution G learns to imitate: the real data."),
-    "noise": ("Noise z", "What G turns into samples: z drawn uniformly from (−1, 1) or from a "
-              "standard normal. Changing it starts again from the seed."),
+    "noise": (
+        "Noise z",
+        "What G turns into samples: z drawn uniformly from (−1, 1) or from a "
+        "standard normal. Changing it starts again from the seed.",
+    ),
     "lr_d": ("lr D", "D's Adam learning rate. Takes effect at once, without a reset."),
-    "lr_g": ("lr G", "G's Adam learning rate. Takes effect at once. Much faster than D (e.g. "
-             "0.01) makes G overshoot and, on Two Gaussians, collapse onto one mode."),
-    "d_steps": ("D steps per G step", "How many times D learns before G takes one step. "
-                "Takes effect at once."),
+    "lr_g": (
+        "lr G",
+        "G's Adam learning rate. Takes effect at once. Much faster than D (e.g. "
+        "0.01) makes G overshoot and, on Two Gaussians, collapse onto one mode.",
+    ),
+    "d_steps": (
+        "D steps per G step",
+        "How many times D learns before G takes one step. Takes effect at once.",
+    ),
     "batch_size": ("Batch size", "Real and fake samples per update. Takes effect at once."),
-    "hidden": ("Hidden units", "Width of both hidden layers of G and of D. Changing it builds "
-               "new networks (a reset)."),
-    "seed": ("Seed", "Starting weights and noise. The same seed and settings give the same "
-             "run. Changing it starts again."),
+    "hidden": (
+        "Hidden units",
+        "Width of both hidden layers of G and of D. Changing it builds new networks (a reset).",
+    ),
+    "seed": (
+        "Seed",
+        "Starting weights and noise. The same seed and settings give the same "
+        "run. Changing it starts again.",
+    ),
 }
 
 
-def _double(low: float, high: float, value: float, decimals: int = 2,
-            step: float = 0.25) -> QDoubleSpinBox:
+def _double(
+    low: float, high: float, value: float, decimals: int = 2, step: float = 0.25
+) -> QDoubleSpinBox:
     box = QDoubleSpinBox()
     box.setRange(low, high)
     box.setDecimals(decimals)
@@ -91,11 +118,14 @@ class Gan1dSettings(QWidget):
             self.parameters.append(box)
             form.addRow(label, box)
         form.addRow(self._label("noise"), noise)
-        self.editors.update(lr_d=_rate(config.lr_d), lr_g=_rate(config.lr_g),
-                            d_steps=_integer(1, 20, config.d_steps),
-                            batch_size=_integer(8, 4096, config.batch_size),
-                            hidden=_integer(4, 256, config.hidden),
-                            seed=_integer(0, 2**31 - 1, config.seed))
+        self.editors.update(
+            lr_d=_rate(config.lr_d),
+            lr_g=_rate(config.lr_g),
+            d_steps=_integer(1, 20, config.d_steps),
+            batch_size=_integer(8, 4096, config.batch_size),
+            hidden=_integer(4, 256, config.hidden),
+            seed=_integer(0, 2**31 - 1, config.seed),
+        )
         for name in ("lr_d", "lr_g", "d_steps", "batch_size", "hidden", "seed"):
             form.addRow(self._label(name), self.editors[name])
         for name, (_, tip) in TIPS.items():
@@ -104,8 +134,10 @@ class Gan1dSettings(QWidget):
         self.set_config(config)
         target.currentIndexChanged.connect(self._on_target_changed)
         noise.currentIndexChanged.connect(self.changed)
-        for box in (*self.parameters, *(self.editors[n] for n in TIPS if n not in
-                                        ("target", "noise"))):
+        for box in (
+            *self.parameters,
+            *(self.editors[n] for n in TIPS if n not in ("target", "noise")),
+        ):
             box.setKeyboardTracking(False)  # typed values count on Enter or leaving the box
             box.valueChanged.connect(self.changed)
 
@@ -119,10 +151,16 @@ class Gan1dSettings(QWidget):
         """The settings as a validated config; raises ConfigError with a person's message."""
         e = self.editors
         return dataclasses.replace(
-            self._base, target=self._read_target(), noise=e["noise"].currentData(),
-            lr_d=e["lr_d"].value(), lr_g=e["lr_g"].value(), d_steps=e["d_steps"].value(),
-            batch_size=e["batch_size"].value(), hidden=e["hidden"].value(),
-            seed=e["seed"].value()).validate()
+            self._base,
+            target=self._read_target(),
+            noise=e["noise"].currentData(),
+            lr_d=e["lr_d"].value(),
+            lr_g=e["lr_g"].value(),
+            d_steps=e["d_steps"].value(),
+            batch_size=e["batch_size"].value(),
+            hidden=e["hidden"].value(),
+            seed=e["seed"].value(),
+        ).validate()
 
     def set_config(self, config: Gan1dConfig) -> None:
         """Show ``config`` in the editors without reporting a change."""
@@ -161,8 +199,11 @@ class Gan1dSettings(QWidget):
                 box.blockSignals(True)
                 box.setValue(getattr(target, name))
                 box.blockSignals(False)
-                tip = ("The spread of each bump; must be above 0." if name == "std" else
-                       f"The target's {PARAMETER_LABELS[name].lower()}. Changing it starts again.")
+                tip = (
+                    "The spread of each bump; must be above 0."
+                    if name == "std"
+                    else f"The target's {PARAMETER_LABELS[name].lower()}. Changing it starts again."
+                )
                 label.setToolTip(tip)
                 box.setToolTip(tip)
 

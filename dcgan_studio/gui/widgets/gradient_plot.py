@@ -58,7 +58,7 @@ def log_tick_label(log_value: float) -> str:
     if mantissa not in (1.0, 2.0, 5.0):
         return ""
     if -3 < exponent < 3:
-        return f"{mantissa * 10.0 ** exponent:g}"
+        return f"{mantissa * 10.0**exponent:g}"
     power = "10" + str(exponent).translate(_SUPERSCRIPT)
     return power if mantissa == 1 else f"{mantissa:g}·{power}"
 
@@ -108,8 +108,9 @@ class GradientPanel(QWidget):
         self.refresh()
 
     def _add_plot(self, col: int, network: str, name: str) -> None:
-        plot = self.graphics.addPlot(row=0, col=col, axisItems={"left": LogAxis("left")},
-                                    viewBox=SteadyViewBox())
+        plot = self.graphics.addPlot(
+            row=0, col=col, axisItems={"left": LogAxis("left")}, viewBox=SteadyViewBox()
+        )
         plot.getAxis("left").setWidth(54)  # the same in both plots, so the x axes line up
         plot.setObjectName(f"gradients-{network}")
         plot.setLogMode(y=True)
@@ -119,8 +120,10 @@ class GradientPanel(QWidget):
         legend = pg.LegendItem(labelTextSize="8pt", verSpacing=-6, frame=False)
         self.graphics.addItem(legend, row=0, col=col + 1)
         self.graphics.ci.layout.setAlignment(legend, Qt.AlignTop | Qt.AlignLeft)
-        placeholder = Placeholder(plot, f"{name}'s per-layer gradient norms appear here<br>"
-                                  "once training logs its first step")
+        placeholder = Placeholder(
+            plot,
+            f"{name}'s per-layer gradient norms appear here<br>once training logs its first step",
+        )
         cursor = add_step_cursor(plot)
         self.plots[network], self.legends[network] = plot, legend
         self.placeholders[network] = placeholder
@@ -164,8 +167,13 @@ class GradientPanel(QWidget):
                 curve.setDownsampling(auto=True, method="peak")
                 curve.setClipToView(True)
             dashed = layer.startswith("bn")  # BatchNorm: dashed, beside its convolution
-            curve.setPen(pg.mkPen(colour, width=1.5 if dashed else 2,
-                                  style=Qt.DashLine if dashed else Qt.SolidLine))
+            curve.setPen(
+                pg.mkPen(
+                    colour,
+                    width=1.5 if dashed else 2,
+                    style=Qt.DashLine if dashed else Qt.SolidLine,
+                )
+            )
             legend.addItem(curve, layer)
             curves[layer] = curve
         legend.setColumnCount(1 if len(layers) <= 8 else 2)
@@ -190,8 +198,10 @@ class GradientPanel(QWidget):
         if problems:
             text, colour = "Check the gradients: " + "; ".join(problems) + ".", WARNING_COLOUR
         elif any(self.curves[n] for n in NETWORKS):
-            text, colour = ("Gradients look healthy: no layer is vanishing or exploding.",
-                            HEALTHY_COLOUR)
+            text, colour = (
+                "Gradients look healthy: no layer is vanishing or exploding.",
+                HEALTHY_COLOUR,
+            )
         elif any_rows:
             text, colour = "No per-layer gradient norms in this run's history.", "#888"
         else:
@@ -212,5 +222,5 @@ class GradientPanel(QWidget):
 
 
 def _layer(column: str) -> str:
-    """"grad.g.convT1" -> "convT1"."""
-    return column[len(GRAD_PREFIX):].split(".", 1)[1]
+    """ "grad.g.convT1" -> "convT1"."""
+    return column[len(GRAD_PREFIX) :].split(".", 1)[1]

@@ -12,8 +12,17 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from dcgan_studio.core import convolution as cv
 from dcgan_studio.gui.widgets.filters_panel import diverging_rgb
@@ -21,16 +30,27 @@ from dcgan_studio.gui.widgets.filters_panel import diverging_rgb
 CUSTOM = "custom"
 PRESETS = {  # core name -> (shown name, what it does)
     "identity": ("identity", "Copies the centre pixel: the output is the input."),
-    "edge": ("edge (outline)", "The centre against all its neighbours. The weights sum to 0, so "
-             "flat areas give 0 and the outlines of the strokes light up."),
-    "sobel_x": ("sobel x (vertical edges)", "Right minus left: positive where the image gets "
-                "brighter to the right (a stroke's left side), negative where it gets darker."),
-    "sobel_y": ("sobel y (horizontal edges)", "Below minus above: positive on the top side of a "
-                "stroke, negative on its bottom side."),
+    "edge": (
+        "edge (outline)",
+        "The centre against all its neighbours. The weights sum to 0, so "
+        "flat areas give 0 and the outlines of the strokes light up.",
+    ),
+    "sobel_x": (
+        "sobel x (vertical edges)",
+        "Right minus left: positive where the image gets "
+        "brighter to the right (a stroke's left side), negative where it gets darker.",
+    ),
+    "sobel_y": (
+        "sobel y (horizontal edges)",
+        "Below minus above: positive on the top side of a stroke, negative on its bottom side.",
+    ),
     "box_blur": ("box blur", "The plain mean of the window (weights sum to 1): a blur."),
     "gaussian_blur": ("gaussian blur", "A mean weighted towards the centre: a softer blur."),
-    "sharpen": ("sharpen", "The centre boosted against its neighbours. The weights sum to 1, so "
-                "flat areas keep their value and edges gain contrast."),
+    "sharpen": (
+        "sharpen",
+        "The centre boosted against its neighbours. The weights sum to 1, so "
+        "flat areas keep their value and edges gain contrast.",
+    ),
     "emboss": ("emboss", "Bottom-right minus top-left: a relief lit from one side (3×3 only)."),
 }
 CUSTOM_TEXT = "Your own numbers. Try a row of −1 above a row of +1 for horizontal edges."
@@ -38,7 +58,7 @@ CELL = (58, 30)  # width, height of a cell in pixels
 
 
 def parse_weight(text: str) -> float:
-    """"-1", "0.25", "1/16", "−2" -> float; ValueError for anything else (or not finite)."""
+    """ "-1", "0.25", "1/16", "−2" -> float; ValueError for anything else (or not finite)."""
     cleaned = text.strip().replace("−", "-").replace(",", ".")
     if "/" in cleaned:
         top, bottom = cleaned.split("/", 1)
@@ -81,15 +101,18 @@ class KernelEditor(QWidget):
         self.preset_box = QComboBox()
         for name, (shown, text) in PRESETS.items():
             self.preset_box.addItem(shown, name)
-            self.preset_box.setItemData(self.preset_box.count() - 1, text,
-                                        Qt.ItemDataRole.ToolTipRole)
+            self.preset_box.setItemData(
+                self.preset_box.count() - 1, text, Qt.ItemDataRole.ToolTipRole
+            )
         self.preset_box.addItem("custom (edited)", CUSTOM)
         self.preset_box.setToolTip("A named kernel; edit any number to make your own.")
         self.size_box = QComboBox()
         self.size_box.addItem("3×3", 3)
         self.size_box.addItem("5×5", 5)
-        self.size_box.setToolTip("The kernel size k. Emboss comes in 3×3 only; a custom kernel "
-                                 "is padded with zeros or cropped around its centre.")
+        self.size_box.setToolTip(
+            "The kernel size k. Emboss comes in 3×3 only; a custom kernel "
+            "is padded with zeros or cropped around its centre."
+        )
         row.addWidget(QLabel("Kernel"))
         row.addWidget(self.preset_box, 1)
         row.addWidget(self.size_box)
@@ -104,11 +127,17 @@ class KernelEditor(QWidget):
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         triggers = QAbstractItemView.EditTrigger  # type over a cell, or double-click it
-        self.table.setEditTriggers(triggers.AnyKeyPressed | triggers.DoubleClicked
-                                   | triggers.SelectedClicked | triggers.EditKeyPressed)
-        self.table.setToolTip("Type a number or a fraction (1/16). Blue cells are negative, red "
-                              "positive; the output at each pixel is the sum of the window "
-                              "times these weights.")
+        self.table.setEditTriggers(
+            triggers.AnyKeyPressed
+            | triggers.DoubleClicked
+            | triggers.SelectedClicked
+            | triggers.EditKeyPressed
+        )
+        self.table.setToolTip(
+            "Type a number or a fraction (1/16). Blue cells are negative, red "
+            "positive; the output at each pixel is the sum of the window "
+            "times these weights."
+        )
         layout.addWidget(self.table, 0, Qt.AlignmentFlag.AlignHCenter)
         self.sum_label = QLabel()
         self.sum_label.setAlignment(Qt.AlignmentFlag.AlignHCenter)
@@ -185,8 +214,10 @@ class KernelEditor(QWidget):
         try:
             value = parse_weight(item.text())
         except (ValueError, ArithmeticError):
-            self._show_message(f"Cell (row {row + 1}, column {col + 1}) = {item.text()!r} is not "
-                               "a number: type one such as -1, 0.25 or 1/16.")
+            self._show_message(
+                f"Cell (row {row + 1}, column {col + 1}) = {item.text()!r} is not "
+                "a number: type one such as -1, 0.25 or 1/16."
+            )
             self._show_weights()  # put the old number back
             return
         self._show_message("")
@@ -231,15 +262,21 @@ class KernelEditor(QWidget):
                     item.setBackground(QBrush(QColor(red, green, blue)))
                     dark = 0.299 * red + 0.587 * green + 0.114 * blue < 110
                     item.setForeground(QBrush(QColor("white" if dark else "black")))
-            self.table.setFixedSize(k * CELL[0] + 2 * self.table.frameWidth(),
-                                    k * CELL[1] + 2 * self.table.frameWidth())
+            self.table.setFixedSize(
+                k * CELL[0] + 2 * self.table.frameWidth(), k * CELL[1] + 2 * self.table.frameWidth()
+            )
         finally:
             for widget in widgets:
                 widget.blockSignals(False)
         total = float(w.sum(dtype=np.float64))
-        effect = ("flat areas become 0" if abs(total) < 1e-6 else
-                  "flat areas keep their value" if abs(total - 1) < 1e-6 else
-                  f"flat areas are multiplied by {total:.3g}")
+        effect = (
+            "flat areas become 0"
+            if abs(total) < 1e-6
+            else "flat areas keep their value"
+            if abs(total - 1) < 1e-6
+            else f"flat areas are multiplied by {total:.3g}"
+        )
         self.sum_label.setText(f"sum of the weights = {format_weight(total)}: {effect}")
-        self.description.setText(PRESETS[self._preset][1] if self._preset in PRESETS
-                                 else CUSTOM_TEXT)
+        self.description.setText(
+            PRESETS[self._preset][1] if self._preset in PRESETS else CUSTOM_TEXT
+        )

@@ -14,8 +14,17 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSpinBox,
-                               QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSpinBox,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from dcgan_studio.config import RunConfig
 from dcgan_studio.core.latent import Directions, LatentRenderer, random_vector
@@ -23,27 +32,31 @@ from dcgan_studio.core.runs import open_checkpoint
 from dcgan_studio.core.snapshots import GeneratorWeightsSnapshot
 from dcgan_studio.errors import StudioError
 from dcgan_studio.gui.render_worker import RenderService
+from dcgan_studio.gui.widgets.compact import shrinkable
 from dcgan_studio.gui.widgets.latent_paths import ArithmeticPanel, InterpolationPanel
 from dcgan_studio.gui.widgets.latent_saving import SaveBar
 from dcgan_studio.gui.widgets.latent_shelf import Shelf
 from dcgan_studio.gui.widgets.latent_sliders import DimensionsPanel, DirectionsPanel
-from dcgan_studio.gui.widgets.compact import shrinkable
 from dcgan_studio.gui.widgets.latent_views import ImageView
 
 PLACEHOLDER = "Start training, or open a checkpoint, to explore G's latent space."
-Z_TIP = ("z is the latent vector G draws an image from: nz numbers, each drawn from a standard "
-         "normal distribution in training. Every point of this space is an image; nearby points "
-         "are similar images.")
+Z_TIP = (
+    "z is the latent vector G draws an image from: nz numbers, each drawn from a standard "
+    "normal distribution in training. Every point of this space is an image; nearby points "
+    "are similar images."
+)
 DIRECTIONS = 10
 
 
 def _attempt(work):
     """Run ``work`` on the render thread; a person's error comes back as the result."""
+
     def attempt():
         try:
             return work()
         except (StudioError, OSError, ValueError) as exc:
             return exc
+
     return attempt
 
 
@@ -102,9 +115,11 @@ class LatentExplorer(QWidget):
         seed_row = QHBoxLayout()
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, 2**31 - 1)
-        self.seed_spin.setToolTip("A seed names a z: the same seed always gives the same "
-                                  "vector (as `dcgan-studio sample --seed`). Type one, press "
-                                  "Enter.")
+        self.seed_spin.setToolTip(
+            "A seed names a z: the same seed always gives the same "
+            "vector (as `dcgan-studio sample --seed`). Type one, press "
+            "Enter."
+        )
         self.seed_spin.editingFinished.connect(lambda: self.use_seed(self.seed_spin.value()))
         self.use_button = QPushButton("Use")
         self.use_button.clicked.connect(lambda: self.use_seed(self.seed_spin.value()))
@@ -112,8 +127,10 @@ class LatentExplorer(QWidget):
         seed_row.addWidget(self.seed_spin, 1)
         seed_row.addWidget(self.use_button)
         self.pin_button = QPushButton("Pin")
-        self.pin_button.setToolTip("Pin to the shelf: keep the current vector, to interpolate "
-                                   "between, do arithmetic with, or save as a grid.")
+        self.pin_button.setToolTip(
+            "Pin to the shelf: keep the current vector, to interpolate "
+            "between, do arithmetic with, or save as a grid."
+        )
         self.pin_button.clicked.connect(self.pin)
         for widget in (self.vector_label, self.source_label, self.latency_label):
             side.addWidget(widget)
@@ -156,8 +173,9 @@ class LatentExplorer(QWidget):
         self.arithmetic = ArithmeticPanel(self.shelf)
         self.arithmetic.operands_changed.connect(self._render_arithmetic)
         use_result = QPushButton("Use the result")
-        use_result.setToolTip("Make A − B + C the current vector: pin it, save it, or move it "
-                              "with the sliders.")
+        use_result.setToolTip(
+            "Make A − B + C the current vector: pin it, save it, or move it with the sliders."
+        )
         self.arithmetic.hint_row.addWidget(use_result)
         use_result.clicked.connect(self._on_use_result_clicked)
         self.tabs.addTab(self.arithmetic, "Arithmetic")
@@ -233,8 +251,9 @@ class LatentExplorer(QWidget):
             if len(moved):
                 recipe["dimensions"] = {f"z{i}": round(float(self.edited[i]), 4) for i in moved}
         if self.directions is not None and self.alphas.any():
-            recipe["directions"] = {f"PC{i + 1}": round(float(a), 4)
-                                    for i, a in enumerate(self.alphas) if a}
+            recipe["directions"] = {
+                f"PC{i + 1}": round(float(a), 4) for i, a in enumerate(self.alphas) if a
+            }
             recipe["directions_layer"] = self.directions.layer
         return recipe
 
@@ -293,8 +312,9 @@ class LatentExplorer(QWidget):
         self.find_button.setEnabled(False)
         self.busy.setVisible(True)
         self.directions_label.setText("Sampling G 2000 times…")
-        self.service.run(_attempt(lambda: renderer.principal_directions(DIRECTIONS)),
-                         self._on_directions_found)
+        self.service.run(
+            _attempt(lambda: renderer.principal_directions(DIRECTIONS)), self._on_directions_found
+        )
 
     def _on_directions_found(self, result) -> None:
         self.find_button.setEnabled(self.renderer is not None)
@@ -306,18 +326,24 @@ class LatentExplorer(QWidget):
         self.directions = result
         self.alphas = np.zeros(len(result.vectors), np.float32)
         names = [f"PC{i + 1} · {100 * share:.1f} %" for i, share in enumerate(result.explained)]
-        tips = [f"Adds α × direction {i + 1} to z; this component holds {100 * share:.1f} % "
-                f"of the variance of {result.layer}." for i, share in enumerate(result.explained)]
+        tips = [
+            f"Adds α × direction {i + 1} to z; this component holds {100 * share:.1f} % "
+            f"of the variance of {result.layer}."
+            for i, share in enumerate(result.explained)
+        ]
         self.direction_sliders.set_rows(names, tips)
         self.direction_sliders.set_values(self.alphas)
         step = self.renderer.step if self.renderer is not None else "?"
-        self.directions_label.setText(f"Top {len(names)} directions of {result.layer} "
-                                      f"(G at step {step}). Each slider adds α × direction.")
+        self.directions_label.setText(
+            f"Top {len(names)} directions of {result.layer} "
+            f"(G at step {step}). Each slider adds α × direction."
+        )
         self._render_main()
 
     # ---- rendering ----------------------------------------------------------------------------
     def _adopt(self, make, what: str) -> None:
         """Build a renderer on the render thread; on success render with it from then on."""
+
         def done(result) -> None:
             if isinstance(result, Exception):
                 self._report(f"Could not open {what}: {result}")
@@ -380,8 +406,11 @@ class LatentExplorer(QWidget):
         if z is None:
             return
         recipe = self.current_recipe()
-        moved = [f"{len(recipe['dimensions'])} slider" + "s" * (len(recipe["dimensions"]) > 1)
-                 ] if "dimensions" in recipe else []
+        moved = (
+            [f"{len(recipe['dimensions'])} slider" + "s" * (len(recipe["dimensions"]) > 1)]
+            if "dimensions" in recipe
+            else []
+        )
         moved += list(recipe.get("directions", {}))
         text = f"<b>{self.base_name}</b>" + (f", moved by {', '.join(moved)}" if moved else "")
         self.vector_label.setText(f"{text}  (|z| = {np.linalg.norm(z):.2f})")
@@ -413,8 +442,14 @@ class LatentExplorer(QWidget):
 
     def _set_ready(self, ready: bool) -> None:
         self.stack.setCurrentWidget(self.main_view if ready else self.placeholder)
-        for widget in (self.random_button, self.seed_spin, self.use_button, self.pin_button,
-                       self.tabs, self.save_bar):
+        for widget in (
+            self.random_button,
+            self.seed_spin,
+            self.use_button,
+            self.pin_button,
+            self.tabs,
+            self.save_bar,
+        ):
             widget.setEnabled(ready)
 
     def _report(self, text: str) -> None:

@@ -10,17 +10,28 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QGridLayout, QHBoxLayout, QLabel, QPushButton, QSlider,
-                               QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 from dcgan_studio.core.latent import arithmetic, mean_vector, path
 from dcgan_studio.gui.widgets.latent_shelf import Shelf, VectorPicker
 from dcgan_studio.gui.widgets.latent_views import ImageView
 
-SLERP_TIP = ("Spherical (slerp) follows the great circle between the vectors. Random z in 100 "
-             "dimensions all lie near a sphere of radius about 10 (√nz); the straight line "
-             "between two of them dips inside it, to vectors G hardly ever saw in training, so "
-             "linear paths tend to look washed out midway. Linear is kept for comparison.")
+SLERP_TIP = (
+    "Spherical (slerp) follows the great circle between the vectors. Random z in 100 "
+    "dimensions all lie near a sphere of radius about 10 (√nz); the straight line "
+    "between two of them dips inside it, to vectors G hardly ever saw in training, so "
+    "linear paths tend to look washed out midway. Linear is kept for comparison."
+)
 
 
 class InterpolationPanel(QWidget):
@@ -31,8 +42,11 @@ class InterpolationPanel(QWidget):
         self.frames: np.ndarray | None = None  # uint8 (K, H, W, C) of the strip on screen
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        self.picker = VectorPicker(shelf, "Through:", "Pick two or more pinned vectors, in the "
-                                   "order the path should visit them.")
+        self.picker = VectorPicker(
+            shelf,
+            "Through:",
+            "Pick two or more pinned vectors, in the order the path should visit them.",
+        )
         self.picker.changed.connect(self.path_changed)
         layout.addWidget(self.picker)
         options = QHBoxLayout()
@@ -44,8 +58,9 @@ class InterpolationPanel(QWidget):
         self.frame_count = QSpinBox()
         self.frame_count.setRange(2, 64)
         self.frame_count.setValue(10)
-        self.frame_count.setToolTip("How many frames the strip and the animation have, both "
-                                    "ends included.")
+        self.frame_count.setToolTip(
+            "How many frames the strip and the animation have, both ends included."
+        )
         self.frame_count.valueChanged.connect(lambda _: self.path_changed.emit())
         options.addWidget(QLabel("Method"))
         options.addWidget(self.method)
@@ -93,15 +108,19 @@ class InterpolationPanel(QWidget):
         return path(vectors, self.frame_count.value(), self.method.currentData())
 
     def recipe(self) -> dict[str, Any]:
-        return {"method": self.method.currentData(), "frames": self.frame_count.value(),
-                "vectors": self.picker.names()}
+        return {
+            "method": self.method.currentData(),
+            "frames": self.frame_count.value(),
+            "vectors": self.picker.names(),
+        }
 
     def show_frames(self, frames: np.ndarray) -> None:
         self.frames = frames
         self.strip.show_image(np.concatenate(list(frames), axis=1))  # (H, K*W, C)
         self.t_slider.setRange(0, len(frames) - 1)
-        self.hint.setText(f"{len(frames)} frames, {self.method.currentText()}: "
-                          + " → ".join(self.picker.names()))
+        self.hint.setText(
+            f"{len(frames)} frames, {self.method.currentText()}: " + " → ".join(self.picker.names())
+        )
         self._show_frame(self.t_slider.value())
 
     def _show_frame(self, index: int) -> None:
@@ -133,24 +152,39 @@ class ArithmeticPanel(QWidget):
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        intro = QLabel("A − B + C, as in the DCGAN paper: pinned vectors in each slot "
-                       "(several are averaged).")
-        intro.setToolTip("The DCGAN paper averaged the z of three “smiling woman” samples, took "
-                         "away “neutral woman”, added “neutral man”, and G drew smiling men: "
-                         "directions in z carry meaning.")
+        intro = QLabel(
+            "A − B + C, as in the DCGAN paper: pinned vectors in each slot (several are averaged)."
+        )
+        intro.setToolTip(
+            "The DCGAN paper averaged the z of three “smiling woman” samples, took "
+            "away “neutral woman”, added “neutral man”, and G drew smiling men: "
+            "directions in z carry meaning."
+        )
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.slots: dict[str, VectorPicker] = {}
         for slot, caption in (("A", "A"), ("B", "− B"), ("C", "+ C")):
-            picker = VectorPicker(shelf, caption, f"The vectors of slot {slot}; with several, "
-                                  "their mean is used.", joiner=" + ", one_line=True)
+            picker = VectorPicker(
+                shelf,
+                caption,
+                f"The vectors of slot {slot}; with several, their mean is used.",
+                joiner=" + ",
+                one_line=True,
+            )
             picker.caption.setMinimumWidth(28)
             picker.changed.connect(self.operands_changed)
             self.slots[slot] = picker
             layout.addWidget(picker)
         views = QGridLayout()
-        self.views = {name: ImageView(title) for name, title in (
-            ("A", "mean A"), ("B", "mean B"), ("C", "mean C"), ("result", "A − B + C"))}
+        self.views = {
+            name: ImageView(title)
+            for name, title in (
+                ("A", "mean A"),
+                ("B", "mean B"),
+                ("C", "mean C"),
+                ("result", "A − B + C"),
+            )
+        }
         for column, view in enumerate(self.views.values()):
             view.setMinimumHeight(64)  # the four images stay in sight in a short tab
             views.addWidget(view, 0, column)

@@ -14,8 +14,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (QFileDialog, QGridLayout, QLabel, QMessageBox, QPushButton,
-                               QSpinBox, QWidget)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGridLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
 
 from dcgan_studio.core.recipes import Creation, persist_weights, save_creation
 from dcgan_studio.core.sampling import latent_vectors
@@ -25,10 +32,16 @@ if TYPE_CHECKING:
     from dcgan_studio.gui.widgets.latent_explorer import LatentExplorer
 
 KINDS = {  # kind: (button, tooltip, file filter)
-    "image": ("Image…", "The current image as a PNG, every pixel enlarged to a Scale × Scale "
-              "block.", "PNG image (*.png)"),
-    "grid": ("Grid…", "The shelf's vectors as one grid PNG; with none pinned, N random vectors "
-             "from the seed.", "PNG image (*.png)"),
+    "image": (
+        "Image…",
+        "The current image as a PNG, every pixel enlarged to a Scale × Scale block.",
+        "PNG image (*.png)",
+    ),
+    "grid": (
+        "Grid…",
+        "The shelf's vectors as one grid PNG; with none pinned, N random vectors from the seed.",
+        "PNG image (*.png)",
+    ),
     "strip": ("Strip…", "The interpolation strip as one PNG row.", "PNG image (*.png)"),
     "animation": ("GIF…", "The interpolation as a looping GIF.", "GIF animation (*.gif)"),
     "samples": ("Samples…", "N random vectors from the seed, one PNG each, into a folder.", ""),
@@ -48,21 +61,26 @@ class SaveBar(QWidget):
         self.scale.setRange(1, 16)
         self.scale.setValue(8)
         self.scale.setPrefix("×")
-        self.scale.setToolTip("Scale: each of G's pixels becomes a Scale × Scale block "
-                              "(nearest-neighbour, no blur).")
+        self.scale.setToolTip(
+            "Scale: each of G's pixels becomes a Scale × Scale block (nearest-neighbour, no blur)."
+        )
         self.count = QSpinBox()
         self.count.setRange(1, 1024)
         self.count.setValue(16)
         self.count.setPrefix("N ")
-        self.count.setToolTip("How many random vectors (from the seed) a grid with an empty "
-                              "shelf, or a samples folder, holds.")
+        self.count.setToolTip(
+            "How many random vectors (from the seed) a grid with an empty "
+            "shelf, or a samples folder, holds."
+        )
         layout.addWidget(self.scale, 0, 1)
         layout.addWidget(self.count, 0, 2)
         self.buttons: dict[str, QPushButton] = {}
         for index, (kind, (text, tip, _filter)) in enumerate(KINDS.items()):
             button = QPushButton(text)
-            button.setToolTip(tip + " A .json sidecar beside it lets `dcgan-studio sample "
-                              "--from-sidecar` make it again, exactly.")
+            button.setToolTip(
+                tip + " A .json sidecar beside it lets `dcgan-studio sample "
+                "--from-sidecar` make it again, exactly."
+            )
             button.clicked.connect(lambda _=False, k=kind: self.ask_and_save(k))
             layout.addWidget(button, 1 + index // 3, index % 3)
             self.buttons[kind] = button
@@ -70,7 +88,8 @@ class SaveBar(QWidget):
     def update_labels(self) -> None:
         pinned = len(self.explorer.shelf.pinned)
         self.buttons["grid"].setToolTip(
-            f"The shelf's {pinned} vectors as one grid PNG." if pinned else KINDS["grid"][1])
+            f"The shelf's {pinned} vectors as one grid PNG." if pinned else KINDS["grid"][1]
+        )
 
     # ---- what is saved ------------------------------------------------------------------------
     def creation(self, kind: str) -> Creation:
@@ -87,19 +106,30 @@ class SaveBar(QWidget):
                 recipe = {"vectors": e.shelf.names()}
             else:
                 z, recipe = random_batch(n, e.renderer.nz, seed), {"seed": seed, "n": n}
-            return Creation("grid", z, scale, columns=max(1, math.ceil(math.sqrt(len(z)))),
-                            recipe=recipe)
+            return Creation(
+                "grid", z, scale, columns=max(1, math.ceil(math.sqrt(len(z)))), recipe=recipe
+            )
         if kind in ("strip", "animation"):
             z = e.interpolation.path_z()
             if z is None:
-                raise StudioError("there is no interpolation yet: pin two vectors and add them "
-                                  "under Interpolate")
-            return Creation(kind, z, scale, columns=len(z) if kind == "strip" else None,
-                            frame_ms=e.interpolation.timer.interval(),
-                            recipe=e.interpolation.recipe())
+                raise StudioError(
+                    "there is no interpolation yet: pin two vectors and add them under Interpolate"
+                )
+            return Creation(
+                kind,
+                z,
+                scale,
+                columns=len(z) if kind == "strip" else None,
+                frame_ms=e.interpolation.timer.interval(),
+                recipe=e.interpolation.recipe(),
+            )
         if kind == "samples":
-            return Creation("samples", random_batch(n, e.renderer.nz, seed), scale,
-                            recipe={"seed": seed, "n": n})
+            return Creation(
+                "samples",
+                random_batch(n, e.renderer.nz, seed),
+                scale,
+                recipe={"seed": seed, "n": n},
+            )
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
 
     # ---- saving -------------------------------------------------------------------------------
@@ -109,8 +139,9 @@ class SaveBar(QWidget):
             out = QFileDialog.getExistingDirectory(self, "Save samples into a folder", start)
         else:
             name = self.explorer.base_name.replace(" ", "-") if kind == "image" else kind
-            out, _ = QFileDialog.getSaveFileName(self, f"Save {kind}",
-                                                 str(Path(start) / f"{name}"), KINDS[kind][2])
+            out, _ = QFileDialog.getSaveFileName(
+                self, f"Save {kind}", str(Path(start) / f"{name}"), KINDS[kind][2]
+            )
         if out:
             self.save(kind, Path(out), interactive=True)
 
@@ -121,8 +152,7 @@ class SaveBar(QWidget):
         renderer = e.renderer
         try:
             if renderer is None:
-                raise StudioError("there is no generator yet: start training or open a "
-                                  "checkpoint")
+                raise StudioError("there is no generator yet: start training or open a checkpoint")
             creation = self.creation(kind)
         except (StudioError, ValueError) as exc:
             self._failed(kind, exc, interactive)
@@ -135,8 +165,10 @@ class SaveBar(QWidget):
                 weights = renderer.source
                 if weights is None:
                     if run_root is None or config is None:
-                        raise StudioError("these weights come from training but no run folder "
-                                          "is known to keep them in")
+                        raise StudioError(
+                            "these weights come from training but no run folder "
+                            "is known to keep them in"
+                        )
                     weights = str(persist_weights(renderer, config, run_root))
                 return save_creation(renderer, creation, out, weights, config)
             except (StudioError, OSError, ValueError) as exc:
@@ -147,7 +179,7 @@ class SaveBar(QWidget):
                 self._failed(kind, result, interactive)
                 return
             if kind == "samples":
-                text = (f"Saved {len(result)} samples in {out}, each with its .json sidecar")
+                text = f"Saved {len(result)} samples in {out}, each with its .json sidecar"
             else:
                 text = f"Saved {result[0]} and its sidecar {result[0].with_suffix('.json').name}"
             e.message.emit(text)

@@ -13,8 +13,18 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QLabel, QListView,
-                               QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from dcgan_studio.gui.widgets.compact import shrinkable
 from dcgan_studio.gui.widgets.latent_views import pixmap
@@ -42,8 +52,9 @@ class Shelf(QWidget):
         layout.setSpacing(2)
         header = QHBoxLayout()
         title = QLabel("<b>Shelf</b> of pinned vectors")
-        title.setToolTip("Click a vector to make it the current one; double-click its name to "
-                         "rename it.")
+        title.setToolTip(
+            "Click a vector to make it the current one; double-click its name to rename it."
+        )
         self.remove_button = QPushButton("Remove")
         self.remove_button.setToolTip("Take the selected vector off the shelf.")
         self.remove_button.clicked.connect(self.remove_selected)
@@ -58,10 +69,14 @@ class Shelf(QWidget):
         self.list.setIconSize(QSize(THUMB, THUMB))
         self.list.setGridSize(QSize(THUMB + 28, THUMB + 22))
         self.list.setFixedHeight(THUMB + 34)
-        self.list.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
-                                  | QAbstractItemView.EditTrigger.EditKeyPressed)
-        self.list.setToolTip("Pinned latent vectors. Click one to make it the current vector; "
-                             "use them for interpolation and arithmetic, or save them as a grid.")
+        self.list.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked
+            | QAbstractItemView.EditTrigger.EditKeyPressed
+        )
+        self.list.setToolTip(
+            "Pinned latent vectors. Click one to make it the current vector; "
+            "use them for interpolation and arithmetic, or save them as a grid."
+        )
         self.list.itemClicked.connect(lambda item: self.chosen.emit(item.data(ID_ROLE)))
         self.list.itemChanged.connect(lambda _item: self.changed.emit())
         layout.addWidget(self.list)
@@ -133,8 +148,15 @@ class VectorPicker(QWidget):
 
     changed = Signal()
 
-    def __init__(self, shelf: Shelf, label: str, tooltip: str, joiner: str = " → ",
-                 one_line: bool = False, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        shelf: Shelf,
+        label: str,
+        tooltip: str,
+        joiner: str = " → ",
+        one_line: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.shelf, self.joiner = shelf, joiner
         self.chosen: list[int] = []
@@ -190,7 +212,9 @@ class VectorPicker(QWidget):
         self.add_button.setEnabled(self.combo.count() > 0 and not repeat)
         self.add_button.setToolTip(
             f"{self.combo.currentText()} is the last one already: choose another to add."
-            if repeat else self.tooltip)
+            if repeat
+            else self.tooltip
+        )
 
     def clear(self) -> None:
         self.chosen = []

@@ -12,7 +12,8 @@ from dcgan_studio.gui.widgets.latent_views import SliderBank
 DIRECTIONS_TIP = (
     "GANSpace-style: run G on 2000 random z, find the principal components of an early "
     "layer's activations (the ways it varies most), and map each back to a direction in z. "
-    "Moving along one tends to change one visible property of the image at a time.")
+    "Moving along one tends to change one visible property of the image at a time."
+)
 
 
 class DimensionsPanel(QWidget):
@@ -22,8 +23,9 @@ class DimensionsPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         row = QHBoxLayout()
         hint = QLabel("A slider per number of z")
-        hint.setToolTip("One slider per number of z, from −3 to 3: a standard normal rarely "
-                        "goes further.")
+        hint.setToolTip(
+            "One slider per number of z, from −3 to 3: a standard normal rarely goes further."
+        )
         hint.setWordWrap(True)
         self.reset_button = QPushButton("Reset")
         self.reset_button.setToolTip("Back to the chosen vector, undoing every slider.")

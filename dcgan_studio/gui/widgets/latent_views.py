@@ -29,8 +29,11 @@ def pixmap(image: np.ndarray, size: int) -> QPixmap:
         qimage = QImage(array.data, w, h, w, QImage.Format.Format_Grayscale8)
     else:
         qimage = QImage(array.data, w, h, 3 * w, QImage.Format.Format_RGB888)
-    return QPixmap.fromImage(qimage.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
-                                           Qt.TransformationMode.FastTransformation))
+    return QPixmap.fromImage(
+        qimage.scaled(
+            size, size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation
+        )
+    )
 
 
 class ImageView(pg.GraphicsLayoutWidget):
@@ -41,8 +44,9 @@ class ImageView(pg.GraphicsLayoutWidget):
         self.setBackground(None)
         self.ci.setContentsMargins(0, 0, 0, 0)
         self.title = self.ci.addLabel(title, row=0, col=0, size="9pt") if title else None
-        self.box = self.ci.addViewBox(row=1, col=0, lockAspect=True, invertY=True,
-                                      enableMouse=False)
+        self.box = self.ci.addViewBox(
+            row=1, col=0, lockAspect=True, invertY=True, enableMouse=False
+        )
         self.box.setMenuEnabled(False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.box.addItem(self.image)

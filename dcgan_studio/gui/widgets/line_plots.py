@@ -9,11 +9,11 @@ holds up training. Three things make those repaints cheaper without changing wha
   took 72 ms on a 2-core CPU; without it, 29 ms.
 - The axes, whose grid lines span the plot, are painted from a cached pixmap until they change.
 - ``SteadyViewBox`` (the loss and gradient plots; the 1-D playground sets its own ranges)
-  auto-ranges to bounds rounded outward to a step of the axis' scale, so a plot whose data grew
-  by one logged step usually keeps its range. The range depends on the data and the view's size
-  only, so a second auto-range finds the same one, and an idle plot never repaints itself. pyqtgraph's own auto-range follows the data
-  exactly: every new point moved the range, which laid out both axes again, moved the plots
-  linked to it and painted the plot a second time.
+  auto-ranges to bounds rounded outward to a step of the axis' scale, so a plot whose data grew by
+  one logged step usually keeps its range. The range depends on the data and the view's size only,
+  so a second auto-range finds the same one, and an idle plot never repaints itself. pyqtgraph's
+  own auto-range follows the data exactly: every new point moved the range, which laid out both
+  axes again, moved the plots linked to it and painted the plot a second time.
 """
 
 from __future__ import annotations
@@ -28,8 +28,7 @@ DIVISIONS = 8  # an auto-range is a whole number of steps of about 1/8 of the da
 PEN_SLACK_PX = 4  # pixels by which pyqtgraph may widen a curve's bounds for its pen
 
 
-def show_light_grid(plot: pg.PlotItem, alpha: float = 0.2, x: bool = True,
-                    y: bool = True) -> None:
+def show_light_grid(plot: pg.PlotItem, alpha: float = 0.2, x: bool = True, y: bool = True) -> None:
     """``plot.showGrid`` at the major and minor ticks only (the tick marks follow the grid), and
     the axes, whose grid lines span the plot, repainted from a cached pixmap until they change."""
     for side in ("left", "bottom"):
@@ -48,8 +47,9 @@ def nice_step(span: float) -> float:
     return 10.0 * power  # not reached: span / power < 10
 
 
-def steady_bounds(low: float, high: float, divisions: int = DIVISIONS, slack: float = 0.0
-                  ) -> tuple[float, float]:
+def steady_bounds(
+    low: float, high: float, divisions: int = DIVISIONS, slack: float = 0.0
+) -> tuple[float, float]:
     """(low, high) widened to whole steps of a round size near (high - low) / divisions; bounds
     that pass a step by at most ``slack`` stay on it."""
     span = high - low
@@ -84,8 +84,11 @@ class SteadyViewBox(pg.ViewBox):
                 steady.append(None)
                 continue
             span = b[1] - b[0]
-            slack = PEN_SLACK_PX * span / pixels[axis] \
-                if pixels[axis] > 0 and math.isfinite(span) else 0.0
+            slack = (
+                PEN_SLACK_PX * span / pixels[axis]
+                if pixels[axis] > 0 and math.isfinite(span)
+                else 0.0
+            )
             steady.append(list(steady_bounds(*b, slack=slack)))
         return steady
 
@@ -96,8 +99,9 @@ class Placeholder:
 
     def __init__(self, plot: pg.PlotItem, html: str) -> None:
         self.plot = plot
-        self.text = pg.TextItem(anchor=(0.5, 0.5), html=(
-            f"<div style='color:#888; text-align:center'>{html}</div>"))
+        self.text = pg.TextItem(
+            anchor=(0.5, 0.5), html=(f"<div style='color:#888; text-align:center'>{html}</div>")
+        )
         # a text width lets the lines centre on each other
         self.text.setTextWidth(self.text.textItem.document().idealWidth())
         self.text.setPos(0.5, 0.5)

@@ -51,10 +51,12 @@ class LossPlotWidget(QWidget):
         self.raw: dict[str, pg.PlotDataItem] = {}
         self.smooth: dict[str, pg.PlotDataItem] = {}
         self.cursors = []
-        self.placeholders = [Placeholder(self.loss_plot, "loss D and loss G appear here once "
-                                         "training logs its first step"),
-                             Placeholder(self.d_plot, "D(x) and D(G(z)): D's mean opinion of "
-                                         "real and fake images")]
+        self.placeholders = [
+            Placeholder(
+                self.loss_plot, "loss D and loss G appear here once training logs its first step"
+            ),
+            Placeholder(self.d_plot, "D(x) and D(G(z)): D's mean opinion of real and fake images"),
+        ]
         for plot in self.plots:
             show_light_grid(plot)
             self.cursors.append(add_step_cursor(plot))
@@ -65,8 +67,10 @@ class LossPlotWidget(QWidget):
             faint.setAlpha(60)
             # about two points per pixel column after peak downsampling, however long the run
             self.raw[name] = plot.plot(pen=pg.mkPen(faint, width=1), autoDownsampleFactor=1.0)
-            self.smooth[name] = plot.plot(pen=pg.mkPen(colour, width=2),  # legend: the toggles
-                                          autoDownsampleFactor=1.0)
+            self.smooth[name] = plot.plot(
+                pen=pg.mkPen(colour, width=2),  # legend: the toggles
+                autoDownsampleFactor=1.0,
+            )
             for item in (self.raw[name], self.smooth[name]):
                 item.setDownsampling(auto=True, method="peak")
                 item.setClipToView(True)
@@ -80,8 +84,10 @@ class LossPlotWidget(QWidget):
         self.smoothing_slider.setRange(0, 99)
         self.smoothing_slider.setValue(60)
         self.smoothing_slider.setMaximumWidth(160)
-        self.smoothing_slider.setToolTip("Exponential moving average of the curves; the raw "
-                                         "values stay faint behind. 0 shows them as they are.")
+        self.smoothing_slider.setToolTip(
+            "Exponential moving average of the curves; the raw "
+            "values stay faint behind. 0 shows them as they are."
+        )
         self.smoothing_slider.valueChanged.connect(self._on_smoothing_changed)
         bar.addWidget(self.smoothing_slider)
         self.log_box = QCheckBox("Log scale")
@@ -89,10 +95,12 @@ class LossPlotWidget(QWidget):
         self.log_box.toggled.connect(lambda on: self.loss_plot.setLogMode(y=on))
         bar.addWidget(self.log_box)
         self.series_boxes: dict[str, QCheckBox] = {}
-        tips = {"loss_d": "D's loss on a real and a fake batch.",
-                "loss_g": "G's loss: how well its images fooled D.",
-                "d_x": "D's mean probability that real images are real (ideal late: near 0.5).",
-                "d_g_z1": "D's mean probability that G's images are real, before G's update."}
+        tips = {
+            "loss_d": "D's loss on a real and a fake batch.",
+            "loss_g": "G's loss: how well its images fooled D.",
+            "d_x": "D's mean probability that real images are real (ideal late: near 0.5).",
+            "d_g_z1": "D's mean probability that G's images are real, before G's update.",
+        }
         for name, (label, colour, _) in SERIES.items():
             box = QCheckBox(label)
             box.setChecked(True)

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QSizePolicy, QVBoxLayou
 # dark-centred diverging map ("ice-fire"): 0 is black, negatives cool, positives warm
 SIGNED_MAP = pg.ColorMap(
     pos=[0.0, 0.22, 0.5, 0.78, 1.0],
-    color=[(200, 245, 255), (40, 120, 235), (0, 0, 0), (235, 85, 25), (255, 240, 150)])
+    color=[(200, 245, 255), (40, 120, 235), (0, 0, 0), (235, 85, 25), (255, 240, 150)],
+)
 GREY_MAP = pg.colormap.get("CET-L1")  # black -> white
 HIGHLIGHT = QColor(0, 220, 120)
 
@@ -38,8 +39,7 @@ def symmetric_peak(values: np.ndarray) -> float:
     return peak if peak > 0 else 1.0
 
 
-def outline(colour: QColor = HIGHLIGHT, width: int = 2, dashed: bool = False
-            ) -> QGraphicsRectItem:
+def outline(colour: QColor = HIGHLIGHT, width: int = 2, dashed: bool = False) -> QGraphicsRectItem:
     """A rectangle drawn over a map (cosmetic pen: the same width at any zoom)."""
     item = QGraphicsRectItem()
     pen = QPen(colour)
@@ -56,8 +56,7 @@ def outline(colour: QColor = HIGHLIGHT, width: int = 2, dashed: bool = False
 class MapView(QWidget):
     pixel_picked = Signal(int, int)  # row, col of the map under the pointer
 
-    def __init__(self, title: str, colour_bar: bool = False,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, colour_bar: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
@@ -72,15 +71,17 @@ class MapView(QWidget):
         self.graphics.ci.setContentsMargins(0, 0, 0, 0)
         self.graphics.setMinimumSize(120, 120)
         self.graphics.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.box = self.graphics.ci.addViewBox(row=0, col=0, lockAspect=True, invertY=True,
-                                               enableMouse=False)
+        self.box = self.graphics.ci.addViewBox(
+            row=0, col=0, lockAspect=True, invertY=True, enableMouse=False
+        )
         self.box.setMenuEnabled(False)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.box.addItem(self.image)
         self.bar: pg.ColorBarItem | None = None
         if colour_bar:
-            self.bar = pg.ColorBarItem(values=(-1, 1), colorMap=SIGNED_MAP, width=14,
-                                       interactive=False, colorMapMenu=False)
+            self.bar = pg.ColorBarItem(
+                values=(-1, 1), colorMap=SIGNED_MAP, width=14, interactive=False, colorMapMenu=False
+            )
             self.graphics.ci.addItem(self.bar, row=0, col=1)
         layout.addWidget(self.graphics, 1)
         self.caption = QLabel()
@@ -92,15 +93,20 @@ class MapView(QWidget):
         self._extent: tuple[float, float, float, float] | None = None
         self.graphics.scene().sigMouseMoved.connect(self._on_scene_mouse)
         self.graphics.scene().sigMouseClicked.connect(
-            lambda event: self._on_scene_mouse(event.scenePos()))
+            lambda event: self._on_scene_mouse(event.scenePos())
+        )
 
     # ---- what is drawn ------------------------------------------------------------------------
     def values(self) -> np.ndarray | None:
         """The array on screen (the values, not colours); None when the map is empty."""
         return self.image.image
 
-    def show_grey(self, values: np.ndarray, levels: tuple[float, float] = (0.0, 1.0),
-                  origin: tuple[float, float] = (0.0, 0.0)) -> None:
+    def show_grey(
+        self,
+        values: np.ndarray,
+        levels: tuple[float, float] = (0.0, 1.0),
+        origin: tuple[float, float] = (0.0, 0.0),
+    ) -> None:
         """Values from ``levels[0]`` (black) to ``levels[1]`` (white); pixel (0, 0) drawn at
         ``origin`` (negative to show padding around an image placed at 0, 0)."""
         self.image.setLookupTable(_lut(GREY_MAP))
@@ -134,8 +140,9 @@ class MapView(QWidget):
     def add_item(self, item) -> None:
         self.box.addItem(item)
 
-    def _set(self, values: np.ndarray, levels: tuple[float, float],
-             origin: tuple[float, float]) -> None:
+    def _set(
+        self, values: np.ndarray, levels: tuple[float, float], origin: tuple[float, float]
+    ) -> None:
         values = np.asarray(values, dtype=np.float32)
         self.image.setImage(values, autoLevels=False, levels=levels)
         if self.bar is not None:

@@ -53,8 +53,9 @@ def tile_at(x: float, y: float, shape: tuple[int, int, int]) -> int | None:
     return tile if tile < channels else None
 
 
-def scale_to_index(values: np.ndarray, lo: np.ndarray | float, hi: np.ndarray | float
-                   ) -> np.ndarray:
+def scale_to_index(
+    values: np.ndarray, lo: np.ndarray | float, hi: np.ndarray | float
+) -> np.ndarray:
     """float values -> uint8 0..254 over lo..hi (broadcast). A flat range gives the middle,
     NaN gives 0, +inf the top and -inf the bottom."""
     values = np.asarray(values, dtype=np.float32)
@@ -104,8 +105,9 @@ def order_by_mean(activations: np.ndarray) -> np.ndarray:
     return np.argsort(np.where(np.isnan(means), np.inf, -means), kind="stable")
 
 
-def channel_mosaic(activations: np.ndarray, normalise: str = "channel",
-                   order: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+def channel_mosaic(
+    activations: np.ndarray, normalise: str = "channel", order: np.ndarray | None = None
+) -> tuple[np.ndarray, int]:
     """(C, H, W) activations -> (uint8 index image, cols); tile ``t`` shows ``order[t]``.
 
     ``normalise`` "channel" scales each channel by its own min..max, "layer" scales all by one
@@ -128,8 +130,11 @@ def channel_mosaic(activations: np.ndarray, normalise: str = "channel",
     cells = np.full((rows * cols, height + 1, width + 1), GAP, dtype=np.uint8)
     cells[:channels, 1:, 1:] = data  # each cell: a gap row on top, a gap column on the left
     mosaic = np.full((rows * (height + 1) + 1, cols * (width + 1) + 1), GAP, dtype=np.uint8)
-    mosaic[:-1, :-1] = (cells.reshape(rows, cols, height + 1, width + 1)
-                        .transpose(0, 2, 1, 3).reshape(rows * (height + 1), cols * (width + 1)))
+    mosaic[:-1, :-1] = (
+        cells.reshape(rows, cols, height + 1, width + 1)
+        .transpose(0, 2, 1, 3)
+        .reshape(rows * (height + 1), cols * (width + 1))
+    )
     return mosaic, cols
 
 
@@ -148,8 +153,10 @@ def channel_stats(activations: np.ndarray, channel: int, kind: str) -> str:
     finite = values[np.isfinite(values)]
     lines = [f"channel {channel} of {len(activations)}"]
     if finite.size:
-        lines += [f"mean {finite.mean():.3g}   std {finite.std():.3g}",
-                  f"min {finite.min():.3g}   max {finite.max():.3g}"]
+        lines += [
+            f"mean {finite.mean():.3g}   std {finite.std():.3g}",
+            f"min {finite.min():.3g}   max {finite.max():.3g}",
+        ]
     if kind == "leaky_relu":
         lines.append(f"negative: {np.mean(values < 0):.0%}")
     elif kind == "relu":

@@ -14,8 +14,16 @@ import numpy as np
 import pyqtgraph as pg
 from PIL import Image
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QSlider, \
-    QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
 from dcgan_studio.core.export import make_grid
 from dcgan_studio.core.runs import RunDirectory
@@ -29,7 +37,8 @@ OPINION_TIP = (
     "the tiles as in a training step: the whole grid as one batch, each BatchNorm using that "
     "batch's own statistics. So the mean over the grid, shown in its title, reads like the "
     "D(G(z)) curve of the Losses plot, and the real batch's like D(x); they differ by how "
-    "much one batch differs from another.")
+    "much one batch differs from another."
+)
 
 
 def scored_mosaic(images: np.ndarray, probabilities: np.ndarray | None) -> np.ndarray:
@@ -48,7 +57,10 @@ def scored_mosaic(images: np.ndarray, probabilities: np.ndarray | None) -> np.nd
         left = PADDING + c * (w + PADDING)
         grid[top : top + PADDING - 2, left : left + w] = (70, 70, 70)
         grid[top : top + PADDING - 2, left : left + max(1, round(p * w))] = (
-            round(230 * (1 - p)), round(200 * p + 30), 60)
+            round(230 * (1 - p)),
+            round(200 * p + 30),
+            60,
+        )
     return grid
 
 
@@ -71,8 +83,9 @@ class _GridView:
     """A view box showing one mosaic (a single ImageItem), and its title above it."""
 
     def __init__(self, layout: pg.GraphicsLayout, col: int, title: QLabel) -> None:
-        self.box = layout.addViewBox(row=0, col=col, lockAspect=True, invertY=True,
-                                     enableMouse=False)
+        self.box = layout.addViewBox(
+            row=0, col=col, lockAspect=True, invertY=True, enableMouse=False
+        )
         self.title = title  # a Qt label over the view: its length never sizes the column
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setLevels((0, 255))
@@ -86,12 +99,14 @@ class _GridView:
             self.box.autoRange(padding=0)
         return mosaic
 
-    def show(self, images: np.ndarray, probabilities: np.ndarray | None, show_scores: bool
-             ) -> np.ndarray:
+    def show(
+        self, images: np.ndarray, probabilities: np.ndarray | None, show_scores: bool
+    ) -> np.ndarray:
         return self.show_mosaic(scored_mosaic(images, probabilities if show_scores else None))
 
-    def set_title(self, name: str, probabilities: np.ndarray | None = None,
-                  show_scores: bool = False) -> None:
+    def set_title(
+        self, name: str, probabilities: np.ndarray | None = None, show_scores: bool = False
+    ) -> None:
         """``name``, with D's mean score beside it while the bars show."""
         text = name
         if show_scores and probabilities is not None and len(probabilities):
@@ -117,8 +132,10 @@ class SamplePanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         options = QHBoxLayout()
         self.real_box = QCheckBox("Real batch beside")
-        self.real_box.setToolTip("Show a fixed batch of real training images next to G's "
-                                 "samples, to compare them by eye.")
+        self.real_box.setToolTip(
+            "Show a fixed batch of real training images next to G's "
+            "samples, to compare them by eye."
+        )
         self.real_box.toggled.connect(self._on_real_toggled)
         self.prob_box = QCheckBox("D's opinion")
         self.prob_box.setChecked(True)
@@ -134,8 +151,7 @@ class SamplePanel(QWidget):
             labels[source] = QLabel(TITLES[source])
             labels[source].setAlignment(Qt.AlignmentFlag.AlignCenter)
             labels[source].setMinimumWidth(1)  # elided by the column, never widening it
-            labels[source].setSizePolicy(QSizePolicy.Policy.Ignored,
-                                         QSizePolicy.Policy.Preferred)
+            labels[source].setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             titles.addWidget(labels[source], 1)
         layout.addLayout(titles)
         self.graphics = pg.GraphicsLayoutWidget()
@@ -156,8 +172,10 @@ class SamplePanel(QWidget):
         self.play_button.toggled.connect(self._on_play_toggled)
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setRange(0, 0)
-        self.slider.setToolTip("Scrub through every grid the run saved. At the right end the "
-                               "grid follows training live.")
+        self.slider.setToolTip(
+            "Scrub through every grid the run saved. At the right end the "
+            "grid follows training live."
+        )
         self.slider.valueChanged.connect(self._on_slider_moved)
         self.step_label = QLabel("no samples yet")
         self.step_label.setMinimumWidth(150)
@@ -198,8 +216,9 @@ class SamplePanel(QWidget):
         alone, or with D's bars under them. A grid read back from the run has no scores."""
         if self.is_live() and self.live_grid is not None:
             grid = self.live_grid
-            return scored_mosaic(grid.images, grid.d_probabilities if with_opinion else None), \
-                grid.d_probabilities
+            return scored_mosaic(
+                grid.images, grid.d_probabilities if with_opinion else None
+            ), grid.d_probabilities
         if self.shown_grid is None or with_opinion:
             return None
         return self.shown_grid, None
@@ -217,11 +236,13 @@ class SamplePanel(QWidget):
     def redraw(self) -> None:
         show = self.prob_box.isChecked()
         if self.is_live() and self.live_grid is not None:
-            self.shown_grid = self.fake_view.show(self.live_grid.images,
-                                                  self.live_grid.d_probabilities, show)
+            self.shown_grid = self.fake_view.show(
+                self.live_grid.images, self.live_grid.d_probabilities, show
+            )
             self.shown_step = self.live_grid.step
-            self.step_label.setText(f"iteration {self.live_grid.step} "
-                                    f"({'live' if self.training else 'newest'})")
+            self.step_label.setText(
+                f"iteration {self.live_grid.step} ({'live' if self.training else 'newest'})"
+            )
             self.fake_view.set_title(TITLES["fake"], self.live_grid.d_probabilities, show)
         if self.real is not None and self.real_box.isChecked():
             self.real_view.show(self.real.images, self.real.d_probabilities, show)
@@ -241,8 +262,9 @@ class SamplePanel(QWidget):
             self.step_label.setText(f"iteration {step}: {Path(path).name} is missing")
             return
         except Exception:  # damaged: Pillow raises OSError, SyntaxError, a bomb's own error...
-            self.step_label.setText(f"iteration {step}: {Path(path).name} is damaged and "
-                                    "cannot be shown")
+            self.step_label.setText(
+                f"iteration {step}: {Path(path).name} is damaged and cannot be shown"
+            )
             return
         self.shown_grid = self.fake_view.show_mosaic(mosaic)
         self.shown_step = step

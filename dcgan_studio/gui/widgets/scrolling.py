@@ -41,8 +41,10 @@ class _FillOrScroll(QScrollArea):
         widget = self.widget()
         if widget is not None:
             needed = widget.minimumSizeHint()
-            widget.resize(max(self.viewport().width(), needed.width()),
-                          max(self.viewport().height(), needed.height()))
+            widget.resize(
+                max(self.viewport().width(), needed.width()),
+                max(self.viewport().height(), needed.height()),
+            )
 
 
 def scrolling(widget: QWidget, sideways: bool = True, fill: bool = False) -> QScrollArea:

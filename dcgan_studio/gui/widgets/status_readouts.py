@@ -9,9 +9,14 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from dcgan_studio.core.snapshots import ScalarSnapshot
 
-TIPS = {"device": "Where training runs.", "precision": "Number format of the maths.",
-        "step": "G updates done / planned.", "epoch": "Passes over the real data.",
-        "rate": "Iterations and images per second.", "eta": "Time left at this pace."}
+TIPS = {
+    "device": "Where training runs.",
+    "precision": "Number format of the maths.",
+    "step": "G updates done / planned.",
+    "epoch": "Passes over the real data.",
+    "rate": "Iterations and images per second.",
+    "eta": "Time left at this pace.",
+}
 
 
 def default_device() -> str:
@@ -61,8 +66,9 @@ class StatusReadouts:
         eta = f"ETA {duration((total - snap.step) / its)}" if its > 0 and total > snap.step else ""
         labels["eta"].setText(eta)
 
-    def show_step(self, step: int, total: int, epoch: int | None = None,
-                  epoch_progress: float | None = None) -> None:
+    def show_step(
+        self, step: int, total: int, epoch: int | None = None, epoch_progress: float | None = None
+    ) -> None:
         self.labels["step"].setText(f"step {step:,} / {total:,}")
         self.labels["epoch"].setText("" if epoch is None else f"epoch {epoch + 1}")
         self.epoch_bar.setVisible(epoch_progress is not None)

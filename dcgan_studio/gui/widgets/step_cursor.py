@@ -7,8 +7,9 @@ from PySide6.QtCore import Qt
 
 
 def add_step_cursor(plot: pg.PlotItem) -> pg.InfiniteLine:
-    cursor = pg.InfiniteLine(angle=90, movable=False,
-                             pen=pg.mkPen("#999", width=1, style=Qt.DashLine))
+    cursor = pg.InfiniteLine(
+        angle=90, movable=False, pen=pg.mkPen("#999", width=1, style=Qt.DashLine)
+    )
     cursor.hide()
     plot.addItem(cursor, ignoreBounds=True)  # the line never widens the plot's range
     return cursor

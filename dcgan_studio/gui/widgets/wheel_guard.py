@@ -28,7 +28,8 @@ class _WheelNeedsFocus(QObject):
 def takes_wheel(widget: QWidget) -> bool:
     """A field whose value the wheel would change."""
     return isinstance(widget, (QAbstractSpinBox, QComboBox)) or (
-        isinstance(widget, QAbstractSlider) and not isinstance(widget, QScrollBar))
+        isinstance(widget, QAbstractSlider) and not isinstance(widget, QScrollBar)
+    )
 
 
 def guard_wheel(root: QWidget) -> None:
