@@ -33,7 +33,3 @@ class RunDirectoryError(StudioError):
 
 class DeviceError(StudioError):
     pass
-
-
-class TrainingDiverged(StudioError):
-    """A loss became NaN or infinite; the run stopped and its last good checkpoint stays."""

@@ -87,11 +87,6 @@ class StreamedImages:
         return self.shape[0]
 
     @property
-    def nbytes(self) -> int:
-        """What the images would take decoded in memory."""
-        return int(np.prod(self.shape))
-
-    @property
     def failed(self) -> dict[str, tuple[str, ...]]:
         """reason -> files that could not be read while training (each replaced by another)."""
         with self._lock:

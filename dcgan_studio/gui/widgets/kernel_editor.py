@@ -178,12 +178,6 @@ class KernelEditor(QWidget):
         self._show_weights()
         self.kernel_changed.emit()
 
-    def set_size(self, size: int) -> None:
-        index = self.size_box.findData(size)
-        if index < 0:
-            raise ValueError(f"kernel size {size} is not offered: use 3 or 5")
-        self.size_box.setCurrentIndex(index)  # -> _on_size_changed
-
     def set_cell(self, row: int, col: int, text: str) -> None:
         """Type ``text`` into a cell, as a person would (the preset becomes custom)."""
         self.table.item(row, col).setText(text)  # -> _on_cell_edited

@@ -60,10 +60,6 @@ class ImageView(pg.GraphicsLayoutWidget):
             self._shape = image.shape
             self.box.autoRange(padding=0.02)
 
-    def set_title(self, text: str) -> None:
-        if self.title is not None:
-            self.title.setText(text, size="9pt")
-
 
 class SliderBank(QScrollArea):
     """A column of sliders over floats in [low, high], step 0.01, each with a read-out."""

@@ -1,0 +1,91 @@
+"""The layer contracts, read from the source as import-linter would: every import statement of
+every module (top-level or inside a function) against the rules of ../shared/DESIGN.md."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "dcgan_studio"
+
+# (the modules a rule is about, the modules they must not import, why)
+CONTRACTS = [
+    (
+        "dcgan_studio.core",
+        ("PySide6", "shiboken6", "pyqtgraph", "dcgan_studio.gui"),
+        "the core is Qt-free: the command line and tests use it without a display",
+    ),
+    ("dcgan_studio.core", ("dcgan_studio.cli",), "the command line is a front end of the core"),
+    (
+        "dcgan_studio.config",
+        ("PySide6", "pyqtgraph", "dcgan_studio.gui", "dcgan_studio.cli"),
+        "a run's settings know nothing of who shows them",
+    ),
+    (
+        "dcgan_studio.errors",
+        ("dcgan_studio.core", "dcgan_studio.gui", "torch"),
+        "the errors sit at the bottom: everything may raise them",
+    ),
+    (
+        "dcgan_studio.gui.widgets",
+        ("dcgan_studio.gui.main_window", "dcgan_studio.cli"),
+        "a view never reaches up to the window that composes it",
+    ),
+]
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module an ``import`` or ``from ... import`` in the file names, relative ones
+    resolved against the file's package."""
+    package = (
+        module_name(path).rsplit(".", 1)[0] if path.name != "__init__.py" else module_name(path)
+    )
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            found.add(base)
+            found.update(f"{base}.{alias.name}" for alias in node.names)
+    return found
+
+
+def _within(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+MODULES = {module_name(p): imports_of(p) for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+@pytest.mark.parametrize("layer, forbidden, why", CONTRACTS, ids=[c[0] for c in CONTRACTS])
+def test_a_layer_never_imports_what_is_above_it(layer, forbidden, why):
+    members = [m for m in MODULES if _within(m, layer)]
+    assert members, f"no module is in {layer}: the contract is out of date"
+    broken = sorted(
+        f"{m} imports {i}"
+        for m in members
+        for i in MODULES[m]
+        if any(_within(i, f) for f in forbidden)
+    )
+    assert not broken, f"{why}:\n" + "\n".join(broken)
+
+
+def test_the_reader_sees_every_kind_of_import(tmp_path):
+    """The contracts are only as good as the reader: a function-level, a relative and a plain
+    import are all found."""
+    sample = PACKAGE / "core" / "engine.py"
+    found = imports_of(sample)
+    assert "torch" in found and "dcgan_studio.core.runs" in found
+    lazy = PACKAGE / "config.py"  # imports the layer plans inside a function
+    assert "dcgan_studio.core.architecture" in imports_of(lazy)
