@@ -325,8 +325,6 @@ def _train(args: argparse.Namespace) -> int:
         trainer = start_run(config, args.run_dir or new_run_path())
         run = trainer.run_dir
     print(f"Run folder: {run.root}", file=sys.stderr)
-    for line in trainer.recovered:
-        print(f"  {line}", file=sys.stderr)
     summary = trainer.dataset.summary()
     print(
         f"Data: {summary.description}: {summary.count:,} images, {summary.storage}", file=sys.stderr
@@ -430,7 +428,7 @@ def _drive(trainer: Any, args: argparse.Namespace) -> int:
             elif isinstance(snap, AlertSnapshot) and snap.raised is not None:
                 if snap.raised.kind not in said:
                     said[snap.raised.kind] = snap.raised
-                    bar.write(_alert_line(snap.raised, trainer.run_dir), file=sys.stderr)
+                    bar.write(_alert_line(snap), file=sys.stderr)
             elif isinstance(snap, StatusSnapshot):
                 final = snap
                 if snap.state == "running" and snap.step == trainer.step:
@@ -457,22 +455,10 @@ def _drive(trainer: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def _alert_line(alert: Any, run: Any) -> str:
+def _alert_line(snap: Any) -> str:
     """An alert of the window's banner as one line: what, why, what to try, what is kept."""
-    kept = (
-        [
-            r.get("checkpoint_before")
-            for r in run.read_alerts()
-            if r.get("kind") == alert.kind and r.get("step") == alert.step
-        ]
-        if run
-        else []
-    )
-    keep = (
-        f" The checkpoint of step {kept[-1]}, from before it, is kept."
-        if kept and kept[-1] is not None
-        else ""
-    )
+    alert, kept = snap.raised, snap.checkpoint_before
+    keep = f" The checkpoint of step {kept}, from before it, is kept." if kept is not None else ""
     return (
         f"{PROG}: {alert.severity} at step {alert.step}: {alert.title}. {alert.message} "
         f"{alert.what_to_try}{keep}"

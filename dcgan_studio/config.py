@@ -150,7 +150,7 @@ class RunConfig:
             _int_range(f"schedule.{name}", getattr(s, name), 1, 10**9)
         _int_range("schedule.keep_checkpoints", s.keep_checkpoints, 0, 10**6)
         _int_range("schedule.sample_count", s.sample_count, 1, 1024)
-        if not (r.device in DEVICES or _is_indexed_cuda(r.device)):
+        if not is_device_name(r.device):
             raise ConfigError("runtime.device", r.device, "one of auto, cpu, cuda, cuda:N, mps")
         _choice("runtime.precision", r.precision, PRECISIONS)
         if not isinstance(r.deterministic, bool):
@@ -248,10 +248,13 @@ def _section_from_dict(section_name: str, section_type: type, data: Any) -> Any:
     return section_type(**data)
 
 
-def _is_indexed_cuda(device: Any) -> bool:
-    if not isinstance(device, str) or not device.startswith("cuda:"):
+def is_device_name(device: Any) -> bool:
+    """auto, cpu, cuda, mps or cuda:N (ASCII digits: "cuda:²" is isdigit() but no index)."""
+    if not isinstance(device, str):
         return False
-    return device[5:].isascii() and device[5:].isdigit()  # "cuda:²" is isdigit() but no int
+    if device in DEVICES:
+        return True
+    return device.startswith("cuda:") and device[5:].isascii() and device[5:].isdigit()
 
 
 def _parameters_fit(m: ModelConfig) -> None:

@@ -42,6 +42,11 @@ class Alert:
     message: str  # what is seen and why it matters
     what_to_try: str  # one line, "Try: ..."
     severity: str  # "warning" | "error"
+    since: int | None = None  # the step the sign was first seen (before the patience ran out)
+
+    @property
+    def began(self) -> int:
+        return self.step if self.since is None else self.since
 
 
 def sample_diversity(images: np.ndarray) -> float:
@@ -107,6 +112,7 @@ class AlertMonitor:
         self._grids_seen = 0  # trained grids (step > 0), for the warm-up
         self._best_diversity = 0.0
         self._collapsed_grids = 0
+        self._collapse_since = 0  # the step of the first grid of the collapsed streak
         self._last_grid_step: int | None = None
         self._real_diversity: float | None = None
 
@@ -144,6 +150,8 @@ class AlertMonitor:
             self._active.pop(MODE_COLLAPSE, None)
             return []
         self._collapsed_grids += 1
+        if self._collapsed_grids == 1:
+            self._collapse_since = snap.step
         if self._collapsed_grids < self.collapse_patience:
             return []
         return self._raise(
@@ -160,6 +168,7 @@ class AlertMonitor:
                 "rates (halve lr_g and lr_d), add one-sided label smoothing (0.1) or dropout in D, "
                 "or use a larger batch.",
                 "warning",
+                since=self._collapse_since,
             )
         )
 
@@ -221,6 +230,7 @@ class AlertMonitor:
                 "dropout "
                 "in D, or fewer D steps per G step (d_steps 1).",
                 "warning",
+                since=snap.step - held,
             )
         )
 
@@ -249,6 +259,7 @@ class AlertMonitor:
                 "Try: lower D's learning rate or use fewer D steps so D stops saturating, add "
                 "one-sided label smoothing (0.1), or raise G's learning rate (lr_g).",
                 "warning",
+                since=snap.step - held,
             )
         )
 
@@ -283,3 +294,10 @@ class AlertMonitor:
             return []
         self._active[alert.kind] = alert
         return [alert]
+
+    def fit_to_run(self, iterations: int) -> None:
+        """Patience of at most a tenth of the run (at least 10 steps), so a short run hears of
+        a sign before it ends."""
+        most = max(10, iterations // 10)
+        self.d_loss_patience = min(self.d_loss_patience, most)
+        self.g_grad_patience = min(self.g_grad_patience, most)

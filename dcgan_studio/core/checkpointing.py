@@ -3,7 +3,6 @@ every random stream and the fixed noise, so a resumed run continues exactly wher
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING
 
 import torch
@@ -119,10 +118,5 @@ def _restore_kernels(trainer: Trainer, state: dict) -> None:
     (where this machine has as many cores), as the sums must be split as they were."""
     trainer.kernels.load_state_dict(state.get("cpu_kernels", []))  # older checkpoints: none
     threads = state.get("threads")
-    if (
-        trainer.config.runtime.deterministic
-        and type(threads) is int
-        and 1 <= threads <= (os.cpu_count() or 1)
-        and threads != torch.get_num_threads()
-    ):
-        torch.set_num_threads(threads)
+    if trainer.config.runtime.deterministic and type(threads) is int and threads >= 1:
+        trainer.threads = threads  # set while it trains (the count is the whole process's)

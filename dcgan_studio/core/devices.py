@@ -6,15 +6,13 @@ from dataclasses import dataclass
 
 import torch
 
+from dcgan_studio.config import is_device_name
 from dcgan_studio.errors import DeviceError
 
 
 def resolve_device(name: str) -> torch.device:
     """``auto`` picks CUDA, then MPS, then the CPU; a named device must exist."""
-    if not isinstance(name, str) or not (
-        name in ("auto", "cpu", "cuda", "mps")
-        or (name.startswith("cuda:") and name[5:].isdigit() and name[5:].isascii())
-    ):
+    if not is_device_name(name):
         raise DeviceError(
             f"--device {name}: not a device name; use auto, cpu, cuda, cuda:N "
             "(N = 0, 1, ...) or mps"

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from types import MappingProxyType
 
 import torch
@@ -32,9 +32,10 @@ from dcgan_studio.core.data import (
     to_tanh_range,
 )
 from dcgan_studio.core.devices import resolve_device, resolve_precision
-from dcgan_studio.core.divergence import divergence, worst
+from dcgan_studio.core.divergence import LOSS_LIMIT, divergence, worst
 from dcgan_studio.core.export import save_grid_png
 from dcgan_studio.core.models import Discriminator, Generator, as_in_training
+from dcgan_studio.core.run_writer import RunWriter
 from dcgan_studio.core.runs import Checkpoint, RunDirectory, save_checkpoint_folder
 from dcgan_studio.core.sampling import fixed_inputs
 from dcgan_studio.core.snapshots import (
@@ -112,6 +113,7 @@ class Trainer:
         # a log, sample or checkpoint step, where a sync happens anyway
         self._worst_loss = torch.zeros((), device=self.device)
         self.alerts = AlertMonitor()  # the signs of failing training, the same in every viewer
+        self.alerts.fit_to_run(self.total_iterations)
         self._last: dict[str, torch.Tensor] = {}  # latest scalars, still on the device
         self._grad_norms = {"d": math.nan, "g": math.nan}
         self._layer_norms: dict[str, float] = {}  # "g.convT1" -> norm, read with the totals
@@ -123,9 +125,12 @@ class Trainer:
         self._logged_step = self._grid_step = -1  # the last step whose scalars / grid went out
         self._broken_reported = 0  # streamed files found broken while training, reported so far
         self._alerts_showing: tuple[str, ...] = ()  # the kinds of alert last said to be active
-        self._write_error: str | None = None  # a file of the run that could not be written
+        self.writer = RunWriter()  # the run's files; a failed write pauses or stops the run
+        self._high_losses = 0  # logged steps in a row with a loss above divergence.LOSS_LIMIT
         self.pause_on_write_error = False  # the window pauses; the command line stops
         self.recovered: list[str] = []  # what a resume repaired in the run folder, a line each
+        self.threads: int | None = None  # the CPU threads a deterministic resume must train with
+        self.run_lock = None  # runs.RunLock, held from start_run / resume_run to the end of run()
         if resume_from is not None:
             self._load(resume_from)
 
@@ -329,11 +334,36 @@ class Trainer:
 
     def divergence(self) -> str | None:
         """What went beyond bounds, in words; None while training is sane."""
-        return divergence(self._worst_loss, {"G": self.generator, "D": self.discriminator})
+        return divergence(
+            self._worst_loss, self._high_losses, {"G": self.generator, "D": self.discriminator}
+        )
 
     # ---- the loop -------------------------------------------------------------------------------
     def run(self, max_seconds: float | None = None) -> Iterator[Snapshot]:
-        """Train to the end of the schedule, yielding snapshots; stops early on command."""
+        """Train to the end of the schedule, yielding snapshots; stops early on command. A
+        deterministic resume trains with the thread count it was made with, and only while it
+        trains: the count is the whole process's (the window's other workers too)."""
+        before = torch.get_num_threads()
+        try:
+            yield from self._run_with_threads(max_seconds)
+        finally:
+            if torch.get_num_threads() != before:
+                torch.set_num_threads(before)
+            if self.run_lock is not None:  # another trainer may take the run from now on
+                self.run_lock.release()
+
+    def _run_with_threads(self, max_seconds: float | None) -> Iterator[Snapshot]:
+        if self.threads is not None and self.threads != torch.get_num_threads():
+            if self.threads <= (os.cpu_count() or 1):
+                torch.set_num_threads(self.threads)
+            else:
+                self.recovered.append(
+                    f"this run trained with {self.threads} CPU threads and this machine has "
+                    f"{os.cpu_count()}: it goes on, but not bit-identical to a straight run"
+                )
+        yield from self._train(max_seconds)
+
+    def _train(self, max_seconds: float | None) -> Iterator[Snapshot]:
         deadline = None if max_seconds is None else time.monotonic() + max_seconds
         self.state = "running"
         yield StatusSnapshot(
@@ -342,10 +372,14 @@ class Trainer:
             f"training on {self.device} ({self.precision.reason})",
             self._checkpoint_str(),
         )
+        if self.recovered:  # what a resume repaired in the run folder
+            yield StatusSnapshot(
+                self.step, "running", "; ".join(self.recovered), self._checkpoint_str()
+            )
         if self.step == 0:
             yield from self._publish_grid()
         self._rate_mark = (time.perf_counter(), self.step)
-        while self.step < self.total_iterations:
+        while self.step < self.total_iterations or self.state == "paused":
             for command in self.commands.drain():
                 yield from self._handle(command)
             if self.state == "stopping":
@@ -355,6 +389,8 @@ class Trainer:
                 if command is not None:
                     yield from self._handle(command)
                 continue
+            if self.step >= self.total_iterations:  # resumed after a failed write at the end
+                break
             if deadline is not None and time.monotonic() >= deadline:
                 yield from self._finish("stopped", f"stopped after --max-seconds {max_seconds:g}")
                 return
@@ -381,31 +417,22 @@ class Trainer:
             yield from self._report_broken_files()
         if sample:
             yield from self._publish_grid()
-        if checkpoint and self._write_error is None:
+        if checkpoint and self.writer.failure is None:
             try:
                 self.save_checkpoint()
             except RunDirectoryError as exc:
-                self._write_error = str(exc)
+                self.writer.checkpoint_failed(str(exc))
         if self.probe is not None and (force_log or time.monotonic() >= self._probe_due):
             yield from self._capture_probe()
-        if self._write_error is not None:
+        if self.writer.failure is not None:
             yield from self._write_failed()
-
-    def _write(self, what: str, path: Path, write: Callable[[], object]) -> None:
-        """A file of the run written, or the failure kept for ``_write_failed`` (a full disk, a
-        folder made read-only): training itself goes on to the end of the step."""
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)  # a folder of the run deleted meanwhile
-            write()
-        except OSError as exc:
-            if self._write_error is None:
-                self._write_error = f"could not write {what} {path} ({exc.strerror or exc})"
 
     def _write_failed(self) -> Iterator[Snapshot]:
         """A write failed: one checkpoint is tried so that nothing trained is lost, then the run
         pauses (the window: free space, then Resume) or stops (the command line)."""
-        problem, self._write_error = self._write_error, None
-        if problem.startswith("could not save the checkpoint"):
+        failure = self.writer.take()
+        problem = failure.message
+        if failure.checkpoint:
             kept = ""  # its message says which checkpoint is intact
         else:
             try:
@@ -428,7 +455,7 @@ class Trainer:
             yield StatusSnapshot(
                 self.step,
                 "failed",
-                f"{problem}{kept}. {fix}, then continue with --resume {self.run_dir.root}",
+                f"{problem}{kept}. {fix}, then continue the run (--resume {self.run_dir.root})",
                 self._checkpoint_str(),
                 problem="write",
             )
@@ -463,12 +490,14 @@ class Trainer:
     def _log_scalars(self) -> Iterator[Snapshot]:
         scalars = self.scalars()
         if self.run_dir is not None:
-            self._write(
+            self.writer.write(
                 "the metrics line",
                 self.run_dir.metrics_path,
                 lambda: self.run_dir.append_metrics(scalars.to_dict()),
             )
         self._logged_step = self.step
+        high = max(scalars.loss_d, scalars.loss_g) > LOSS_LIMIT
+        self._high_losses = self._high_losses + 1 if high else 0
         yield scalars
         yield from self._alerts_raised(self.alerts.observe_scalars(scalars))
 
@@ -477,7 +506,7 @@ class Trainer:
         grid = self.sample_grid()
         if self.run_dir is not None:
             path = self.run_dir.sample_path(self.step)
-            self._write("the sample grid", path, lambda: save_grid_png(grid.images, path))
+            self.writer.write("the sample grid", path, lambda: save_grid_png(grid.images, path))
         yield grid
         real = self.real_batch()
         yield real
@@ -495,20 +524,23 @@ class Trainer:
             return
         self._alerts_showing = active
         for alert in raised:
-            self._record_alert(alert)
-            yield AlertSnapshot(self.step, alert, active)
+            yield AlertSnapshot(self.step, alert, active, self._record_alert(alert))
         if not raised:
             yield AlertSnapshot(self.step, None, active)
 
-    def _record_alert(self, alert: Alert) -> None:
+    def _record_alert(self, alert: Alert) -> int | None:
+        """Record ``alert`` in the run with the newest checkpoint from before its sign began
+        or, where pruning took that already, from before it rose (pruning keeps it from now
+        on); returns that checkpoint's step."""
         if self.run_dir is None:
-            return
-        before = self.run_dir.checkpoint_steps()
-        self._write(
-            "the alert",
-            self.run_dir.alerts_path,
-            lambda: self.run_dir.record_alert(alert, before[-1] if before else None),
+            return None
+        steps = self.run_dir.checkpoint_steps()
+        before = [s for s in steps if s < alert.began] or [s for s in steps if s <= alert.step]
+        kept = before[-1] if before else None
+        self.writer.write(
+            "the alert", self.run_dir.alerts_path, lambda: self.run_dir.record_alert(alert, kept)
         )
+        return kept
 
     def _handle(self, command: Command) -> Iterator[Snapshot]:
         if command.kind == cmd.STOP:
@@ -518,10 +550,16 @@ class Trainer:
             yield from self._show_this_step()  # what a paused window shows is of this step
             yield StatusSnapshot(self.step, "paused", "paused", self._checkpoint_str())
         elif command.kind == cmd.RESUME and self.state == "paused":
+            self.writer.retry()  # what could not be written (space freed since, one hopes)
+            if self.writer.failure is not None:
+                yield from self._write_failed()
+                return
             self.state = "running"
             self._rate_mark = (time.perf_counter(), self.step)
             yield StatusSnapshot(self.step, "running", "running", self._checkpoint_str())
         elif command.kind in (cmd.STEP, cmd.STEP_D, cmd.STEP_G):
+            if self.step >= self.total_iterations:  # paused at the end: nothing more to step
+                return
             if self.state == "running":
                 self.state = "paused"
                 yield StatusSnapshot(self.step, "paused", "paused to step", self._checkpoint_str())
@@ -543,7 +581,7 @@ class Trainer:
             # the run's config says the rate now in use, so that a resume continues with it
             self.config = self.config.with_values({f"optim.lr_{command.network}": value})
             if self.run_dir is not None:
-                self._write(
+                self.writer.write(
                     "the run's settings",
                     self.run_dir.config_path,
                     lambda: self.run_dir.write_config(self.config),
@@ -574,11 +612,17 @@ class Trainer:
             return
         # a stop between logged steps: the scalars, the grid and the checkpoint all of this step
         yield from self._show_this_step()
-        if self._write_error is not None:  # ends the run, with a checkpoint tried first
+        if self.writer.failure is not None:  # ends the run, with a checkpoint tried first
             self.pause_on_write_error = False
             yield from self._write_failed()
             return
-        path = self.save_checkpoint() if self.run_dir is not None else None
+        try:
+            path = self.save_checkpoint() if self.run_dir is not None else None
+        except RunDirectoryError as exc:
+            self.writer.checkpoint_failed(str(exc))
+            self.pause_on_write_error = False
+            yield from self._write_failed()
+            return
         if path is not None:
             message += f"; checkpoint saved to {path}"
         self.state = state
@@ -619,8 +663,8 @@ class Trainer:
 
     def save_checkpoint(self) -> str | None:
         """Save G, D and the training state; never a diverged model (the last good one stays)."""
-        if self.run_dir is None or self.diverged():
-            return None
+        if self.run_dir is None or self._high_losses or self.diverged():
+            return None  # nor one whose last logged losses were beyond bounds
         target = self.run_dir.checkpoint_path(self.step)
         try:
             path = save_checkpoint_folder(

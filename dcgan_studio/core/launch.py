@@ -18,6 +18,7 @@ def start_run(
     RunDirectory.ensure_new(root)
     trainer = Trainer(config, commands=commands)
     trainer.run_dir = RunDirectory.create(root, config)
+    trainer.run_lock = trainer.run_dir.lock()
     return trainer
 
 
@@ -32,6 +33,19 @@ def resume_run(
 
     ``how_to_extend`` ends the message for a run that is already complete, in the words of the
     front end ("resume with a larger --iterations")."""
+    lock = run.lock()  # before anything changes: no other trainer is in this run
+    try:
+        trainer = _resume(config, run, commands, how_to_extend)
+    except BaseException:
+        lock.release()
+        raise
+    trainer.run_lock = lock
+    return trainer
+
+
+def _resume(
+    config: RunConfig, run: RunDirectory, commands: CommandQueue | None, how_to_extend: str
+) -> Trainer:
     recovered = run.recover()  # before looking for the newest checkpoint: one may be put back
     latest = run.latest_checkpoint()
     if latest is None:

@@ -19,6 +19,7 @@ files behind.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -51,6 +52,7 @@ CHECKPOINT_FORMAT = "dcgan-studio/1"
 GENERATOR_FILE = "generator.safetensors"
 DISCRIMINATOR_FILE = "discriminator.safetensors"
 STATE_FILE = "training_state.pt"
+STATE_MARGIN = 256 * 2**20  # bytes of a training state beyond Adam's moments (batch order, noise)
 _CHECKPOINT_NAME = re.compile(r"^step-(\d{7,})$")
 # what an interrupted save leaves: ".step-0000300.tmp-1a2b3c4d" (being filled), ".old-" (being
 # replaced), ".del-" (being pruned), ".metrics.jsonl.tmp-1a2b3c4d" (a file being written)
@@ -109,6 +111,18 @@ class Checkpoint:
         return _read_safetensors(self.path / DISCRIMINATOR_FILE)
 
     def training_state(self) -> dict[str, Any]:
+        # Adam keeps two moments a weight; the batch order and the noise are small beside them
+        weights = sum(
+            (self.path / name).stat().st_size
+            for name in (GENERATOR_FILE, DISCRIMINATOR_FILE)
+            if (self.path / name).is_file()
+        )
+        _check_size(
+            self.path / STATE_FILE,
+            3 * weights + STATE_MARGIN,
+            "a run of these networks holds at most",
+            exact=False,
+        )
         return read_weights_only(self.path / STATE_FILE)
 
     def check_networks(
@@ -184,6 +198,7 @@ def save_generator_file(
 
 
 def _read_safetensors(path: Path) -> dict[str, torch.Tensor]:
+    _check_size(path, _safetensors_size(path), "its header promises")
     try:
         return load_safetensors_bytes(Path(path).read_bytes())
     except FileNotFoundError as exc:
@@ -193,6 +208,38 @@ def _read_safetensors(path: Path) -> dict[str, torch.Tensor]:
             f"{path} is not a readable safetensors file ({exc}): it is damaged; "
             "use another checkpoint of the run"
         ) from exc
+
+
+def _safetensors_size(path: Path) -> int:
+    """The bytes a safetensors file holds by its own header: 8, the header, the tensors."""
+    ends = [
+        entry["data_offsets"][1]
+        for name, entry in _safetensors_header(path).items()
+        if name != "__metadata__"
+        and isinstance(entry, dict)
+        and isinstance(entry.get("data_offsets"), list)
+        and len(entry["data_offsets"]) == 2
+        and type(entry["data_offsets"][1]) is int
+    ]
+    with open(path, "rb") as f:
+        header_len = int.from_bytes(f.read(8), "little")
+    return 8 + header_len + max(ends, default=0)
+
+
+def _check_size(path: Path, most: int, promised: str, exact: bool = True) -> None:
+    """Refuse a file larger (or, ``exact``, other) than it should be before reading it into
+    memory: a forged file of gigabytes never gets that far."""
+    try:
+        size = Path(path).stat().st_size
+    except FileNotFoundError as exc:
+        raise CheckpointError(f"{path} is missing: the checkpoint is incomplete") from exc
+    except OSError as exc:
+        raise CheckpointError(f"{path} cannot be read ({exc.strerror}): check it") from exc
+    if size > most or (exact and size != most):
+        raise CheckpointError(
+            f"{path} holds {size:,} bytes where {promised} {most:,}: it is damaged; "
+            "use another checkpoint of the run"
+        )
 
 
 def _safetensors_header(path: Path) -> dict[str, Any]:
@@ -335,6 +382,46 @@ def new_run_path(root: Path | None = None) -> Path:
     return (root or default_runs_root()) / datetime.now().strftime("%Y%m%d-%H%M%S")
 
 
+class RunLock:
+    """One trainer at a time in a run folder: an exclusive ``flock`` on ``RUN/.lock``, held
+    until ``release()`` or the process ends (a killed one frees it too). A no-op where the OS
+    has no ``fcntl``."""
+
+    def __init__(self, run: RunDirectory) -> None:
+        self._file = None
+        try:
+            import fcntl
+        except ImportError:  # not POSIX
+            return
+        path = run.root / ".lock"
+        try:
+            handle = open(path, "a+", encoding="utf-8")  # held until release()
+        except OSError as exc:
+            raise RunDirectoryError(
+                f"cannot write the run folder {run.root} ({exc.strerror}): fix its permissions"
+            ) from exc
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise RunDirectoryError(
+                f"the run {run.root} is being trained by {holder}: wait for it to end or stop "
+                "it, then continue the run"
+            ) from exc
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()}")
+        handle.flush()
+        self._file = handle
+
+    def release(self) -> None:
+        if self._file is not None:
+            self._file.close()  # closing the file releases the lock
+            self._file = None
+
+
 class RunDirectory:
     def __init__(self, root: str | os.PathLike) -> None:
         self.root = Path(root)
@@ -381,6 +468,10 @@ class RunDirectory:
                 "was passed as --run-dir"
             )
         return run
+
+    def lock(self) -> RunLock:
+        """Hold this run for one trainer; a second (another window or terminal) is refused."""
+        return RunLock(self)
 
     def recover(self) -> list[str]:
         """Before training in it again: the run's folders made again where they were deleted,
@@ -465,12 +556,13 @@ class RunDirectory:
         return _read_lines(self.alerts_path)
 
     def protected_steps(self) -> set[int]:
-        """Checkpoints pruning never deletes: the last one before each alert."""
-        return {
-            r["checkpoint_before"]
-            for r in self.read_alerts()
-            if type(r.get("checkpoint_before")) is int
-        }
+        """Checkpoints pruning never deletes: for each kind of alert, the last one before its
+        first time and before its latest (at most two a kind, however often an alert flaps)."""
+        by_kind: dict[str, list[int]] = {}
+        for r in self.read_alerts():
+            if type(r.get("checkpoint_before")) is int and isinstance(r.get("kind"), str):
+                by_kind.setdefault(r["kind"], []).append(r["checkpoint_before"])
+        return {step for steps in by_kind.values() for step in (steps[0], steps[-1])}
 
     def read_metrics(self) -> list[dict[str, Any]]:
         """The logged records; a damaged line (not a record of numbers with a whole "step") is
@@ -518,7 +610,10 @@ class RunDirectory:
         """Delete all but the newest ``keep`` checkpoints, never one an alert protects."""
         if keep <= 0:
             return
-        protected = self.protected_steps()
+        try:
+            protected = self.protected_steps()
+        except RunDirectoryError:
+            return  # alerts.jsonl unreadable: keep everything rather than guess
         for step in self.checkpoint_steps()[:-keep]:
             if step in protected:
                 continue
@@ -534,10 +629,20 @@ class RunDirectory:
 
 def _append_line(path: Path, record: Mapping[str, Any]) -> None:
     """One JSON line appended and fsynced: a crash loses at most the line being written."""
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(json.dumps(record, separators=(",", ":")) + "\n")
-        f.flush()
-        os.fsync(f.fileno())
+    line = memoryview((json.dumps(record, separators=(",", ":")) + "\n").encode("utf-8"))
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        start = os.fstat(fd).st_size
+        try:
+            while line:  # unbuffered: a failure leaves nothing behind to be written later
+                line = line[os.write(fd, line) :]
+            os.fsync(fd)
+        except OSError:
+            with contextlib.suppress(OSError):  # no half line for the next one to glue onto
+                os.ftruncate(fd, start)
+            raise
+    finally:
+        os.close(fd)
 
 
 def _read_lines(path: Path) -> list[dict[str, Any]]:

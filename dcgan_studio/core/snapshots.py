@@ -173,6 +173,7 @@ class AlertSnapshot:
     step: int
     raised: Alert | None
     active: tuple[str, ...] = ()
+    checkpoint_before: int | None = None  # the step of the checkpoint kept from before it
 
 
 Snapshot = (

@@ -35,12 +35,14 @@ def _flag_names() -> list[tuple[re.Pattern, str]]:
 
 
 RULES = _flag_names()
+RESUME = re.compile(r"\(--resume [^)]*\)")  # "continue the run (--resume R)"
 
 
 def in_window_words(text: str) -> str:
     """``text`` with each command-line flag that has a control named by that control."""
     for cli, window in PHRASES:
         text = text.replace(cli, window)
+    text = RESUME.sub("(Resume, or Start once it has stopped)", text)
     for pattern, label in RULES:
         text = pattern.sub(label, text)
     return text

@@ -293,13 +293,16 @@ def test_a_resumed_trainer_takes_the_kernels_and_threads_its_checkpoint_recorded
             RunDirectory.open(tmp_path / "run"),
             resume_from=open_checkpoint(tmp_path / "run"),
         )
-        assert resumed.kernels.ways == trainer.kernels.ways and torch.get_num_threads() == 1
-        torch.set_num_threads(threads)
+        assert resumed.kernels.ways == trainer.kernels.ways and resumed.threads == 1
+        seen = []
+        for _snap in resumed.run():  # trains with the run's count, and only while it trains
+            seen.append(torch.get_num_threads())
+        assert set(seen) == {1} and torch.get_num_threads() == threads
         timed = Trainer(
             longer.with_values({"runtime.deterministic": False}),
             RunDirectory.open(tmp_path / "run"),
             resume_from=open_checkpoint(tmp_path / "run"),
         )
-        assert timed.kernels.ways == trainer.kernels.ways and torch.get_num_threads() == threads
+        assert timed.kernels.ways == trainer.kernels.ways and timed.threads is None
     finally:
         torch.set_num_threads(threads)

@@ -53,6 +53,7 @@ TINY = [
 STEP = 2  # the tiny run's one checkpoint
 CHECKPOINT = f"checkpoints/step-{STEP:07d}"
 RUN_FILES = (
+    ".lock",
     "config.json",
     "metrics.jsonl",
     "alerts.jsonl",
@@ -235,6 +236,7 @@ def _run_cli(argv: list[str], capsys) -> tuple[int, str, list]:
 
 def _works_or_one_line(code: int, err: str, caught: list, before: dict, run: Path) -> None:
     if code == 0:
+        assert "Traceback" not in err and not caught, err
         return
     lines = err.strip().splitlines()
     assert code == 2, err
@@ -257,6 +259,11 @@ def test_resume_from_a_damaged_run_works_or_is_one_line(pristine, tmp_path, caps
         ["train", "--resume", str(run), "--iterations", str(STEP + 1), "--no-progress"], capsys
     )
     _works_or_one_line(code, err, caught, before, run)
+    if code == 0:  # it worked: the run went on by one whole, readable step
+        from dcgan_studio.core.runs import open_checkpoint
+
+        assert open_checkpoint(run).step == STEP + 1
+        assert [r["step"] for r in RunDirectory(run).read_metrics()][-1] == STEP + 1
 
 
 @pytest.mark.parametrize("name, damage", CASES)
@@ -434,3 +441,26 @@ def test_the_window_names_a_damaged_saved_grid_instead_of_failing(qtbot, tmp_pat
     assert panel.step_label.text() == (
         f"iteration {STEP}: step-{STEP:07d}.png is damaged and cannot be shown"
     )
+
+
+@pytest.mark.parametrize("name", ["generator.safetensors", "training_state.pt"])
+def test_a_file_grown_to_64_gb_is_refused_before_it_is_read(pristine, tmp_path, capsys, name):
+    run = tmp_path / "run"
+    shutil.copytree(pristine, run)
+    os.truncate(run / CHECKPOINT / name, 64 * 2**30)  # sparse: no disk used, 64 GB to read
+    before = _files_by_size(run)
+    for argv in (
+        ["sample", "--checkpoint", str(run), "--n", "2", "--out", str(tmp_path / "g.png")],
+        ["train", "--resume", str(run), "--iterations", str(STEP + 1), "--no-progress"],
+    ):
+        code, err, caught = _run_cli(argv, capsys)
+        if name == "training_state.pt" and argv[0] == "sample":
+            assert code == 0, err  # sampling needs G alone
+            continue
+        assert code == 2 and "68,719,476,736 bytes where" in err, err
+        assert len(err.strip().splitlines()) == 1 and not caught
+    assert _files_by_size(run) == before
+
+
+def _files_by_size(run: Path) -> dict[str, int]:
+    return {str(p.relative_to(run)): p.stat().st_size for p in run.rglob("*") if p.is_file()}

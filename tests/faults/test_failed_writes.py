@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -83,7 +84,7 @@ def test_a_full_disk_under_the_whole_run_ends_with_one_clear_line(tmp_path):
         assert str(disk / "r") in errors[0] and "No space left on device" in errors[0]
         assert "free space on the disk" in errors[0] and f"--resume {disk / 'r'}" in errors[0]
         run = RunDirectory(disk / "r")
-        assert run.read_config() == run.read_config()  # whole and readable
+        assert run.read_config().schedule.iterations == 60  # whole and readable
         steps = [r["step"] for r in run.read_metrics()]
         assert steps == list(range(1, len(steps) + 1))  # no line cut short
         assert not [p for p in (disk / "r").rglob(".*tmp-*")]  # no half-written file left
@@ -163,7 +164,28 @@ def test_a_paused_window_run_resumes_once_the_write_works_again(tmp_path):
             run.metrics_path.rmdir()  # the person fixed it
             trainer.commands.resume()
     assert seen[-1].state == "finished" and trainer.step == 12
-    assert [r["step"] for r in run.read_metrics()][-1] == 12
+    # the line that failed was written on Resume: none missing, none twice
+    assert [r["step"] for r in run.read_metrics()] == list(range(1, 13))
+
+
+def test_a_write_failing_at_the_last_step_pauses_there_until_resumed(tmp_path):
+    cfg = tiny_config(**{"schedule.iterations": 1, "schedule.checkpoint_every": 100})
+    run = RunDirectory.create(tmp_path / "run", cfg)
+    trainer = Trainer(cfg, run)
+    trainer.pause_on_write_error = True
+    seen = []
+    for snap in trainer.run():
+        seen.append(snap)
+        if isinstance(snap, StatusSnapshot) and snap.state == "running" and snap.step == 0:
+            shutil.rmtree(run.samples_dir)
+            run.samples_dir.write_text("in the way")
+        if isinstance(snap, StatusSnapshot) and snap.state == "paused":
+            assert trainer.step == 1 and "could not write the sample grid" in snap.message
+            run.samples_dir.unlink()
+            trainer.commands.resume()
+    assert [s.state for s in seen if isinstance(s, StatusSnapshot)][-2:] == ["running", "finished"]
+    assert run.sample_steps() == [0, 1]  # both grids written once the folder could be
+    assert run.checkpoint_steps() == [1]
 
 
 def test_a_deleted_samples_folder_is_made_again_by_a_resume(tmp_path):
@@ -198,7 +220,7 @@ def test_the_leftovers_of_an_interrupted_save_are_cleaned_or_put_back(tmp_path):
         "step-0000004",
         "step-0000006",
     ]
-    assert not list(run.root.glob(".*"))
+    assert [p.name for p in run.root.glob(".*")] == [".lock"]  # the run's lock, nothing else
     assert len(trainer.recovered) == 3
 
 

@@ -72,3 +72,27 @@ def test_a_run_killed_at_a_random_moment_resumes(tmp_path, trial):
     assert not [p for p in run_root.rglob(".*") if ".tmp-" in p.name or ".old-" in p.name]
     sampled = cli("sample", "--checkpoint", run_root, "--n", "4", "--out", tmp_path / "s.png")
     assert sampled.returncode == 0, sampled.stderr
+
+
+def test_a_second_trainer_on_a_run_in_training_is_one_line_and_a_kill_frees_it(tmp_path):
+    from tests.test_cli import one_error_line
+
+    run_root = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dcgan_studio", "train", *TINY, "--iterations", "100000",
+         "--checkpoint-every", "5", "--run-dir", str(run_root), "--no-progress"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not RunDirectory(run_root).checkpoint_steps():
+            assert time.monotonic() < deadline and process.poll() is None, "training never saved"
+            time.sleep(0.05)
+        second = cli("train", "--resume", run_root, "--iterations", "200000", "--no-progress")
+        line = one_error_line(second)
+        assert f"the run {run_root} is being trained by process {process.pid}" in line
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    killed_at = RunDirectory(run_root).checkpoint_steps()[-1]
+    again = cli("train", "--resume", run_root, "--iterations", str(killed_at + 1), "--no-progress")
+    assert again.returncode == 0, again.stderr
