@@ -440,7 +440,7 @@ class Trainer:
                 kept = f"; every iteration is kept in the checkpoint {path}" if path else ""
             except RunDirectoryError as exc:
                 kept = f"; {exc}"
-        fix = "free space on the disk or fix the run folder's permissions"
+        fix = "Free space on the disk or fix the run folder's permissions"
         if self.pause_on_write_error:
             self.state = "paused"
             yield StatusSnapshot(

@@ -82,7 +82,7 @@ def test_a_full_disk_under_the_whole_run_ends_with_one_clear_line(tmp_path):
         errors = _error_lines(result)
         assert len(errors) == 1 and errors[0].startswith("dcgan-studio: error: could not write")
         assert str(disk / "r") in errors[0] and "No space left on device" in errors[0]
-        assert "free space on the disk" in errors[0] and f"--resume {disk / 'r'}" in errors[0]
+        assert "Free space on the disk" in errors[0] and f"--resume {disk / 'r'}" in errors[0]
         run = RunDirectory(disk / "r")
         assert run.read_config().schedule.iterations == 60  # whole and readable
         steps = [r["step"] for r in run.read_metrics()]
