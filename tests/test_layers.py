@@ -29,6 +29,16 @@ CONTRACTS = [
         "the errors sit at the bottom: everything may raise them",
     ),
     (
+        "dcgan_studio.core.checkpointing",
+        ("dcgan_studio.core.engine",),
+        "a checkpoint saves and restores the parts it is given, not the Trainer (no circle)",
+    ),
+    (
+        "dcgan_studio.core.runs",
+        ("dcgan_studio.core.engine", "dcgan_studio.core.checkpointing"),
+        "the run folder is below the engine and what it saves",
+    ),
+    (
         "dcgan_studio.gui.widgets",
         ("dcgan_studio.gui.main_window", "dcgan_studio.cli"),
         "a view never reaches up to the window that composes it",

@@ -1,52 +1,83 @@
 """What a checkpoint holds beyond the weights, and putting it back: optimizers, the batch order,
-every random stream and the fixed noise, so a resumed run continues exactly where it stopped."""
+every random stream and the fixed noise, so a resumed run continues exactly where it stopped.
+It works on the parts it is given (``TrainingParts``), not on the Trainer that owns them."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import torch
 
+from dcgan_studio.config import ModelConfig
+from dcgan_studio.core.cpu_conv import KernelChoices
+from dcgan_studio.core.data import BatchSampler
 from dcgan_studio.core.runs import Checkpoint
 from dcgan_studio.errors import CheckpointError
-
-if TYPE_CHECKING:
-    from dcgan_studio.core.engine import Trainer
 
 STATE_FORMAT = 1
 
 
-def training_state(trainer: Trainer) -> dict:
+@dataclass(frozen=True)
+class TrainingParts:
+    """The moving parts of a run that a checkpoint saves and puts back (the objects themselves:
+    restore() loads into them)."""
+
+    model: ModelConfig
+    generator: torch.nn.Module
+    discriminator: torch.nn.Module
+    opt_g: torch.optim.Optimizer
+    opt_d: torch.optim.Optimizer
+    sampler: BatchSampler
+    noise_rng: torch.Generator
+    kernels: KernelChoices
+    device: torch.device
+    seed: int  # the run's seed: a fresh noise stream on another kind of device starts from it
+    deterministic: bool
+
+
+@dataclass(frozen=True)
+class Restored:
+    """The plain values a checkpoint gives back: where the run is and what it must train with."""
+
+    step: int
+    elapsed: float
+    fixed_noise: torch.Tensor  # (N, nz, 1, 1) on the run's device
+    threads: int | None  # the thread count a deterministic run must train with
+
+
+def training_state(
+    parts: TrainingParts, step: int, elapsed: float, fixed_noise: torch.Tensor
+) -> dict:
     """Everything but the weights that a resumed run needs to continue exactly."""
     state = {
         "format": STATE_FORMAT,
-        "step": trainer.step,
-        "elapsed": trainer.elapsed,
-        "device_type": trainer.device.type,
-        "optimizer_g": trainer.opt_g.state_dict(),
-        "optimizer_d": trainer.opt_d.state_dict(),
-        "sampler": trainer.sampler.state_dict(),
-        "noise_rng": trainer.noise_rng.get_state(),
+        "step": step,
+        "elapsed": elapsed,
+        "device_type": parts.device.type,
+        "optimizer_g": parts.opt_g.state_dict(),
+        "optimizer_d": parts.opt_d.state_dict(),
+        "sampler": parts.sampler.state_dict(),
+        "noise_rng": parts.noise_rng.get_state(),
         "torch_rng": torch.get_rng_state(),
-        "fixed_noise": trainer.fixed_noise.cpu(),
+        "fixed_noise": fixed_noise.cpu(),
         # the CPU's kernel per convolution shape and the thread count (which splits oneDNN's
         # sums differently): each changes the last bits, which a GAN's trajectory follows
-        "cpu_kernels": trainer.kernels.state_dict(),
+        "cpu_kernels": parts.kernels.state_dict(),
         "threads": torch.get_num_threads(),
     }
-    if trainer.device.type == "cuda":
-        state["cuda_rng"] = torch.cuda.get_rng_state(trainer.device)
+    if parts.device.type == "cuda":
+        state["cuda_rng"] = torch.cuda.get_rng_state(parts.device)
     return state
 
 
-def restore(trainer: Trainer, checkpoint: Checkpoint) -> None:
-    """Load a checkpoint's weights and training state into a freshly built trainer."""
+def restore(parts: TrainingParts, checkpoint: Checkpoint, fixed_noise_shape: tuple) -> Restored:
+    """Load a checkpoint's weights and training state into freshly built parts."""
     checkpoint.check_networks(
-        trainer.config.model, "this run's networks", "resume with the settings it was made with"
+        parts.model, "this run's networks", "resume with the settings it was made with"
     )
     try:
-        trainer.generator.load_state_dict(checkpoint.generator_state())
-        trainer.discriminator.load_state_dict(checkpoint.discriminator_state())
+        parts.generator.load_state_dict(checkpoint.generator_state())
+        parts.discriminator.load_state_dict(checkpoint.discriminator_state())
     except RuntimeError as exc:
         raise CheckpointError(
             f"the checkpoint {checkpoint.path} does not match this run's networks: "
@@ -54,32 +85,36 @@ def restore(trainer: Trainer, checkpoint: Checkpoint) -> None:
         ) from exc
     state = checkpoint.training_state()
     try:
-        _check_values(state, trainer, checkpoint.step)
-        trainer.opt_g.load_state_dict(state["optimizer_g"])
-        trainer.opt_d.load_state_dict(state["optimizer_d"])
-        _check_moments(trainer.opt_g, "optimizer_g")
-        _check_moments(trainer.opt_d, "optimizer_d")
-        trainer.sampler.load_state_dict(state["sampler"])
+        _check_values(state, fixed_noise_shape, checkpoint.step)
+        parts.opt_g.load_state_dict(state["optimizer_g"])
+        parts.opt_d.load_state_dict(state["optimizer_d"])
+        _check_moments(parts.opt_g, "optimizer_g")
+        _check_moments(parts.opt_d, "optimizer_d")
+        parts.sampler.load_state_dict(state["sampler"])
         torch.set_rng_state(state["torch_rng"])
-        trainer.fixed_noise = state["fixed_noise"].to(trainer.device)
-        trainer.step = state["step"]
-        trainer.elapsed = float(state["elapsed"])
-        if state.get("device_type") == trainer.device.type:
-            trainer.noise_rng.set_state(state["noise_rng"])
+        step = state["step"]
+        if state.get("device_type") == parts.device.type:
+            parts.noise_rng.set_state(state["noise_rng"])
             if "cuda_rng" in state:
-                torch.cuda.set_rng_state(state["cuda_rng"], trainer.device)
+                torch.cuda.set_rng_state(state["cuda_rng"], parts.device)
         else:  # another kind of device: continue from a fresh, deterministic noise stream
-            trainer.noise_rng.manual_seed(trainer.config.schedule.seed + trainer.step)
-        _restore_kernels(trainer, state)
+            parts.noise_rng.manual_seed(parts.seed + step)
+        restored = Restored(
+            step,
+            float(state["elapsed"]),
+            state["fixed_noise"].to(parts.device),
+            _restore_kernels(parts, state),
+        )
     except (KeyError, ValueError, RuntimeError, TypeError, AttributeError, IndexError) as exc:
         reason = (str(exc).splitlines() or [""])[0][:200] or type(exc).__name__
         raise CheckpointError(
             f"the training state in {checkpoint.path} is damaged, incomplete or from another "
             f"version ({type(exc).__name__}: {reason}); sample from it, or start a new run"
         ) from exc
+    return restored
 
 
-def _check_values(state: dict, trainer: Trainer, step: int) -> None:
+def _check_values(state: dict, fixed_noise_shape: tuple, step: int) -> None:
     """The plain values and the fixed noise, before anything is put back: a wrong shape would
     only fail later, in the middle of training."""
     if type(state["step"]) is not int or state["step"] != step:
@@ -91,7 +126,7 @@ def _check_values(state: dict, trainer: Trainer, step: int) -> None:
         or not 0 <= elapsed < float("inf")
     ):
         raise ValueError(f"elapsed time {elapsed!r}")
-    noise, want = state["fixed_noise"], tuple(trainer.fixed_noise.shape)
+    noise, want = state["fixed_noise"], tuple(fixed_noise_shape)
     if (
         not isinstance(noise, torch.Tensor)
         or tuple(noise.shape) != want
@@ -113,10 +148,11 @@ def _check_moments(optimizer: torch.optim.Optimizer, name: str) -> None:
                     )
 
 
-def _restore_kernels(trainer: Trainer, state: dict) -> None:
-    """The CPU kernels the run took, taken again; in a deterministic run, its thread count too
-    (where this machine has as many cores), as the sums must be split as they were."""
-    trainer.kernels.load_state_dict(state.get("cpu_kernels", []))  # older checkpoints: none
+def _restore_kernels(parts: TrainingParts, state: dict) -> int | None:
+    """The CPU kernels the run took, taken again; for a deterministic run, the thread count it
+    must train with too, as the sums must be split as they were."""
+    parts.kernels.load_state_dict(state.get("cpu_kernels", []))  # older checkpoints: none
     threads = state.get("threads")
-    if trainer.config.runtime.deterministic and type(threads) is int and threads >= 1:
-        trainer.threads = threads  # set while it trains (the count is the whole process's)
+    if parts.deterministic and type(threads) is int and threads >= 1:
+        return threads
+    return None

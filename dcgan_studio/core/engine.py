@@ -658,8 +658,16 @@ class Trainer:
         return None if self.last_checkpoint is None else str(self.last_checkpoint)
 
     # ---- checkpoints ----------------------------------------------------------------------------
+    def _parts(self) -> checkpointing.TrainingParts:
+        c = self.config
+        return checkpointing.TrainingParts(
+            c.model, self.generator, self.discriminator, self.opt_g, self.opt_d, self.sampler,
+            self.noise_rng, self.kernels, self.device, c.schedule.seed, c.runtime.deterministic,
+        )  # fmt: skip
+
     def training_state(self) -> dict:
-        return checkpointing.training_state(self)
+        return checkpointing.training_state(self._parts(), self.step, self.elapsed,
+                                            self.fixed_noise)  # fmt: skip
 
     def save_checkpoint(self) -> str | None:
         """Save G, D and the training state; never a diverged model (the last good one stays)."""
@@ -690,7 +698,9 @@ class Trainer:
         return str(path)
 
     def _load(self, checkpoint: Checkpoint) -> None:
-        checkpointing.restore(self, checkpoint)
+        restored = checkpointing.restore(self._parts(), checkpoint, tuple(self.fixed_noise.shape))
+        self.step, self.elapsed = restored.step, restored.elapsed
+        self.fixed_noise, self.threads = restored.fixed_noise, restored.threads
         o = self.config.optim
         for optimizer, lr in ((self.opt_g, o.lr_g), (self.opt_d, o.lr_d)):
             for group in optimizer.param_groups:  # the run's settings, not what the file held
