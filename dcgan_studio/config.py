@@ -28,8 +28,8 @@ class ModelConfig:
     image_size: int = 32  # H = W of the images G makes and D judges
     channels: int = 1  # 1 = grayscale, 3 = RGB
     nz: int = 100  # length of the latent vector z
-    # widths 32 and batch 32 (the paper: 64 and 128) learn fastest per second on a 2-core CPU:
-    # 40% recognisable digits at 90 s against 5% (benchmarks/bench_learning.py, README)
+    # widths 32 and batch 32 (the paper: 64 and 128): digits soonest on a small CPU
+    # (benchmarks/bench_learning.py; the figures are in docs/benchmarks.md)
     ngf: int = 32  # width of G's last hidden layer; earlier layers are multiples of it
     ndf: int = 32  # width of D's first layer
     d_dropout: float = 0.0  # dropout after each LeakyReLU in D (the TensorFlow tutorial uses 0.3)
@@ -47,8 +47,8 @@ class DataConfig:
 @dataclass(frozen=True)
 class OptimConfig:
     batch_size: int = 32
-    # the paper's 2e-4 is for batch 128; at batch 32, 1.2e-3 reaches recognisable digits in a
-    # third of the time on a 2-core CPU (benchmarks/bench_learning.py), and stays stable
+    # the paper's 2e-4 is for batch 128; at batch 32, 1.2e-3 learns digits sooner and stays
+    # stable (benchmarks/bench_learning.py)
     lr_g: float = 1.2e-3
     lr_d: float = 1.2e-3
     beta1: float = 0.5

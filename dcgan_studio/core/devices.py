@@ -68,8 +68,8 @@ class Precision:
 
 
 def resolve_precision(requested: str, device: torch.device) -> Precision:
-    # channels-last (NHWC) suits cuDNN and oneDNN in either precision: on a 2-core Xeon an fp32
-    # training step was 1.17x the reference loop with it and 1.08x without; MPS keeps NCHW
+    # channels-last (NHWC) suits cuDNN and oneDNN in either precision (faster in fp32 too,
+    # docs/benchmarks.md); MPS keeps NCHW
     channels_last = device.type in ("cpu", "cuda")
     if requested == "fp32":
         return Precision("fp32", "fp32 as asked", channels_last)

@@ -54,9 +54,8 @@ from dcgan_studio.core.snapshots import (
 )
 from dcgan_studio.errors import RunDirectoryError
 
-# seconds between live feature-map captures. Each one is drawn by the window's GUI thread, which
-# shares the interpreter with training: at 4 a second the window's drawing took 6% of a core and
-# cost batch-32 training about 10% on a 2-core CPU; at 2 a second, 4% of a core
+# seconds between live feature-map captures: each is drawn on the GUI thread, which shares the
+# interpreter with training, so fewer captures cost training less (docs/benchmarks.md)
 PROBE_INTERVAL = 0.5
 
 

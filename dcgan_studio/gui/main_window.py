@@ -54,9 +54,8 @@ WRITE_FAILED = "write_failed"  # the banner's kind for a run folder that could n
 
 log = logging.getLogger("dcgan_studio")
 REDRAW_HZ = 25
-# the line plots and the status bar redraw at most this often, however fast training logs: on a
-# GPU a run can log 50 times a second, and each redraw is GUI-thread time that training, which
-# shares the interpreter, waits for (a loss-plot refresh and paint is about 10 ms on a 2-core CPU)
+# the line plots and the status bar redraw at most this often, however fast training logs (a GPU
+# run can log 50 times a second): each redraw is GUI-thread time that training waits for
 PLOT_INTERVAL = 0.5
 # the docks of the training workspace: name -> (title, area), and the tab groups (first in front)
 DOCKS = {
