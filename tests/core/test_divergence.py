@@ -12,6 +12,12 @@ from dcgan_studio.core.snapshots import AlertSnapshot, ScalarSnapshot
 from tests.conftest import tiny_config
 
 
+def _every_2_keeping(keep: int):
+    """12 iterations, a checkpoint every 2, the newest ``keep`` kept."""
+    values = {"schedule.iterations": 12, "schedule.checkpoint_every": 2}
+    return tiny_config(**values, **{"schedule.keep_checkpoints": keep})
+
+
 def _run_until_failed(trainer, at_step, blow_up):
     snaps = []
     for snap in trainer.run():
@@ -90,13 +96,7 @@ def test_an_alert_rises_once_in_the_engine_and_its_checkpoint_survives_pruning(
     import dcgan_studio.core.engine as engine
 
     monkeypatch.setattr(engine, "AlertMonitor", _LateMonitor)
-    cfg = tiny_config(
-        **{
-            "schedule.iterations": 12,
-            "schedule.checkpoint_every": 2,
-            "schedule.keep_checkpoints": 2,
-        }
-    )
+    cfg = _every_2_keeping(2)
     run = RunDirectory.create(tmp_path / "run", cfg)
     snaps = list(Trainer(cfg, run).run())
     alerts = [s for s in snaps if isinstance(s, AlertSnapshot)]
@@ -118,13 +118,7 @@ def test_where_pruning_took_the_checkpoint_before_the_sign_the_one_before_the_al
     import dcgan_studio.core.engine as engine
 
     monkeypatch.setattr(engine, "AlertMonitor", _LateMonitor)
-    cfg = tiny_config(
-        **{
-            "schedule.iterations": 12,
-            "schedule.checkpoint_every": 2,
-            "schedule.keep_checkpoints": 1,
-        }
-    )
+    cfg = _every_2_keeping(1)
     run = RunDirectory.create(tmp_path / "run", cfg)
     snaps = list(Trainer(cfg, run).run())
     assert [s.checkpoint_before for s in snaps if isinstance(s, AlertSnapshot) and s.raised] == [6]
@@ -136,13 +130,7 @@ def test_without_alerts_pruning_keeps_only_the_newest(tmp_path, monkeypatch):
 
     # 4 tiles of a tiny G do look alike: no collapse alert for this test
     monkeypatch.setattr(engine, "AlertMonitor", lambda: AlertMonitor(collapse_ratio=1e-9))
-    cfg = tiny_config(
-        **{
-            "schedule.iterations": 12,
-            "schedule.checkpoint_every": 2,
-            "schedule.keep_checkpoints": 1,
-        }
-    )
+    cfg = _every_2_keeping(1)
     run = RunDirectory.create(tmp_path / "run", cfg)
     snaps = list(Trainer(cfg, run).run())
     assert not [s for s in snaps if isinstance(s, AlertSnapshot)]

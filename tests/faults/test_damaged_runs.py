@@ -29,27 +29,8 @@ from dcgan_studio.config import MAX_PARAMETERS, RunConfig
 from dcgan_studio.core import launch, sampling
 from dcgan_studio.core.alerts import D_WINS, Alert
 from dcgan_studio.core.runs import RunDirectory
+from tests.test_cli import TINY
 
-TINY = [
-    "--image-size",
-    "16",
-    "--ngf",
-    "8",
-    "--ndf",
-    "8",
-    "--nz",
-    "16",
-    "--batch-size",
-    "8",
-    "--device",
-    "cpu",
-    "--precision",
-    "fp32",
-    "--sample-count",
-    "4",
-    "--log-every",
-    "1",
-]
 STEP = 2  # the tiny run's one checkpoint
 CHECKPOINT = f"checkpoints/step-{STEP:07d}"
 RUN_FILES = (

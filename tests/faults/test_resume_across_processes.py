@@ -20,33 +20,9 @@ import torch
 from dcgan_studio.core.runs import open_checkpoint
 
 TINY = [
-    "--dataset",
-    "digits",
-    "--image-size",
-    "16",
-    "--ngf",
-    "8",
-    "--ndf",
-    "8",
-    "--nz",
-    "16",
-    "--batch-size",
-    "8",
-    "--seed",
-    "1",
-    "--device",
-    "cpu",
-    "--log-every",
-    "1",
-    "--sample-every",
-    "10",
-    "--checkpoint-every",
-    "10",
-    "--keep-checkpoints",
-    "0",
-    "--sample-count",
-    "4",
-    "--no-progress",
+    *"--dataset digits --image-size 16 --ngf 8 --ndf 8 --nz 16 --batch-size 8 --seed 1".split(),
+    *"--device cpu --log-every 1 --sample-every 10 --checkpoint-every 10".split(),
+    *"--keep-checkpoints 0 --sample-count 4 --no-progress".split(),
 ]
 TIMES = {"images_per_second", "elapsed_seconds"}  # the only values of a line that may differ
 
