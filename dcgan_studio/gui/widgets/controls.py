@@ -213,16 +213,16 @@ class TrainingControls(QWidget):
             "Pause and update only G once: watch D(G(z)) rise as G fools D more.",
             lambda: self.step_requested.emit("step_g"),
         )
-        for i, b in enumerate(
-            (
-                self.start_button,
-                self.pause_button,
-                self.stop_button,
-                self.step_button,
-                self.step_d_button,
-                self.step_g_button,
-            )
-        ):
+        # in the grid's order, two rows of three
+        self.run_buttons = (
+            self.start_button,
+            self.pause_button,
+            self.stop_button,
+            self.step_button,
+            self.step_d_button,
+            self.step_g_button,
+        )
+        for i, b in enumerate(self.run_buttons):
             grid.addWidget(b, i // 3, i % 3)
         # the run buttons stay in sight; the settings scroll under them, up and down only
         layout.addWidget(buttons)
@@ -407,15 +407,7 @@ class TrainingControls(QWidget):
         """idle | starting | running | paused | stopping"""
         busy = state in ("starting", "running", "paused", "stopping")
         self._running = busy
-        buttons = (
-            self.start_button,
-            self.pause_button,
-            self.stop_button,
-            self.step_button,
-            self.step_d_button,
-            self.step_g_button,
-        )
-        focus_on_run = self.focusWidget() in buttons or self.hasFocus()
+        focus_on_run = self.focusWidget() in self.run_buttons or self.hasFocus()
         for field, editor in self.editors.items():
             if field in LIVE_FIELDS:
                 continue
