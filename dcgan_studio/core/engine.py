@@ -418,7 +418,7 @@ class Trainer:
             yield from self._publish_grid()
         if checkpoint and self.writer.failure is None:
             try:
-                self.save_checkpoint()
+                self.save_checkpoint(checked=True)
             except RunDirectoryError as exc:
                 self.writer.checkpoint_failed(str(exc))
         if self.probe is not None and (force_log or time.monotonic() >= self._probe_due):
@@ -435,7 +435,7 @@ class Trainer:
             kept = ""  # its message says which checkpoint is intact
         else:
             try:
-                path = self.save_checkpoint()
+                path = self.save_checkpoint()  # rare: a failure may come between checks
                 kept = f"; every iteration is kept in the checkpoint {path}" if path else ""
             except RunDirectoryError as exc:
                 kept = f"; {exc}"
@@ -616,7 +616,7 @@ class Trainer:
             yield from self._write_failed()
             return
         try:
-            path = self.save_checkpoint() if self.run_dir is not None else None
+            path = self.save_checkpoint(checked=True) if self.run_dir is not None else None
         except RunDirectoryError as exc:
             self.writer.checkpoint_failed(str(exc))
             self.pause_on_write_error = False
@@ -668,9 +668,11 @@ class Trainer:
         return checkpointing.training_state(self._parts(), self.step, self.elapsed,
                                             self.fixed_noise)  # fmt: skip
 
-    def save_checkpoint(self) -> str | None:
-        """Save G, D and the training state; never a diverged model (the last good one stays)."""
-        if self.run_dir is None or self._high_losses or self.diverged():
+    def save_checkpoint(self, checked: bool = False) -> str | None:
+        """Save G, D and the training state; never a diverged model (the last good one stays).
+        ``checked``: the caller looked at ``diverged()`` since the last update (a device sync
+        and a pass over every weight, not done twice)."""
+        if self.run_dir is None or self._high_losses or (not checked and self.diverged()):
             return None  # nor one whose last logged losses were beyond bounds
         target = self.run_dir.checkpoint_path(self.step)
         try:
