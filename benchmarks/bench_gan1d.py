@@ -27,7 +27,7 @@ from dcgan_studio.config import RunConfig
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.runs import RunDirectory
 from dcgan_studio.gui.app import make_application
-from dcgan_studio.gui.widgets.gan1d_playground import Gan1dPlayground
+from dcgan_studio.gui.gan1d.playground import Gan1dPlayground
 
 
 def wait(seconds: float) -> None:

@@ -28,7 +28,7 @@ from dcgan_studio.config import RunConfig
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.runs import RunDirectory
 from dcgan_studio.gui.app import make_application
-from dcgan_studio.gui.widgets.latent_explorer import LatentExplorer
+from dcgan_studio.gui.latent.explorer import LatentExplorer
 
 
 def drag(explorer: LatentExplorer, moves: int) -> list[float]:

@@ -358,7 +358,7 @@ def _download(config: RunConfig) -> None:
     from tqdm import tqdm
 
     from dcgan_studio.core.data import data_root
-    from dcgan_studio.core.data_torchvision import download_dataset
+    from dcgan_studio.core.data.torchvision_sets import download_dataset
 
     with tqdm(
         desc=f"downloading {config.data.dataset}",

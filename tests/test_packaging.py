@@ -46,7 +46,8 @@ def test_wheel_contains_the_bundled_digits(tmp_path):
         assert "dcgan_studio/resources/digits/PROVENANCE.md" in names
         assert "dcgan_studio/core/engine.py" in names
         assert "dcgan_studio/gui/main_window.py" in names
-        assert "dcgan_studio/gui/widgets/sample_panel.py" in names
+        assert "dcgan_studio/gui/training/sample_panel.py" in names
+        assert "dcgan_studio/core/data/folder.py" in names
         entry_points = next(n for n in names if n.endswith("entry_points.txt"))
         assert "dcgan-studio = dcgan_studio.cli:main" in zf.read(entry_points).decode()
         with np.load(io.BytesIO(zf.read("dcgan_studio/resources/digits/mnist_digits.npz"))) as d:
@@ -57,3 +58,15 @@ def test_pyside6_is_pinned_below_6_12():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     pin = next(d for d in project["dependencies"] if d.startswith("PySide6-Essentials"))
     assert "<6.12" in pin
+
+
+def test_every_package_of_the_source_is_listed_for_the_wheel():
+    """A new sub-package not listed in pyproject.toml would be left out of the wheel."""
+    listed = set(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]
+    )
+    found = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for init in (ROOT / "dcgan_studio").rglob("__init__.py")
+    }
+    assert found <= listed, f"not in [tool.setuptools] packages: {sorted(found - listed)}"

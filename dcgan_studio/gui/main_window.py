@@ -34,19 +34,19 @@ from dcgan_studio.core.snapshots import (
     StatusSnapshot,
 )
 from dcgan_studio.errors import ConfigError
+from dcgan_studio.gui.data.dataset_panel import DatasetPanel
 from dcgan_studio.gui.dock_layout import BOTTOM, LEFT, RIGHT, DockLayout
 from dcgan_studio.gui.frame import WindowFrame
-from dcgan_studio.gui.inspection import NetworkInspector
-from dcgan_studio.gui.run_files import RunFileActions
-from dcgan_studio.gui.session import SessionInfo, TrainingSession
-from dcgan_studio.gui.widgets.alert_banner import AlertBanner
-from dcgan_studio.gui.widgets.controls import TrainingControls
-from dcgan_studio.gui.widgets.dataset_panel import DatasetPanel
-from dcgan_studio.gui.widgets.latent_explorer import LatentExplorer
-from dcgan_studio.gui.widgets.loss_plot import LossPlotWidget
-from dcgan_studio.gui.widgets.sample_panel import SamplePanel
+from dcgan_studio.gui.inspect.inspector import NetworkInspector
+from dcgan_studio.gui.latent.explorer import LatentExplorer
+from dcgan_studio.gui.training.alert_banner import AlertBanner
+from dcgan_studio.gui.training.controls import TrainingControls
+from dcgan_studio.gui.training.loss_plot import LossPlotWidget
+from dcgan_studio.gui.training.run_files import RunFileActions
+from dcgan_studio.gui.training.sample_panel import SamplePanel
+from dcgan_studio.gui.training.session import SessionInfo, TrainingSession
+from dcgan_studio.gui.training.status_readouts import StatusReadouts, default_device
 from dcgan_studio.gui.widgets.scrolling import scrolling
-from dcgan_studio.gui.widgets.status_readouts import StatusReadouts, default_device
 from dcgan_studio.gui.widgets.wheel_guard import guard_wheel
 from dcgan_studio.gui.workspaces import WorkspaceTabs
 

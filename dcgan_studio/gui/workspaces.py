@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dcgan_studio.gui.widgets.conv_explorer import ConvolutionExplorer
-from dcgan_studio.gui.widgets.gan1d_playground import Gan1dPlayground
+from dcgan_studio.gui.convolution.explorer import ConvolutionExplorer
+from dcgan_studio.gui.gan1d.playground import Gan1dPlayground
 from dcgan_studio.gui.widgets.scrolling import scrolling
 from dcgan_studio.gui.widgets.wheel_guard import guard_wheel
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from dcgan_studio import cli
-from dcgan_studio.core.data_torchvision import read_idx
+from dcgan_studio.core.data.torchvision_sets import read_idx
 from dcgan_studio.core.recipes import FORMAT
 from dcgan_studio.errors import DatasetError
 

@@ -400,7 +400,7 @@ def test_a_damaged_metrics_line_is_left_out_and_the_lines_after_it_kept(pristine
 @pytest.mark.parametrize("damage", ["truncated", "random", "bomb"])
 def test_the_window_names_a_damaged_saved_grid_instead_of_failing(qtbot, tmp_path, damage):
     from dcgan_studio.core.runs import RunDirectory
-    from dcgan_studio.gui.widgets.sample_panel import SamplePanel
+    from dcgan_studio.gui.training.sample_panel import SamplePanel
 
     samples = tmp_path / "run" / "samples"
     samples.mkdir(parents=True)

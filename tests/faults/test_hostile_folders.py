@@ -17,8 +17,8 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from dcgan_studio import cli
-from dcgan_studio.core import data_folder
-from dcgan_studio.core.data_folder import (
+from dcgan_studio.core.data import folder as data_folder
+from dcgan_studio.core.data.folder import (
     EMPTY,
     LINKED_FOLDER,
     NOT_FILE,

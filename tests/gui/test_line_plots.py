@@ -13,8 +13,8 @@ from PySide6.QtGui import QImage, QPainter
 
 from dcgan_studio.core.history import LossHistory
 from dcgan_studio.core.snapshots import ScalarSnapshot
+from dcgan_studio.gui.training.loss_plot import LossPlotWidget
 from dcgan_studio.gui.widgets.line_plots import SteadyViewBox, nice_step, steady_bounds
-from dcgan_studio.gui.widgets.loss_plot import LossPlotWidget
 
 
 def _history(steps: int) -> LossHistory:

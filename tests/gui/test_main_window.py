@@ -142,7 +142,7 @@ def test_save_grid_writes_png_and_sidecar(qtbot, make_window, tmp_path):
     window = make_window(iterations=60)
     _start(qtbot, window)
     qtbot.waitUntil(lambda: not window.session.running, timeout=60_000)
-    from dcgan_studio.gui.widgets.sample_panel import scored_mosaic
+    from dcgan_studio.gui.training.sample_panel import scored_mosaic
 
     panel = window.sample_panel
     assert panel.prob_box.isChecked()  # the screen shows D's bars

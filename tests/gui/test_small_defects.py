@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from dcgan_studio.gui.widgets.latent_shelf import Shelf, VectorPicker
+from dcgan_studio.gui.latent.shelf import Shelf, VectorPicker
 
 
 def test_interpolate_refuses_the_same_vector_twice_in_a_row(qtbot):
@@ -36,7 +36,7 @@ def test_interpolate_refuses_the_same_vector_twice_in_a_row(qtbot):
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
 def test_the_architectures_size_formulas_are_never_cut_off(qtbot, make_window, size):
-    from dcgan_studio.gui.widgets.architecture_panel import FORMULA
+    from dcgan_studio.gui.inspect.architecture_panel import FORMULA
 
     window = make_window()
     window.resize(*size)

@@ -7,7 +7,7 @@ from PySide6.QtCore import QPoint, QPointF
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from dcgan_studio.gui.widgets.latent_views import SliderBank
+from dcgan_studio.gui.widgets.image_view import SliderBank
 
 
 def _wheel_down(widget, notches: int = 1) -> None:
