@@ -6,31 +6,14 @@ Images here are uint8 (N, H, W, C) with C = 1 or 3, the layout snapshots carry.
 from __future__ import annotations
 
 import io
-import math
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from dcgan_studio.core.grid import make_grid
 from dcgan_studio.core.runs import durable_write_bytes
 from dcgan_studio.errors import StudioError
-
-
-def make_grid(
-    images: np.ndarray, nrow: int | None = None, padding: int = 2, pad_value: int = 0
-) -> np.ndarray:
-    """uint8 (N, H, W, C) -> one uint8 (rows*(H+pad)+pad, cols*(W+pad)+pad, C) image."""
-    n, h, w, c = images.shape
-    cols = nrow or max(1, math.ceil(math.sqrt(n)))
-    rows = math.ceil(n / cols)
-    grid = np.full(
-        (rows * (h + padding) + padding, cols * (w + padding) + padding, c), pad_value, np.uint8
-    )
-    for index in range(n):
-        r, col = divmod(index, cols)
-        top, left = padding + r * (h + padding), padding + col * (w + padding)
-        grid[top : top + h, left : left + w] = images[index]
-    return grid
 
 
 def png_bytes(image: np.ndarray) -> bytes:

@@ -24,7 +24,8 @@ from PIL import Image
 
 from dcgan_studio import __version__
 from dcgan_studio.config import RunConfig, parse_json
-from dcgan_studio.core.export import make_grid, png_bytes
+from dcgan_studio.core.export import png_bytes
+from dcgan_studio.core.grid import make_grid
 from dcgan_studio.core.latent import LatentRenderer
 from dcgan_studio.core.runs import (
     durable_write_bytes,

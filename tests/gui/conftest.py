@@ -27,6 +27,34 @@ def _garbage_collected_on_the_gui_thread(qapp):
     collect_garbage_on_gui_thread()
 
 
+def studio_threads() -> list[threading.Thread]:
+    """The studio's worker threads still alive (every one is named ``dcgan-...``)."""
+    return [t for t in threading.enumerate() if t.name.startswith("dcgan-")]
+
+
+def join_studio_threads(timeout: float = 30) -> list[threading.Thread]:
+    """Wait for the studio's worker threads to end (they end once idle); those still alive."""
+    for thread in studio_threads():
+        thread.join(timeout=timeout)
+    return studio_threads()
+
+
+@pytest.fixture
+def shown(qtbot):
+    """``shown(widget, width, height)``: the widget on screen at that size, closed after the
+    test; afterwards no worker thread of the studio may be left running."""
+
+    def show(widget, width: int, height: int):
+        qtbot.addWidget(widget)
+        widget.resize(width, height)
+        widget.show()
+        qtbot.waitExposed(widget)
+        return widget
+
+    yield show
+    assert not join_studio_threads(), "a test left a dcgan- worker thread running"
+
+
 @pytest.fixture
 def make_window(qtbot, tmp_path):
     from dcgan_studio.gui.app import apply_theme
@@ -65,10 +93,7 @@ def make_window(qtbot, tmp_path):
     for widget in leaked:
         widget.close()
     assert not leaked, f"a test leaked visible top-level widgets: {leaked}"
-    for thread in threading.enumerate():  # background reads end on their own, promptly
-        if thread.name == "dcgan-io":
-            thread.join(timeout=20)
-    assert not [t for t in threading.enumerate() if t.name.startswith("dcgan-")]
+    assert not join_studio_threads(timeout=20), "a window left a dcgan- worker thread running"
 
 
 class PaintCounter(QObject):

@@ -45,7 +45,7 @@ from dcgan_studio.core.data import (
 )
 from dcgan_studio.core.data.folder import NoImagesError, ScanCancelled
 from dcgan_studio.core.data.torchvision_sets import download_dataset
-from dcgan_studio.core.export import make_grid
+from dcgan_studio.core.grid import make_grid
 from dcgan_studio.errors import StudioError
 from dcgan_studio.gui.background import run_in_background
 from dcgan_studio.gui.widgets.compact import narrow_combo

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dcgan_studio.core.export import make_grid
+from dcgan_studio.core.grid import GridGeometry
 from dcgan_studio.core.runs import RunDirectory
 from dcgan_studio.core.snapshots import RealBatchSnapshot, SampleGridSnapshot
 
@@ -44,17 +44,16 @@ OPINION_TIP = (
 def scored_mosaic(images: np.ndarray, probabilities: np.ndarray | None) -> np.ndarray:
     """uint8 (N, H, W, C) -> an RGB mosaic; under each tile, a bar as long as D's probability
     that the tile is real, red (0) to green (1)."""
-    grid = make_grid(images, padding=PADDING, pad_value=30)
+    n, h, w = images.shape[:3]
+    geometry = GridGeometry(n, h, w, PADDING)
+    grid = geometry.compose(images, pad_value=30)
     if grid.shape[2] == 1:
         grid = np.repeat(grid, 3, axis=2)
     if probabilities is None:
         return grid
-    n, h, w = images.shape[:3]
-    cols = max(1, int(np.ceil(np.sqrt(n))))
     for index, p in enumerate(np.clip(probabilities, 0.0, 1.0)):
-        r, c = divmod(index, cols)
-        top = PADDING + r * (h + PADDING) + h + 1
-        left = PADDING + c * (w + PADDING)
+        left, top = geometry.origin(index)
+        top += h + 1  # the bar sits in the padding under the tile
         grid[top : top + PADDING - 2, left : left + w] = (70, 70, 70)
         grid[top : top + PADDING - 2, left : left + max(1, round(p * w))] = (
             round(230 * (1 - p)),
@@ -67,16 +66,7 @@ def scored_mosaic(images: np.ndarray, probabilities: np.ndarray | None) -> np.nd
 def tile_at(x: float, y: float, count: int, width: int) -> int | None:
     """The tile under mosaic pixel (x, y) of a ``count``-tile grid ``width`` pixels wide made by
     ``scored_mosaic``, or None on padding or outside."""
-    cols = max(1, int(np.ceil(np.sqrt(count))))
-    size = (width - PADDING) // cols - PADDING  # tiles are square
-    if size <= 0 or x < 0 or y < 0:
-        return None
-    col, dx = divmod(int(x) - PADDING, size + PADDING)
-    row, dy = divmod(int(y) - PADDING, size + PADDING)
-    if int(x) < PADDING or int(y) < PADDING or dx >= size or dy >= size or col >= cols:
-        return None
-    index = row * cols + col
-    return index if index < count else None
+    return GridGeometry.of_mosaic(count, width, PADDING).tile_at(x, y)
 
 
 class _GridView:
