@@ -17,9 +17,9 @@ from dcgan_studio.errors import ConfigError
 SUPPORTED_IMAGE_SIZES = (16, 28, 32, 56, 64, 128)
 DEVICES = ("auto", "cpu", "cuda", "mps")
 PRECISIONS = ("auto", "fp32", "bf16")
-# G and D together at most this many weights (1.6 GB in fp32; training holds about 4x that with
-# gradients and Adam's moments): the paper's 64 px networks have 6.3 million, 128 px at widths 128
-# 93 million. A config beyond it, or a forged checkpoint header, is refused before any is built.
+# G and D together at most this many weights (1.6 GB in fp32, about 4x that to train), far above
+# the paper's 64 px networks (6.3 million): a config beyond it, or a forged checkpoint header, is
+# refused before any network is built
 MAX_PARAMETERS = 400_000_000
 
 
@@ -28,8 +28,7 @@ class ModelConfig:
     image_size: int = 32  # H = W of the images G makes and D judges
     channels: int = 1  # 1 = grayscale, 3 = RGB
     nz: int = 100  # length of the latent vector z
-    # widths 32 and batch 32 (the paper: 64 and 128): digits soonest on a small CPU
-    # (benchmarks/bench_learning.py; the figures are in docs/benchmarks.md)
+    # widths 32 and batch 32 (the paper: 64 and 128) learn digits soonest on a small CPU
     ngf: int = 32  # width of G's last hidden layer; earlier layers are multiples of it
     ndf: int = 32  # width of D's first layer
     d_dropout: float = 0.0  # dropout after each LeakyReLU in D (the TensorFlow tutorial uses 0.3)
@@ -40,15 +39,14 @@ class DataConfig:
     dataset: str = "digits"
     data_root: str | None = None  # folder of downloaded datasets (torchvision layout)
     # decoded images kept in memory up to this many MB; a larger image folder or CelebA is read
-    # from its files batch by batch (core/data_stream); None: half the machine's free memory
+    # from its files batch by batch (core/data/stream.py); None: half the machine's free memory
     memory_limit_mb: int | None = None
 
 
 @dataclass(frozen=True)
 class OptimConfig:
     batch_size: int = 32
-    # the paper's 2e-4 is for batch 128; at batch 32, 1.2e-3 learns digits sooner and stays
-    # stable (benchmarks/bench_learning.py)
+    # the paper's 2e-4 is for batch 128; at batch 32, 1.2e-3 learns digits sooner and is stable
     lr_g: float = 1.2e-3
     lr_d: float = 1.2e-3
     beta1: float = 0.5
@@ -81,7 +79,8 @@ class RuntimeConfig:
 # Named starting points for the settings that decide how fast a run learns: the window's Preset
 # box and `train --preset`. "quick" is the defaults: the DCGAN rules (architecture, init, Adam with
 # beta1 0.5) at the batch, widths and rates that learn digits fastest per second on a small CPU
-# (benchmarks/bench_learning.py). "paper" is Radford et al.'s batch 128, widths 64, lr 2e-4.
+# (benchmarks/bench_learning.py measures it). "paper" is Radford et al.'s: batch 128, widths 64,
+# lr 2e-4.
 PRESETS: dict[str, dict[str, Any]] = {
     "quick": {
         "optim.batch_size": 32,

@@ -37,3 +37,34 @@ def tiny_config(**values) -> RunConfig:
 @pytest.fixture(autouse=True)
 def _log_dir(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("DCGAN_STUDIO_LOG_DIR", str(tmp_path_factory.mktemp("logs")))
+
+
+def run_acting_at(trainer, step: int, act) -> list:
+    """Every snapshot of ``trainer.run()``; when the scalars of ``step`` come out, ``act(trainer)``
+    (under no_grad: it may write into the weights) as though something went wrong there."""
+    import torch
+
+    from dcgan_studio.core.snapshots import ScalarSnapshot
+
+    snaps = []
+    for snap in trainer.run():
+        snaps.append(snap)
+        if isinstance(snap, ScalarSnapshot) and snap.step == step:
+            with torch.no_grad():
+                act(trainer)
+    return snaps
+
+
+def run_paused(trainer, then) -> list:
+    """Every snapshot of ``trainer.run()``, paused from the start; ``then(trainer.commands)``
+    sends the test's commands once, when the run first says it is paused."""
+    from dcgan_studio.core.snapshots import StatusSnapshot
+
+    trainer.commands.pause()
+    seen, sent = [], False
+    for snap in trainer.run():
+        seen.append(snap)
+        if isinstance(snap, StatusSnapshot) and snap.state == "paused" and not sent:
+            sent = True
+            then(trainer.commands)
+    return seen

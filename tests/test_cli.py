@@ -20,15 +20,23 @@ TINY = [
 ]
 
 
-def cli(*args, timeout=120):
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def cli(*args, timeout=120, **run):
+    """``python -m dcgan_studio ARGS``, run to its end (``run``: more for subprocess.run)."""
     return subprocess.run(
-        [sys.executable, "-m", "dcgan_studio", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
+        _command(args), capture_output=True, text=True, timeout=timeout, env=_ENV, **run
     )
+
+
+def start_cli(*args, **popen) -> subprocess.Popen:
+    """``python -m dcgan_studio ARGS``, started and left running."""
+    return subprocess.Popen(_command(args), env=_ENV, **popen)
+
+
+def _command(args) -> list[str]:
+    return [sys.executable, "-m", "dcgan_studio", *map(str, args)]
+
+
+_ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
 
 
 def one_error_line(result):
@@ -92,26 +100,8 @@ def test_a_saturated_run_fails_with_exit_1_and_says_why(tmp_path):
 def test_a_folder_dataset_needs_a_path_not_the_current_folder(tmp_path, dataset):
     for i in range(20):  # images right here: an empty path used to train on them
         Image.new("L", (16, 16), i * 10).save(tmp_path / f"{i}.png")
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dcgan_studio",
-            "train",
-            "--dataset",
-            dataset,
-            *TINY,
-            "--iterations",
-            "2",
-            "--run-dir",
-            "run",
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
+    result = cli(
+        "train", "--dataset", dataset, *TINY, "--iterations", "2", "--run-dir", "run", cwd=tmp_path
     )
     line = one_error_line(result)
     assert "folder: needs the path of a folder of images after it" in line
@@ -201,22 +191,16 @@ def test_rgb_sample_npz_has_a_colour_axis(tmp_path):
 
 def test_ctrl_c_saves_a_checkpoint_and_exits_0(tmp_path):
     run = tmp_path / "run"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dcgan_studio",
-            "train",
-            *TINY,
-            "--iterations",
-            "100000",
-            "--run-dir",
-            str(run),
-            "--no-progress",
-        ],
+    proc = start_cli(
+        "train",
+        *TINY,
+        "--iterations",
+        "100000",
+        "--run-dir",
+        run,
+        "--no-progress",
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     lines = []
     for line in proc.stderr:
@@ -234,26 +218,23 @@ def test_ctrl_c_saves_a_checkpoint_and_exits_0(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "args, expected",
+    "command, expected",
     [
-        (["train", "--batch-size", "0"], "--batch-size 0 is not allowed: use a whole number"),
-        (["train", "--image-size", "30"], "--image-size 30 is not allowed: use one of 16, 28"),
-        (["train", "--lr-g", "abc"], "argument --lr-g: invalid float value: 'abc'"),
-        (["train", "--precision", "fp8"], "argument --precision: invalid choice: 'fp8'"),
-        (["train", "--dataset", "nope"], "unknown dataset 'nope': use one of digits"),
-        (
-            ["train", "--batch-size", "20000"],
-            "--batch-size 20000 is not allowed: use at most 10000",
-        ),
-        (["train", "--device", "cuda:7"], "--device cuda:7"),
-        (["train", "--resume", "/no/such/run"], "/no/such/run is not a DCGAN Studio run"),
-        (["sample", "--checkpoint", "/no/such", "--out", "x.png"], "/no/such does not exist"),
-        (["sample", "--n", "0", "--checkpoint", ".", "--out", "x.png"], "--n 0 is not allowed"),
-        (["frobnicate"], "invalid choice: 'frobnicate'"),
+        ("train --batch-size 0", "--batch-size 0 is not allowed: use a whole number"),
+        ("train --image-size 30", "--image-size 30 is not allowed: use one of 16, 28"),
+        ("train --lr-g abc", "argument --lr-g: invalid float value: 'abc'"),
+        ("train --precision fp8", "argument --precision: invalid choice: 'fp8'"),
+        ("train --dataset nope", "unknown dataset 'nope': use one of digits"),
+        ("train --batch-size 20000", "--batch-size 20000 is not allowed: use at most 10000"),
+        ("train --device cuda:7", "--device cuda:7"),
+        ("train --resume /no/such/run", "/no/such/run is not a DCGAN Studio run"),
+        ("sample --checkpoint /no/such --out x.png", "/no/such does not exist"),
+        ("sample --n 0 --checkpoint . --out x.png", "--n 0 is not allowed"),
+        ("frobnicate", "invalid choice: 'frobnicate'"),
     ],
 )
-def test_bad_input_is_one_clear_line_and_exit_2(args, expected):
-    assert expected in one_error_line(cli(*args))
+def test_bad_input_is_one_clear_line_and_exit_2(command, expected):
+    assert expected in one_error_line(cli(*command.split()))
 
 
 def test_bad_files_are_one_clear_line_and_exit_2(tmp_path):

@@ -79,6 +79,39 @@ class _Streak:
         return step - self.since
 
 
+@dataclass(frozen=True)
+class _LowSign:
+    """A sign that a value has stayed too low: what its alert says, and where it clears."""
+
+    kind: str
+    title: str
+    message: str  # formatted with the floor, the steps it held and the value now
+    what_to_try: str
+    clear_factor: float  # the alert clears once the value is above this many floors
+
+
+_D_LOW = _LowSign(
+    D_WINS,
+    "D is winning too easily",
+    "D's loss has stayed below {floor:g} for {held} steps (now {now:.3g}): it tells real from "
+    "generated images apart perfectly. Its sigmoid output is saturated, so the gradients it passes "
+    "back to G carry almost no signal and G stops improving.",
+    "Try: lower D's learning rate (halve lr_d), one-sided label smoothing (0.1), dropout in D, or "
+    "fewer D steps per G step (d_steps 1).",
+    2.0,
+)
+_G_LOW = _LowSign(
+    G_VANISHING,
+    "G's gradients have vanished",
+    "The norm of G's gradient has stayed below {floor:g} for {held} steps (now {now:.2g}): G's "
+    "weights have all but stopped changing, so its samples stop improving. It usually means D has "
+    "saturated on G's images and passes back no signal.",
+    "Try: lower D's learning rate or use fewer D steps so D stops saturating, add one-sided label "
+    "smoothing (0.1), or raise G's learning rate (lr_g).",
+    10.0,
+)
+
+
 class AlertMonitor:
     """Watches scalar and sample-grid snapshots and raises each alert once per episode."""
 
@@ -128,7 +161,13 @@ class AlertMonitor:
     # ---- feeding ------------------------------------------------------------------------------
     def observe_scalars(self, snap: ScalarSnapshot) -> list[Alert]:
         """The alerts this snapshot raised (an alert already active is not returned again)."""
-        return self._check_finite(snap) + self._check_d(snap) + self._check_g(snap)
+        d_low = (self._d_low, snap.loss_d, self.d_loss_floor, self.d_loss_patience)
+        g_low = (self._g_low, snap.grad_norm_g, self.g_grad_floor, self.g_grad_patience)
+        return (
+            self._check_finite(snap)
+            + self._check_low(_D_LOW, *d_low, snap.step)
+            + self._check_low(_G_LOW, *g_low, snap.step)
+        )
 
     def observe_samples(self, snap: SampleGridSnapshot) -> list[Alert]:
         if snap.step <= 0 or len(snap.images) < 2:
@@ -203,91 +242,30 @@ class AlertMonitor:
             )
         )
 
-    def _check_d(self, snap: ScalarSnapshot) -> list[Alert]:
-        loss = snap.loss_d
-        held = self._low_for(
-            D_WINS,
-            self._d_low,
-            loss,
-            self.d_loss_floor,
-            2 * self.d_loss_floor,
-            self.d_loss_patience,
-            snap.step,
-        )
-        if held is None:
-            return []
-        return self._raise(
-            Alert(
-                D_WINS,
-                snap.step,
-                "D is winning too easily",
-                f"D's loss has stayed below {self.d_loss_floor:g} for {held} steps (now "
-                f"{loss:.3g}): "
-                "it tells real from generated images apart perfectly. Its sigmoid output is "
-                "saturated, so the gradients it passes back to G carry almost no signal and G "
-                "stops improving.",
-                "Try: lower D's learning rate (halve lr_d), one-sided label smoothing (0.1), "
-                "dropout "
-                "in D, or fewer D steps per G step (d_steps 1).",
-                "warning",
-                since=snap.step - held,
-            )
-        )
-
-    def _check_g(self, snap: ScalarSnapshot) -> list[Alert]:
-        norm = snap.grad_norm_g
-        held = self._low_for(
-            G_VANISHING,
-            self._g_low,
-            norm,
-            self.g_grad_floor,
-            10 * self.g_grad_floor,
-            self.g_grad_patience,
-            snap.step,
-        )
-        if held is None:
-            return []
-        return self._raise(
-            Alert(
-                G_VANISHING,
-                snap.step,
-                "G's gradients have vanished",
-                f"The norm of G's gradient has stayed below {self.g_grad_floor:g} for {held} steps "
-                f"(now {norm:.2g}): G's weights have all but stopped changing, so its samples stop "
-                "improving. It usually means D has saturated on G's images and passes back no "
-                "signal.",
-                "Try: lower D's learning rate or use fewer D steps so D stops saturating, add "
-                "one-sided label smoothing (0.1), or raise G's learning rate (lr_g).",
-                "warning",
-                since=snap.step - held,
-            )
-        )
-
-    def _low_for(
-        self,
-        kind: str,
-        streak: _Streak,
-        value: float,
-        floor: float,
-        clear_above: float,
-        patience: int,
-        step: int,
-    ) -> int | None:
-        """Steps ``value`` has stayed below ``floor`` once that reaches ``patience``, else None.
-        An active alert of ``kind`` clears only above ``clear_above`` (hysteresis); a value that
+    def _check_low(
+        self, sign: _LowSign, streak: _Streak, value: float, floor: float, patience: int, step: int
+    ) -> list[Alert]:
+        """``sign``'s alert once ``value`` has stayed below ``floor`` for ``patience`` steps. An
+        active alert clears only above ``sign.clear_factor * floor`` (hysteresis); a value that
         is not finite (not measured) neither extends nor breaks the streak."""
         if not math.isfinite(value):
-            return None
-        if kind in self._active:
-            if value > clear_above:
-                self._active.pop(kind)
+            return []
+        if sign.kind in self._active:
+            if value > sign.clear_factor * floor:
+                self._active.pop(sign.kind)
                 streak.since = None
-            return None
+            return []
         if value >= floor:
             streak.since = None
-            return None
+            return []
         held = streak.hold(step)
-        return held if held >= patience else None
+        if held < patience:
+            return []
+        message = sign.message.format(floor=floor, held=held, now=value)
+        alert = Alert(
+            sign.kind, step, sign.title, message, sign.what_to_try, "warning", since=step - held
+        )
+        return self._raise(alert)
 
     def _raise(self, alert: Alert) -> list[Alert]:
         if alert.kind in self._active:

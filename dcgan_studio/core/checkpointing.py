@@ -1,18 +1,20 @@
-"""What a checkpoint holds beyond the weights, and putting it back: optimizers, the batch order,
-every random stream and the fixed noise, so a resumed run continues exactly where it stopped.
-It works on the parts it is given (``TrainingParts``), not on the Trainer that owns them."""
+"""Saving a run's parts in a checkpoint and putting them back: the weights, and beyond them the
+optimizers, the batch order, every random stream and the fixed noise, so a resumed run continues
+exactly where it stopped. It works on the parts it is given (``TrainingParts``), not on the
+Trainer that owns them."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
-from dcgan_studio.config import ModelConfig
+from dcgan_studio.config import ModelConfig, RunConfig
+from dcgan_studio.core.checkpoint_files import Checkpoint, save_checkpoint_folder
 from dcgan_studio.core.cpu_conv import KernelChoices
 from dcgan_studio.core.data import BatchSampler
-from dcgan_studio.core.runs import Checkpoint
-from dcgan_studio.errors import CheckpointError
+from dcgan_studio.errors import CheckpointError, RunDirectoryError
 
 STATE_FORMAT = 1
 
@@ -70,19 +72,43 @@ def training_state(
     return state
 
 
+def save(
+    folder: Path,
+    parts: TrainingParts,
+    config: RunConfig,
+    step: int,
+    elapsed: float,
+    fixed_noise: torch.Tensor,
+    previous: Path | None,
+) -> Path:
+    """Save G, D and the training state in the checkpoint ``folder``, whole or not at all; a
+    failed write is a RunDirectoryError that says ``previous`` (the run's last) is intact."""
+    try:
+        return save_checkpoint_folder(
+            folder,
+            step,
+            config,
+            parts.generator.state_dict(),
+            parts.discriminator.state_dict(),
+            training_state(parts, step, elapsed, fixed_noise),
+        )
+    except OSError as exc:
+        kept = (
+            f"the previous checkpoint {previous} is intact"
+            if previous
+            else "no earlier checkpoint exists"
+        )
+        raise RunDirectoryError(
+            f"could not save the checkpoint {folder} ({exc.strerror or exc}): free space or "
+            f"fix the folder's permissions; {kept}"
+        ) from exc
+
+
 def restore(parts: TrainingParts, checkpoint: Checkpoint, fixed_noise_shape: tuple) -> Restored:
     """Load a checkpoint's weights and training state into freshly built parts."""
-    checkpoint.check_networks(
-        parts.model, "this run's networks", "resume with the settings it was made with"
-    )
-    try:
-        parts.generator.load_state_dict(checkpoint.generator_state())
-        parts.discriminator.load_state_dict(checkpoint.discriminator_state())
-    except RuntimeError as exc:
-        raise CheckpointError(
-            f"the checkpoint {checkpoint.path} does not match this run's networks: "
-            f"{str(exc).splitlines()[0]}; resume with the settings it was made with"
-        ) from exc
+    against, fix = "this run's networks", "resume with the settings it was made with"
+    checkpoint.check_networks(parts.model, against, fix)
+    checkpoint.load_into(against, fix, parts.generator, parts.discriminator)
     state = checkpoint.training_state()
     try:
         _check_values(state, fixed_noise_shape, checkpoint.step)

@@ -1,27 +1,19 @@
 """Faster convolutions for training on the CPU: the same arithmetic through faster kernels.
 
-Profiled on a 2-core Xeon with AMX, DCGAN's strided 4x4 convolutions at batch 128 in bf16: oneDNN's
-backward-weights kernel takes 2-20x as long as the forward pass of the same layer (24 ms against
-6 ms for D's 128->256 layer; 8 ms for G's first layer, whose weight gradient is one outer product),
-and was two thirds of a training step. Its transposed convolution with one input or output channel
-is slow too. A training step computes three products per layer, and for each there is a second way:
+For some of DCGAN's products oneDNN's CPU kernels are slow: above all the weight gradient of its
+strided 4x4 convolutions, and a transposed convolution with one input or output channel. A
+training step computes three products per layer (the output, the input gradient, the weight
+gradient), and for each there is a second way in core.cpu_kernels.
 
-- the weight gradient (of a convolution or a transposed one): im2col as a strided view of the
-  padded NHWC input, copied once, then one matrix product, ``(O, B*L) @ (B*L, k*k*C)``;
-- a transposed convolution (G's forward pass, and D's input gradient, which is one): sub-pixel,
-  a stride-1 convolution with the kernel split into its ``s*s`` phases, then a pixel shuffle;
-- a convolution's own forward pass: oneDNN's, except that a kernel covering the whole image (D's
-  last layer) and a transposed convolution of one pixel (G's first) can also be one matrix product.
-
-Which way is faster depends on the shape, the precision and the CPU (fp32 mostly favours oneDNN), so
-the first call with a new shape times each way, alternating, and keeps the fastest for the process,
-as ``torch.backends.cudnn.benchmark`` does on a GPU. The ways round differently (each is exact
-only to the last bit), and a GAN's trajectory follows the last bit: two processes whose timings
-chose differently train different runs. So a network can be given ``KernelChoices`` of its own:
-the ways it took, by key, which a checkpoint records and a resumed run takes again; and in a
+Which way is faster depends on the shape, the precision and the CPU, so the first call with a new
+shape times each way, alternating, and keeps the fastest for the process, as
+``torch.backends.cudnn.benchmark`` does on a GPU. The ways round differently (each is exact only
+to the last bit), and a GAN's trajectory follows the last bit: two processes whose timings chose
+differently train different runs. So a network can be given ``KernelChoices`` of its own: the
+ways it took, by key, which a checkpoint records and a resumed run takes again; and in a
 deterministic run a fixed rule of the shapes and the precision (``rule_way``) chooses, with no
-timing. With ``torch.use_deterministic_algorithms(True)``, oneDNN's way is taken wherever
-nothing is recorded.
+timing. With ``torch.use_deterministic_algorithms(True)``, oneDNN's way is taken wherever nothing
+is recorded.
 
 ``use_fast_convolutions(net)`` turns a network's convolutions into ``FastConv2d`` /
 ``FastConvTranspose2d``: subclasses with the same weights and ``state_dict``, whose forward on a
@@ -40,6 +32,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dcgan_studio.core.cpu_kernels import (
+    conv_transpose_one_pixel,
+    conv_transpose_subpixel,
+    conv_whole_image,
+    layout_of,
+    subpixel_fits,
+    weight_grad_matmul,
+)
+
 TRIALS = 4  # timed calls of each way, after one untimed; alternating; the quickest call decides
 _chosen: dict[tuple, int] = {}  # (product, shapes, dtype, layouts, geometry, threads) -> way
 
@@ -51,15 +52,6 @@ class Geometry:
     padding: int
     output_padding: int  # transposed convolutions only
     transposed: bool
-
-
-def _layout(*tensors: torch.Tensor) -> torch.memory_format:
-    """Channels-last when any of ``tensors`` is stored that way (and not also plainly contiguous,
-    as a (B, C, 1, 1) tensor is both), as oneDNN decides for a convolution's output."""
-    for t in tensors:
-        if t.is_contiguous(memory_format=torch.channels_last) and not t.is_contiguous():
-            return torch.channels_last
-    return torch.contiguous_format
 
 
 class KernelChoices:
@@ -116,7 +108,7 @@ class KernelChoices:
 
 def rule_way(key: tuple, count: int) -> int:
     """The way a deterministic run takes for ``key``, without timing: a fixed rule of the shapes
-    and the precision, what the timing chose on a 2-core EPYC (AVX512-BF16) for DCGAN's layers:
+    and the precision, the choice timing makes for DCGAN's layers on a CPU with native bf16:
     one matrix product where a side of the product is one pixel; sub-pixel for a transposed
     convolution with one input or output channel, oneDNN's for the others; and for a weight
     gradient, the matrix product in bf16 where both sides have several channels, else oneDNN's."""
@@ -175,130 +167,13 @@ def chosen_ways() -> dict[tuple, int]:
     return dict(_chosen)
 
 
-# ---- the second ways ----------------------------------------------------------------------------
-def weight_grad_matmul(
-    x: torch.Tensor, grad: torch.Tensor, kernel: int, stride: int, padding: int
-) -> torch.Tensor:
-    """d(loss)/d(weight) of ``conv2d(x, weight, stride, padding)`` whose output gradient is
-    ``grad``: x (B, C, H, W), grad (B, O, Ho, Wo) -> (O, C, k, k), stored channels-last."""
-    batch, channels = x.shape[:2]
-    out_channels, out_h, out_w = grad.shape[1:]
-    padded = F.pad(x.permute(0, 2, 3, 1), (0, 0, padding, padding, padding, padding)).contiguous()
-    sb, sh, sw, sc = padded.stride()  # (B, H + 2p, W + 2p, C)
-    windows = padded.as_strided(
-        (batch, out_h, out_w, kernel, kernel, channels), (sb, sh * stride, sw * stride, sh, sw, sc)
-    )
-    columns = windows.reshape(batch * out_h * out_w, kernel * kernel * channels)  # im2col, a copy
-    rows = grad.permute(0, 2, 3, 1).reshape(batch * out_h * out_w, out_channels)
-    return (rows.t() @ columns).view(out_channels, kernel, kernel, channels).permute(0, 3, 1, 2)
-
-
-def conv_whole_image(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    """A convolution whose kernel covers the whole (unpadded) image, as D's last layer does, is
-    one matrix product: x (B, C, k, k), weight (O, C, k, k) -> (B, O, 1, 1)."""
-    batch, out_channels = x.shape[0], weight.shape[0]
-    rows = x.permute(0, 2, 3, 1).reshape(batch, -1)  # (B, k*k*C)
-    return (rows @ weight.permute(0, 2, 3, 1).reshape(out_channels, -1).t()).view(
-        batch, out_channels, 1, 1
-    )
-
-
-def conv_transpose_one_pixel(x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
-    """Its transpose, G's first layer (one input pixel, no padding), is one matrix product too:
-    x (B, Cin, 1, 1), weight (Cin, Cout, k, k) -> (B, Cout, k, k)."""
-    batch, c_in = x.shape[:2]
-    c_out, kernel = weight.shape[1], weight.shape[2]
-    out = x.reshape(batch, c_in) @ weight.permute(0, 2, 3, 1).reshape(c_in, -1)  # (B, k*k*Cout)
-    return out.view(batch, kernel, kernel, c_out).permute(0, 3, 1, 2)
-
-
-def subpixel_fits(kernel: int, stride: int, padding: int, output_padding: int) -> bool:
-    """Whether ``conv_transpose_subpixel`` computes this geometry (DCGAN's 4, 2, 1 does)."""
-    return kernel % stride == 0 and output_padding <= padding
-
-
-def _phase_rows(size: int, stride: int, padding: int, full: int) -> tuple[int, int] | None:
-    """Where output row ``y = stride*q + r`` (``0 <= r < stride``) of a sub-pixel transposed
-    convolution finds its value: row ``q + first + r*step`` of the stride-1 convolution's output
-    (``full`` rows), in phase ``(r + padding) % stride``. Returns (first, step) when that holds
-    for every row, so that the pixel shuffle and the crop are one strided view; else None."""
-    if size % stride:
-        return None
-    offsets = [(r + padding) // stride for r in range(stride)]
-    step = offsets[1] - offsets[0] if stride > 1 else 0
-    if any(offset != offsets[0] + r * step for r, offset in enumerate(offsets)):
-        return None
-    if offsets[-1] + size // stride > full:
-        return None
-    return offsets[0], step
-
-
-def conv_transpose_subpixel(
-    x: torch.Tensor,
-    weight: torch.Tensor,
-    stride: int,
-    padding: int,
-    output_padding: int = 0,
-    layout: torch.memory_format | None = None,
-) -> torch.Tensor:
-    """``conv_transpose2d(x, weight, stride, padding, output_padding)`` as one stride-1
-    convolution and a pixel shuffle: output pixel ``s*q + t - p`` takes taps ``t, t + s, ...`` of
-    the kernel, so each of the ``s*s`` phases ``t`` is an ``M x M`` kernel (``M = k / s``).
-    x (B, Cin, H, W), weight (Cin, Cout, k, k) -> (B, Cout, (H-1)s - 2p + k + op, ...).
-
-    Where the phases' rows line up (``_phase_rows``: DCGAN's k 4, s 2, p 1 does), the shuffle,
-    the crop of the padding and the layout are a single strided copy of the convolution's output;
-    ``pixel_shuffle`` and a crop took two copies, and the shuffle of a channels-last bf16 tensor
-    alone took 6% of a training step."""
-    c_in, c_out, kernel = weight.shape[0], weight.shape[1], weight.shape[2]
-    m = kernel // stride
-    height, width = x.shape[2:]
-    batch = x.shape[0]
-    out_h = (height - 1) * stride - 2 * padding + kernel + output_padding
-    out_w = (width - 1) * stride - 2 * padding + kernel + output_padding
-    layout = layout or _layout(x, weight)
-    taps = weight.reshape(c_in, c_out, m, stride, m, stride).flip(2, 4)
-    rows = _phase_rows(out_h, stride, padding, height + m - 1)
-    cols = _phase_rows(out_w, stride, padding, width + m - 1)
-    if rows is None or cols is None:
-        phases = taps.permute(1, 3, 5, 0, 2, 4).reshape(c_out * stride * stride, c_in, m, m)
-        full = F.conv2d(x, phases.contiguous(memory_format=layout), None, 1, m - 1)
-        if stride > 1:
-            full = F.pixel_shuffle(full, stride)  # (B, Cout, s(H + M - 1), s(W + M - 1))
-        return full[:, :, padding : padding + out_h, padding : padding + out_w].contiguous(
-            memory_format=layout
-        )
-    # phases ordered by the output's row and column remainders r, then the output channel
-    if padding % stride:  # then s is 2 (see _phase_rows) and remainder r is phase 1 - r
-        taps = taps.flip(3, 5)
-    phases = taps.permute(3, 5, 1, 0, 2, 4).reshape(stride * stride * c_out, c_in, m, m)
-    full = F.conv2d(x, phases.contiguous(memory_format=layout), None, 1, m - 1)
-    (first_row, step), first_col = rows, cols[0]
-    s_b, s_c, s_h, s_w = full.stride()
-    q_h, q_w = out_h // stride, out_w // stride
-    shuffled = full.as_strided(  # [b, q, r, u, t, c] = full[b, (r*s + t)*Cout + c, q + ..., ...]
-        (batch, q_h, stride, q_w, stride, c_out),
-        (s_b, s_h, stride * c_out * s_c + step * s_h, s_w, c_out * s_c + step * s_w, s_c),
-        full.storage_offset() + first_row * s_h + first_col * s_w,
-    )
-    out = torch.empty(
-        (batch, c_out, out_h, out_w), dtype=full.dtype, device=full.device, memory_format=layout
-    )
-    if layout is torch.channels_last:
-        target = out.permute(0, 2, 3, 1).view(batch, q_h, stride, q_w, stride, c_out)
-    else:
-        target = out.view(batch, c_out, q_h, stride, q_w, stride).permute(0, 2, 3, 4, 5, 1)
-    target.copy_(shuffled)
-    return out
-
-
 # ---- the three products, each by the fastest of its ways -----------------------------------------
 def _key(product: str, *tensors: torch.Tensor, geometry: Geometry) -> tuple:
     return (
         product,
         tuple(tuple(t.shape) for t in tensors),
         tensors[0].dtype,
-        tuple(_layout(t) is torch.channels_last for t in tensors),
+        tuple(layout_of(t) is torch.channels_last for t in tensors),
         geometry,
         torch.get_num_threads(),
     )
@@ -382,7 +257,7 @@ def _weight_grad(
     # a transposed convolution's weight gradient is that of the convolution it transposes, with
     # the roles of its input and its output gradient swapped
     source, target = (grad, x) if g.transposed else (x, grad)
-    layout = _layout(weight)  # as the weight is stored: the gradient is added to it as it is
+    layout = layout_of(weight)  # as the weight is stored: the gradient is added to it as it is
     return _fastest(
         _key("weight_grad", x, grad, geometry=g),
         [
@@ -408,16 +283,16 @@ class _Convolution(torch.autograd.Function):
         ctx.geometry, ctx.choices = g, choices
         if g.transposed:
             return conv_transpose(
-                x, weight, g.stride, g.padding, g.output_padding, _layout(x, weight), choices
+                x, weight, g.stride, g.padding, g.output_padding, layout_of(x, weight), choices
             )
-        return conv(x, weight, g, _layout(x, weight), choices)
+        return conv(x, weight, g, layout_of(x, weight), choices)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor):
         x, weight = ctx.saved_tensors
         g: Geometry = ctx.geometry
         choices: KernelChoices | None = ctx.choices
-        layout = _layout(x, weight)  # x's gradient is stored as x is
+        layout = layout_of(x, weight)  # x's gradient is stored as x is
         grad = grad.contiguous(memory_format=layout)
         grad_x = grad_weight = None
         if ctx.needs_input_grad[0]:

@@ -18,9 +18,9 @@ import torch
 from torch import nn
 
 from dcgan_studio.core.architecture import LayerSpec
+from dcgan_studio.core.checkpoint_files import Checkpoint
 from dcgan_studio.core.data import ImageDataset, load_dataset, to_tanh_range
 from dcgan_studio.core.models import Discriminator, Generator
-from dcgan_studio.core.runs import Checkpoint
 from dcgan_studio.core.sampling import fixed_inputs, load_generator
 from dcgan_studio.core.snapshots import (
     FeatureMapSnapshot,
@@ -29,7 +29,6 @@ from dcgan_studio.core.snapshots import (
     frozen_array,
     to_uint8_images,
 )
-from dcgan_studio.errors import CheckpointError
 
 Autocast = Callable[[], contextlib.AbstractContextManager]
 
@@ -147,13 +146,11 @@ class CheckpointProbe:
         )  # before building either
         self.generator = load_generator(checkpoint, device)
         self.discriminator = Discriminator(config.model)
-        try:
-            self.discriminator.load_state_dict(checkpoint.discriminator_state())
-        except RuntimeError as exc:
-            raise CheckpointError(
-                f"{checkpoint.path} does not match the discriminator its own config describes "
-                f"({str(exc).splitlines()[0]}): the checkpoint is damaged"
-            ) from exc
+        checkpoint.load_into(
+            "the discriminator its own config describes",
+            "the checkpoint is damaged",
+            discriminator=self.discriminator,
+        )
         self.discriminator.eval()
         dataset = dataset if dataset is not None else load_dataset(config)
         self.dataset = dataset  # for the run's next checkpoint: a folder is not read again

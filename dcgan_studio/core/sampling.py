@@ -9,7 +9,6 @@ from dcgan_studio.config import RunConfig
 from dcgan_studio.core.models import Generator
 from dcgan_studio.core.runs import Checkpoint
 from dcgan_studio.core.snapshots import to_uint8_images
-from dcgan_studio.errors import CheckpointError
 
 
 def load_generator(checkpoint: Checkpoint, device: torch.device) -> Generator:
@@ -21,13 +20,9 @@ def load_generator(checkpoint: Checkpoint, device: torch.device) -> Generator:
         discriminator=False,
     )
     generator = Generator(checkpoint.config.model)
-    try:
-        generator.load_state_dict(checkpoint.generator_state())
-    except RuntimeError as exc:
-        raise CheckpointError(
-            f"{checkpoint.path} does not match the generator its own config describes "
-            f"({str(exc).splitlines()[0]}): the checkpoint is damaged"
-        ) from exc
+    checkpoint.load_into(
+        "the generator its own config describes", "the checkpoint is damaged", generator
+    )
     return generator.to(device).eval()
 
 

@@ -210,8 +210,8 @@ def test_the_fast_step_follows_pytorchs_step_on_the_quick_preset(forced_way):
     for _ in range(10):
         plain.train_iteration()
         fast.train_iteration()
-    assert abs(float(plain._last["loss_d"]) - float(fast._last["loss_d"])) < 1e-3
-    assert abs(float(plain._last["loss_g"]) - float(fast._last["loss_g"])) < 1e-3
+    assert abs(float(plain.gan.last["loss_d"]) - float(fast.gan.last["loss_d"])) < 1e-3
+    assert abs(float(plain.gan.last["loss_g"]) - float(fast.gan.last["loss_g"])) < 1e-3
     for a, b in zip(plain.generator.parameters(), fast.generator.parameters()):
         assert torch.allclose(a, b, atol=1e-4)
 

@@ -9,7 +9,7 @@ from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.launch import resume_run
 from dcgan_studio.core.runs import RunDirectory, open_checkpoint
 from dcgan_studio.core.snapshots import AlertSnapshot, ScalarSnapshot
-from tests.conftest import tiny_config
+from tests.conftest import run_acting_at, tiny_config
 
 
 def _every_2_keeping(keep: int):
@@ -18,21 +18,11 @@ def _every_2_keeping(keep: int):
     return tiny_config(**values, **{"schedule.keep_checkpoints": keep})
 
 
-def _run_until_failed(trainer, at_step, blow_up):
-    snaps = []
-    for snap in trainer.run():
-        snaps.append(snap)
-        if isinstance(snap, ScalarSnapshot) and snap.step == at_step:
-            with torch.no_grad():
-                blow_up(trainer)
-    return snaps
-
-
 def test_weights_beyond_bounds_stop_the_run_like_a_nan(tmp_path):
     cfg = tiny_config(**{"schedule.iterations": 20})
     trainer = Trainer(cfg, RunDirectory.create(tmp_path / "run", cfg))
     huge = 100 * WEIGHT_LIMIT  # finite: no NaN will ever say so
-    snaps = _run_until_failed(trainer, 4, lambda t: t.generator.main.convT1.weight.mul_(huge))
+    snaps = run_acting_at(trainer, 4, lambda t: t.generator.main.convT1.weight.mul_(huge))
     final = snaps[-1]
     assert final.state == "failed" and trainer.step < 20
     assert "diverged" in final.message and "a weight of G reached" in final.message
@@ -70,10 +60,18 @@ def test_a_saturated_loss_stops_the_run(tmp_path):
 def test_a_nan_says_nan(tmp_path):
     cfg = tiny_config(**{"schedule.iterations": 10})
     trainer = Trainer(cfg, RunDirectory.create(tmp_path / "run", cfg))
-    snaps = _run_until_failed(
-        trainer, 1, lambda t: t.generator.main.convT1.weight.fill_(float("nan"))
-    )
+    snaps = run_acting_at(trainer, 1, lambda t: t.generator.main.convT1.weight.fill_(float("nan")))
     assert snaps[-1].state == "failed" and "a loss became NaN" in snaps[-1].message
+
+
+def _train_watched_by(monitor, cfg, tmp_path, monkeypatch):
+    """A new run of ``cfg`` trained to its end with ``monitor`` (a class, or a function that
+    makes one) as the engine's AlertMonitor: (the run, its snapshots)."""
+    import dcgan_studio.core.engine as engine
+
+    monkeypatch.setattr(engine, "AlertMonitor", monitor)
+    run = RunDirectory.create(tmp_path / "run", cfg)
+    return run, list(Trainer(cfg, run).run())
 
 
 class _LateMonitor(AlertMonitor):
@@ -93,12 +91,8 @@ class _LateMonitor(AlertMonitor):
 def test_an_alert_rises_once_in_the_engine_and_its_checkpoint_survives_pruning(
     tmp_path, monkeypatch
 ):
-    import dcgan_studio.core.engine as engine
-
-    monkeypatch.setattr(engine, "AlertMonitor", _LateMonitor)
     cfg = _every_2_keeping(2)
-    run = RunDirectory.create(tmp_path / "run", cfg)
-    snaps = list(Trainer(cfg, run).run())
+    run, snaps = _train_watched_by(_LateMonitor, cfg, tmp_path, monkeypatch)
     alerts = [s for s in snaps if isinstance(s, AlertSnapshot)]
     raised = [(a.step, a.raised.kind, a.active, a.checkpoint_before) for a in alerts if a.raised]
     assert raised == [(7, D_WINS, (D_WINS,), 4)]  # the newest checkpoint from before step 5
@@ -115,24 +109,16 @@ def test_an_alert_rises_once_in_the_engine_and_its_checkpoint_survives_pruning(
 def test_where_pruning_took_the_checkpoint_before_the_sign_the_one_before_the_alert_stays(
     tmp_path, monkeypatch
 ):
-    import dcgan_studio.core.engine as engine
-
-    monkeypatch.setattr(engine, "AlertMonitor", _LateMonitor)
-    cfg = _every_2_keeping(1)
-    run = RunDirectory.create(tmp_path / "run", cfg)
-    snaps = list(Trainer(cfg, run).run())
+    run, snaps = _train_watched_by(_LateMonitor, _every_2_keeping(1), tmp_path, monkeypatch)
     assert [s.checkpoint_before for s in snaps if isinstance(s, AlertSnapshot) and s.raised] == [6]
     assert run.checkpoint_steps() == [6, 12]
 
 
 def test_without_alerts_pruning_keeps_only_the_newest(tmp_path, monkeypatch):
-    import dcgan_studio.core.engine as engine
+    def monitor():  # 4 tiles of a tiny G do look alike: no collapse alert for this test
+        return AlertMonitor(collapse_ratio=1e-9)
 
-    # 4 tiles of a tiny G do look alike: no collapse alert for this test
-    monkeypatch.setattr(engine, "AlertMonitor", lambda: AlertMonitor(collapse_ratio=1e-9))
-    cfg = _every_2_keeping(1)
-    run = RunDirectory.create(tmp_path / "run", cfg)
-    snaps = list(Trainer(cfg, run).run())
+    run, snaps = _train_watched_by(monitor, _every_2_keeping(1), tmp_path, monkeypatch)
     assert not [s for s in snaps if isinstance(s, AlertSnapshot)]
     assert run.checkpoint_steps() == [12] and run.read_alerts() == []
 
@@ -172,11 +158,8 @@ def test_one_spiked_loss_does_not_stop_a_healthy_run(tmp_path):
 
     cfg = tiny_config(**{"schedule.iterations": 12})
     trainer = Trainer(cfg, RunDirectory.create(tmp_path / "run", cfg))
-    snaps = []
-    for snap in trainer.run():
-        snaps.append(snap)
-        if isinstance(snap, ScalarSnapshot) and snap.step == 4:
-            trainer._last["loss_g"] = torch.tensor(500.0)  # one logged step far above the limit
+    # one logged step far above the limit
+    snaps = run_acting_at(trainer, 4, lambda t: t.gan.last.update(loss_g=torch.tensor(500.0)))
     assert snaps[-1].state == "finished", snaps[-1].message
     assert LOSS_CHECKS > 1
 
@@ -201,14 +184,10 @@ def test_a_second_trainer_in_the_same_run_is_refused_in_one_line(tmp_path):
 def test_a_sign_seen_from_the_first_step_keeps_the_checkpoint_before_the_alert(
     tmp_path, monkeypatch
 ):
-    import dcgan_studio.core.engine as engine
-
     # "D wins" is seen from step 1 on but rises only after 7 steps of patience, at step 8
-    monkeypatch.setattr(
-        engine,
-        "AlertMonitor",
-        lambda: AlertMonitor(d_loss_floor=100.0, d_loss_patience=7, collapse_ratio=1e-9),
-    )
+    def monitor():
+        return AlertMonitor(d_loss_floor=100.0, d_loss_patience=7, collapse_ratio=1e-9)
+
     cfg = tiny_config(
         **{
             "schedule.iterations": 12,
@@ -216,8 +195,7 @@ def test_a_sign_seen_from_the_first_step_keeps_the_checkpoint_before_the_alert(
             "schedule.keep_checkpoints": 2,
         }
     )
-    run = RunDirectory.create(tmp_path / "run", cfg)
-    snaps = list(Trainer(cfg, run).run())
+    run, snaps = _train_watched_by(monitor, cfg, tmp_path, monkeypatch)
     alert = next(s for s in snaps if isinstance(s, AlertSnapshot))
     assert alert.raised.step == 8 and alert.raised.since == 1
     # no checkpoint is older than the sign itself: the newest before the alert rose is kept

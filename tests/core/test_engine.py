@@ -12,7 +12,7 @@ from dcgan_studio.core.snapshots import (
     ScalarSnapshot,
     StatusSnapshot,
 )
-from tests.conftest import tiny_config
+from tests.conftest import run_acting_at, run_paused, tiny_config
 
 
 def _params(module):
@@ -84,20 +84,17 @@ def test_looking_at_samples_leaves_batchnorm_and_rng_alone():
 
 def test_commands_pause_step_set_lr_and_stop(tmp_path):
     cfg = tiny_config(**{"schedule.iterations": 1000})
-    queue = CommandQueue()
-    trainer = Trainer(cfg, RunDirectory.create(tmp_path / "run", cfg), commands=queue)
-    queue.pause()
-    seen, sent = [], False
-    for snap in trainer.run():
-        seen.append(snap)
-        if isinstance(snap, StatusSnapshot) and snap.state == "paused" and not sent:
-            sent = True
-            queue.step("step_d")  # D only: no G update, so the step count stays
-            queue.step("step_g")
-            queue.step()
-            queue.set_lr("g", 1e-3)
-            queue.set_lr("d", 5.0)  # refused: out of range
-            queue.stop()
+    trainer = Trainer(cfg, RunDirectory.create(tmp_path / "run", cfg))
+
+    def send(queue: CommandQueue) -> None:
+        queue.step("step_d")  # D only: no G update, so the step count stays
+        queue.step("step_g")
+        queue.step()
+        queue.set_lr("g", 1e-3)
+        queue.set_lr("d", 5.0)  # refused: out of range
+        queue.stop()
+
+    seen = run_paused(trainer, send)
     states = [s.state for s in seen if isinstance(s, StatusSnapshot)]
     assert states[0] == "running" and states[1] == "paused" and states[-1] == "stopped"
     steps = [s.step for s in seen if isinstance(s, ScalarSnapshot)]
@@ -114,12 +111,8 @@ def test_commands_pause_step_set_lr_and_stop(tmp_path):
 def test_a_non_finite_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path):
     cfg = tiny_config(**{"schedule.iterations": 20})
     trainer = Trainer(cfg, RunDirectory.create(tmp_path / "run", cfg))
-    snaps = []
-    for snap in trainer.run():
-        snaps.append(snap)
-        if isinstance(snap, ScalarSnapshot) and snap.step == 4:
-            with torch.no_grad():  # something blows up G
-                trainer.generator.main.convT1.weight.fill_(float("nan"))
+    # something blows up G
+    snaps = run_acting_at(trainer, 4, lambda t: t.generator.main.convT1.weight.fill_(float("nan")))
     final = snaps[-1]
     assert final.state == "failed"
     assert "diverged" in final.message and "a loss became NaN" in final.message
@@ -193,8 +186,8 @@ def test_the_grids_scores_agree_with_the_d_curves_of_training(deterministic):
     fake_curve, real_curve, gaps = [], [], []
     for step in range(1, 401):
         trainer.train_iteration()
-        fake_curve.append(float(trainer._last["d_g_z1"]))
-        real_curve.append(float(trainer._last["d_x"]))
+        fake_curve.append(float(trainer.gan.last["d_g_z1"]))
+        real_curve.append(float(trainer.gan.last["d_x"]))
         if step % 50 == 0:
             grid, real = trainer.sample_grid(), trainer.real_batch()
             gaps.append(abs(grid.d_probabilities.mean() - np.mean(fake_curve[-20:])))

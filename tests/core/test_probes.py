@@ -23,7 +23,7 @@ from dcgan_studio.core.snapshots import (
     ScalarSnapshot,
     StatusSnapshot,
 )
-from tests.conftest import tiny_config
+from tests.conftest import run_paused, tiny_config
 
 
 @pytest.mark.parametrize("size", SUPPORTED_IMAGE_SIZES)
@@ -118,20 +118,16 @@ def test_looking_changes_neither_the_losses_nor_batchnorm_statistics():
 
 
 def test_the_engine_answers_a_probe_at_once_even_when_paused_and_stops_on_none():
-    cfg = tiny_config(**{"schedule.iterations": 1000})
-    queue = CommandQueue()
-    trainer = Trainer(cfg, commands=queue)
-    queue.pause()
-    seen, sent = [], False
-    for snap in trainer.run():
-        seen.append(snap)
-        if isinstance(snap, StatusSnapshot) and snap.state == "paused" and not sent:
-            sent = True
-            queue.probe(ProbeRequest("d", "lrelu1", "real", 2))
-            queue.probe(ProbeRequest("d", "convT1"))  # G's layer name asked of D
-            queue.probe(None)
-            queue.step()
-            queue.stop()
+    trainer = Trainer(tiny_config(**{"schedule.iterations": 1000}))
+
+    def send(queue: CommandQueue) -> None:
+        queue.probe(ProbeRequest("d", "lrelu1", "real", 2))
+        queue.probe(ProbeRequest("d", "convT1"))  # G's layer name asked of D
+        queue.probe(None)
+        queue.step()
+        queue.stop()
+
+    seen = run_paused(trainer, send)
     maps = [s for s in seen if isinstance(s, FeatureMapSnapshot)]
     assert len(maps) == 1 and maps[0].step == 0  # answered while paused; none after None
     assert maps[0].request == ProbeRequest("d", "lrelu1", "real", 2)

@@ -4,7 +4,7 @@ import shutil
 import pytest
 import torch
 
-from dcgan_studio.core import runs as runs_module
+from dcgan_studio.core import checkpoint_files
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.runs import (
     RunDirectory,
@@ -84,14 +84,14 @@ def test_resume_drops_metrics_logged_after_the_checkpoint(tmp_path):
 def test_a_failing_checkpoint_write_keeps_the_previous_checkpoint(tmp_path, monkeypatch):
     trainer = _train(tmp_path / "run")
     before = open_checkpoint(tmp_path / "run")
-    real_write = runs_module.durable_write_bytes
+    real_write = checkpoint_files.durable_write_bytes
 
     def disk_full_on_discriminator(path, data):
         if path.name == "discriminator.safetensors":
             raise OSError(28, "No space left on device")
         real_write(path, data)
 
-    monkeypatch.setattr(runs_module, "durable_write_bytes", disk_full_on_discriminator)
+    monkeypatch.setattr(checkpoint_files, "durable_write_bytes", disk_full_on_discriminator)
     trainer.train_iteration()
     with pytest.raises(RunDirectoryError, match="No space left on device.*step-0000006 is intact"):
         trainer.save_checkpoint()

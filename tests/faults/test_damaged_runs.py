@@ -3,18 +3,15 @@
 
 Each command either works, or exits 2 with exactly one stderr line ``dcgan-studio: error: ...``
 (no traceback, no warning) and leaves every file of the run as it was. To cover a new file of a
-run, add it to ``RUN_FILES`` (``test_the_table_covers_every_file_of_a_run`` fails until then); to
-try a new damage, add a function to ``DAMAGES`` (any file) or ``JSON_DAMAGES`` (by file).
+run, add it to ``damages.RUN_FILES`` (``test_the_table_covers_every_file_of_a_run`` fails until
+then); to try a new damage, add a function to ``damages.DAMAGES`` (any file) or
+``damages.JSON_DAMAGES`` (by file).
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
-import json
 import os
-import pickle
-import random
 import shutil
 import subprocess
 import sys
@@ -22,28 +19,26 @@ import warnings
 from pathlib import Path
 
 import pytest
-import torch
 
 from dcgan_studio import cli
 from dcgan_studio.config import MAX_PARAMETERS, RunConfig
 from dcgan_studio.core import launch, sampling
 from dcgan_studio.core.alerts import D_WINS, Alert
 from dcgan_studio.core.runs import RunDirectory
-from tests.test_cli import TINY
-
-STEP = 2  # the tiny run's one checkpoint
-CHECKPOINT = f"checkpoints/step-{STEP:07d}"
-RUN_FILES = (
-    ".lock",
-    "config.json",
-    "metrics.jsonl",
-    "alerts.jsonl",
-    f"{CHECKPOINT}/generator.safetensors",
-    f"{CHECKPOINT}/discriminator.safetensors",
-    f"{CHECKPOINT}/training_state.pt",
-    f"samples/step-{STEP:07d}.png",
+from tests.faults.damages import (
+    CASES,
+    CHECKPOINT,
+    DAMAGES,
+    DEEP,
+    HUGE,
+    JSON_DAMAGES,
+    RUN_FILES,
+    SAME_KIND,
+    STEP,
+    damaged,
+    raw_pickle,
 )
-SAME_KIND = ("samples/step-0000000.png",)  # a file of a kind above: not damaged again
+from tests.test_cli import TINY
 
 
 @pytest.fixture(scope="module")
@@ -73,130 +68,6 @@ def pristine(tmp_path_factory) -> Path:
         Alert(D_WINS, STEP, "D is winning too easily", "...", "Try: ...", "warning"), STEP
     )
     return root
-
-
-# ---- damages: bytes -> bytes ------------------------------------------------------------------
-def _header(data: bytes) -> tuple[dict, bytes]:
-    """A safetensors file's JSON header and the tensor bytes after it."""
-    n = int.from_bytes(data[:8], "little")
-    return json.loads(data[8 : 8 + n]), data[8 + n :]
-
-
-def _with_header(text: str, body: bytes) -> bytes:
-    raw = text.encode()
-    raw += b" " * (-len(raw) % 8)  # safetensors aligns the tensors to 8 bytes
-    return len(raw).to_bytes(8, "little") + raw + body
-
-
-def _forged_config(data: bytes) -> bytes:
-    """The metadata's config says 128 px at widths 1024: an 11.5 GB generator."""
-    header, body = _header(data)
-    config = json.loads(header["__metadata__"]["config"])
-    config["model"].update(image_size=128, ngf=1024, ndf=1024)
-    header["__metadata__"]["config"] = json.dumps(config)
-    return _with_header(json.dumps(header), body)
-
-
-def _forged_shape(data: bytes) -> bytes:
-    header, body = _header(data)
-    name = sorted(k for k in header if k.endswith(".weight") and "conv" in k)[0]
-    header[name]["shape"] = [64000, 64000, 4, 4]
-    return _with_header(json.dumps(header), body)
-
-
-def _header_text(replace: str):
-    def damage(data: bytes) -> bytes:
-        header, body = _header(data)
-        header["__metadata__"]["step"] = "STEP"
-        return _with_header(json.dumps(header).replace('"STEP"', replace), body)
-
-    return damage
-
-
-def _raw_pickle(data: bytes) -> bytes:
-    return pickle.dumps({"step": STEP, "run": os.system})  # a global: refused, never called
-
-
-def _state_with(**changes):
-    def damage(data: bytes) -> bytes:
-        state = torch.load(io.BytesIO(data), weights_only=True)
-        state.update(changes)
-        buffer = io.BytesIO()
-        torch.save(state, buffer)
-        return buffer.getvalue()
-
-    return damage
-
-
-DEEP = "[" * 100_000 + "]" * 100_000
-HUGE = "1" * 5000
-DAMAGES = {  # any file
-    "truncated": lambda data: data[: len(data) // 2],
-    "emptied": lambda data: b"",
-    "random": lambda data: random.Random(len(data)).randbytes(max(64, len(data))),
-    "non-utf8": lambda data: data[:100] + b"\xff\xfe\xfd" + data[103:],
-}
-JSON_DAMAGES = {  # by file: wrong JSON types, hostile JSON, forged headers
-    "config.json": {
-        "image_size 16.0": lambda d: d.replace(b'"image_size": 16', b'"image_size": 16.0'),
-        "ngf a string": lambda d: d.replace(b'"ngf": 8', b'"ngf": "8"'),
-        "seed true": lambda d: d.replace(b'"seed": 1', b'"seed": true'),
-        "data_root 5": lambda d: d.replace(b'"data_root": null', b'"data_root": 5'),
-        "a section a list": lambda d: json.dumps({**json.loads(d), "optim": []}).encode(),
-        "5000 digits": lambda d: d.replace(b'"seed": 1', b'"seed": ' + HUGE.encode()),
-        "deep nesting": lambda d: d.replace(b'"data_root": null', b'"data_root": ' + DEEP.encode()),
-        "a list": lambda d: b"[" + d + b"]",
-    },
-    "alerts.jsonl": {
-        "checkpoint a string": lambda d: d.replace(
-            b'"checkpoint_before":2', b'"checkpoint_before":"2"'
-        ),
-        "no kind": lambda d: d.replace(b'"kind":', b'"sort":'),
-        "a line a list": lambda d: b"[1, 2]\n" + d,
-        "deep nesting": lambda d: DEEP.encode() + b"\n" + d,
-    },
-    "metrics.jsonl": {
-        "step 1.0": lambda d: d.replace(b'{"step":1,', b'{"step":1.0,', 1),
-        "loss a string": lambda d: d.replace(b'"loss_d":', b'"loss_d":"low","x":', 1),
-        "a line a list": lambda d: b"[1, 2]\n" + d,
-        "5000 digits": lambda d: b'{"step": ' + HUGE.encode() + b"}\n" + d,
-        "deep nesting": lambda d: DEEP.encode() + b"\n" + d,
-    },
-    f"{CHECKPOINT}/generator.safetensors": {
-        "forged config": _forged_config,
-        "forged shape": _forged_shape,
-        "header 5000 digits": _header_text(HUGE),
-        "header deep nesting": _header_text(DEEP),
-        "header step a list": _header_text("[2]"),
-    },
-    f"{CHECKPOINT}/discriminator.safetensors": {
-        "forged shape": _forged_shape,
-        "header deep nesting": _header_text(DEEP),
-    },
-    f"{CHECKPOINT}/training_state.pt": {
-        "raw pickle": _raw_pickle,
-        "fixed_noise of a wrong shape": _state_with(fixed_noise=torch.zeros(3, 5, 1, 1)),
-        "step a string": _state_with(step="2"),
-        "no optimizer": _state_with(optimizer_g=None),
-        "a batch order out of range": _state_with(
-            sampler={
-                "generator": torch.Generator().get_state(),
-                "order": torch.arange(10_000) + 5,
-                "epoch_cursor": torch.tensor([0, 8]),
-            }
-        ),
-    },
-}
-CASES = [(name, damage) for name in RUN_FILES for damage in DAMAGES] + [
-    (name, damage) for name, table in JSON_DAMAGES.items() for damage in table
-]
-
-
-def _damage(data: bytes, name: str, damage: str) -> bytes:
-    fn = DAMAGES.get(damage) or JSON_DAMAGES[name][damage]
-    out = fn(data)
-    assert out != data, f"{damage} left {name} as it was: the damage needs fixing"
-    return out
 
 
 def _files(run: Path) -> dict[str, str]:
@@ -230,11 +101,17 @@ def test_the_table_covers_every_file_of_a_run(pristine):
     assert sorted(_files(pristine)) == sorted(RUN_FILES + SAME_KIND)
 
 
-@pytest.mark.parametrize("name, damage", CASES)
-def test_resume_from_a_damaged_run_works_or_is_one_line(pristine, tmp_path, capsys, name, damage):
+def _damaged_copy(pristine: Path, tmp_path: Path, name: str, damage: str) -> Path:
+    """A copy of the pristine run with its file ``name`` damaged by ``damage``."""
     run = tmp_path / "run"
     shutil.copytree(pristine, run)
-    (run / name).write_bytes(_damage((run / name).read_bytes(), name, damage))
+    (run / name).write_bytes(damaged((run / name).read_bytes(), name, damage))
+    return run
+
+
+@pytest.mark.parametrize("name, damage", CASES)
+def test_resume_from_a_damaged_run_works_or_is_one_line(pristine, tmp_path, capsys, name, damage):
+    run = _damaged_copy(pristine, tmp_path, name, damage)
     before = _files(run)
     code, err, caught = _run_cli(
         ["train", "--resume", str(run), "--iterations", str(STEP + 1), "--no-progress"], capsys
@@ -249,9 +126,7 @@ def test_resume_from_a_damaged_run_works_or_is_one_line(pristine, tmp_path, caps
 
 @pytest.mark.parametrize("name, damage", CASES)
 def test_sample_from_a_damaged_run_works_or_is_one_line(pristine, tmp_path, capsys, name, damage):
-    run = tmp_path / "run"
-    shutil.copytree(pristine, run)
-    (run / name).write_bytes(_damage((run / name).read_bytes(), name, damage))
+    run = _damaged_copy(pristine, tmp_path, name, damage)
     before = _files(run)
     out = tmp_path / "grid.png"
     code, err, caught = _run_cli(
@@ -310,7 +185,7 @@ def test_networks_beyond_the_limit_are_refused_by_the_config_and_the_cli(tmp_pat
 def test_a_raw_pickle_is_refused_in_one_line_without_torch_warnings(pristine, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(pristine, run)
-    (run / CHECKPOINT / "training_state.pt").write_bytes(_raw_pickle(b""))
+    (run / CHECKPOINT / "training_state.pt").write_bytes(raw_pickle(b""))
     env = {**os.environ, "DCGAN_STUDIO_LOG_DIR": str(tmp_path / "logs")}
     result = subprocess.run(
         [sys.executable, "-m", "dcgan_studio", "train", "--resume", str(run), "--iterations", "3"],
@@ -400,6 +275,7 @@ def test_a_damaged_metrics_line_is_left_out_and_the_lines_after_it_kept(pristine
 @pytest.mark.parametrize("damage", ["truncated", "random", "bomb"])
 def test_the_window_names_a_damaged_saved_grid_instead_of_failing(qtbot, tmp_path, damage):
     from dcgan_studio.core.runs import RunDirectory
+    from dcgan_studio.gui.training.jobs import RunReader
     from dcgan_studio.gui.training.sample_panel import SamplePanel
 
     samples = tmp_path / "run" / "samples"
@@ -414,14 +290,18 @@ def test_the_window_names_a_damaged_saved_grid_instead_of_failing(qtbot, tmp_pat
 
         Image.new("RGB", (40, 40), (200, 10, 10)).save(grid)
         grid.write_bytes(DAMAGES[damage](grid.read_bytes()))
-    panel = SamplePanel()
+    reader = RunReader()
+    panel = SamplePanel(reader.read_grid)
     qtbot.addWidget(panel)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")  # Pillow's bomb warning must not reach the person either
-        panel.set_run(RunDirectory(tmp_path / "run"), [STEP])
-    assert panel.step_label.text() == (
-        f"iteration {STEP}: step-{STEP:07d}.png is damaged and cannot be shown"
-    )
+    said = f"iteration {STEP}: step-{STEP:07d}.png is damaged and cannot be shown"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # Pillow's bomb warning must not reach the person either
+            panel.set_run(RunDirectory(tmp_path / "run"), [STEP])
+            qtbot.waitUntil(lambda: panel.step_label.text() == said, timeout=10_000)
+    finally:
+        reader.shutdown()
+    assert panel.step_label.text() == said
 
 
 @pytest.mark.parametrize("name", ["generator.safetensors", "training_state.pt"])

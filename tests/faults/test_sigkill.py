@@ -8,43 +8,32 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 
 from dcgan_studio.core.runs import RunDirectory, open_checkpoint
-from tests.test_cli import TINY, cli
+from tests.test_cli import TINY, cli, start_cli
 
 TRIALS = int(os.environ.get("DCGAN_FAULT_TRIALS", "3"))
 SEED = int(os.environ.get("DCGAN_FAULT_SEED", "19"))
 
 
-def _kill_while_training(run_root, delay: float) -> None:
-    """Train (a checkpoint and a grid every step: mostly saving), kill ``delay`` s after the
-    first checkpoint is whole."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "dcgan_studio",
-            "train",
-            *TINY,
-            "--iterations",
-            "100000",
-            "--checkpoint-every",
-            "1",
-            "--sample-every",
-            "1",
-            "--keep-checkpoints",
-            "2",
-            "--run-dir",
-            str(run_root),
-            "--no-progress",
-        ],
+def _train_in_background(run_root, *flags) -> subprocess.Popen:
+    """A long tiny run in ``run_root``, started and left running, its output dropped."""
+    return start_cli(
+        *("train", *TINY, "--iterations", "100000", *flags, "--run-dir", run_root),
+        "--no-progress",
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def _kill_while_training(run_root, delay: float) -> None:
+    """Train (a checkpoint and a grid every step: mostly saving), kill ``delay`` s after the
+    first checkpoint is whole."""
+    every_step = "--checkpoint-every 1 --sample-every 1 --keep-checkpoints 2".split()
+    process = _train_in_background(run_root, *every_step)
     try:
         deadline = time.monotonic() + 120
         while not (RunDirectory(run_root).checkpoint_steps() and process.poll() is None):
@@ -78,10 +67,7 @@ def test_a_second_trainer_on_a_run_in_training_is_one_line_and_a_kill_frees_it(t
     from tests.test_cli import one_error_line
 
     run_root = tmp_path / "run"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dcgan_studio", "train", *TINY, "--iterations", "100000",
-         "--checkpoint-every", "5", "--run-dir", str(run_root), "--no-progress"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    process = _train_in_background(run_root, "--checkpoint-every", "5")
     try:
         deadline = time.monotonic() + 120
         while not RunDirectory(run_root).checkpoint_steps():

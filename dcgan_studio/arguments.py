@@ -1,0 +1,222 @@
+"""The command line's words: the flags of ``dcgan-studio``, of ``train`` (every field of
+``RunConfig`` is one) and of ``sample``, the parser that reads them, and the exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from dcgan_studio import __version__
+from dcgan_studio.config import PRECISIONS, PRESETS, RunConfig
+
+PROG = "dcgan-studio"
+EXIT_BAD_INPUT = 2  # a value, file or folder the person can fix: one line on stderr
+EXIT_FAILED = 1  # training failed, or a bug (its traceback is in the log file)
+
+# what each field of RunConfig means, as `train --help` says it; every field is a flag of `train`
+HELP: dict[str, str] = {
+    "model.image_size": "image height and width: 16, 28, 32, 56, 64 or 128",
+    "model.channels": "1 for grayscale, 3 for RGB",
+    "model.nz": "length of the latent vector z",
+    "model.ngf": "width of G (channels of its last hidden layer)",
+    "model.ndf": "width of D (channels of its first layer)",
+    "model.d_dropout": "dropout after each LeakyReLU in D, 0 for none",
+    "data.dataset": (
+        "what to train on: digits or shapes (built in, no download), mnist, fashion-mnist, "
+        "cifar10, svhn, celeba (from --data-root, torchvision's layout), or folder:PATH "
+        "(your own images)"
+    ),
+    "data.data_root": "folder of downloaded datasets",
+    "data.memory_limit_mb": (
+        "decoded images kept in memory up to this many MB; bigger image folders and CelebA are "
+        "read from disk batch by batch (default: half the free memory)"
+    ),
+    "optim.batch_size": "images per batch",
+    "optim.lr_g": "Adam learning rate of G",
+    "optim.lr_d": "Adam learning rate of D",
+    "optim.beta1": "Adam beta1 (0.5 in the DCGAN paper)",
+    "optim.beta2": "Adam beta2",
+    "optim.d_steps": "D updates per G update",
+    "optim.label_smoothing": "one-sided: D's target for real is 1 - this",
+    "schedule.iterations": "G updates in the whole run",
+    "schedule.epochs": "passes over the data (instead of --iterations)",
+    "schedule.seed": (
+        "random seed of the weights, the noise and the batch order; with --deterministic, the "
+        "same seed gives bit-identical runs on the same CPU, thread count and torch version"
+    ),
+    "schedule.log_every": "log losses every N iterations",
+    "schedule.sample_every": "save the fixed-noise grid every N iterations",
+    "schedule.checkpoint_every": "save a checkpoint every N iterations",
+    "schedule.keep_checkpoints": "newest N checkpoints kept, 0 = all",
+    "schedule.sample_count": "tiles in the fixed-noise grid",
+    "runtime.device": "auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N or mps",
+    "runtime.precision": "fp32, bf16 or auto (bf16 where it runs natively)",
+    "runtime.deterministic": (
+        "bit-identical runs for one --seed on the CPU: its convolution kernels chosen by a fixed "
+        "rule, not timed in each process (a resumed run keeps its kernels and thread count); "
+        "--no-deterministic turns it off (default: off)"
+    ),
+}
+
+# the flag of a field is its name: model.image_size -> --image-size
+FLAGS: dict[str, tuple[str, str]] = {
+    dotted: ("--" + dotted.partition(".")[2].replace("_", "-"), text)
+    for dotted, text in HELP.items()
+}
+
+# what may change when a run is resumed; the rest would make a different run
+RESUMABLE = {
+    "data.memory_limit_mb",
+    "schedule.iterations",
+    "schedule.epochs",
+    "schedule.log_every",
+    "schedule.sample_every",
+    "schedule.checkpoint_every",
+    "schedule.keep_checkpoints",
+    "runtime.device",
+    "runtime.precision",
+    "runtime.deterministic",
+    "optim.lr_g",
+    "optim.lr_d",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a bad flag is one line on stderr, not a usage block."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Train a DCGAN and watch it learn.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument(
+        "--run",
+        type=Path,
+        metavar="RUN_DIR",
+        help="open the window on a saved run (Start continues it)",
+    )
+    parser.add_argument(
+        "--checkpoint",
+        type=Path,
+        metavar="PATH",
+        help="open the window straight into the latent explorer on a "
+        "checkpoint (a run folder, a checkpoint folder or a "
+        "generator.safetensors), without training",
+    )
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    _add_train(sub)
+    _add_sample(sub)
+    return parser
+
+
+def _add_train(sub: Any) -> None:
+    train = sub.add_parser(
+        "train",
+        help="train a DCGAN headless, with a progress bar",
+        description="Train a DCGAN. Ctrl+C saves a checkpoint and exits.",
+    )
+    train.add_argument(
+        "--run-dir",
+        type=Path,
+        help="folder for this run (default: a new timestamped folder in the user data folder)",
+    )
+    train.add_argument(
+        "--resume",
+        type=Path,
+        metavar="RUN_DIR",
+        help="continue the run in RUN_DIR from its newest checkpoint",
+    )
+    train.add_argument("--max-seconds", type=float, help="stop (with a checkpoint) after S s")
+    train.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="print a line per log step instead of a progress bar",
+    )
+    train.add_argument(
+        "--download",
+        action="store_true",
+        help="fetch a torchvision dataset "
+        "(mnist, fashion-mnist, cifar10, svhn) into --data-root first, with a "
+        "progress bar, if its files are not there yet",
+    )
+    train.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        help="starting values of batch "
+        "size, widths and Adam's settings: quick (the defaults: batch 32, widths "
+        "32, lr 0.0012, fastest to digits on a small CPU) or paper (Radford et "
+        "al.: batch 128, widths 64, lr 0.0002); flags given beside it win",
+    )
+    _add_config_flags(train)
+
+
+def _add_config_flags(train: argparse.ArgumentParser) -> None:
+    """A flag for every field of ``RunConfig``; one not given leaves the config's value."""
+    defaults = RunConfig()
+    for dotted, (flag, text) in FLAGS.items():
+        default = defaults.value(dotted)
+        if isinstance(default, bool):  # --flag / --no-flag
+            train.add_argument(
+                flag,
+                dest=dotted,
+                default=argparse.SUPPRESS,
+                help=text,
+                action=argparse.BooleanOptionalAction,
+            )
+            continue
+        kwargs: dict[str, Any] = {
+            "dest": dotted,
+            "default": argparse.SUPPRESS,
+            "metavar": flag.lstrip("-").upper().replace("-", "_"),
+            "help": text if default is None else f"{text} (default: {default})",
+        }
+        if dotted == "runtime.precision":
+            kwargs["choices"] = PRECISIONS
+        train.add_argument(flag, type=_field_type(dotted), **kwargs)
+
+
+def _field_type(dotted: str) -> Any:
+    section, _, name = dotted.partition(".")
+    section_type = {f.name: f.default_factory for f in dataclasses.fields(RunConfig)}[section]
+    kind = {f.name: f.type for f in dataclasses.fields(section_type)}[name]  # type: ignore[arg-type]
+    return int if "int" in str(kind) else float if "float" in str(kind) else str
+
+
+def _add_sample(sub: Any) -> None:
+    sample = sub.add_parser(
+        "sample",
+        help="generate images from a checkpoint",
+        description="Generate images from a checkpoint's generator.",
+    )
+    source = sample.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--checkpoint",
+        type=Path,
+        help="a run folder (its newest checkpoint), a checkpoint folder, or a "
+        "generator.safetensors",
+    )
+    source.add_argument(
+        "--from-sidecar",
+        type=Path,
+        metavar="FILE.json",
+        help="make again, exactly, an image, grid, strip or animation the "
+        "latent explorer saved, from the JSON sidecar beside it (--n and "
+        "--seed do not apply)",
+    )
+    sample.add_argument("--n", type=int, default=64, help="how many images (default 64)")
+    sample.add_argument("--seed", type=int, default=0, help="seed of the latent vectors")
+    sample.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="OUT.png: one grid; OUT.npz: uint8 array 'images'; a folder: PNGs "
+        "(with --from-sidecar: the file kind the sidecar names, .png or .gif)",
+    )
+    sample.add_argument(
+        "--device", default="cpu", help="cpu (default, reproducible), cuda, mps or auto"
+    )
+    sample.add_argument("--batch-size", type=int, default=256, help="images per forward pass")

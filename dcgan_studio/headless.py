@@ -1,0 +1,297 @@
+"""``dcgan-studio train`` and ``dcgan-studio sample``, without a window: a run trained in the
+terminal with a progress bar (Ctrl+C stops it at the next step, with a checkpoint), and images
+made from a checkpoint. A problem a person can fix is raised as a ``StudioError``; ``cli.main``
+says it in one line."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import shutil
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from dcgan_studio.arguments import EXIT_FAILED, FLAGS, PROG, RESUMABLE
+from dcgan_studio.config import PRESETS, RunConfig
+from dcgan_studio.errors import ConfigError, StudioError
+
+
+# ---- train ----------------------------------------------------------------------------------
+def train(args: argparse.Namespace) -> int:
+    given = {k: v for k, v in vars(args).items() if k in FLAGS}
+    if "schedule.epochs" in given and "schedule.iterations" not in given:
+        given["schedule.iterations"] = None
+    if args.max_seconds is not None and not 0 < args.max_seconds < float("inf"):  # nan too
+        raise ConfigError("--max-seconds", args.max_seconds, "a finite number of seconds above 0")
+    if args.preset is not None:
+        if args.resume is not None:
+            raise StudioError(
+                "--preset chooses a new run's settings: leave it out with "
+                "--resume (the run keeps its own)"
+            )
+        given = {**PRESETS[args.preset], **given}
+    trainer = _resume(args, given) if args.resume is not None else _start(args, given)
+    print(f"Run folder: {trainer.run_dir.root}", file=sys.stderr)
+    summary = trainer.dataset.summary()
+    print(
+        f"Data: {summary.description}: {summary.count:,} images, {summary.storage}", file=sys.stderr
+    )
+    for line in summary.skipped_lines():
+        print(f"  skipped {line}", file=sys.stderr)
+    try:
+        return _drive(trainer, args)
+    finally:  # a streamed file that broke while training: replaced, and the person is told
+        for line in trainer.dataset.summary().skipped_lines()[len(summary.skipped) :]:
+            print(f"  replaced {line}", file=sys.stderr)
+
+
+def _start(args: argparse.Namespace, given: dict[str, Any]) -> Any:
+    from dcgan_studio.core.launch import start_run
+    from dcgan_studio.core.runs import new_run_path
+
+    _settle_dataset(given)
+    config = RunConfig().with_values(given).validate()
+    if args.download:
+        _download(config)
+    return start_run(config, args.run_dir or new_run_path())
+
+
+def _resume(args: argparse.Namespace, given: dict[str, Any]) -> Any:
+    from dcgan_studio.core.launch import resume_run
+    from dcgan_studio.core.runs import RunDirectory
+
+    if args.run_dir is not None and args.run_dir.resolve() != args.resume.resolve():
+        raise StudioError("--resume continues a run in its own folder: leave out --run-dir")
+    run = RunDirectory.open(args.resume)
+    fixed = sorted(FLAGS[k][0] for k in given if k not in RESUMABLE)
+    if fixed:
+        raise StudioError(
+            f"{', '.join(fixed)} cannot change when resuming (the networks "
+            f"and data would differ): start a new run with another --run-dir"
+        )
+    if "schedule.iterations" in given and "schedule.epochs" not in given:
+        given["schedule.epochs"] = None  # a resumed epoch-based run given --iterations
+    config = run.read_config().with_values(given).validate()
+    return resume_run(config, run, how_to_extend="resume with a larger --iterations")
+
+
+def _settle_dataset(given: dict[str, Any]) -> None:
+    """A folder becomes an absolute path (the run may be resumed from elsewhere); a colour
+    dataset trains in colour unless --channels says otherwise."""
+    from dcgan_studio.core.data import is_folder_dataset, natural_channels
+
+    name = given.get("data.dataset")
+    if not name:
+        return
+    if is_folder_dataset(name):
+        path = name.partition(":")[2]
+        if path.strip():  # not "": that would resolve to the current folder (the loader says so)
+            given["data.dataset"] = "folder:" + str(Path(path).expanduser().resolve())
+    elif "model.channels" not in given and natural_channels(name):
+        given["model.channels"] = natural_channels(name)
+
+
+def _download(config: RunConfig) -> None:
+    from tqdm import tqdm
+
+    from dcgan_studio.core.data import data_root
+    from dcgan_studio.core.data.torchvision_sets import download_dataset
+
+    with tqdm(
+        desc=f"downloading {config.data.dataset}",
+        unit="B",
+        unit_scale=True,
+        file=sys.stderr,
+        leave=False,
+    ) as bar:
+
+        def progress(done: int, total: int) -> None:
+            if done < bar.n:  # the next file
+                bar.reset()
+            bar.total = total or None
+            bar.update(done - bar.n)
+
+        folder = download_dataset(config.data.dataset, data_root(config), progress)
+    print(f"{PROG}: {config.data.dataset} is in {folder}", file=sys.stderr)
+
+
+def _drive(trainer: Any, args: argparse.Namespace) -> int:
+    """Run the trainer with a progress bar; Ctrl+C asks it to stop at the next step boundary."""
+    from tqdm import tqdm
+
+    previous = signal.signal(signal.SIGINT, _stop_on_interrupt(trainer))
+    bar = tqdm(
+        total=trainer.total_iterations,
+        initial=trainer.step,
+        unit="it",
+        disable=args.no_progress,
+        dynamic_ncols=True,
+        file=sys.stderr,
+    )
+    progress = _Progress(trainer, bar, lines=args.no_progress)
+    try:
+        for snap in trainer.run(max_seconds=args.max_seconds):
+            progress.show(snap)
+    finally:
+        bar.close()
+        signal.signal(signal.SIGINT, previous)
+    return progress.close(trainer.run_dir.root)
+
+
+def _stop_on_interrupt(trainer: Any) -> Any:
+    """The SIGINT handler of a run: the first Ctrl+C stops it at the next step boundary, with
+    a checkpoint; a second stops at once (saved checkpoints are whole on disk)."""
+    interrupted: list[float] = []
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if interrupted:
+            raise KeyboardInterrupt
+        interrupted.append(time.monotonic())
+        trainer.commands.stop()
+        print(
+            f"\n{PROG}: stopping after this step and saving a checkpoint "
+            "(Ctrl+C again to quit at once)",
+            file=sys.stderr,
+        )
+
+    return on_sigint
+
+
+class _Progress:
+    """What the terminal shows of a run: the bar (and, with ``lines``, a line per logged step),
+    each kind of alert once, the run's news; and, at the end, how it went."""
+
+    def __init__(self, trainer: Any, bar: Any, lines: bool) -> None:
+        self._trainer, self._bar, self._lines = trainer, bar, lines
+        self.final: Any = None  # the last StatusSnapshot
+        self.said: dict[str, Any] = {}  # the alerts said so far, by kind: each is said once
+
+    def show(self, snap: Any) -> None:
+        from dcgan_studio.core.snapshots import AlertSnapshot, ScalarSnapshot, StatusSnapshot
+
+        if isinstance(snap, ScalarSnapshot):
+            self._scalars(snap)
+        elif isinstance(snap, AlertSnapshot) and snap.raised is not None:
+            if snap.raised.kind not in self.said:
+                self.said[snap.raised.kind] = snap.raised
+                self._bar.write(_alert_line(snap), file=sys.stderr)
+        elif isinstance(snap, StatusSnapshot):
+            self.final = snap
+            if snap.state == "running" and snap.step == self._trainer.step:
+                self._bar.write(f"{PROG}: {snap.message}", file=sys.stderr)
+
+    def _scalars(self, snap: Any) -> None:
+        self._bar.update(snap.step - self._bar.n)
+        self._bar.set_postfix_str(
+            f"loss_D={snap.loss_d:.3f} loss_G={snap.loss_g:.3f} D(x)={snap.d_x:.2f} "
+            f"D(G(z))={snap.d_g_z1:.2f} img/s={snap.images_per_second:.0f}",
+            refresh=False,
+        )
+        if self._lines:
+            print(
+                f"step {snap.step}/{self._trainer.total_iterations} loss_D={snap.loss_d:.4f} "
+                f"loss_G={snap.loss_g:.4f} D(x)={snap.d_x:.3f} "
+                f"D(G(z))={snap.d_g_z1:.3f}/{snap.d_g_z2:.3f} "
+                f"img/s={snap.images_per_second:.0f}",
+                file=sys.stderr,
+            )
+
+    def close(self, root: Path) -> int:
+        """How the run ended, with the warnings it had and how to sample from it; the exit
+        code."""
+        final = self.final
+        if final is None or final.state == "failed":
+            message = final.message if final else "training ended without a status"
+            print(f"{PROG}: error: {message}", file=sys.stderr)
+            return EXIT_FAILED
+        if self.said:
+            count, titles = len(self.said), "; ".join(a.title for a in self.said.values())
+            print(
+                f"{PROG}: {count} warning{'s' if count > 1 else ''} while training: "
+                f"{titles} (all in {root / 'alerts.jsonl'})",
+                file=sys.stderr,
+            )
+        print(
+            f"{PROG}: {final.message}\nSample from it: {command_name()} sample --checkpoint "
+            f"{shlex.quote(str(root))} --n 64 --out samples.png",
+            file=sys.stderr,
+        )
+        return 0
+
+
+def _alert_line(snap: Any) -> str:
+    """An alert of the window's banner as one line: what, why, what to try, what is kept."""
+    alert, kept = snap.raised, snap.checkpoint_before
+    keep = f" The checkpoint of step {kept}, from before it, is kept." if kept is not None else ""
+    return (
+        f"{PROG}: {alert.severity} at step {alert.step}: {alert.title}. {alert.message} "
+        f"{alert.what_to_try}{keep}"
+    )
+
+
+def command_name() -> str:
+    """How this person can start the command again from here: ``dcgan-studio`` where that
+    name finds this very program on the PATH; else the path it was started by (such as
+    ``.venv/bin/dcgan-studio``), or ``python -m dcgan_studio`` with this interpreter."""
+    started = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if started is None or started.name in ("__main__.py", "-c"):
+        return f"{shlex.quote(_shown_path(sys.executable))} -m dcgan_studio"
+    found = shutil.which(PROG)
+    if found is not None and started.exists() and Path(found).resolve() == started.resolve():
+        return PROG
+    return shlex.quote(_shown_path(str(started)))
+
+
+def _shown_path(path: str) -> str:
+    """``path`` relative to the current folder when it lies under it, else as it is."""
+    absolute = Path(path).absolute()
+    try:
+        relative = absolute.relative_to(Path.cwd())
+    except ValueError:
+        return str(absolute)
+    return str(relative) if len(relative.parts) > 1 else f"./{relative}"  # ./x, not a PATH name
+
+
+# ---- sample ---------------------------------------------------------------------------------
+def sample(args: argparse.Namespace) -> int:
+    from dcgan_studio.core.devices import resolve_device
+    from dcgan_studio.core.export import output_kind, save_images
+    from dcgan_studio.core.runs import open_checkpoint
+    from dcgan_studio.core.sampling import generate, latent_vectors, load_generator
+
+    if args.from_sidecar is not None:
+        return _reproduce(args)
+    if not 1 <= args.n <= 1_000_000:
+        raise ConfigError("--n", args.n, "a whole number from 1 to 1000000")
+    if not 1 <= args.batch_size <= 65536:
+        raise ConfigError("--batch-size", args.batch_size, "a whole number from 1 to 65536")
+    if not 0 <= args.seed <= 2**63 - 1:  # torch's seeds are 64-bit
+        raise ConfigError("--seed", args.seed, f"a whole number from 0 to {2**63 - 1}")
+    output_kind(args.out)  # refuse an unknown kind before any work
+    device = resolve_device(args.device)  # and a device that is not there
+    checkpoint = open_checkpoint(args.checkpoint)
+    generator = load_generator(checkpoint, device)
+    z = latent_vectors(args.n, checkpoint.config.model.nz, args.seed)
+    images = generate(generator, z, args.batch_size)
+    written = save_images(images, args.out)
+    print(
+        f"{PROG}: wrote {written} from {checkpoint.path} (iteration {checkpoint.step}, "
+        f"seed {args.seed})",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from dcgan_studio.core.recipes import reproduce
+
+    out, data = reproduce(args.from_sidecar, args.out)
+    print(
+        f"{PROG}: made {out} again from {args.from_sidecar} ({data['kind']}, "
+        f"{len(data['z'])} vector(s), weights {data['weights']}, iteration {data['step']})",
+        file=sys.stderr,
+    )
+    return 0
