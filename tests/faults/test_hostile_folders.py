@@ -17,17 +17,10 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from dcgan_studio import cli
+from dcgan_studio.core.data import decode as data_decode
 from dcgan_studio.core.data import folder as data_folder
-from dcgan_studio.core.data.folder import (
-    EMPTY,
-    LINKED_FOLDER,
-    NOT_FILE,
-    NOT_IMAGE,
-    TOO_LARGE,
-    UNLISTABLE,
-    UNREADABLE,
-    load_folder,
-)
+from dcgan_studio.core.data.decode import EMPTY, NOT_FILE, NOT_IMAGE, TOO_LARGE, UNREADABLE
+from dcgan_studio.core.data.folder import LINKED_FOLDER, UNLISTABLE, load_folder
 
 AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0  # root reads a chmod 000 file anyway
 needs_permissions = pytest.mark.skipif(AS_ROOT, reason="root ignores file permissions")
@@ -228,7 +221,7 @@ def test_a_16_bit_8192_square_png_decodes_to_8_bits_in_bounded_memory(big_16bit_
     assert big_16bit_png.stat().st_size < 300_000
     tracemalloc.start()  # numpy's arrays are traced; Pillow's own 128 MB image is not
     try:
-        result = data_folder._decode(big_16bit_png, 16, "L")
+        result = data_decode.decode(big_16bit_png, 16, "L")
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -240,10 +233,10 @@ def test_a_16_bit_8192_square_png_decodes_to_8_bits_in_bounded_memory(big_16bit_
 
 def test_large_images_are_decoded_one_at_a_time(tmp_path, monkeypatch):
     good_images(tmp_path, 12)
-    monkeypatch.setattr(data_folder, "LARGE_DECODE_BYTES", 100)  # each 20 x 20 image is "large"
+    monkeypatch.setattr(data_decode, "LARGE_DECODE_BYTES", 100)  # each 20 x 20 image is "large"
     busy, most = [0], [0]
     lock = threading.Lock()
-    real = data_folder._to_array
+    real = data_decode._to_array
 
     def counting(*args, **kwargs):
         with lock:
@@ -256,10 +249,10 @@ def test_large_images_are_decoded_one_at_a_time(tmp_path, monkeypatch):
             with lock:
                 busy[0] -= 1
 
-    monkeypatch.setattr(data_folder, "_to_array", counting)
+    monkeypatch.setattr(data_decode, "_to_array", counting)
     assert len(load_folder(tmp_path, 16, 1)) == 12
     assert most[0] == 1
-    monkeypatch.setattr(data_folder, "LARGE_DECODE_BYTES", 10**9)
+    monkeypatch.setattr(data_decode, "LARGE_DECODE_BYTES", 10**9)
     assert len(load_folder(tmp_path, 16, 1)) == 12
     assert most[0] > 1  # small ones in parallel: the counter does see overlap
 

@@ -10,10 +10,9 @@ gives the same bytes on every machine (numpy's PCG64 and float32 arithmetic only
 from __future__ import annotations
 
 import numpy as np
-import torch
 
 from dcgan_studio.config import RunConfig
-from dcgan_studio.core.data import ImageDataset, fit_images
+from dcgan_studio.core.data.base import ImageDataset, in_memory
 
 SHAPES_COUNT = 10_000
 SHAPES_SEED = 0  # the built-in set is the same for every run, like a real dataset
@@ -97,11 +96,12 @@ def _hsv_to_rgb(h: np.ndarray, s: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 def load_shapes(cfg: RunConfig, count: int = SHAPES_COUNT, seed: int = SHAPES_SEED) -> ImageDataset:
     images, labels = generate_shapes(count, cfg.model.image_size, seed)
-    tensor = fit_images(torch.from_numpy(images), cfg.model.image_size, cfg.model.channels)
-    return ImageDataset(
+    return in_memory(
         "shapes",
-        tensor,
+        images,
         labels,
         f"{count:,} coloured shapes (circles, squares, triangles, rings) from seed {seed}",
+        cfg.model.image_size,
+        cfg.model.channels,
         class_names=SHAPE_NAMES,
     )

@@ -10,34 +10,36 @@ The files are the ones torchvision downloads, so a root shared with torchvision 
 are read here rather than through ``torchvision.datasets`` because those classes check MD5 sums of
 whole archives (CIFAR-10, CelebA: minutes, and a wrong sum says only "not found") and MNIST's does
 not read the .gz files it downloads; reading the formats directly gives a message that names the
-damaged file. CIFAR-10's pickles are read with an unpickler that accepts only numpy arrays, so a
-planted file cannot run code. Training uses the train split of each. When files are missing the
-message lists the full paths to fill and where the files come from; ``download_dataset`` fetches
-them where the machine is online.
+damaged file (``readers``: strict IDX and CIFAR-10 readers). Training uses the train split of each.
+When files are missing the message lists the full paths to fill and where the files come from;
+``download_dataset`` fetches them where the machine is online and checks each download against
+the MD5 sum torchvision knows for it (``torchvision.datasets.utils``).
 """
 
 from __future__ import annotations
 
-import gzip
-import importlib
 import importlib.util
-import math
 import os
-import pickle
-import struct
 import tarfile
 import urllib.error
 import urllib.request
 import uuid
 import zlib
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from dcgan_studio.config import RunConfig
-from dcgan_studio.core.data import ImageDataset, data_root, fit_images, skipped_line
+from dcgan_studio.core.data.base import (
+    Cancel,
+    ImageDataset,
+    LoadCancelled,
+    Progress,
+    data_root,
+    in_memory,
+    skipped_line,
+)
+from dcgan_studio.core.data.readers import read_idx, read_pickle
 from dcgan_studio.errors import DatasetError
 
 CELEBA_CROP = 108  # centre square of the 178x218 aligned faces kept, as in DCGAN-tensorflow
@@ -67,21 +69,34 @@ MNIST_LIKE = {  # name -> (folder, title, where the files come from, class names
     ),
 }
 IDX_IMAGES, IDX_LABELS = "train-images-idx3-ubyte", "train-labels-idx1-ubyte"
-MAX_IDX_BYTES = 2**32  # an IDX file's body, at most (MNIST's images: 47 MB)
 CIFAR_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz"
+CIFAR_ARCHIVE = "cifar-10-python.tar.gz"
 CIFAR_FOLDER = "cifar-10-batches-py"
 CIFAR_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
 SVHN_URL = "http://ufldl.stanford.edu/housenumbers/train_32x32.mat"
 SVHN_FILE = "train_32x32.mat"
 CELEBA_URL = "https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html"
+# the MD5 sum of each downloaded file, as torchvision's dataset classes check them
+DOWNLOAD_MD5 = {
+    "mnist": {
+        f"{IDX_IMAGES}.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+        f"{IDX_LABELS}.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+    },
+    "fashion-mnist": {
+        f"{IDX_IMAGES}.gz": "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
+        f"{IDX_LABELS}.gz": "25c81989df183df01b3e8a0aad5dffbe",
+    },
+    "cifar10": {CIFAR_ARCHIVE: "c58f30108f718f92721af3b95e74349a"},
+    "svhn": {SVHN_FILE: "e26dedcc434d2e4c54c9b2d4a06d8373"},
+}
 _CHOOSE = "or choose the folder that holds them with --data-root or the window's folder picker"
 
 
 def load_torchvision(
     name: str,
     cfg: RunConfig,
-    progress: Callable[[int, int], None] | None = None,
-    cancel: Callable[[], bool] | None = None,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
 ) -> ImageDataset:
     root = data_root(cfg)
     size, channels = cfg.model.image_size, cfg.model.channels
@@ -116,12 +131,13 @@ def _mnist_like(name: str, root: Path, size: int, channels: int) -> ImageDataset
             f"{labels_path} has {len(labels)} labels for {len(images)} images in "
             f"{images_path}: download both again from {url}"
         )
-    tensor = fit_images(torch.from_numpy(images.copy())[:, None], size, channels)
-    return ImageDataset(
+    return in_memory(
         name,
-        tensor,
+        images.copy()[:, None],
         labels,
         f"{title}: {len(images):,} training images",
+        size,
+        channels,
         source=str(images_path),
         class_names=classes if labels is not None else (),
     )
@@ -132,97 +148,6 @@ def _idx_file(folder: Path, base: str) -> Path | None:
         if path.is_file():
             return path
     return None
-
-
-def read_idx(
-    path: Path, ndim: int, url: str = "", inner: tuple[int, ...] | None = None
-) -> np.ndarray:
-    """An IDX file of unsigned bytes (magic 0x0000080N), plain or gzipped: uint8 (d1, ..., dN).
-
-    The header is checked before the body is read: the product of its dimensions (Python ints:
-    no int64 overflow) must be what follows, exactly, and at most ``MAX_IDX_BYTES``; ``inner``:
-    the dimensions after the first that it must have (MNIST's 28 x 28)."""
-    fix = f"download it again{' from ' + url if url else ''}"
-    try:
-        with gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb") as f:
-            head = f.read(4 + 4 * ndim)
-            magic = head[:4]
-            if len(magic) < 4 or magic[:3] != b"\x00\x00\x08" or magic[3] != ndim:
-                raise DatasetError(
-                    f"{path} is not an IDX file of {ndim}-D unsigned bytes (it "
-                    f"starts with {magic.hex() or 'nothing'}, expected "
-                    f"0000080{ndim}); {fix}"
-                )
-            if len(head) < 4 + 4 * ndim:
-                raise DatasetError(
-                    f"{path} is truncated: its header ends after {len(head)} bytes; {fix}"
-                )
-            dims = struct.unpack(f">{ndim}I", head[4:])
-            count = math.prod(dims)
-            promise = f"its header promises {'x'.join(map(str, dims))} bytes"
-            if count == 0 or count > MAX_IDX_BYTES:
-                raise DatasetError(
-                    f"{path} is damaged: {promise}, not between 1 and {MAX_IDX_BYTES:,}; {fix}"
-                )
-            if inner is not None and dims[1:] != inner:
-                raise DatasetError(
-                    f"{path} is not what its name says: {promise}, not "
-                    f"N x {' x '.join(map(str, inner))}; {fix}"
-                )
-            body = f.read(count + 1)  # one more: a longer file is not what the header says
-    except (OSError, EOFError, zlib.error) as exc:
-        raise DatasetError(
-            f"{path} cannot be read ({exc}): it is damaged or not what its name says; {fix}"
-        ) from exc
-    if len(body) < count:
-        raise DatasetError(f"{path} is truncated: {promise} but {len(body)} follow; {fix}")
-    if len(body) > count:
-        raise DatasetError(f"{path} is damaged: {promise} but more follow; {fix}")
-    return np.frombuffer(body, np.uint8, count=count).reshape(dims)
-
-
-# ---- CIFAR-10: python pickles ----------------------------------------------------------------
-class _ArraysOnly(pickle.Unpickler):
-    """Unpickles dicts, lists, bytes and numpy arrays; refuses every other class."""
-
-    _ALLOWED = {
-        ("numpy", "ndarray"),
-        ("numpy", "dtype"),
-        ("_codecs", "encode"),
-        *(
-            (f"numpy{core}.multiarray", name)
-            for core in (".core", "._core")
-            for name in ("_reconstruct", "scalar")
-        ),
-    }
-
-    def find_class(self, module: str, name: str):  # type: ignore[override]
-        if (module, name) not in self._ALLOWED:
-            raise pickle.UnpicklingError(f"{module}.{name} is not allowed")
-        if module.startswith("numpy.core"):
-            module = "numpy._core" + module[len("numpy.core") :]
-        return getattr(importlib.import_module(module), name)
-
-
-def _read_pickle(path: Path, fix: str) -> dict:
-    try:
-        with open(path, "rb") as f:
-            entry = _ArraysOnly(f, encoding="latin1").load()
-    except (
-        OSError,
-        EOFError,
-        pickle.UnpicklingError,
-        ValueError,
-        TypeError,
-        AttributeError,
-        ImportError,
-        IndexError,
-        KeyError,
-    ) as exc:
-        raise DatasetError(f"{path} cannot be read as a CIFAR-10 batch ({exc}); {fix}") from exc
-    if not isinstance(entry, dict):
-        raise DatasetError(f"{path} is not a CIFAR-10 batch (a {type(entry).__name__}); {fix}")
-    return {k.decode("latin1") if isinstance(k, bytes) else k: v for k, v in entry.items()}
 
 
 def _cifar10(root: Path, size: int, channels: int) -> ImageDataset:
@@ -242,7 +167,7 @@ def _cifar10(root: Path, size: int, channels: int) -> ImageDataset:
         )
     data, labels = [], []
     for batch in CIFAR_BATCHES:
-        entry = _read_pickle(folder / batch, fix)
+        entry = read_pickle(folder / batch, fix)
         array = np.asarray(entry.get("data", ()))
         if array.dtype != np.uint8 or array.ndim != 2 or array.shape[1] != 3 * 32 * 32:
             raise DatasetError(
@@ -254,15 +179,16 @@ def _cifar10(root: Path, size: int, channels: int) -> ImageDataset:
     images = np.concatenate(data)
     names: tuple[str, ...] = ()
     if (folder / "batches.meta").is_file():
-        meta = _read_pickle(folder / "batches.meta", fix)
+        meta = read_pickle(folder / "batches.meta", fix)
         names = tuple(str(n) for n in meta.get("label_names", ()))
     label_array = np.asarray(labels, dtype=np.int64) if len(labels) == len(images) else None
-    tensor = fit_images(torch.from_numpy(images), size, channels)
-    return ImageDataset(
+    return in_memory(
         "cifar10",
-        tensor,
+        images,
         label_array,
         f"CIFAR-10: {len(images):,} training images",
+        size,
+        channels,
         source=str(folder),
         class_names=names,
     )
@@ -300,12 +226,13 @@ def _svhn(root: Path, size: int, channels: int) -> ImageDataset:
         )
     images = np.ascontiguousarray(x.transpose(3, 2, 0, 1))  # (N, 3, H, W)
     labels = y.astype(np.int64) % 10  # SVHN stores the digit 0 as label 10
-    tensor = fit_images(torch.from_numpy(images), size, channels)
-    return ImageDataset(
+    return in_memory(
         "svhn",
-        tensor,
+        images,
         labels,
         f"SVHN: {len(images):,} training images",
+        size,
+        channels,
         source=str(path),
         class_names=tuple(str(d) for d in range(10)),
     )
@@ -320,8 +247,8 @@ def _celeba(
     root: Path,
     size: int,
     channels: int,
-    progress: Callable[[int, int], None] | None,
-    cancel: Callable[[], bool] | None,
+    progress: Progress | None,
+    cancel: Cancel | None,
     memory_limit_mb: int | None,
 ) -> ImageDataset:
     from dcgan_studio.core.data.folder import read_images
@@ -354,34 +281,37 @@ def _celeba(
 
 
 # ---- download, where the machine is online --------------------------------------------------
+class DownloadCancelled(LoadCancelled):
+    """The person stopped a download; the part fetched was deleted."""
+
+
 def download_dataset(
-    name: str, root: str | os.PathLike, progress: Callable[[int, int], None] | None = None
+    name: str,
+    root: str | os.PathLike,
+    progress: Progress | None = None,
+    cancel: Cancel | None = None,
 ) -> Path:
     """Fetch a dataset's training files into ``root`` in the layout above; returns the folder.
 
-    ``progress(bytes_done, bytes_total)`` (total 0 when the server does not say). Offline, or on
-    any network failure, raises DatasetError saying what to put where by hand.
+    ``progress(bytes_done, bytes_total)`` (total 0 when the server does not say); ``cancel()`` is
+    asked between chunks. A file already there with the known MD5 sum is kept. Offline, on any
+    network failure or a damaged download, raises DatasetError saying what to put where by hand.
     """
     root = Path(os.path.expanduser(str(root)))
+    sums = DOWNLOAD_MD5.get(name, {})
     if name in MNIST_LIKE:
         folder, _, url, _ = MNIST_LIKE[name]
         raw = root / folder / "raw"
-        for base in (IDX_IMAGES, IDX_LABELS):
-            _fetch(f"{url}{base}.gz", raw / f"{base}.gz", progress)
+        for base in (f"{IDX_IMAGES}.gz", f"{IDX_LABELS}.gz"):
+            _fetch(f"{url}{base}", raw / base, sums.get(base), progress, cancel)
         return raw
     if name == "cifar10":
-        archive = root / "cifar-10-python.tar.gz"
-        _fetch(CIFAR_URL, archive, progress)
-        try:
-            with tarfile.open(archive, "r:gz") as tar:
-                tar.extractall(root, filter="data")
-        except (OSError, tarfile.TarError, EOFError, zlib.error) as exc:
-            raise DatasetError(
-                f"{archive} cannot be unpacked ({exc}): delete it and download again"
-            ) from exc
+        archive = root / CIFAR_ARCHIVE
+        _fetch(CIFAR_URL, archive, sums.get(CIFAR_ARCHIVE), progress, cancel)
+        _unpack(archive, root)
         return root / CIFAR_FOLDER
     if name == "svhn":
-        _fetch(SVHN_URL, root / SVHN_FILE, progress)
+        _fetch(SVHN_URL, root / SVHN_FILE, sums.get(SVHN_FILE), progress, cancel)
         return root
     if name == "celeba":
         raise DatasetError(
@@ -395,22 +325,37 @@ def download_dataset(
     )
 
 
-def _fetch(url: str, path: Path, progress: Callable[[int, int], None] | None) -> None:
-    """Download to a temporary file beside ``path``, then rename: never a half file in place."""
-    if path.is_file() and path.stat().st_size > 0:
+def _unpack(archive: Path, root: Path) -> None:
+    """Our own extraction, not torchvision's ``extract_archive``: that one extracts with no
+    filter, and the "data" filter refuses links out of ``root``, absolute paths and devices."""
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            tar.extractall(root, filter="data")
+    except (OSError, tarfile.TarError, EOFError, zlib.error) as exc:
+        raise DatasetError(
+            f"{archive} cannot be unpacked ({exc}): delete it and download again"
+        ) from exc
+
+
+def _fetch(
+    url: str, path: Path, md5: str | None, progress: Progress | None, cancel: Cancel | None
+) -> None:
+    """Download to a temporary file beside ``path``, check its MD5 sum, then rename: never a half
+    or damaged file in place. A file already at ``path`` with the right sum is kept."""
+    from torchvision.datasets.utils import check_integrity  # here: torchvision takes seconds
+
+    if path.is_file() and path.stat().st_size > 0 and check_integrity(path, md5):
         return
     tmp = path.with_name(f".{path.name}.part-{uuid.uuid4().hex[:8]}")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with urllib.request.urlopen(url, timeout=30) as response, open(tmp, "wb") as out:
-            total, done = int(response.headers.get("Content-Length") or 0), 0
-            while chunk := response.read(1 << 20):
-                out.write(chunk)
-                done += len(chunk)
-                if progress is not None:
-                    progress(done, total)
-            out.flush()
-            os.fsync(out.fileno())
+        _download(url, tmp, progress, cancel)
+        if not check_integrity(tmp, md5):
+            raise DatasetError(
+                f"the download of {url} is damaged (its MD5 sum is not the known {md5}), so "
+                f"nothing was put at {path}: download again, or download it by hand from "
+                f"{url} and put it at {path}"
+            )
         os.replace(tmp, path)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", None) or exc
@@ -420,3 +365,20 @@ def _fetch(url: str, path: Path, progress: Callable[[int, int], None] | None) ->
         ) from exc
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _download(url: str, to: Path, progress: Progress | None, cancel: Cancel | None) -> None:
+    with urllib.request.urlopen(url, timeout=30) as response, open(to, "wb") as out:
+        total, done = int(response.headers.get("Content-Length") or 0), 0
+        while chunk := response.read(1 << 20):
+            out.write(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
+            if cancel is not None and cancel():
+                raise DownloadCancelled(
+                    f"downloading {url} was stopped after {done / 2**20:.1f} MB: start again "
+                    "to fetch it"
+                )
+        out.flush()
+        os.fsync(out.fileno())

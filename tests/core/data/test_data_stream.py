@@ -18,7 +18,7 @@ from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.snapshots import StatusSnapshot
 from dcgan_studio.errors import ConfigError, DatasetError
 from tests.conftest import tiny_config
-from tests.core.data.test_datasets import write_bad_files
+from tests.core.data.files import write_bad_files
 
 SIZE = 64  # 100 RGB images of 64x64 decode to 1.2 MB: over a 1 MB limit
 

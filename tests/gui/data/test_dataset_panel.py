@@ -10,27 +10,39 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from dcgan_studio.gui.data import dataset_panel as panel_module
-from dcgan_studio.gui.data.dataset_panel import PLACEHOLDER, DatasetPanel
-from tests.core.data.test_datasets import cfg_for, save
+from dcgan_studio.errors import ConfigError
+from dcgan_studio.gui.data import jobs as jobs_module
+from dcgan_studio.gui.data.chooser import DatasetChooser
+from dcgan_studio.gui.data.model import PLACEHOLDER
+from tests.core.data.files import cfg_for, save, serving_mnist
 
 ERROR_COLOUR = "#e05050"
 
 
-def io_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "dcgan-io"]
+def data_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "dcgan-data"]
 
 
 @pytest.fixture
-def panel(qtbot):
-    widget = DatasetPanel()
-    qtbot.addWidget(widget)
-    widget.resize(420, 800)
-    widget.show()
-    yield widget
-    for thread in io_threads():
-        thread.join(timeout=30)
-    assert not io_threads(), "a preview left a dcgan-io thread running"
+def make_chooser(shown):
+    """``make_chooser(run_config)``: the Data panel on screen, with ``run_config`` as the
+    settings on screen; afterwards no preview may have left its thread running."""
+    choosers = []
+
+    def make(run_config=lambda: cfg_for("digits")) -> DatasetChooser:
+        chooser = DatasetChooser(run_config)
+        shown(chooser.panel, 420, 800)
+        choosers.append(chooser)
+        return chooser
+
+    yield make
+    for chooser in choosers:
+        assert chooser.shutdown(timeout=30), "a preview left its dcgan-data thread running"
+
+
+@pytest.fixture
+def chooser(make_chooser) -> DatasetChooser:
+    return make_chooser()
 
 
 def class_folder(root: Path) -> Path:
@@ -44,26 +56,28 @@ def class_folder(root: Path) -> Path:
     return root
 
 
-def wait_done(qtbot, panel: DatasetPanel) -> None:
-    qtbot.waitUntil(lambda: not panel.busy, timeout=60_000)
+def wait_done(qtbot, chooser: DatasetChooser) -> None:
+    qtbot.waitUntil(lambda: not chooser.busy, timeout=60_000)
 
 
-def test_placeholder_before_the_first_preview(panel):
+def test_placeholder_before_the_first_preview(chooser):
+    panel, model = chooser.panel, chooser.model
     assert panel.status.text() == PLACEHOLDER
     assert not panel.graphics.isVisible() and not panel.progress.isVisible()
-    assert panel.loaded is None and panel.loaded_for is None
+    assert model.loaded is None and model.loaded_for is None
 
 
-def test_folder_preview_shows_count_grid_and_skipped_files_by_reason(qtbot, panel, tmp_path):
+def test_folder_preview_shows_count_grid_and_skipped_files_by_reason(qtbot, chooser, tmp_path):
+    panel, model = chooser.panel, chooser.model
     folder = class_folder(tmp_path / "pets")
     cfg = cfg_for(f"folder:{folder}", size=16, channels=3)
-    panel.preview(cfg)
+    chooser.preview(cfg)
     assert panel.progress.isVisible() and panel.cancel_button.isEnabled()
-    wait_done(qtbot, panel)
-    assert panel.loaded is not None and len(panel.loaded) == 5 and panel.loaded_for is cfg
-    assert panel.tile_count == 5 and panel.graphics.isVisible()
-    assert panel.grid_image.shape == (2 * 18 + 2, 3 * 18 + 2, 3)  # 2 rows x 3 tiles of 16, pad 2
-    corners = [tuple(panel.grid_image[2 + 18 * (t // 3), 2 + 18 * (t % 3)]) for t in range(5)]
+    wait_done(qtbot, chooser)
+    assert model.loaded is not None and len(model.loaded) == 5 and model.loaded_for is cfg
+    assert model.tile_count == 5 and panel.graphics.isVisible()
+    assert model.mosaic.shape == (2 * 18 + 2, 3 * 18 + 2, 3)  # 2 rows x 3 tiles of 16, pad 2
+    corners = [tuple(model.mosaic[2 + 18 * (t // 3), 2 + 18 * (t % 3)]) for t in range(5)]
     assert sorted(corners) == [(40, 40, 200)] * 2 + [(200, 40, 40)] * 3  # 3 red cats, 2 dogs
     assert not panel.progress.isVisible() and not panel.cancel_button.isVisible()
     info = panel.info.text()
@@ -80,11 +94,12 @@ def test_folder_preview_shows_count_grid_and_skipped_files_by_reason(qtbot, pane
 
 
 @pytest.mark.parametrize("name, channels", [("digits", 1), ("shapes", 3)])
-def test_builtin_sets_preview_10000_images_in_a_64_tile_grid(qtbot, panel, name, channels):
-    panel.preview(cfg_for(name, size=32, channels=channels))
-    wait_done(qtbot, panel)
-    assert len(panel.loaded) == 10000 and panel.tile_count == 64
-    grid = panel.grid_image
+def test_builtin_sets_preview_10000_images_in_a_64_tile_grid(qtbot, chooser, name, channels):
+    panel, model = chooser.panel, chooser.model
+    chooser.preview(cfg_for(name, size=32, channels=channels))
+    wait_done(qtbot, chooser)
+    assert len(model.loaded) == 10000 and model.tile_count == 64
+    grid = model.mosaic
     assert grid.shape == (8 * 34 + 2, 8 * 34 + 2, 3)
     assert "Images: 10,000" in panel.info.text() and not panel.report.isVisible()
     colour_spread = np.abs(grid.astype(int) - grid.mean(axis=2, keepdims=True)).max()
@@ -94,26 +109,28 @@ def test_builtin_sets_preview_10000_images_in_a_64_tile_grid(qtbot, panel, name,
         assert colour_spread == 0 and "grayscale (1 channel)" in panel.info.text()
 
 
-def test_empty_folder_shows_the_folder_and_the_fix_in_red(qtbot, panel, tmp_path):
+def test_empty_folder_shows_the_folder_and_the_fix_in_red(qtbot, chooser, tmp_path):
+    panel = chooser.panel
     empty = tmp_path / "empty"
     empty.mkdir()
-    with qtbot.waitSignal(panel.message, timeout=30_000) as signal:
-        panel.preview(cfg_for(f"folder:{empty}"))
+    with qtbot.waitSignal(chooser.message, timeout=30_000) as signal:
+        chooser.preview(cfg_for(f"folder:{empty}"))
     text = panel.status.text()
     assert text == signal.args[0]
     assert str(empty.resolve()) in text and "has no files: put jpg" in text
     assert "one sub-folder per class" in text and "Traceback" not in text
     assert ERROR_COLOUR in panel.status.styleSheet()
-    assert panel.loaded is None and not panel.graphics.isVisible()
+    assert chooser.model.loaded is None and not panel.graphics.isVisible()
 
 
-def test_folder_of_only_bad_files_still_shows_the_scan_report(qtbot, panel, tmp_path):
+def test_folder_of_only_bad_files_still_shows_the_scan_report(qtbot, chooser, tmp_path):
+    panel = chooser.panel
     folder = tmp_path / "bad"
     folder.mkdir()
     (folder / "zero.png").write_bytes(b"")
     (folder / "notes.jpg").write_text("words")
-    with qtbot.waitSignal(panel.message, timeout=30_000):
-        panel.preview(cfg_for(f"folder:{folder}"))
+    with qtbot.waitSignal(chooser.message, timeout=30_000):
+        chooser.preview(cfg_for(f"folder:{folder}"))
     assert panel.status.text().startswith(f"no usable image in {folder.resolve()}")
     assert ERROR_COLOUR in panel.status.styleSheet()
     assert panel.skipped_label.text() == "2 files skipped: 1 empty (0 bytes), 1 not an image"
@@ -121,50 +138,58 @@ def test_folder_of_only_bad_files_still_shows_the_scan_report(qtbot, panel, tmp_
     assert "Files seen: 2, used: 0" in panel.info.text()
 
 
-def test_missing_mnist_names_the_files_to_put_in_the_data_root(qtbot, panel, tmp_path):
-    with qtbot.waitSignal(panel.message, timeout=30_000):
-        panel.preview(cfg_for("mnist", tmp_path))
+def test_missing_mnist_names_the_files_to_put_in_the_data_root(qtbot, chooser, tmp_path):
+    panel = chooser.panel
+    with qtbot.waitSignal(chooser.message, timeout=30_000):
+        chooser.preview(cfg_for("mnist", tmp_path))
     raw = tmp_path / "MNIST" / "raw"
     text = panel.status.text()
     assert text.startswith(f"MNIST is not in {tmp_path}: put {raw}/train-images-idx3-ubyte.gz")
     assert "with Data root… in the Data panel" in text and ERROR_COLOUR in panel.status.styleSheet()
 
 
-def test_a_second_preview_wins_and_the_first_result_is_dropped(qtbot, panel, monkeypatch):
+def test_a_second_preview_wins_and_the_first_result_is_dropped(qtbot, chooser, monkeypatch):
+    panel, model = chooser.panel, chooser.model
     gates = {"digits": threading.Event(), "shapes": threading.Event()}
-    finished = []
-    real_load = panel_module.load_dataset
+    started, finished = [], []
+    real_load = jobs_module.load_dataset
 
     def gated_load(cfg, progress=None, cancel=None):
+        started.append(cfg.data.dataset)
         assert gates[cfg.data.dataset].wait(30)
         try:
             return real_load(cfg, progress, None)  # the first one is not allowed to stop early
         finally:
             finished.append(cfg.data.dataset)
 
-    monkeypatch.setattr(panel_module, "load_dataset", gated_load)
+    monkeypatch.setattr(jobs_module, "load_dataset", gated_load)
     delivered = []
-    on_loaded = panel._on_loaded
+    finish = model.finish
 
-    def record(generation, cfg, result, error):
-        delivered.append(cfg.data.dataset)
-        on_loaded(generation, cfg, result, error)
+    def record(preview):
+        delivered.append(preview.dataset.name)
+        finish(preview)
 
-    monkeypatch.setattr(panel, "_on_loaded", record)
-    panel.preview(cfg_for("digits"))
+    monkeypatch.setattr(model, "finish", record)
+    chooser.preview(cfg_for("digits"))
+    qtbot.waitUntil(lambda: started == ["digits"], timeout=30_000)  # (not yet started: replaced)
     second = cfg_for("shapes", channels=3)
-    panel.preview(second)
+    chooser.preview(second)
     gates["digits"].set()  # the first finishes first, after the second was asked for
-    qtbot.waitUntil(lambda: delivered == ["digits"], timeout=30_000)
-    assert finished == ["digits"]
-    assert panel.busy and panel.loaded is None and panel.progress.isVisible()
+    # the second starts once the first has ended and sent its answer, which the GUI then drops
+    qtbot.waitUntil(lambda: started == ["digits", "shapes"], timeout=30_000)
+    qtbot.wait(0)
+    assert finished == ["digits"] and delivered == []
+    assert chooser.busy and model.loaded is None and panel.progress.isVisible()
     gates["shapes"].set()
-    wait_done(qtbot, panel)
-    assert panel.loaded.name == "shapes" and panel.loaded_for is second
+    wait_done(qtbot, chooser)
+    assert delivered == ["shapes"]
+    assert model.loaded.name == "shapes" and model.loaded_for is second
     assert "RGB (3 channels)" in panel.info.text()
 
 
-def test_cancel_during_a_folder_scan_stops_it(qtbot, panel, tmp_path, monkeypatch):
+def test_cancel_during_a_folder_scan_stops_it(qtbot, chooser, tmp_path, monkeypatch):
+    panel, model = chooser.panel, chooser.model
     folder = tmp_path / "many"
     folder.mkdir()
     for i in range(400):
@@ -172,7 +197,7 @@ def test_cancel_during_a_folder_scan_stops_it(qtbot, panel, tmp_path, monkeypatc
     first_report = threading.Event()
     reports = []
     outcome = []
-    real_load = panel_module.load_dataset
+    real_load = jobs_module.load_dataset
 
     def watched_load(cfg, progress=None, cancel=None):
         def report(done, total):
@@ -191,83 +216,93 @@ def test_cancel_during_a_folder_scan_stops_it(qtbot, panel, tmp_path, monkeypatc
             outcome.append(type(exc).__name__)
             raise
 
-    monkeypatch.setattr(panel_module, "load_dataset", watched_load)
-    panel.preview(cfg_for(f"folder:{folder}"))
+    monkeypatch.setattr(jobs_module, "load_dataset", watched_load)
+    chooser.preview(cfg_for(f"folder:{folder}"))
     qtbot.waitUntil(first_report.is_set, timeout=30_000)
     qtbot.waitUntil(lambda: panel.progress.maximum() == 400, timeout=10_000)  # from the timer
-    with qtbot.waitSignal(panel.message) as signal:
+    with qtbot.waitSignal(chooser.message) as signal:
         panel.cancel_button.click()
     assert "cancelled" in signal.args[0] and "cancelled" in panel.status.text()
-    assert not panel.progress.isVisible() and not panel.busy
-    qtbot.waitUntil(lambda: not io_threads(), timeout=30_000)
+    assert not panel.progress.isVisible() and not chooser.busy
+    qtbot.waitUntil(lambda: not data_threads(), timeout=30_000)
     assert outcome == ["ScanCancelled"] and reports[-1][0] < 400
-    assert panel.loaded is None and not panel.graphics.isVisible()
+    assert model.loaded is None and not panel.graphics.isVisible()
 
 
-def test_choosing_a_folder_emits_its_absolute_path(qtbot, panel, tmp_path, monkeypatch):
+def test_choosing_a_folder_emits_its_absolute_path(qtbot, chooser, tmp_path, monkeypatch):
+    panel, model = chooser.panel, chooser.model
     folder = tmp_path / "mine"
     folder.mkdir()
     monkeypatch.chdir(tmp_path)
-    with qtbot.waitSignal(panel.dataset_chosen) as signal:
-        panel.choose_folder("mine")
+    with qtbot.waitSignal(chooser.dataset_chosen) as signal:
+        model.choose_folder("mine")
     assert signal.args == [f"folder:{folder}", None]
-    assert panel.dataset == f"folder:{folder}" and str(folder) in panel.root_label.text()
+    assert model.name == f"folder:{folder}" and str(folder) in panel.root_label.text()
     assert not panel.root_button.isEnabled()
-    with qtbot.waitSignal(panel.dataset_chosen) as signal:
-        panel.choose_data_root(tmp_path)
+    with qtbot.waitSignal(chooser.dataset_chosen) as signal:
+        model.choose_data_root(tmp_path)
     assert signal.args == [f"folder:{folder}", str(tmp_path)]
 
 
-def test_set_dataset_shows_a_choice_without_emitting(qtbot, panel, tmp_path):
+def test_set_dataset_shows_a_choice_without_emitting(qtbot, chooser, tmp_path):
+    panel, model = chooser.panel, chooser.model
     emitted = []
-    panel.dataset_chosen.connect(lambda *args: emitted.append(args))
-    panel.set_dataset("mnist", str(tmp_path))
-    assert panel.dataset == "mnist" and panel.combo.currentText() == "mnist"
+    chooser.dataset_chosen.connect(lambda *args: emitted.append(args))
+    chooser.set_dataset("mnist", str(tmp_path))
+    assert model.name == "mnist" and panel.combo.currentText() == "mnist"
     assert panel.root_button.isEnabled() and str(tmp_path) in panel.root_label.text()
-    panel.set_dataset("folder:/data/faces", None)
+    chooser.set_dataset("folder:/data/faces", None)
     assert panel.combo.currentText() == "folder: faces" and emitted == []
 
 
-def test_preview_button_uses_the_chosen_dataset_on_the_lead_config(qtbot, panel, tmp_path):
+def test_preview_button_uses_the_chosen_dataset_on_the_lead_config(qtbot, make_chooser, tmp_path):
+    chooser = make_chooser(lambda: cfg_for("digits", size=32, channels=3))
+    model = chooser.model
     folder = class_folder(tmp_path / "pets")
-    panel.config_provider = lambda: cfg_for("digits", size=32, channels=3)
-    panel.set_dataset(f"folder:{folder}", None)
-    panel.preview_button.click()
-    wait_done(qtbot, panel)
-    assert panel.loaded_for.data.dataset == f"folder:{folder}"
-    assert panel.loaded.image_shape == (3, 32, 32) and panel.tile_count == 5
+    chooser.set_dataset(f"folder:{folder}", None)
+    chooser.panel.preview_button.click()
+    wait_done(qtbot, chooser)
+    assert model.loaded_for.data.dataset == f"folder:{folder}"
+    assert model.loaded.image_shape == (3, 32, 32) and model.tile_count == 5
 
 
-def test_download_if_missing_fetches_then_previews(qtbot, panel, tmp_path, monkeypatch):
+def test_download_if_missing_fetches_then_previews(qtbot, chooser, tmp_path, monkeypatch):
     """Download if missing, against a local web server holding MNIST's .gz files."""
-    import functools
-    import http.server
-
-    from dcgan_studio.core.data import torchvision_sets as data_torchvision
-    from tests.core.data.test_datasets import write_mnist
-
-    served = tmp_path / "server"
-    write_mnist(served, "files", n=30, gz=True)
-    handler = functools.partial(
-        http.server.SimpleHTTPRequestHandler, directory=str(served / "files" / "raw")
-    )
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    folder, title, _, classes = data_torchvision.MNIST_LIKE["mnist"]
-    monkeypatch.setitem(
-        data_torchvision.MNIST_LIKE,
-        "mnist",
-        (folder, title, f"http://127.0.0.1:{server.server_address[1]}/", classes),
-    )
-    try:
-        panel.set_dataset("mnist", str(tmp_path / "root"))
+    panel = chooser.panel
+    with serving_mnist(tmp_path / "server", monkeypatch):
+        chooser.set_dataset("mnist", str(tmp_path / "root"))
         assert panel.download_box.isEnabled()
         panel.download_box.setChecked(True)
-        panel.preview(cfg_for("mnist", tmp_path / "root"))
-        wait_done(qtbot, panel)
-    finally:
-        server.shutdown()
-    assert panel.summary is not None and panel.summary.count == 30
+        chooser.preview(cfg_for("mnist", tmp_path / "root"))
+        wait_done(qtbot, chooser)
+    assert chooser.summary is not None and chooser.summary.count == 30
     assert (tmp_path / "root" / "MNIST" / "raw" / "train-images-idx3-ubyte.gz").is_file()
-    panel.set_dataset("digits", None)
+    chooser.set_dataset("digits", None)
     assert not panel.download_box.isEnabled() and not panel.download_box.isChecked()
+
+
+def test_settings_that_cannot_be_previewed_are_said_in_red(qtbot, make_chooser):
+    def invalid():
+        raise ConfigError("optim.batch_size", 0, "a whole number from 1")
+
+    chooser = make_chooser(invalid)
+    panel = chooser.panel
+    with qtbot.waitSignal(chooser.message) as signal:
+        panel.preview_button.click()
+    assert signal.args == ["optim.batch_size = 0 is not allowed: use a whole number from 1"]
+    assert panel.status.text() == signal.args[0] and ERROR_COLOUR in panel.status.styleSheet()
+    assert not chooser.busy and not panel.progress.isVisible()
+
+
+def test_a_bug_in_a_loader_is_one_line_that_points_to_the_log(qtbot, chooser, monkeypatch):
+    def broken(cfg, progress=None, cancel=None):
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(jobs_module, "load_dataset", broken)
+    with qtbot.waitSignal(chooser.message, timeout=30_000) as signal:
+        chooser.preview(cfg_for("shapes", channels=3))
+    assert signal.args == [
+        "previewing shapes failed unexpectedly (ZeroDivisionError: division by zero): the "
+        "details are in the log file"
+    ]
+    assert ERROR_COLOUR in chooser.panel.status.styleSheet() and not chooser.busy
