@@ -1,15 +1,15 @@
-"""The explorer's Interpolate and Arithmetic tabs: which pinned vectors, and what G made of them.
+"""The Interpolate and Arithmetic tabs: which pinned vectors, and what G made of them.
 
-These views only choose vectors and show images; the explorer asks its render service for the
-images (keys "strip", "operands", "arithmetic") and hands them back here.
+Views of ``pinned.Interpolation`` and ``pinned.Arithmetic``: they change the choice, and show
+the images the space renders for it (keys "strip", "operands", "arithmetic").
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -22,9 +22,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dcgan_studio.core.latent import arithmetic, mean_vector, path
-from dcgan_studio.gui.latent.shelf import Shelf, VectorPicker
+from dcgan_studio.core.grid import make_grid
+from dcgan_studio.gui.latent.pinned import SLOTS, Arithmetic, Interpolation, PinnedVectors
+from dcgan_studio.gui.latent.shelf import VectorPicker
 from dcgan_studio.gui.widgets.image_view import ImageView
+from dcgan_studio.gui.widgets.play_button import PlayButton, scrub_row
 
 SLERP_TIP = (
     "Spherical (slerp) follows the great circle between the vectors. Random z in 100 "
@@ -32,42 +34,27 @@ SLERP_TIP = (
     "between two of them dips inside it, to vectors G hardly ever saw in training, so "
     "linear paths tend to look washed out midway. Linear is kept for comparison."
 )
+METHOD_NAMES = {"spherical": "spherical (slerp)", "linear": "linear"}
 
 
 class InterpolationPanel(QWidget):
-    path_changed = Signal()  # the vectors, method or frame count changed: render the strip again
-
-    def __init__(self, shelf: Shelf, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, interpolation: Interpolation, shelf: PinnedVectors, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
-        self.frames: np.ndarray | None = None  # uint8 (K, H, W, C) of the strip on screen
+        self.interpolation = interpolation
+        self.frames: np.ndarray | None = None  # uint8 (K, H, W, C): the strip on screen
+        self._step = 1  # +1 or -1: the way Play goes along the path
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         self.picker = VectorPicker(
+            interpolation.through,
             shelf,
             "Through:",
             "Pick two or more pinned vectors, in the order the path should visit them.",
         )
-        self.picker.changed.connect(self.path_changed)
         layout.addWidget(self.picker)
-        options = QHBoxLayout()
-        self.method = QComboBox()
-        self.method.addItem("spherical (slerp)", "spherical")
-        self.method.addItem("linear", "linear")
-        self.method.setToolTip(SLERP_TIP)
-        self.method.currentIndexChanged.connect(lambda _: self.path_changed.emit())
-        self.frame_count = QSpinBox()
-        self.frame_count.setRange(2, 64)
-        self.frame_count.setValue(10)
-        self.frame_count.setToolTip(
-            "How many frames the strip and the animation have, both ends included."
-        )
-        self.frame_count.valueChanged.connect(lambda _: self.path_changed.emit())
-        options.addWidget(QLabel("Method"))
-        options.addWidget(self.method)
-        options.addWidget(QLabel("Frames"))
-        options.addWidget(self.frame_count)
-        options.addStretch(1)
-        layout.addLayout(options)
+        layout.addLayout(self._build_options())
         self.strip = ImageView()
         self.strip.setFixedHeight(52)
         self.strip.setToolTip("The whole path, one frame per step.")
@@ -77,51 +64,66 @@ class InterpolationPanel(QWidget):
         self.frame_view.setMaximumHeight(220)  # the strip above shows every frame already
         self.frame_view.setMinimumHeight(72)  # with the slider under it, always in sight
         layout.addWidget(self.frame_view, 1)
-        scrub = QHBoxLayout()
-        self.play_button = QPushButton("Play")
-        self.play_button.setCheckable(True)
-        self.play_button.setToolTip("Animate t back and forth along the path.")
-        self.play_button.toggled.connect(self._on_play_toggled)
+        layout.addLayout(self._build_scrubber())
+        self.hint = QLabel("Pin two or more vectors, then add them here in order.")
+        self.hint.setWordWrap(True)
+        layout.addWidget(self.hint)
+        interpolation.changed.connect(self._on_interpolation_changed)
+
+    def _build_options(self) -> QHBoxLayout:
+        options = QHBoxLayout()
+        self.method = QComboBox()
+        for method, name in METHOD_NAMES.items():
+            self.method.addItem(name, method)
+        self.method.setToolTip(SLERP_TIP)
+        self.method.currentIndexChanged.connect(
+            lambda _: self.interpolation.set_method(self.method.currentData())
+        )
+        self.frame_count = QSpinBox()
+        self.frame_count.setRange(2, 64)
+        self.frame_count.setValue(self.interpolation.frames)
+        self.frame_count.setToolTip(
+            "How many frames the strip and the animation have, both ends included."
+        )
+        self.frame_count.valueChanged.connect(self.interpolation.set_frames)
+        for widget in (QLabel("Method"), self.method, QLabel("Frames"), self.frame_count):
+            options.addWidget(widget)
+        options.addStretch(1)
+        return options
+
+    def _build_scrubber(self) -> QHBoxLayout:
+        self.play_button = PlayButton(
+            "Animate t back and forth along the path.", self.interpolation.frame_ms, self._advance
+        )
         self.t_slider = QSlider(Qt.Orientation.Horizontal)
-        self.t_slider.setRange(0, 9)
+        self.t_slider.setRange(0, self.interpolation.frames - 1)
         self.t_slider.setToolTip("t: where along the path the large frame is.")
         self.t_slider.valueChanged.connect(self._show_frame)
         self.t_label = QLabel("t = 0.00")
         self.t_label.setMinimumWidth(64)
-        scrub.addWidget(self.play_button)
-        scrub.addWidget(self.t_slider, 1)
-        scrub.addWidget(self.t_label)
-        layout.addLayout(scrub)
-        self.hint = QLabel("Pin two or more vectors, then add them here in order.")
-        self.hint.setWordWrap(True)
-        layout.addWidget(self.hint)
-        self.timer = QTimer(self)
-        self.timer.setInterval(100)
-        self.timer.timeout.connect(self._advance)
-        self._direction = 1
+        return scrub_row(self.play_button, self.t_slider, self.t_label)
 
-    def path_z(self) -> np.ndarray | None:
-        """(K, nz) along the chosen vectors, or None while fewer than two are chosen."""
-        vectors = self.picker.vectors()
-        if len(vectors) < 2:
-            return None
-        return path(vectors, self.frame_count.value(), self.method.currentData())
-
-    def recipe(self) -> dict[str, Any]:
-        return {
-            "method": self.method.currentData(),
-            "frames": self.frame_count.value(),
-            "vectors": self.picker.names(),
-        }
+    def _on_interpolation_changed(self) -> None:
+        """Changed from elsewhere too: the fields follow, without telling the model again."""
+        self.method.blockSignals(True)
+        self.method.setCurrentIndex(self.method.findData(self.interpolation.method))
+        self.method.blockSignals(False)
+        self.frame_count.blockSignals(True)
+        self.frame_count.setValue(self.interpolation.frames)
+        self.frame_count.blockSignals(False)
 
     def show_frames(self, frames: np.ndarray) -> None:
         self.frames = frames
-        self.strip.show_image(np.concatenate(list(frames), axis=1))  # (H, K*W, C)
+        self.strip.show_image(make_grid(frames, len(frames), padding=0))  # (H, K*W, C)
         self.t_slider.setRange(0, len(frames) - 1)
         self.hint.setText(
-            f"{len(frames)} frames, {self.method.currentText()}: " + " → ".join(self.picker.names())
+            f"{len(frames)} frames, {self.method.currentText()}: "
+            + " → ".join(self.interpolation.names())
         )
         self._show_frame(self.t_slider.value())
+
+    def stop(self) -> None:
+        self.play_button.setChecked(False)
 
     def _show_frame(self, index: int) -> None:
         if self.frames is None or index >= len(self.frames):
@@ -129,27 +131,26 @@ class InterpolationPanel(QWidget):
         self.frame_view.show_image(self.frames[index])
         self.t_label.setText(f"t = {index / max(1, len(self.frames) - 1):.2f}")
 
-    def _on_play_toggled(self, on: bool) -> None:
-        self.play_button.setText("Pause" if on else "Play")
-        if on:
-            self.timer.start()
-        else:
-            self.timer.stop()
-
     def _advance(self) -> None:
+        """One frame on, turning back at either end."""
         top = self.t_slider.maximum()
-        value = self.t_slider.value() + self._direction
+        value = self.t_slider.value() + self._step
         if not 0 <= value <= top:
-            self._direction = -self._direction
-            value = self.t_slider.value() + self._direction
+            self._step = -self._step
+            value = self.t_slider.value() + self._step
         self.t_slider.setValue(max(0, min(top, value)))
 
 
 class ArithmeticPanel(QWidget):
-    operands_changed = Signal()
-
-    def __init__(self, shelf: Shelf, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        arithmetic: Arithmetic,
+        shelf: PinnedVectors,
+        use_result: Callable[[], None],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
+        self.arithmetic = arithmetic
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         intro = QLabel(
@@ -163,8 +164,9 @@ class ArithmeticPanel(QWidget):
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.slots: dict[str, VectorPicker] = {}
-        for slot, caption in (("A", "A"), ("B", "− B"), ("C", "+ C")):
+        for slot, caption in zip(SLOTS, ("A", "− B", "+ C")):
             picker = VectorPicker(
+                arithmetic.slots[slot],
                 shelf,
                 caption,
                 f"The vectors of slot {slot}; with several, their mean is used.",
@@ -172,50 +174,37 @@ class ArithmeticPanel(QWidget):
                 one_line=True,
             )
             picker.caption.setMinimumWidth(28)
-            picker.changed.connect(self.operands_changed)
             self.slots[slot] = picker
             layout.addWidget(picker)
+        layout.addLayout(self._build_views(), 1)
+        layout.addLayout(self._build_hint(use_result))
+
+    def _build_views(self) -> QGridLayout:
         views = QGridLayout()
-        self.views = {
-            name: ImageView(title)
-            for name, title in (
-                ("A", "mean A"),
-                ("B", "mean B"),
-                ("C", "mean C"),
-                ("result", "A − B + C"),
-            )
-        }
+        titles = {"A": "mean A", "B": "mean B", "C": "mean C", "result": "A − B + C"}
+        self.views = {name: ImageView(title) for name, title in titles.items()}
         for column, view in enumerate(self.views.values()):
             view.setMinimumHeight(64)  # the four images stay in sight in a short tab
             views.addWidget(view, 0, column)
-        layout.addLayout(views, 1)
+        return views
+
+    def _build_hint(self, use_result: Callable[[], None]) -> QHBoxLayout:
+        row = QHBoxLayout()
         self.hint = QLabel("Fill all three slots to see the result.")
         self.hint.setWordWrap(True)
-        self.hint_row = QHBoxLayout()  # the explorer adds its "Use the result" beside it
-        self.hint_row.addWidget(self.hint, 1)
-        layout.addLayout(self.hint_row)
-
-    def operands(self) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]] | None:
-        a, b, c = (self.slots[s].vectors() for s in "ABC")
-        return (a, b, c) if a and b and c else None
-
-    def operand_means(self) -> np.ndarray | None:
-        """(3, nz): mean A, mean B, mean C."""
-        operands = self.operands()
-        return None if operands is None else np.stack([mean_vector(v) for v in operands])
-
-    def result_z(self) -> np.ndarray | None:
-        operands = self.operands()
-        return None if operands is None else arithmetic(*operands)[None]
-
-    def recipe(self) -> dict[str, Any]:
-        return {"arithmetic": {s: self.slots[s].names() for s in "ABC"}}
+        self.use_button = QPushButton("Use the result")
+        self.use_button.setToolTip(
+            "Make A − B + C the current vector: pin it, save it, or move it with the sliders."
+        )
+        self.use_button.clicked.connect(use_result)
+        row.addWidget(self.hint, 1)
+        row.addWidget(self.use_button)
+        return row
 
     def show_operands(self, images: np.ndarray) -> None:
-        for name, image in zip("ABC", images):
+        for name, image in zip(SLOTS, images):
             self.views[name].show_image(image)
 
     def show_result(self, image: np.ndarray) -> None:
         self.views["result"].show_image(image)
-        a, b, c = ("(" + " + ".join(self.slots[s].names()) + ")" for s in "ABC")
-        self.hint.setText(f"{a} − {b} + {c}")
+        self.hint.setText(self.arithmetic.expression())

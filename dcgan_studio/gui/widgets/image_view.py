@@ -1,4 +1,4 @@
-"""Small views the latent explorer is built from: an image box and a bank of sliders.
+"""Small views for G's images: an image box, a thumbnail pixmap and a bank of sliders.
 
 ``ImageView`` is one ViewBox with one ImageItem, created once and fed with ``setImage`` (levels
 fixed to 0..255, row-major, aspect locked, no smoothing: every pixel of G's output stays a
