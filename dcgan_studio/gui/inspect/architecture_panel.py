@@ -1,13 +1,13 @@
 """G and D as data flow: one row per layer with its shapes, size formula and parameters.
 
-The rows come from ``core.architecture`` (the plan the models are built from), so they show the
-real shapes. Hovering a row explains its layer kind; selecting it fills the info pane and emits
-``layer_selected``.
+The rows come from the ``InspectionTarget``'s plans (``core.architecture``'s, which the models are
+built from), so they show the real shapes. Hovering a row explains its layer kind; selecting it
+fills the info pane and emits ``layer_selected``.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,15 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dcgan_studio.config import ModelConfig
-from dcgan_studio.core.architecture import (
-    LayerSpec,
-    NetworkPlan,
-    discriminator_plan,
-    generator_plan,
-)
+from dcgan_studio.core.architecture import LayerSpec, NetworkPlan
 from dcgan_studio.core.concepts import explain
-from dcgan_studio.errors import StudioError
+from dcgan_studio.gui.inspect.layer_names import shape_text, type_text
+from dcgan_studio.gui.inspect.model import InspectionTarget
 
 NETWORKS = {"g": "Generator (G)", "d": "Discriminator (D)"}
 # the size formula before the parameter count, and k, s and p in one column: in the dock's
@@ -48,22 +43,6 @@ COLUMN_TIPS = (
 FORMULA = COLUMNS.index("Size formula")
 PARAMS = COLUMNS.index("Params")
 INFO_HINT = "<p><i>Select a layer to read what it does.</i></p>"
-
-
-def shape_text(shape: tuple[int, int, int]) -> str:
-    return "×".join(map(str, shape))
-
-
-def type_text(layer: LayerSpec) -> str:
-    return {
-        "conv": "conv",
-        "conv_transpose": "transposed conv",
-        "batchnorm": "BatchNorm",
-        "relu": "ReLU",
-        "leaky_relu": f"LeakyReLU({layer.negative_slope:g})",
-        "tanh": "tanh",
-        "dropout": f"dropout({layer.p:g})",
-    }.get(layer.kind, layer.kind)
 
 
 def formula_parts(layer: LayerSpec) -> tuple[str, str]:
@@ -87,13 +66,11 @@ def flow_text(network: str, plan: NetworkPlan) -> str:
 class ArchitecturePanel(QWidget):
     layer_selected = Signal(str, str)  # ("g" | "d", layer name)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, model: InspectionTarget, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.plans: dict[str, NetworkPlan] = {}
+        self.model = model
         self._tables: dict[str, QTableWidget] = {}
         self._summaries: dict[str, QLabel] = {}
-        self._flows: dict[str, str] = {}
-        self._selecting = False  # guards the cross-table clear against re-entry
 
         self.splitter = splitter = QSplitter(Qt.Vertical)
         splitter.setChildrenCollapsible(False)
@@ -106,7 +83,6 @@ class ArchitecturePanel(QWidget):
         self.info.setMinimumHeight(7 * self.info.fontMetrics().lineSpacing())
         splitter.addWidget(self.info)
         splitter.setStretchFactor(2, 1)  # the tables keep their heights, the info pane resizes
-        self._row_counts: tuple[int, int] | None = None
 
         self.error = QLabel()
         self.error.setObjectName("architecture-error")
@@ -119,7 +95,8 @@ class ArchitecturePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.stack)
-        self.set_model_config(ModelConfig())
+        model.plans_changed.connect(self._on_model_plans_changed)
+        self._on_model_plans_changed()
 
     def _network_section(self, network: str) -> QWidget:
         section = QWidget()
@@ -160,37 +137,38 @@ class ArchitecturePanel(QWidget):
 
     def summary(self, network: str) -> str:
         """The data-flow line of "g" or "d": the input shape, then every shape change."""
-        return self._flows[network]
+        return flow_text(network, self.model.plans[network])
 
-    def set_model_config(self, cfg: ModelConfig) -> None:
-        try:
-            plans = {"g": generator_plan(cfg), "d": discriminator_plan(cfg)}
-        except StudioError as exc:
-            self.plans = {}
-            self.error.setText(f"The networks cannot be built for this setting.\n\n{exc}")
+    def select_layer(self, network: str, name: str) -> None:
+        """Select a layer's row as if clicked (emits ``layer_selected``)."""
+        plans = self._plans()
+        if network not in plans:  # no plan: the panel shows an error
+            return
+        names = [layer.name for layer in plans[network].layers]
+        self._tables[network].selectRow(names.index(name))
+
+    def _plans(self) -> dict[str, NetworkPlan]:
+        """The plans on screen: none while the settings give no networks."""
+        return {} if self.model.plan_error is not None else self.model.plans
+
+    def _on_model_plans_changed(self) -> None:
+        if self.model.plan_error is not None:
+            error = self.model.plan_error
+            self.error.setText(f"The networks cannot be built for this setting.\n\n{error}")
             self.stack.setCurrentWidget(self.error)
             return
-        self.plans = plans
-        for network, plan in plans.items():
-            self._flows[network] = flow_text(network, plan)
+        before = tuple(table.rowCount() for table in self._tables.values())
+        for network, plan in self.model.plans.items():
             self._summaries[network].setText(
-                f"<b>{NETWORKS[network]}</b>&nbsp;&nbsp; {self._flows[network]}"
+                f"<b>{NETWORKS[network]}</b>&nbsp;&nbsp; {flow_text(network, plan)}"
             )
             self._fill(network, plan)
         self.info.setHtml(INFO_HINT)
         self.stack.setCurrentIndex(0)
-        counts = (len(plans["g"].layers), len(plans["d"].layers))
-        if counts != self._row_counts:  # each table as tall as its rows, the info pane ~8 lines
-            self._row_counts = counts
+        if tuple(table.rowCount() for table in self._tables.values()) != before:
+            # each table as tall as its rows, the info pane about 8 lines
             info = 8 * self.info.fontMetrics().lineSpacing() + 12
             self.splitter.setSizes([self._section_height("g"), self._section_height("d"), info])
-
-    def select_layer(self, network: str, name: str) -> None:
-        """Select a layer's row as if clicked (emits ``layer_selected``)."""
-        if network not in self.plans:  # no plan: the panel shows an error
-            return
-        names = [layer.name for layer in self.plans[network].layers]
-        self._tables[network].selectRow(names.index(name))
 
     def _section_height(self, network: str) -> int:
         table = self._tables[network]
@@ -206,11 +184,10 @@ class ArchitecturePanel(QWidget):
     # ---- rows -------------------------------------------------------------------------------
     def _fill(self, network: str, plan: NetworkPlan) -> None:
         table = self._tables[network]
-        self._selecting = True  # clearing the rows is not a selection by the person
-        table.clearSelection()
-        table.clearContents()
-        table.setRowCount(len(plan.layers) + 1)
-        self._selecting = False
+        with QSignalBlocker(table):  # clearing the rows is not a selection by the person
+            table.clearSelection()
+            table.clearContents()
+            table.setRowCount(len(plan.layers) + 1)
         for row, layer in enumerate(plan.layers):
             conv = layer.is_convolution
             general, numbers = formula_parts(layer) if conv else ("", "")
@@ -259,18 +236,15 @@ class ArchitecturePanel(QWidget):
             table.setItem(len(plan.layers), column, item)
 
     def _on_table_selection_changed(self, network: str) -> None:
-        if self._selecting:
-            return
         rows = {index.row() for index in self._tables[network].selectionModel().selectedRows()}
-        layers = self.plans.get(network, NetworkPlan(network, ())).layers
+        layers = self._plans().get(network, NetworkPlan(network, ())).layers
         if len(rows) != 1 or min(rows) >= len(layers):
             return
         layer = layers[min(rows)]
-        self._selecting = True  # one selected layer across both tables
         for other, table in self._tables.items():
             if other != network:
-                table.clearSelection()
-        self._selecting = False
+                with QSignalBlocker(table):  # one selected layer across both tables
+                    table.clearSelection()
         self.info.setHtml(self._info_html(network, layer))
         self.layer_selected.emit(network, layer.name)
 

@@ -4,11 +4,8 @@ Each network's kernels are one mosaic in one ImageItem (not one item per kernel)
 nearest-neighbour pixels in an aspect-locked view. One-channel kernels use a diverging map that is
 symmetric around zero (negative blue, zero white, positive red); three-channel kernels are shown
 as colour images, each stretched to [0, 1]. Scaling is per kernel (every kernel's pattern is
-visible) or shared (their strengths compare).
-
-Layout of a mosaic of N kernels k x k, ``cols = ceil(sqrt(N))``: a 1-pixel gap around the border
-and between tiles, so tile ``t`` (row ``t // cols``, column ``t % cols``) starts at
-``(1 + col * (k + 1), 1 + row * (k + 1))`` and the image is ``(rows*(k+1)+1, cols*(k+1)+1, 3)``.
+visible) or shared (their strengths compare). The kernels are tiled as the feature maps'
+channels are (``mosaic.channel_grid``).
 """
 
 from __future__ import annotations
@@ -19,24 +16,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from dcgan_studio.core.snapshots import FiltersSnapshot
-from dcgan_studio.gui.inspect.mosaic import grid_shape
+from dcgan_studio.gui.inspect.mosaic import channel_grid
+from dcgan_studio.gui.widgets.colours import NEGATIVE, POSITIVE, diverging_rgb
 
 # between tiles: grey beside the white of a zero weight, dark beside greyish colour kernels
 GAP_COLOUR, RGB_GAP_COLOUR = (165, 165, 165), (40, 40, 40)
-# diverging map (ColorBrewer RdBu), value in -1..1 -> RGB
-_DIVERGING_AT = np.array([-1.0, -0.5, 0.0, 0.5, 1.0])
-_DIVERGING_RGB = np.array(
-    [(5, 113, 176), (146, 197, 222), (247, 247, 247), (244, 165, 130), (202, 0, 32)],
-    dtype=np.float64,
-)
-NEGATIVE, POSITIVE = "#0571b0", "#ca0020"
-
-
-def diverging_rgb(values: np.ndarray) -> np.ndarray:
-    """values in -1..1 (clipped; NaN -> 0) -> uint8 (..., 3), blue below zero, red above."""
-    v = np.clip(np.nan_to_num(np.asarray(values, dtype=np.float64)), -1.0, 1.0)
-    rgb = np.stack([np.interp(v, _DIVERGING_AT, _DIVERGING_RGB[:, c]) for c in range(3)], -1)
-    return np.rint(rgb).astype(np.uint8)
 
 
 def kernel_mosaic(weights: np.ndarray, per_kernel: bool = True) -> tuple[np.ndarray, int]:
@@ -62,19 +46,8 @@ def kernel_mosaic(weights: np.ndarray, per_kernel: bool = True) -> tuple[np.ndar
         peak = np.abs(tiles).max(axis=(1, 2) if per_kernel else None, keepdims=True)
         rgb = diverging_rgb(tiles / np.where(peak > 0, peak, 1.0))
     gap = RGB_GAP_COLOUR if channels == 3 else GAP_COLOUR
-    count = len(rgb)
-    rows, cols = grid_shape(count)  # the feature maps' layout
-    cells = np.empty((rows * cols, k + 1, k + 1, 3), dtype=np.uint8)
-    cells[:] = gap
-    cells[:count, 1:, 1:] = rgb  # each cell: a gap row on top, a gap column on the left
-    mosaic = np.empty((rows * (k + 1) + 1, cols * (k + 1) + 1, 3), dtype=np.uint8)
-    mosaic[:] = gap
-    mosaic[:-1, :-1] = (
-        cells.reshape(rows, cols, k + 1, k + 1, 3)
-        .transpose(0, 2, 1, 3, 4)
-        .reshape(rows * (k + 1), cols * (k + 1), 3)
-    )
-    return mosaic, cols
+    grid = channel_grid(len(rgb), k, k)  # the feature maps' layout
+    return grid.compose(rgb, gap), grid.cols
 
 
 def _plural(count: int, word: str) -> str:

@@ -2,20 +2,16 @@
 statistics of one channel.
 
 Pure numpy (no Qt), so a redraw is one array and one ``setImage``. Index values 0..254 are data;
-255 is the gap between tiles, which the lookup table paints in a neutral background colour.
-
-Layout of a mosaic of C channels of H x W, ``cols = ceil(sqrt(C))``: a 1-pixel gap around the
-border and between tiles, so tile ``t`` (row ``t // cols``, column ``t % cols``) starts at
-``(1 + col * (W + 1), 1 + row * (H + 1))`` and the image is
-``(rows * (H + 1) + 1, cols * (W + 1) + 1)``.
+255 is the gap between tiles, which the lookup table paints in a neutral background colour. The
+tiles are laid out by ``core.grid`` with a 1-pixel gap around the border and between them.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pyqtgraph as pg
+
+from dcgan_studio.core.grid import GridGeometry
 
 GAP = 255  # the index of the gap between tiles; data uses 0..254
 TOP = 254  # the brightest data index
@@ -26,31 +22,10 @@ _GAP_COLOURS = {"grey": (96, 150, 210)}  # a grey gap would vanish among grey ti
 _GAP_COLOUR = (222, 222, 222)
 
 
-def grid_shape(channels: int) -> tuple[int, int]:
-    """(rows, cols) of a square-ish grid of ``channels`` tiles."""
-    cols = max(1, math.ceil(math.sqrt(channels)))
-    return max(1, math.ceil(channels / cols)), cols
-
-
-def tile_origin(tile: int, cols: int, height: int, width: int) -> tuple[int, int]:
-    """(x, y) of the top-left data pixel of ``tile``."""
-    row, col = divmod(tile, cols)
-    return 1 + col * (width + 1), 1 + row * (height + 1)
-
-
-def tile_at(x: float, y: float, shape: tuple[int, int, int]) -> int | None:
-    """The tile under image coordinates (x, y) of a mosaic of ``shape`` (C, H, W) activations;
-    None on a gap or outside."""
-    channels, height, width = shape
-    rows, cols = grid_shape(channels)
-    if not (math.isfinite(x) and math.isfinite(y)) or x < 0 or y < 0:
-        return None
-    col, dx = divmod(int(x), width + 1)
-    row, dy = divmod(int(y), height + 1)
-    if dx == 0 or dy == 0 or col >= cols or row >= rows:
-        return None
-    tile = row * cols + col
-    return tile if tile < channels else None
+def channel_grid(count: int, height: int, width: int) -> GridGeometry:
+    """The layout of ``count`` tiles of ``height`` x ``width`` (channels, or kernels) in a
+    square-ish mosaic with a 1-pixel gap around and between them."""
+    return GridGeometry(count, height, width, padding=1)
 
 
 def scale_to_index(
@@ -126,16 +101,8 @@ def channel_mosaic(
         data = scale_to_index(a, lo, hi)
     else:
         raise ValueError(f"normalise must be 'channel' or 'layer', not {normalise!r}")
-    rows, cols = grid_shape(channels)
-    cells = np.full((rows * cols, height + 1, width + 1), GAP, dtype=np.uint8)
-    cells[:channels, 1:, 1:] = data  # each cell: a gap row on top, a gap column on the left
-    mosaic = np.full((rows * (height + 1) + 1, cols * (width + 1) + 1), GAP, dtype=np.uint8)
-    mosaic[:-1, :-1] = (
-        cells.reshape(rows, cols, height + 1, width + 1)
-        .transpose(0, 2, 1, 3)
-        .reshape(rows * (height + 1), cols * (width + 1))
-    )
-    return mosaic, cols
+    grid = channel_grid(channels, height, width)
+    return grid.compose(data, GAP), grid.cols
 
 
 def lookup_table(name: str) -> np.ndarray:

@@ -6,14 +6,22 @@ from dcgan_studio.config import SUPPORTED_IMAGE_SIZES, ModelConfig
 from dcgan_studio.core.concepts import explain
 from dcgan_studio.core.models import Discriminator, Generator
 from dcgan_studio.gui.inspect.architecture_panel import COLUMNS, ArchitecturePanel
+from dcgan_studio.gui.inspect.model import InspectionTarget
 
 COL = {name: COLUMNS.index(name) for name in ("Layer", "Type", "k, s, p", "In", "Out", "Params")}
 FORMULA = COLUMNS.index("Size formula")
 
 
 @pytest.fixture
-def panel(qtbot):
-    widget = ArchitecturePanel()
+def model():
+    target = InspectionTarget()
+    target.set_model_config(ModelConfig())
+    return target
+
+
+@pytest.fixture
+def panel(qtbot, model):
+    widget = ArchitecturePanel(model)
     qtbot.addWidget(widget)
     widget.resize(600, 700)
     widget.show()
@@ -47,7 +55,7 @@ def real_shapes(model, x):
 
 @pytest.mark.parametrize("channels", (1, 3))
 @pytest.mark.parametrize("size", SUPPORTED_IMAGE_SIZES)
-def test_rows_show_the_real_networks(panel, size, channels):
+def test_rows_show_the_real_networks(panel, model, size, channels):
     cfg = ModelConfig(
         image_size=size,
         channels=channels,
@@ -56,7 +64,7 @@ def test_rows_show_the_real_networks(panel, size, channels):
         ndf=16,
         d_dropout=0.3 if channels == 3 else 0.0,
     )
-    panel.set_model_config(cfg)
+    model.set_model_config(cfg)
     torch.manual_seed(0)
     g, d = Generator(cfg), Discriminator(cfg)
     expected = {
@@ -99,8 +107,8 @@ def test_rows_show_the_real_networks(panel, size, channels):
     assert ("dropout(0.3)" in d_types) == (channels == 3)
 
 
-def test_default_config_flow_lines_types_and_totals(panel):
-    panel.set_model_config(ModelConfig())  # 32x32, ngf = ndf = 32
+def test_default_config_flow_lines_types_and_totals(panel, model):
+    model.set_model_config(ModelConfig())  # 32x32, ngf = ndf = 32
     assert panel.summary("g") == "z 100×1×1 → 128×4×4 → 64×8×8 → 32×16×16 → 1×32×32"
     assert panel.summary("d") == "x 1×32×32 → 32×16×16 → 64×8×8 → 128×4×4 → 1×1×1 logit"
     types = [cell(panel, "g", r, COL["Type"]) for r in range(3)]
@@ -112,11 +120,11 @@ def test_default_config_flow_lines_types_and_totals(panel):
     assert cell(panel, "g", panel.table("g").rowCount() - 1, COL["Params"]) == f"{real:,}"
 
 
-def test_changing_the_config_updates_the_rows(panel):
-    panel.set_model_config(ModelConfig(image_size=32, ngf=64))
+def test_changing_the_config_updates_the_rows(panel, model):
+    model.set_model_config(ModelConfig(image_size=32, ngf=64))
     rows = panel.table("g").rowCount()
     assert cell(panel, "g", 0, COL["Out"]) == "256×4×4"
-    panel.set_model_config(ModelConfig(image_size=64, ngf=32))
+    model.set_model_config(ModelConfig(image_size=64, ngf=32))
     assert panel.table("g").rowCount() == rows + 3  # one more transposed conv, BN, ReLU
     assert cell(panel, "g", 0, COL["Out"]) == "256×4×4"  # 32 * 2^3
     assert cell(panel, "g", panel.table("g").rowCount() - 2, COL["Out"]) == "1×64×64"
@@ -130,8 +138,8 @@ def click_row(qtbot, panel, network, row):
     qtbot.mouseClick(table.viewport(), Qt.LeftButton, pos=rect.center())
 
 
-def test_clicking_a_row_emits_and_explains(qtbot, panel):
-    panel.set_model_config(ModelConfig())
+def test_clicking_a_row_emits_and_explains(qtbot, panel, model):
+    model.set_model_config(ModelConfig())
     assert "Select a layer" in panel.info.toPlainText()
     with qtbot.waitSignal(panel.layer_selected) as blocker:
         click_row(qtbot, panel, "g", 3)
@@ -148,11 +156,11 @@ def test_clicking_a_row_emits_and_explains(qtbot, panel):
         click_row(qtbot, panel, "d", panel.table("d").rowCount() - 1)  # the totals row
 
 
-def test_unsupported_size_shows_a_message_and_recovers(panel):
-    panel.set_model_config(ModelConfig(image_size=30))
+def test_unsupported_size_shows_a_message_and_recovers(panel, model):
+    model.set_model_config(ModelConfig(image_size=30))
     assert panel.stack.currentWidget() is panel.error and panel.error.isVisible()
     assert "image_size = 30" in panel.error.text() and "16, 28, 32" in panel.error.text()
     assert not panel.table("g").isVisible()
-    panel.set_model_config(ModelConfig(image_size=16))
+    model.set_model_config(ModelConfig(image_size=16))
     assert panel.table("g").isVisible() and not panel.error.isVisible()
     assert cell(panel, "g", panel.table("g").rowCount() - 2, COL["Out"]) == "1×16×16"

@@ -21,7 +21,8 @@ from dcgan_studio.core.snapshots import (
     to_uint8_images,
 )
 from dcgan_studio.gui.inspect.feature_maps import PLACEHOLDER, FeatureMapPanel
-from dcgan_studio.gui.inspect.mosaic import GAP, TOP, channel_mosaic, grid_shape, tile_origin
+from dcgan_studio.gui.inspect.model import InspectionTarget
+from dcgan_studio.gui.inspect.mosaic import GAP, TOP, channel_grid, channel_mosaic
 
 CFG = ModelConfig(image_size=32, ngf=64, ndf=64)  # the paper's widths
 
@@ -60,12 +61,16 @@ def digit():
 
 
 @pytest.fixture
-def panel(qtbot):
-    widget = FeatureMapPanel()
+def model():
+    return InspectionTarget()
+
+
+@pytest.fixture
+def panel(qtbot, model):
+    widget = FeatureMapPanel(model)
     qtbot.addWidget(widget)
     widget.resize(700, 800)
-    widget.set_plans(generator_plan(CFG), discriminator_plan(CFG))
-    widget.set_sample_count(64)
+    model.set_model_config(CFG, sample_count=64)
     widget.show()
     qtbot.waitExposed(widget)
     return widget
@@ -73,13 +78,13 @@ def panel(qtbot):
 
 def tiles(mosaic: np.ndarray, shape: tuple[int, int, int]) -> list[np.ndarray]:
     c, h, w = shape
-    cols = grid_shape(c)[1]
-    return [mosaic[y : y + h, x : x + w] for x, y in (tile_origin(t, cols, h, w) for t in range(c))]
+    grid = channel_grid(c, h, w)
+    return [mosaic[y : y + h, x : x + w] for x, y in (grid.origin(t) for t in range(c))]
 
 
 def click_tile(qtbot, panel: FeatureMapPanel, tile: int, dx: float = 0.5, dy: float = 0.5) -> None:
     c, h, w = panel.snapshot.activations.shape
-    x, y = tile_origin(tile, grid_shape(c)[1], h, w)
+    x, y = channel_grid(c, h, w).origin(tile)
     scene = panel.mosaic_box.mapViewToScene(QPointF(x + dx * w, y + dy * h))
     qtbot.mouseClick(
         panel.graphics.viewport(), Qt.LeftButton, pos=panel.graphics.mapFromScene(scene)
@@ -96,7 +101,7 @@ def test_mosaic_has_one_data_tile_per_channel_between_gaps(g_relu3, channels):
     assert cols == int(np.ceil(np.sqrt(c)))
     assert mosaic.dtype == np.uint8 and mosaic.shape == (rows * (h + 1) + 1, cols * (w + 1) + 1)
     data = np.zeros(mosaic.shape, bool)
-    for x, y in (tile_origin(t, cols, h, w) for t in range(c)):
+    for x, y in (channel_grid(c, h, w).origin(t) for t in range(c)):
         data[y : y + h, x : x + w] = True
     assert (mosaic[data] < GAP).all()
     assert (mosaic[~data] == GAP).all()  # the gaps, the border and the empty cells
@@ -144,67 +149,64 @@ def test_constant_channel_and_non_finite_values_do_not_break_it(g_relu3):
 
 
 # ---- what the panel asks for ------------------------------------------------------------------
-def test_set_plans_lists_every_layer_and_picks_telling_defaults(panel):
+def test_set_plans_lists_every_layer_and_picks_telling_defaults(panel, model):
     g_plan, d_plan = generator_plan(CFG), discriminator_plan(CFG)
     names = [panel.layer_box.itemData(i) for i in range(panel.layer_box.count())]
     assert names == [s.name for s in g_plan.layers]
     assert {s.kind for s in g_plan.layers} >= {"conv_transpose", "batchnorm", "relu", "tanh"}
     convt2 = panel.layer_box.itemText(names.index("convT2"))
     assert convt2 == "convT2 · transposed conv → 128×8×8"
-    assert panel.request() == ProbeRequest("g", "relu3", "fake", 0)  # the last ReLU before tanh
+    assert model.request == ProbeRequest("g", "relu3", "fake", 0)  # the last ReLU before tanh
     panel.network_box.setCurrentIndex(1)
     names = [panel.layer_box.itemData(i) for i in range(panel.layer_box.count())]
     assert names == [s.name for s in d_plan.layers]
-    assert panel.request().layer == "lrelu1"
+    assert model.request.layer == "lrelu1"
     drop = ModelConfig(image_size=32, ngf=64, ndf=64, d_dropout=0.3)
-    panel.set_plans(generator_plan(drop), discriminator_plan(drop))  # lrelu1 still exists
+    model.set_model_config(drop)  # lrelu1 still exists
     names = [panel.layer_box.itemData(i) for i in range(panel.layer_box.count())]
     assert "dropout1" in names and panel.layer_box.currentData() == "lrelu1"
 
 
-def test_layer_network_and_index_changes_emit_the_request(qtbot, panel):
-    with qtbot.waitSignal(panel.request_changed) as blocker:
-        panel.layer_box.setCurrentIndex(panel.layer_box.findData("convT2"))
-    assert blocker.args == [ProbeRequest("g", "convT2", "fake", 0)]
-    with qtbot.waitSignal(panel.request_changed) as blocker:
-        panel.index_box.setValue(7)
-    assert blocker.args == [ProbeRequest("g", "convT2", "fake", 7)]
-    with qtbot.waitSignal(panel.request_changed) as blocker:
-        panel.network_box.setCurrentIndex(panel.network_box.findData("d"))
-    assert blocker.args == [ProbeRequest("d", "lrelu1", "fake", 7)]
-    with qtbot.waitSignal(panel.request_changed) as blocker:
-        panel.source_box.setCurrentIndex(panel.source_box.findData("real"))
-    assert blocker.args == [ProbeRequest("d", "lrelu1", "real", 7)]
-    with qtbot.waitSignal(panel.request_changed) as blocker:  # G sees no real images
-        panel.network_box.setCurrentIndex(panel.network_box.findData("g"))
-    assert blocker.args == [ProbeRequest("g", "convT2", "fake", 7)]  # G's layer remembered
-    assert not panel.source_box.model().item(1).isEnabled()
-    with qtbot.assertNotEmitted(panel.request_changed):
-        panel.scale_box.setCurrentIndex(1)
-        panel.colour_box.setCurrentIndex(panel.colour_box.findText("inferno"))
-        panel.sort_box.setChecked(True)
-
-
-def test_clicking_a_real_image_switches_to_d_and_asks_once(panel):
+def test_layer_network_and_index_changes_emit_the_request(panel, model):
     requests: list[ProbeRequest] = []
-    panel.request_changed.connect(requests.append)
-    panel.select_sample("real", 3)
+    model.request_changed.connect(requests.append)
+    panel.layer_box.setCurrentIndex(panel.layer_box.findData("convT2"))
+    assert requests == [ProbeRequest("g", "convT2", "fake", 0)]
+    panel.index_box.setValue(7)
+    assert requests[1:] == [ProbeRequest("g", "convT2", "fake", 7)]
+    panel.network_box.setCurrentIndex(panel.network_box.findData("d"))
+    assert requests[2:] == [ProbeRequest("d", "lrelu1", "fake", 7)]
+    panel.source_box.setCurrentIndex(panel.source_box.findData("real"))
+    assert requests[3:] == [ProbeRequest("d", "lrelu1", "real", 7)]
+    panel.network_box.setCurrentIndex(panel.network_box.findData("g"))  # G sees no real images
+    assert requests[4:] == [ProbeRequest("g", "convT2", "fake", 7)]  # G's layer remembered
+    assert not panel.source_box.model().item(1).isEnabled()
+    panel.scale_box.setCurrentIndex(1)
+    panel.colour_box.setCurrentIndex(panel.colour_box.findText("inferno"))
+    panel.sort_box.setChecked(True)
+    assert len(requests) == 5  # how it is shown is no new request
+
+
+def test_clicking_a_real_image_switches_to_d_and_asks_once(panel, model):
+    requests: list[ProbeRequest] = []
+    model.request_changed.connect(requests.append)
+    model.select_sample("real", 3)
     assert requests == [ProbeRequest("d", "lrelu1", "real", 3)]
     assert panel.network_box.currentData() == "d" and panel.index_box.value() == 3
     assert panel.source_box.currentText() == "real image"
-    panel.select_sample("fake", 5)  # a fake tile keeps D: D judges G's image of tile 5
+    model.select_sample("fake", 5)  # a fake tile keeps D: D judges G's image of tile 5
     assert requests[-1] == ProbeRequest("d", "lrelu1", "fake", 5) and len(requests) == 2
 
 
 # ---- what it shows ------------------------------------------------------------------------------
-def test_placeholder_then_mosaic_and_header(panel, g_relu3):
+def test_placeholder_then_mosaic_and_header(panel, model, g_relu3):
     assert panel.stack.currentWidget() is panel.placeholder
     assert panel.placeholder.text() == PLACEHOLDER and panel.placeholder.isVisible()
     acts, image = g_relu3
     panel.show_snapshot(
         FeatureMapSnapshot(
             1200,
-            panel.request(),
+            model.request,
             "relu",
             acts,
             image,
@@ -223,9 +225,9 @@ def test_placeholder_then_mosaic_and_header(panel, g_relu3):
     assert panel.info.isVisible()
 
 
-def test_sort_by_mean_puts_the_most_active_channel_first(panel, g_relu3):
+def test_sort_by_mean_puts_the_most_active_channel_first(panel, model, g_relu3):
     acts, image = g_relu3
-    panel.show_snapshot(FeatureMapSnapshot(1, panel.request(), "relu", acts, image))
+    panel.show_snapshot(FeatureMapSnapshot(1, model.request, "relu", acts, image))
     panel.sort_box.setChecked(True)
     top = int(np.argmax(acts.reshape(len(acts), -1).mean(axis=1)))
     assert panel.order[0] == top
@@ -234,13 +236,13 @@ def test_sort_by_mean_puts_the_most_active_channel_first(panel, g_relu3):
     np.testing.assert_array_equal(first, alone)
 
 
-def test_a_stale_snapshot_is_ignored(qtbot, panel, g_relu3, nets):
+def test_a_stale_snapshot_is_ignored(qtbot, panel, model, g_relu3, nets):
     acts, image = g_relu3
-    panel.show_snapshot(FeatureMapSnapshot(1, panel.request(), "relu", acts, image))
+    panel.show_snapshot(FeatureMapSnapshot(1, model.request, "relu", acts, image))
     qtbot.wait(10)
     before, header = panel.graphics.grab().toImage(), panel.header.text()
     shown = panel.mosaic_image.image.copy()
-    old = panel.request()
+    old = model.request
     panel.layer_box.setCurrentIndex(panel.layer_box.findData("bn2"))
     bn_acts, bn_image = activations(nets[0], "bn2", torch.randn(1, CFG.nz, 1, 1))
     panel.show_snapshot(FeatureMapSnapshot(2, old, "relu", acts * 0 + 1, image))  # on its way
@@ -252,9 +254,9 @@ def test_a_stale_snapshot_is_ignored(qtbot, panel, g_relu3, nets):
     assert panel.header.text() == header and panel.graphics.grab().toImage() == before
 
 
-def test_clicking_a_tile_shows_the_channel_and_follows_it_live(qtbot, panel, nets):
+def test_clicking_a_tile_shows_the_channel_and_follows_it_live(qtbot, panel, model, nets):
     acts, image = activations(nets[0], "relu3", torch.randn(1, CFG.nz, 1, 1))
-    panel.show_snapshot(FeatureMapSnapshot(10, panel.request(), "relu", acts, image))
+    panel.show_snapshot(FeatureMapSnapshot(10, model.request, "relu", acts, image))
     qtbot.wait(10)
     click_tile(qtbot, panel, 0, dx=-0.5 / 16)  # the gap left of tile 0: nothing
     assert panel.selected_channel is None and not panel.outline.isVisible()
@@ -269,22 +271,22 @@ def test_clicking_a_tile_shows_the_channel_and_follows_it_live(qtbot, panel, net
     assert panel.detail_title.text == "channel 11"
 
     new_acts, new_image = activations(nets[0], "relu3", torch.randn(1, CFG.nz, 1, 1))
-    panel.show_snapshot(FeatureMapSnapshot(20, panel.request(), "relu", new_acts, new_image))
+    panel.show_snapshot(FeatureMapSnapshot(20, model.request, "relu", new_acts, new_image))
     assert panel.selected_channel == 11
     assert f"mean {new_acts[11].astype(np.float64).mean():.3g}" in panel.stats.text()
     panel.sort_box.setChecked(True)  # the outline moves with the channel's tile
     tile = int(np.flatnonzero(panel.order == 11)[0])
-    x, y = tile_origin(tile, 8, 16, 16)
+    x, y = channel_grid(64, 16, 16).origin(tile)  # 8 columns
     assert panel.outline.rect().topLeft() == QPointF(x - 0.5, y - 0.5)
 
     panel.layer_box.setCurrentIndex(panel.layer_box.findData("relu2"))
     assert panel.selected_channel is None and not panel.outline.isVisible()
 
 
-def test_leaky_relu_channels_report_their_negative_share(qtbot, panel, nets, digit):
-    panel.select_sample("real", 3)
+def test_leaky_relu_channels_report_their_negative_share(qtbot, panel, model, nets, digit):
+    model.select_sample("real", 3)
     acts, image = activations(nets[1], "lrelu1", digit)
-    panel.show_snapshot(FeatureMapSnapshot(5, panel.request(), "leaky_relu", acts, image))
+    panel.show_snapshot(FeatureMapSnapshot(5, model.request, "leaky_relu", acts, image))
     qtbot.wait(10)
     click_tile(qtbot, panel, 2)
     assert panel.selected_channel == 2
@@ -294,25 +296,25 @@ def test_leaky_relu_channels_report_their_negative_share(qtbot, panel, nets, dig
     )
 
 
-def test_a_live_update_redraws_only_the_views_that_changed(qtbot, panel, nets, count_paints):
+def test_a_live_update_redraws_only_the_views_that_changed(qtbot, panel, model, nets, count_paints):
     """While training, D's real input stays the same and no channel is picked: only the mosaic
     changes, so only it is painted again (each paint is GUI time taken from training)."""
     panel.network_box.setCurrentIndex(panel.network_box.findData("d"))
     x = to_tanh_range(fit_images(torch.from_numpy(load_digits_raw()[0][:1])[:, None], 32, 1))
     acts, image = activations(nets[1], "lrelu1", x)
-    panel.show_snapshot(FeatureMapSnapshot(10, panel.request(), "leaky_relu", acts, image))
+    panel.show_snapshot(FeatureMapSnapshot(10, model.request, "leaky_relu", acts, image))
     mosaic, sample, detail = (
         count_paints(view.viewport())
         for view in (panel.graphics, panel.sample_graphics, panel.detail_graphics)
     )
     for counter in (mosaic, sample, detail):
         counter.settle(qtbot)
-    panel.show_snapshot(FeatureMapSnapshot(20, panel.request(), "leaky_relu", acts * 2, image))
+    panel.show_snapshot(FeatureMapSnapshot(20, model.request, "leaky_relu", acts * 2, image))
     qtbot.waitUntil(lambda: mosaic.count >= 1)
     qtbot.wait(150)
     assert (sample.count, detail.count) == (0, 0)
     assert panel.header.text().endswith("iteration 20")
     np.testing.assert_array_equal(panel.sample_image.image, image[..., 0])
-    panel.show_snapshot(FeatureMapSnapshot(30, panel.request(), "leaky_relu", acts, 255 - image))
+    panel.show_snapshot(FeatureMapSnapshot(30, model.request, "leaky_relu", acts, 255 - image))
     qtbot.waitUntil(lambda: sample.count >= 1)  # a new input is drawn
     np.testing.assert_array_equal(panel.sample_image.image, 255 - image[..., 0])
