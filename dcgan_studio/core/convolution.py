@@ -1,7 +1,8 @@
 """The convolution explorer's maths: named kernels, convolution, pooling and transposed convolution
 on one 2-D image, with the output sizes of the guides written out with the numbers in.
 
-Images are numpy (H, W) float arrays (a digit scaled to [0, 1] by ``load_digit``); every result is
+Images are numpy (H, W) float arrays (a digit scaled to [0, 1] by ``load_digit``, any picture file
+turned grey by ``read_grey_image``); every result is
 a new float32 (H', W') array. Convolution is cross-correlation, as PyTorch defines it (the kernel is
 not flipped), with zero padding:
 
@@ -16,6 +17,7 @@ and the model summary always print a size the same way. Bad input raises ``Confi
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -27,7 +29,7 @@ from dcgan_studio.core.architecture import (
     conv_output_size,
     conv_transpose_output_size,
 )
-from dcgan_studio.errors import ConfigError
+from dcgan_studio.errors import ConfigError, StudioError
 
 # --- kernels -------------------------------------------------------------------------------------
 
@@ -88,8 +90,7 @@ def kernel(name: str, size: int = 3) -> np.ndarray:
 
 @functools.lru_cache(maxsize=1)
 def _digits() -> tuple[np.ndarray, np.ndarray]:
-    """The bundled digits, read once (a read takes ~50 ms; the explorer asks at every step of
-    its spin box)."""
+    """The bundled digits, read once: the explorer asks at every step of its spin box."""
     from dcgan_studio.core.data import load_digits_raw
 
     images, labels = load_digits_raw()
@@ -120,6 +121,54 @@ def load_digit(index: int = 0) -> np.ndarray:
 def digit_label(index: int) -> int:
     """Which digit (0-9) image ``index`` shows."""
     return int(_digits()[1][_digit_index(index)])
+
+
+# --- pictures ------------------------------------------------------------------------------------
+
+MAX_SIDE = 256  # larger pictures are scaled down: the maps stay readable and the maths instant
+
+
+class ImageFileError(StudioError):
+    pass
+
+
+def read_grey_image(path: str | Path, max_side: int = MAX_SIDE) -> tuple[np.ndarray, str]:
+    """A picture file as a float32 (H, W) grey image in [0, 1], at most ``max_side`` a side,
+    and a line describing it; ``ImageFileError`` names the file and the fix."""
+    from PIL import Image
+
+    path = Path(path)
+    fix = "choose a PNG, JPEG, BMP, GIF or TIFF picture; the previous image is kept"
+    try:
+        if path.stat().st_size == 0:
+            raise ImageFileError(f"{path.name} is empty (0 bytes): {fix}")
+        with Image.open(path) as picture:
+            picture.load()
+            grey = picture.convert("L")
+    except ImageFileError:
+        raise
+    except FileNotFoundError:
+        raise ImageFileError(
+            f"{path.name} does not exist (any more) in {path.parent}: {fix}"
+        ) from None
+    except Exception as exc:  # Pillow raises many kinds for a damaged or foreign file
+        reason = (
+            "not a picture format Pillow can read, or damaged"
+            if type(exc).__name__ == "UnidentifiedImageError"
+            else f"{exc}"
+        )
+        raise ImageFileError(f"{path.name} cannot be read as a picture ({reason}): {fix}") from exc
+    width, height = grey.size
+    if max(width, height) > max_side:
+        grey.thumbnail((max_side, max_side))
+    image = np.asarray(grey, dtype=np.float32) / 255.0
+    scaled = (width, height) != grey.size
+    described = (
+        f"{path.name}: {height}×{width} (height×width)"
+        + (f", scaled down to {image.shape[0]}×{image.shape[1]}" if scaled else "")
+        + ", in grey"
+    )
+    return image, described
 
 
 # --- sizes ---------------------------------------------------------------------------------------

@@ -6,14 +6,14 @@ fake batch, the minimax BCE loss) then one update of G with the non-saturating l
 and, on fixed evaluation samples (so the curves do not jitter with the batches), the minimax value
 V(D, G) = E[log D(x)] + E[log(1 - D(G(z)))] and the Wasserstein-1 distance between real and fake.
 
-Measured settings (tests/core/test_gan1d.py): the defaults (lr_d 1e-3 > lr_g 2e-4) bring G onto
-N(4, 1.25) within ~1000 steps. On ``TwoGaussians`` a high G learning rate (lr_g = 1e-2) shows mode
-collapse: G puts nearly all its samples on one mode and hops between modes as D catches up;
-lr_g = 3e-3 covers both modes.
+The defaults (lr_d 1e-3 > lr_g 2e-4) bring G onto N(4, 1.25); on ``TwoGaussians`` a high G
+learning rate (lr_g = 1e-2) shows mode collapse, G hopping between the modes, while lr_g = 3e-3
+covers both (tests/core/test_gan1d.py holds both).
 
 Everything is seeded from ``Gan1dConfig.seed`` through private ``torch.Generator``s (the global RNG
 is never touched), so two trainers with the same config give the same numbers on the CPU.
-``snapshot(grid)`` returns numpy copies only; it is what a viewer draws.
+``snapshot(grid)`` returns numpy copies only; it is what a viewer draws. The targets and density
+estimates live in ``gan1d_targets`` and are importable from here.
 """
 
 from __future__ import annotations
@@ -31,71 +31,30 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from dcgan_studio.core.gan1d_targets import (
+    Gaussian,
+    Target,
+    TwoGaussians,
+    Uniform,
+    histogram_density,
+    kde,
+)
 from dcgan_studio.errors import ConfigError
 
+__all__ = [
+    "NOISES",
+    "Gan1dConfig",
+    "Gan1dSnapshot",
+    "Gan1dTrainer",
+    "Gaussian",
+    "Target",
+    "TwoGaussians",
+    "Uniform",
+    "histogram_density",
+    "kde",
+]
+
 NOISES = ("uniform", "normal")
-
-
-# --- targets -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Gaussian:
-    mean: float = 4.0
-    std: float = 1.25
-
-    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        return self.mean + self.std * torch.randn(n, generator=generator)  # (n,)
-
-    def density(self, x: np.ndarray) -> np.ndarray:
-        u = (np.asarray(x, dtype=np.float64) - self.mean) / self.std
-        return np.exp(-0.5 * u * u) / (self.std * math.sqrt(2 * math.pi))
-
-    def plot_range(self) -> tuple[float, float]:
-        return self.mean - 4 * self.std, self.mean + 4 * self.std
-
-
-@dataclass(frozen=True)
-class TwoGaussians:
-    """An equal mixture of N(mean1, std) and N(mean2, std)."""
-
-    mean1: float = -3.0
-    mean2: float = 3.0
-    std: float = 0.5
-
-    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        which = torch.rand(n, generator=generator) < 0.5
-        centre = torch.where(which, self.mean1, self.mean2)
-        return centre + self.std * torch.randn(n, generator=generator)  # (n,)
-
-    def density(self, x: np.ndarray) -> np.ndarray:
-        parts = (Gaussian(self.mean1, self.std), Gaussian(self.mean2, self.std))
-        return 0.5 * (parts[0].density(x) + parts[1].density(x))
-
-    def plot_range(self) -> tuple[float, float]:
-        lo, hi = sorted((self.mean1, self.mean2))
-        return lo - 4 * self.std, hi + 4 * self.std
-
-
-@dataclass(frozen=True)
-class Uniform:
-    low: float = 2.0
-    high: float = 6.0
-
-    def sample(self, n: int, generator: torch.Generator) -> torch.Tensor:
-        return self.low + (self.high - self.low) * torch.rand(n, generator=generator)  # (n,)
-
-    def density(self, x: np.ndarray) -> np.ndarray:
-        x = np.asarray(x, dtype=np.float64)
-        inside = (x >= self.low) & (x <= self.high)
-        return np.where(inside, 1.0 / (self.high - self.low), 0.0)
-
-    def plot_range(self) -> tuple[float, float]:
-        margin = 0.5 * (self.high - self.low)
-        return self.low - margin, self.high + margin
-
-
-Target = Gaussian | TwoGaussians | Uniform
 
 
 # --- config --------------------------------------------------------------------------------------
@@ -179,27 +138,6 @@ def _frozen(array: np.ndarray, dtype=np.float32) -> np.ndarray:
     return out
 
 
-def kde(samples: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """Gaussian KDE of (N,) samples on an (n,) grid; bandwidth 0.9 min(std, IQR/1.34) N^-1/5
-    (Silverman), never narrower than the grid spacing, so a collapsed G still draws a bump."""
-    samples = np.asarray(samples, dtype=np.float64)
-    grid = np.asarray(grid, dtype=np.float64)
-    q75, q25 = np.percentile(samples, [75, 25])
-    spread = min(samples.std(), (q75 - q25) / 1.34) or samples.std()
-    h = max(0.9 * spread * len(samples) ** -0.2, (grid[-1] - grid[0]) / (len(grid) - 1))
-    u = (grid[:, None] - samples[None, :]) / h  # (n, N)
-    return np.exp(-0.5 * u * u).sum(axis=1) / (len(samples) * h * math.sqrt(2 * math.pi))
-
-
-def histogram_density(samples: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """(n,) density of (N,) samples in bins centred on the (n,) increasing grid points."""
-    grid = np.asarray(grid, dtype=np.float64)
-    mid = 0.5 * (grid[1:] + grid[:-1])
-    edges = np.concatenate(([2 * grid[0] - mid[0]], mid, [2 * grid[-1] - mid[-1]]))  # (n + 1,)
-    counts, _ = np.histogram(samples, bins=edges)
-    return counts / (len(samples) * np.diff(edges))
-
-
 # --- networks ------------------------------------------------------------------------------------
 
 
@@ -279,10 +217,9 @@ def _omp_set_num_threads() -> Callable[[int], None] | None:
 def _one_thread() -> Iterator[None]:
     """Run tiny ops on the calling thread only: on a 2-core CPU with a busy GUI thread, a second
     OpenMP worker makes a step several times slower, not faster. The setting is the calling
-    thread's own and is restored. Not ``torch.set_num_threads``: besides the caller's OpenMP
-    setting it stores a process-wide count that every thread starting its first torch op
-    meanwhile takes for life (measured: 144 of 200 threads started while the playground played
-    got one thread; a DCGAN trainer started then would train on one core)."""
+    thread's own and is restored. Not ``torch.set_num_threads``: that also stores a process-wide
+    count which every thread starting its first torch op meanwhile keeps for life (a DCGAN
+    trainer started then would train on one core)."""
     setter = _omp_set_num_threads()
     before = torch.get_num_threads()  # this thread's (torch initialises it on first use)
     if setter is None or before == 1:

@@ -10,70 +10,48 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QWidget
 
 from dcgan_studio.core import convolution as cv
 from dcgan_studio.errors import ConfigError
 from dcgan_studio.gui.convolution.kernel_editor import KernelEditor
 from dcgan_studio.gui.convolution.map_view import MapView, outline
-from dcgan_studio.gui.convolution.page import (
-    ExplorerPage,
-    add_labelled,
-    error_label,
-    operator_label,
-    spin,
-)
+from dcgan_studio.gui.convolution.model import ExplorerInput, Kernel
+from dcgan_studio.gui.convolution.page import ExplorerPage, labelled_row
 from dcgan_studio.gui.convolution.text import output_shape, problem_text, window_html
+from dcgan_studio.gui.widgets.compact import spin_box, text_label
 
 WINDOW_HINT = "Point at a pixel of the feature map to see the window of the input it comes from."
+STRIDE_TIP = "Stride s: how many pixels the kernel moves each step. s = 2 halves the size."
+PADDING_TIP = (
+    "Padding p: rings of zeros added around the input. p = (k − 1)/2 keeps the size at stride 1."
+)
 
 
 class KernelPage(ExplorerPage):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.image = np.zeros((28, 28), np.float32)
+    def __init__(self, source: ExplorerInput, kernel: Kernel, parent: QWidget | None = None):
+        super().__init__(source, kernel, parent)
         self.output: np.ndarray | None = None  # the feature map on screen, None when impossible
         self.picked: tuple[int, int] | None = None  # the output pixel written out
         self._build()
 
     def _build(self) -> None:
-        layout = QVBoxLayout(self)
-        controls = QHBoxLayout()
-        self.stride_box = spin(
-            1, 4, 1, "Stride s: how many pixels the kernel moves each step. s = 2 halves the size."
-        )
-        self.padding_box = spin(
-            0,
-            6,
-            1,
-            "Padding p: rings of zeros added around the input. "
-            "p = (k − 1)/2 keeps the size at stride 1.",
-        )
+        self.stride_box = spin_box(1, 4, 1, STRIDE_TIP)
+        self.padding_box = spin_box(0, 6, 1, PADDING_TIP)
         self.magnitude_box = QCheckBox("Show |value|")
         self.magnitude_box.setToolTip(
             "Edges come in two signs (dark to bright, bright to "
             "dark); |value| shows both as bright."
         )
-        add_labelled(controls, (("Stride s", self.stride_box), ("Padding p", self.padding_box)))
+        controls = labelled_row((("Stride s", self.stride_box), ("Padding p", self.padding_box)))
         controls.addWidget(self.magnitude_box)
-        controls.addStretch(1)
-        layout.addLayout(controls)
-
-        row = QHBoxLayout()
         self.input_view = MapView("Input")
-        self.editor = KernelEditor()
+        self.editor = KernelEditor(self.kernel)
         self.output_view = MapView("Feature map", colour_bar=True)
-        row.addWidget(self.input_view, 5)
-        row.addWidget(operator_label("∗"))
-        row.addWidget(self.editor, 0)
-        row.addWidget(operator_label("="))
-        row.addWidget(self.output_view, 6)
-        layout.addLayout(row, 1)
-        self.message = error_label()
-        layout.addWidget(self.message)
-        self.window_label = QLabel(WINDOW_HINT)
-        self.window_label.setWordWrap(True)
-        self.window_label.setTextFormat(Qt.TextFormat.RichText)
+        layout = self.lay_out(
+            controls, ((self.input_view, 5), "∗", (self.editor, 0), "=", (self.output_view, 6))
+        )
+        self.window_label = text_label(WINDOW_HINT, rich=True)
         self.window_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.window_label.setMinimumHeight(150)
         layout.addWidget(self.window_label)
@@ -85,16 +63,10 @@ class KernelPage(ExplorerPage):
         self.pixel_outline = outline()
         self.output_view.add_item(self.pixel_outline)
 
-        self.editor.kernel_changed.connect(self.changed)
         self.stride_box.valueChanged.connect(lambda _: self.changed())
         self.padding_box.valueChanged.connect(lambda _: self.changed())
         self.magnitude_box.toggled.connect(lambda _: self.changed())
         self.output_view.pixel_picked.connect(self.show_window)
-
-    # ---- inputs --------------------------------------------------------------------------------
-    def set_input(self, image: np.ndarray) -> None:
-        self.image = np.asarray(image, dtype=np.float32)
-        self.changed()
 
     def stride(self) -> int:
         return self.stride_box.value()
@@ -104,8 +76,8 @@ class KernelPage(ExplorerPage):
 
     # ---- computing -----------------------------------------------------------------------------
     def recompute(self) -> None:
-        image, weights = self.image, self.editor.weights
-        k, s, p = self.editor.size(), self.stride(), self.padding()
+        image, weights = self.source.image, self.kernel.weights
+        k, s, p = self.kernel.size, self.stride(), self.padding()
         h, w = image.shape
         self.input_view.show_grey(np.pad(image, p), origin=(-p, -p))
         self.input_view.title.setText(
@@ -125,15 +97,14 @@ class KernelPage(ExplorerPage):
         self.message.setVisible(False)
         self.output_view.show_signed(self.output, magnitude=self.magnitude_box.isChecked())
         self.output_view.title.setText(
-            f"Feature map {shape[0]}×{shape[1]} ({self.editor.preset_text()}, stride {s})"
+            f"Feature map {shape[0]}×{shape[1]} ({self.kernel.preset_text()}, stride {s})"
         )
         self.output_view.set_caption(text)
         self._show_picked()
 
     def _show_problem(self, text: str) -> None:
         self.output = None
-        self.output_view.clear_map()
-        self.output_view.title.setText("Feature map: none")
+        self.output_view.clear_map("Feature map: none")
         self.message.setText(text)
         self.message.setVisible(True)
         self.picked = None
@@ -157,11 +128,13 @@ class KernelPage(ExplorerPage):
             self.window_label.setText(WINDOW_HINT)
             return
         row, col = self.picked
-        k, s, p = self.editor.size(), self.stride(), self.padding()
+        k, s, p = self.kernel.size, self.stride(), self.padding()
         self.window_outline.setRect(QRectF(col * s - p, row * s - p, k, k))
         self.pixel_outline.setRect(QRectF(col, row, 1, 1))
         self.window_outline.show()
         self.pixel_outline.show()
         self.window_label.setText(
-            window_html(self.image, self.editor.weights, s, p, row, col, float(out[row, col]))
+            window_html(
+                self.source.image, self.kernel.weights, s, p, row, col, float(out[row, col])
+            )
         )

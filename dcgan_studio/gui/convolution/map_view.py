@@ -128,7 +128,10 @@ class MapView(QWidget):
             self.bar.setColorMap(SIGNED_MAP)
             self.bar.setLevels((-peak, peak), update_items=False)
 
-    def clear_map(self) -> None:
+    def clear_map(self, title: str | None = None) -> None:
+        """No map (and ``title`` above the empty space, if given)."""
+        if title is not None:
+            self.title.setText(title)
         self.image.clear()
         self.caption.setText("")
         if self.bar is not None:

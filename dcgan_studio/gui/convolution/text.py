@@ -1,5 +1,6 @@
-"""The words and numbers the convolution explorer shows: output sizes with their formulas, and the
-window of the input that one output pixel was computed from. Pure numpy and strings (no Qt).
+"""The words and numbers the convolution explorer shows: the kernels' names, output sizes with their
+formulas, and the window of the input that one output pixel was computed from. Pure numpy and
+strings (no Qt).
 
 The formulas come from ``core.convolution`` ("o = floor((i + 2p - k)/s) + 1 = ... = 28") and are
 only typeset here: a middle dot for times, a true minus sign, and a line break only after the
@@ -13,6 +14,34 @@ import html
 import numpy as np
 
 from dcgan_studio.core import convolution as cv
+
+CUSTOM = "custom"
+KERNEL_PRESETS = {  # core name -> (shown name, what it does)
+    "identity": ("identity", "Copies the centre pixel: the output is the input."),
+    "edge": (
+        "edge (outline)",
+        "The centre against all its neighbours. The weights sum to 0, so "
+        "flat areas give 0 and the outlines of the strokes light up.",
+    ),
+    "sobel_x": (
+        "sobel x (vertical edges)",
+        "Right minus left: positive where the image gets "
+        "brighter to the right (a stroke's left side), negative where it gets darker.",
+    ),
+    "sobel_y": (
+        "sobel y (horizontal edges)",
+        "Below minus above: positive on the top side of a stroke, negative on its bottom side.",
+    ),
+    "box_blur": ("box blur", "The plain mean of the window (weights sum to 1): a blur."),
+    "gaussian_blur": ("gaussian blur", "A mean weighted towards the centre: a softer blur."),
+    "sharpen": (
+        "sharpen",
+        "The centre boosted against its neighbours. The weights sum to 1, so "
+        "flat areas keep their value and edges gain contrast.",
+    ),
+    "emboss": ("emboss", "Bottom-right minus top-left: a relief lit from one side (3×3 only)."),
+}
+CUSTOM_TEXT = "Your own numbers. Try a row of −1 above a row of +1 for horizontal edges."
 
 NBSP = "\u00a0"  # a space a label never breaks a line at
 WORD_JOINER = "\u2060"  # keeps a label from breaking a line after "/"
@@ -53,6 +82,28 @@ def output_shape(
             f"Output width: {typeset(cols.formula)}{result}"
         )
     return (rows.size, cols.size), text
+
+
+def input_caption(height: int, width: int) -> str:
+    """The input size i under a map: one number for a square, else both."""
+    return "i = " + (f"{height}" if height == width else f"{height} (height), {width} (width)")
+
+
+def format_weight(value: float) -> str:
+    """A kernel weight to 3 significant digits, with a true minus sign."""
+    return f"{value:.3g}".replace("-", "−")
+
+
+def weights_sum_text(weights: np.ndarray) -> str:
+    """The sum of a kernel's weights and what it does to a flat area."""
+    total = float(weights.sum(dtype=np.float64))
+    if abs(total) < 1e-6:
+        effect = "flat areas become 0"
+    elif abs(total - 1) < 1e-6:
+        effect = "flat areas keep their value"
+    else:
+        effect = f"flat areas are multiplied by {total:.3g}"
+    return f"sum of the weights = {format_weight(total)}: {effect}"
 
 
 def problem_text(action: str, error: Exception) -> str:

@@ -9,21 +9,16 @@ all-ones map with the ones kernel shows it plainly.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QWidget
 
 from dcgan_studio.core import convolution as cv
 from dcgan_studio.core.concepts import explain
 from dcgan_studio.errors import ConfigError
 from dcgan_studio.gui.convolution.map_view import MapView
-from dcgan_studio.gui.convolution.page import (
-    ExplorerPage,
-    add_labelled,
-    error_label,
-    operator_label,
-    spin,
-)
-from dcgan_studio.gui.convolution.text import output_shape, problem_text
+from dcgan_studio.gui.convolution.model import ExplorerInput, Kernel
+from dcgan_studio.gui.convolution.page import ExplorerPage, labelled_row
+from dcgan_studio.gui.convolution.text import input_caption, output_shape, problem_text
+from dcgan_studio.gui.widgets.compact import push_button, spin_box, text_label
 
 SMALL_MAPS = {
     "pooled": "the input, average-pooled to about 7×7",
@@ -68,81 +63,56 @@ def overlap_note(k: int, s: int) -> str:
 
 
 class TransposedPage(ExplorerPage):
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.image = np.zeros((28, 28), np.float32)
-        self.page_weights = cv.kernel("edge", 3)
-        self.page_text = "edge 3×3"
+    def __init__(self, source: ExplorerInput, kernel: Kernel, parent: QWidget | None = None):
+        super().__init__(source, kernel, parent)
         self.output: np.ndarray | None = None
         self._build()
 
     def _build(self) -> None:
-        layout = QVBoxLayout(self)
-        controls = QHBoxLayout()
         self.map_box = QComboBox()
         for name, text in SMALL_MAPS.items():
             self.map_box.addItem(text, name)
         self.kernel_box = QComboBox()
         for name, text in KERNELS.items():
             self.kernel_box.addItem(text, name)
-        self.k_box = spin(1, 8, DCGAN[0], "Kernel size k of the transposed convolution.")
-        self.s_box = spin(1, 4, DCGAN[1], "Stride s: input pixels stamp s output pixels apart.")
-        self.p_box = spin(
+        self.k_box = spin_box(1, 8, DCGAN[0], "Kernel size k of the transposed convolution.")
+        self.s_box = spin_box(1, 4, DCGAN[1], "Stride s: input pixels stamp s output pixels apart.")
+        self.p_box = spin_box(
             0, 8, DCGAN[2], "Padding p: crops p pixels from every border of the stamped result."
         )
-        self.dcgan_button = QPushButton("DCGAN: k=4, s=2, p=1")
-        self.dcgan_button.setToolTip("The setting of G's blocks: each doubles the map.")
-        add_labelled(
-            controls,
-            (
-                ("Small map", self.map_box),
-                ("Kernel", self.kernel_box),
-                ("k", self.k_box),
-                ("s", self.s_box),
-                ("p", self.p_box),
-            ),
-            8,
+        self.dcgan_button = push_button(
+            "DCGAN: k=4, s=2, p=1",
+            "The setting of G's blocks: each doubles the map.",
+            self.use_dcgan_setting,
         )
+        boxes = (("Small map", self.map_box), ("Kernel", self.kernel_box))
+        sizes = (("k", self.k_box), ("s", self.s_box), ("p", self.p_box))
+        controls = labelled_row((*boxes, *sizes), 8)
         controls.addWidget(self.dcgan_button)
-        controls.addStretch(1)
-        layout.addLayout(controls)
-
-        row = QHBoxLayout()
         self.input_view = MapView("Small map")
         self.kernel_view = MapView("Kernel")
         self.output_view = MapView("Upsampled", colour_bar=True)
-        row.addWidget(self.input_view, 4)
-        row.addWidget(operator_label("⊛"))
-        row.addWidget(self.kernel_view, 3)
-        row.addWidget(operator_label("="))
-        row.addWidget(self.output_view, 7)
-        layout.addLayout(row, 1)
-        self.message = error_label()
-        layout.addWidget(self.message)
-        self.note = QLabel()
-        self.note.setWordWrap(True)
+        layout = self.lay_out(
+            controls, ((self.input_view, 4), "⊛", (self.kernel_view, 3), "=", (self.output_view, 7))
+        )
+        self.note = text_label()
         layout.addWidget(self.note)
-        about = QLabel(explain("conv_transpose").long)
-        about.setWordWrap(True)
-        about.setTextFormat(Qt.TextFormat.RichText)
-        layout.addWidget(about)
+        layout.addWidget(text_label(explain("conv_transpose").long, rich=True))
 
         self.map_box.currentIndexChanged.connect(lambda _: self.changed())
         self.kernel_box.currentIndexChanged.connect(lambda _: self.changed())
         for box in (self.k_box, self.s_box, self.p_box):
             box.valueChanged.connect(lambda _: self.changed())
-        self.dcgan_button.clicked.connect(self.use_dcgan_setting)
+        self._name_page_kernel()
 
-    # ---- inputs --------------------------------------------------------------------------------
-    def set_input(self, image: np.ndarray) -> None:
-        self.image = np.asarray(image, dtype=np.float32)
+    def _on_kernel_changed(self) -> None:
+        self._name_page_kernel()
         self.changed()
 
-    def set_kernel(self, weights: np.ndarray, text: str) -> None:
-        """The Kernel page's kernel, used when "the Kernel page's" is chosen."""
-        self.page_weights, self.page_text = np.asarray(weights, dtype=np.float32), text
+    def _name_page_kernel(self) -> None:
+        """The Kernel page's kernel, used when "the Kernel page's" is chosen, by its name."""
+        text = self.kernel.preset_text()
         self.kernel_box.setItemText(self.kernel_box.findData("page"), f"the Kernel page's ({text})")
-        self.changed()
 
     def use_dcgan_setting(self) -> None:
         boxes = (self.kernel_box, self.k_box, self.s_box, self.p_box)
@@ -159,7 +129,7 @@ class TransposedPage(ExplorerPage):
     def weights(self) -> np.ndarray:
         choice = self.kernel_box.currentData()
         if choice == "page":
-            return self.page_weights
+            return self.kernel.weights
         k = self.k_box.value()
         return np.ones((k, k), np.float32) if choice == "ones" else bilinear_kernel(k)
 
@@ -168,15 +138,15 @@ class TransposedPage(ExplorerPage):
         page_kernel = self.kernel_box.currentData() == "page"
         if page_kernel:  # the Kernel page decides the size
             self.k_box.blockSignals(True)
-            self.k_box.setValue(self.page_weights.shape[0])
+            self.k_box.setValue(self.kernel.size)
             self.k_box.blockSignals(False)
         self.k_box.setEnabled(not page_kernel)
-        small, weights = small_map(self.map_box.currentData(), self.image), self.weights()
+        small, weights = small_map(self.map_box.currentData(), self.source.image), self.weights()
         k, s, p = weights.shape[0], self.s_box.value(), self.p_box.value()
         h, w = small.shape
         self.input_view.show_grey(small, (0.0, max(1.0, float(small.max()))))
         self.input_view.title.setText(f"Small map {h}×{w}")
-        self.input_view.set_caption("i = " + (f"{h}" if h == w else f"{h} (height), {w} (width)"))
+        self.input_view.set_caption(input_caption(h, w))
         self.kernel_view.show_signed(weights)
         self.kernel_view.title.setText(f"Kernel {k}×{k}")
         self.kernel_view.set_caption(f"k = {k}, s = {s}, p = {p}")
@@ -186,8 +156,7 @@ class TransposedPage(ExplorerPage):
             self.output = cv.transposed_conv(small, weights, stride=s, padding=p)
         except ConfigError as exc:
             self.output = None
-            self.output_view.clear_map()
-            self.output_view.title.setText("Upsampled: none")
+            self.output_view.clear_map("Upsampled: none")
             self.message.setText(
                 problem_text("upsampled map", exc) + " Lower the padding, or "
                 "raise the kernel size or the stride."

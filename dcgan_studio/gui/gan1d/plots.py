@@ -14,14 +14,15 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QGraphicsItem
 
-from dcgan_studio.core.gan1d import Gan1dConfig, Gaussian, Target, TwoGaussians
-from dcgan_studio.gui.gan1d.jobs import Gan1dFrame
+from dcgan_studio.core.gan1d import Gan1dConfig, Gan1dSnapshot
+from dcgan_studio.core.gan1d_runner import Gan1dFrame
+from dcgan_studio.core.gan1d_targets import bin_edges, centres
+from dcgan_studio.gui.gan1d.text import EQUILIBRIUM
 from dcgan_studio.gui.widgets.line_plots import show_light_grid
 
 REAL, G, D = "#4c78a8", "#f28e2b", "#2ca58d"
 VALUE, DISTANCE = "#8e6cc0", "#e4572e"
 HISTOGRAM_MERGE = 4  # grid points per histogram bar
-EQUILIBRIUM = -2 * math.log(2)  # V(D, G) when p_g = p_data and D(x) = 1/2 everywhere
 HISTORY = ("value", "loss_d", "loss_g", "distance")
 
 
@@ -44,19 +45,10 @@ def _backdrop() -> pg.QtGui.QColor:
     return c
 
 
-def _centres(target: Target) -> list[float]:
-    """Where the target's mass sits: the means, or the ends of a uniform."""
-    if isinstance(target, Gaussian):
-        return [target.mean]
-    if isinstance(target, TwoGaussians):
-        return [target.mean1, target.mean2]
-    return [target.low, target.high]
-
-
-def _edges(x: np.ndarray) -> np.ndarray:
-    """(n + 1,) bin edges around the (n,) grid points, as core.gan1d.histogram_density uses."""
-    mid = 0.5 * (x[1:] + x[:-1])
-    return np.concatenate(([2 * x[0] - mid[0]], mid, [2 * x[-1] - mid[-1]]))
+def _coarse_edges(x: np.ndarray) -> np.ndarray:
+    """The edges of histogram bars HISTOGRAM_MERGE grid points wide around the grid ``x``."""
+    n = len(x) // HISTOGRAM_MERGE * HISTOGRAM_MERGE
+    return bin_edges(x)[: n + 1 : HISTOGRAM_MERGE]  # (n / HISTOGRAM_MERGE + 1,)
 
 
 def _coarser(density: np.ndarray) -> np.ndarray:
@@ -88,9 +80,6 @@ class Gan1dPlots(pg.GraphicsLayoutWidget):
         for plot in (self.density_plot, self.mapping_plot, self.history_plot):
             if plot.legend is not None:
                 plot.legend.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self._target: Target | None = None
-        self._generation = -1
-        self._edges: np.ndarray | None = None
         self._follow_history = True
         self._history_range = (0.0, 100.0, EQUILIBRIUM, 0.0)
 
@@ -181,14 +170,15 @@ class Gan1dPlots(pg.GraphicsLayoutWidget):
         )
 
     # ---- drawing ------------------------------------------------------------------------------
-    def show_frame(self, frame: Gan1dFrame, histogram: bool) -> None:
+    def show_frame(self, frame: Gan1dFrame, histogram: bool, restarted: bool = False) -> None:
+        """Draw ``frame``; ``restarted`` (a new target, or a reset) redraws the real density and
+        sets the axes afresh."""
         snap = frame.snapshot
-        if frame.generation != self._generation or frame.config.target != self._target:
+        if restarted:
             self._new_target(frame.config, snap.x, snap.z, snap.real_density)
-            self._generation = frame.generation
         self.curves["fake_kde"].setData(snap.x, snap.fake_kde)
         if histogram:
-            self.curves["fake_hist"].setData(self._edges, _coarser(snap.fake_hist))
+            self.curves["fake_hist"].setData(_coarse_edges(snap.x), _coarser(snap.fake_hist))
         self.curves["d_of_x"].setData(snap.x, snap.d_of_x)
         self.curves["g_of_z"].setData(snap.z, snap.g_of_z)
         steps = snap.history_step
@@ -204,9 +194,6 @@ class Gan1dPlots(pg.GraphicsLayoutWidget):
         self, config: Gan1dConfig, x: np.ndarray, z: np.ndarray, real: np.ndarray
     ) -> None:
         """A new target (or a reset): the real density, the axis ranges, the reference lines."""
-        self._target = config.target
-        n = len(x) // HISTOGRAM_MERGE * HISTOGRAM_MERGE
-        self._edges = _edges(x)[: n + 1 : HISTOGRAM_MERGE]  # (n / HISTOGRAM_MERGE + 1,)
         self.curves["real"].setData(x, real)
         lo, hi = float(x[0]), float(x[-1])
         # room for a G twice as peaked as the target; a taller (collapsed) peak runs off the top
@@ -220,7 +207,7 @@ class Gan1dPlots(pg.GraphicsLayoutWidget):
             self.mapping_plot.removeItem(line)
         self.centre_lines = [
             pg.InfiniteLine(c, angle=0, pen=pg.mkPen(REAL, width=1, style=Qt.PenStyle.DashLine))
-            for c in _centres(config.target)
+            for c in centres(config.target)
         ]
         for line in self.centre_lines:
             self.mapping_plot.addItem(line)
@@ -230,7 +217,7 @@ class Gan1dPlots(pg.GraphicsLayoutWidget):
             xRange=self._history_range[:2], yRange=self._history_range[2:], padding=0
         )
 
-    def _fit_history(self, snap) -> None:
+    def _fit_history(self, snap: Gan1dSnapshot) -> None:
         """Grow the history's axes in steps, so they are redrawn now and then, not every frame
         (pyqtgraph's autorange would also cost a second paint per frame)."""
         x1, x2, y1, y2 = self._history_range

@@ -17,77 +17,21 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
-    QSpinBox,
     QWidget,
 )
 
 from dcgan_studio.core.gan1d import Gan1dConfig, Gaussian, Target, TwoGaussians, Uniform
+from dcgan_studio.gui.gan1d.text import NOISE_LABELS, PARAMETER_LABELS, TIPS
+from dcgan_studio.gui.widgets.compact import double_spin_box, spin_box
 
 TARGETS = {"Gaussian": Gaussian, "Two Gaussians": TwoGaussians, "Uniform": Uniform}
 _NAMES = {kind: name for name, kind in TARGETS.items()}
-PARAMETER_LABELS = {
-    "mean": "Mean",
-    "std": "Std",
-    "mean1": "Mean 1",
-    "mean2": "Mean 2",
-    "low": "Low",
-    "high": "High",
-}
-NOISE_LABELS = {"uniform": "Uniform U(−1, 1)", "normal": "Normal N(0, 1)"}
-
-# name -> (label, tooltip)
-TIPS = {
-    "target": ("Target", "The distribution G learns to imitate: the real data."),
-    "noise": (
-        "Noise z",
-        "What G turns into samples: z drawn uniformly from (−1, 1) or from a "
-        "standard normal. Changing it starts again from the seed.",
-    ),
-    "lr_d": ("lr D", "D's Adam learning rate. Takes effect at once, without a reset."),
-    "lr_g": (
-        "lr G",
-        "G's Adam learning rate. Takes effect at once. Much faster than D (e.g. "
-        "0.01) makes G overshoot and, on Two Gaussians, collapse onto one mode.",
-    ),
-    "d_steps": (
-        "D steps per G step",
-        "How many times D learns before G takes one step. Takes effect at once.",
-    ),
-    "batch_size": ("Batch size", "Real and fake samples per update. Takes effect at once."),
-    "hidden": (
-        "Hidden units",
-        "Width of both hidden layers of G and of D. Changing it builds new networks (a reset).",
-    ),
-    "seed": (
-        "Seed",
-        "Starting weights and noise. The same seed and settings give the same "
-        "run. Changing it starts again.",
-    ),
-}
-
-
-def _double(
-    low: float, high: float, value: float, decimals: int = 2, step: float = 0.25
-) -> QDoubleSpinBox:
-    box = QDoubleSpinBox()
-    box.setRange(low, high)
-    box.setDecimals(decimals)
-    box.setSingleStep(step)
-    box.setValue(value)
-    return box
 
 
 def _rate(value: float) -> QDoubleSpinBox:
     """A learning rate: 0.00001 .. 0.5, the arrows step by about a tenth of the value."""
-    box = _double(1e-5, 0.5, value, decimals=5)
+    box = double_spin_box(1e-5, 0.5, value, decimals=5, step=0.25)
     box.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
-    return box
-
-
-def _integer(low: int, high: int, value: int) -> QSpinBox:
-    box = QSpinBox()
-    box.setRange(low, high)
-    box.setValue(value)
     return box
 
 
@@ -113,7 +57,7 @@ class Gan1dSettings(QWidget):
         self.parameter_labels: list[QLabel] = []
         self.parameters: list[QDoubleSpinBox] = []
         for _ in range(3):  # the target's parameters, relabelled for each kind
-            label, box = QLabel(), _double(-20.0, 20.0, 0.0)
+            label, box = QLabel(), double_spin_box(-20.0, 20.0, 0.0, step=0.25)
             self.parameter_labels.append(label)
             self.parameters.append(box)
             form.addRow(label, box)
@@ -121,10 +65,10 @@ class Gan1dSettings(QWidget):
         self.editors.update(
             lr_d=_rate(config.lr_d),
             lr_g=_rate(config.lr_g),
-            d_steps=_integer(1, 20, config.d_steps),
-            batch_size=_integer(8, 4096, config.batch_size),
-            hidden=_integer(4, 256, config.hidden),
-            seed=_integer(0, 2**31 - 1, config.seed),
+            d_steps=spin_box(1, 20, config.d_steps),
+            batch_size=spin_box(8, 4096, config.batch_size),
+            hidden=spin_box(4, 256, config.hidden),
+            seed=spin_box(0, 2**31 - 1, config.seed),
         )
         for name in ("lr_d", "lr_g", "d_steps", "batch_size", "hidden", "seed"):
             form.addRow(self._label(name), self.editors[name])

@@ -17,7 +17,8 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from dcgan_studio.core import convolution as cv
-from dcgan_studio.gui.convolution.explorer import MAX_SIDE, ConvolutionExplorer
+from dcgan_studio.core.convolution import MAX_SIDE
+from dcgan_studio.gui.convolution.workspace import make_convolution_explorer
 
 EDGE = np.array(
     [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]], np.float32
@@ -29,15 +30,8 @@ def io_threads() -> list[threading.Thread]:
 
 
 @pytest.fixture
-def explorer(qtbot):
-    widget = ConvolutionExplorer(digit=0)
-    qtbot.addWidget(widget)
-    widget.resize(1100, 800)
-    widget.show()
-    yield widget
-    for thread in io_threads():
-        thread.join(timeout=30)
-    assert not io_threads(), "a picture read left a dcgan- thread running"
+def explorer(shown):
+    return shown(make_convolution_explorer(digit=0), 1100, 800)
 
 
 def torch_conv(image, weights, stride=1, padding=0) -> np.ndarray:
@@ -87,7 +81,7 @@ def test_edge_kernel_on_a_digit_equals_conv2d_and_edges_appear(explorer):
     editor.preset_box.setCurrentIndex(editor.preset_box.findData("identity"))
     np.testing.assert_allclose(page.output_view.values(), cv.load_digit(0)[:, :], atol=0)
     editor.preset_box.setCurrentIndex(editor.preset_box.findData("edge"))
-    assert editor.preset() == "edge" and page.stride() == 1 and page.padding() == 1
+    assert explorer.kernel.preset == "edge" and page.stride() == 1 and page.padding() == 1
     np.testing.assert_array_equal(grid_numbers(editor), EDGE)
 
     digit = cv.load_digit(0)
@@ -124,11 +118,11 @@ def test_editing_a_cell_changes_the_output_and_marks_the_preset_custom(explorer)
     page, editor = explorer.kernel_page, explorer.kernel_page.editor
     before = page.output_view.values().copy()
     editor.set_cell(0, 0, "1/4")
-    assert editor.preset() == "custom"
+    assert explorer.kernel.preset == "custom"
     assert editor.preset_box.currentData() == "custom"
     weights = EDGE.copy()
     weights[0, 0] = 0.25
-    np.testing.assert_array_equal(editor.weights, weights)
+    np.testing.assert_array_equal(explorer.kernel.weights, weights)
     shown = page.output_view.values()
     assert not np.array_equal(shown, before)
     np.testing.assert_allclose(
@@ -136,7 +130,8 @@ def test_editing_a_cell_changes_the_output_and_marks_the_preset_custom(explorer)
     )
     assert "sum of the weights = 1.25" in editor.sum_label.text()
     # the other pages use the edited kernel
-    assert "custom 3×3" in explorer.pooling_page.kernel_text
+    explorer.tabs.setCurrentWidget(explorer.pooling_page)
+    assert "custom 3×3" in explorer.pooling_page.kernel_label.text()
 
 
 def test_text_that_is_not_a_number_is_put_back_with_a_message(explorer):
@@ -145,7 +140,7 @@ def test_text_that_is_not_a_number_is_put_back_with_a_message(explorer):
     editor.set_cell(1, 2, "abc")
     assert not editor.message.isHidden()
     assert "'abc' is not a number" in editor.message.text()
-    assert editor.table.item(1, 2).text() == "−1" and editor.preset() == "edge"
+    assert editor.table.item(1, 2).text() == "−1" and explorer.kernel.preset == "edge"
     np.testing.assert_array_equal(explorer.kernel_page.output_view.values(), before)
     editor.set_cell(1, 2, "2")
     assert editor.message.isHidden()
@@ -159,7 +154,7 @@ def test_kernel_sizes_strides_and_paddings_give_the_formula_and_torch_sizes(expl
         page.stride_box.setValue(s)
         page.padding_box.setValue(p)
         o = (28 + 2 * p - k) // s + 1
-        expected = torch_conv(digit, editor.weights, stride=s, padding=p)
+        expected = torch_conv(digit, explorer.kernel.weights, stride=s, padding=p)
         assert expected.shape == (o, o)
         assert page.output_view.values().shape == (o, o), (k, s, p)
         np.testing.assert_allclose(page.output_view.values(), expected, rtol=1e-6, atol=1e-5)
@@ -363,6 +358,6 @@ def test_typing_into_the_grid_edits_the_kernel(qtbot, explorer):
     assert line_edit is not None and line_edit.text() == "-"
     qtbot.keyClicks(line_edit, "3")  # the editor has the focus now
     qtbot.keyClick(line_edit, Qt.Key.Key_Return)  # Qt commits the edit from its event queue
-    qtbot.waitUntil(lambda: editor.weights[2, 1] == -3)
-    assert editor.preset() == "custom"
+    qtbot.waitUntil(lambda: explorer.kernel.weights[2, 1] == -3)
+    assert explorer.kernel.preset == "custom"
     assert table.item(2, 1).text() == "−3"

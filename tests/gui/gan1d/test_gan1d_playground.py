@@ -10,18 +10,15 @@ import pytest
 from PySide6.QtCore import Qt
 
 from dcgan_studio.core.gan1d import TwoGaussians, Uniform
-from dcgan_studio.gui.gan1d.playground import Gan1dPlayground
+from dcgan_studio.gui.gan1d.workspace import make_playground
 
 WAIT = 20_000  # ms; a busy 2-core CI machine
 
 
 @pytest.fixture
-def playground(qtbot):
-    widget = Gan1dPlayground()
-    qtbot.addWidget(widget)
-    widget.resize(1100, 800)
-    widget.show()
-    qtbot.waitUntil(lambda: widget.last_frame is not None, timeout=WAIT)
+def playground(qtbot, shown):
+    widget = shown(make_playground(), 1100, 800)
+    qtbot.waitUntil(lambda: widget.model.last_frame is not None, timeout=WAIT)
     yield widget
     widget.shutdown()
     assert not [t for t in threading.enumerate() if t.name == "dcgan-gan1d"]
@@ -79,9 +76,9 @@ def test_play_trains_and_draws_and_pause_stops_it(qtbot, playground):
     click(qtbot, playground.play_button)
     assert playground.play_button.text() == "Play" and playground.step_button.isEnabled()
     wait_for_ticks(qtbot, playground)  # the frame in flight when Pause was pressed lands
-    paused_at, frames = shown_step(playground), playground.frames_drawn
+    paused_at, frames = shown_step(playground), playground.model.frames_drawn
     wait_for_ticks(qtbot, playground)
-    assert shown_step(playground) == paused_at and playground.frames_drawn == frames
+    assert shown_step(playground) == paused_at and playground.model.frames_drawn == frames
     click(qtbot, playground.step_button)  # nothing ran in the background meanwhile
     wait_for_step(qtbot, playground, paused_at + 1)
 
@@ -120,7 +117,7 @@ def test_learning_rate_applies_live_and_a_new_target_starts_again(qtbot, playgro
     with qtbot.waitSignal(playground.service.reconfigured, timeout=WAIT) as applied:
         playground.settings.editors["lr_g"].setValue(0.001)
     assert applied.args[1] is False  # no reset
-    qtbot.waitUntil(lambda: playground.last_frame.config.lr_g == 0.001, timeout=WAIT)
+    qtbot.waitUntil(lambda: playground.model.last_frame.config.lr_g == 0.001, timeout=WAIT)
     assert shown_step(playground) == 3
     assert "lr G changed: applied live" in playground.status.text()
 
@@ -130,7 +127,7 @@ def test_learning_rate_applies_live_and_a_new_target_starts_again(qtbot, playgro
         target.setCurrentIndex(target.findText("Two Gaussians"))
     assert applied.args[1] is True
     qtbot.waitUntil(
-        lambda: isinstance(playground.last_frame.config.target, TwoGaussians), timeout=WAIT
+        lambda: isinstance(playground.model.last_frame.config.target, TwoGaussians), timeout=WAIT
     )
     assert shown_step(playground) == 0
     assert "Target changed: new networks from seed 0" in playground.status.text()
@@ -160,7 +157,9 @@ def test_reset_returns_to_iteration_zero(qtbot, playground):
 def test_a_bad_value_is_explained_and_the_last_good_settings_stay(qtbot, playground):
     target = playground.settings.editors["target"]
     target.setCurrentIndex(target.findText("Uniform"))
-    qtbot.waitUntil(lambda: isinstance(playground.last_frame.config.target, Uniform), timeout=WAIT)
+    qtbot.waitUntil(
+        lambda: isinstance(playground.model.last_frame.config.target, Uniform), timeout=WAIT
+    )
     low, high = playground.settings.parameters[:2]
     assert [low.value(), high.value()] == [2.0, 6.0]
     high.setValue(1.0)
@@ -170,14 +169,14 @@ def test_a_bad_value_is_explained_and_the_last_good_settings_stay(qtbot, playgro
     assert "Traceback" not in playground.status.text()
     click(qtbot, playground.step_button)  # the playground goes on with Uniform(2, 6)
     wait_for_step(qtbot, playground, 1)
-    assert playground.last_frame.config.target == Uniform(2.0, 6.0)
+    assert playground.model.last_frame.config.target == Uniform(2.0, 6.0)
 
 
 def test_hiding_the_playground_pauses_it(qtbot, playground):
     click(qtbot, playground.play_button)
     qtbot.waitUntil(lambda: shown_step(playground) >= 2, timeout=WAIT)
     playground.hide()  # as when another tab of the window is chosen
-    assert playground.play_button.text() == "Play" and not playground.playing
+    assert playground.play_button.text() == "Play" and not playground.model.playing
     wait_for_ticks(qtbot, playground)
     hidden_at = shown_step(playground)
     wait_for_ticks(qtbot, playground)
@@ -205,7 +204,7 @@ def test_the_mode_collapse_preset_shows_g_on_one_bump(qtbot, playground):
     presets = playground.preset_combo
     presets.activated.emit(presets.findText("Mode collapse on Two Gaussians"))
     qtbot.waitUntil(
-        lambda: playground.last_frame.config.lr_g == 0.01 and shown_step(playground) == 0,
+        lambda: playground.model.last_frame.config.lr_g == 0.01 and shown_step(playground) == 0,
         timeout=WAIT,
     )
     assert playground.settings.editors["target"].currentText() == "Two Gaussians"
