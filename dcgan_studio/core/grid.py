@@ -71,8 +71,9 @@ class GridGeometry:
         tile = row * self.cols + col
         return tile if tile < self.count else None
 
-    def compose(self, tiles: np.ndarray, pad_value: int = 0) -> np.ndarray:
-        """(count, height, width[, C]) -> one (H, W[, C]) mosaic of the tiles' dtype."""
+    def compose(self, tiles: np.ndarray, pad_value: int | tuple[int, ...] = 0) -> np.ndarray:
+        """(count, height, width[, C]) -> one (H, W[, C]) mosaic of the tiles' dtype; the padding
+        is ``pad_value`` (a colour: one value per channel)."""
         mosaic = np.full(self.shape + tiles.shape[3:], pad_value, tiles.dtype)
         for tile, image in enumerate(tiles):
             x, y = self.origin(tile)

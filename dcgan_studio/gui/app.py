@@ -1,8 +1,8 @@
 """Start the window: the QApplication, the palette, pyqtgraph's colours, the main window.
 
 PyTorch and the views take seconds to import on a small CPU, so the window is on screen first,
-with Qt alone and a progress page (``gui.frame``), and its views are built into it when the core
-has been imported on a thread.
+with Qt alone and a progress page (``gui.frame``), and the studio is composed into it when the
+core has been imported on a worker.
 """
 
 from __future__ import annotations
@@ -64,8 +64,8 @@ def open_window(
     """The window at once with a progress page (Qt alone), the core imported on a thread
     meanwhile, then the views built into the same window.
 
-    Returns the window: a ``WindowFrame`` until its ``views_ready`` signal, the ``MainWindow``
-    after (the same object). A run to open or a checkpoint to explore is opened then.
+    Returns the frame; from its ``views_ready`` signal on, ``frame.content`` is the
+    ``MainWindow`` composed into it. A run to open or a checkpoint to explore is opened then.
     """
     app = make_application(theme=False)
     frame = WindowFrame(settings)
@@ -83,12 +83,12 @@ def open_window(
         from dcgan_studio.core.runs import default_runs_root
         from dcgan_studio.gui.main_window import MainWindow
 
-        window = MainWindow.adopt(frame, runs_root or default_runs_root(), log_path)
+        window = MainWindow(frame, runs_root or default_runs_root(), log_path)
         if open_run is not None:
             window.open_run(open_run)
         if explore is not None:
             window.explore_checkpoint(explore)
-        window.views_ready.emit()
+        frame.views_ready.emit()
 
     def fail(message: str) -> None:
         page.show_failure(message)

@@ -3,9 +3,9 @@
 PyTorch takes seconds to import on a small CPU, and every view of the studio needs it (through
 the core). So the window comes up first, with Qt alone: its title, its saved place and size on
 screen, and a page with a progress bar. The Qt-free core (PyTorch with it) is imported on a
-plain thread meanwhile, which the core's rule of no Qt makes safe; the page follows it module by
-module. Then, on the GUI thread, the views are built into this same window
-(``MainWindow.adopt``), which takes the page's place.
+worker meanwhile, which the core's rule of no Qt makes safe; the page follows it module by module.
+Then, on the GUI thread, ``MainWindow`` composes the views into this same frame (its content),
+which takes the page's place; the frame hands its show, resize and close events to the content.
 
 Nothing here may import torch, pyqtgraph or the views: the launch benchmark and a test check
 that the window is exposed before torch is in ``sys.modules``.
@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import importlib
 import logging
-import threading
 import time
+from collections.abc import Iterator
+from typing import Protocol
 
 from PySide6.QtCore import QByteArray, QObject, QSettings, Qt, Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QProgressBar, QVBoxLayout, QWidget
 
 from dcgan_studio import __version__
-from dcgan_studio.gui.background import collect_garbage_on_gui_thread
+from dcgan_studio.gui.workers import Worker, collect_garbage_on_gui_thread
 
 log = logging.getLogger("dcgan_studio")
 DEFAULT_SIZE = (1600, 960)  # a first launch, made smaller where the screen is
@@ -39,32 +41,41 @@ CORE_MODULES = (
 
 
 class CoreLoader(QObject):
-    """Imports ``CORE_MODULES`` on a thread; says each step, then done or failed (on the GUI
-    thread: the signals are queued to this object's thread)."""
+    """Imports ``CORE_MODULES`` on the ``dcgan-import`` worker; says each step, then done or
+    failed (on the GUI thread)."""
 
     progressed = Signal(int, str)  # steps done so far, what comes next
     done = Signal(float)  # seconds it took
     failed = Signal(str)  # the error, in words
 
-    def start(self) -> None:
-        threading.Thread(target=self._load, name="dcgan-import", daemon=True).start()
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._worker = Worker("dcgan-import", self)
+        self._loading = CORE_MODULES[0][1]  # what is being imported, for a failure's message
 
-    def _load(self) -> None:
+    def start(self) -> None:
+        self._worker.submit(
+            self._load,
+            self.done.emit,
+            on_yield=lambda step: self.progressed.emit(*step),
+            on_error=self._on_error,
+        )
+
+    def _load(self) -> Iterator[tuple[int, str]]:
         started = time.perf_counter()
-        try:
-            for i, (module, what) in enumerate(CORE_MODULES):
-                self.progressed.emit(i, f"Loading {what}…")
-                importlib.import_module(module)
-        except Exception as error:  # a broken install: the page and a dialog say which part
-            log.exception("importing %s failed", module)
-            self.failed.emit(
-                f"{what} could not be loaded ({type(error).__name__}: {error}). "
-                "Reinstall DCGAN Studio's dependencies (the README's first "
-                "command, `make run`), then start it again."
-            )
-            return
-        self.progressed.emit(len(CORE_MODULES), "Building the views…")
-        self.done.emit(time.perf_counter() - started)
+        for i, (module, what) in enumerate(CORE_MODULES):
+            yield i, f"Loading {what}…"
+            self._loading = what
+            importlib.import_module(module)
+        yield len(CORE_MODULES), "Building the views…"
+        return time.perf_counter() - started
+
+    def _on_error(self, error: Exception) -> None:  # a broken install: say which part
+        self.failed.emit(
+            f"{self._loading} could not be loaded ({type(error).__name__}: {error}). "
+            "Reinstall DCGAN Studio's dependencies (the README's first "
+            "command, `make run`), then start it again."
+        )
 
 
 class LoadingPage(QWidget):
@@ -104,27 +115,44 @@ class LoadingPage(QWidget):
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
 
-class WindowFrame(QMainWindow):
-    """The main window's Qt part: title, settings, saved geometry, the loading page.
+class FrameContent(Protocol):
+    """What a frame's content hears of the frame's own events."""
 
-    ``MainWindow`` derives from it; ``open_window`` shows a frame at once and turns it into the
-    main window when the core has loaded.
+    def frame_shown(self) -> None: ...
+
+    def frame_resized(self) -> None: ...
+
+    def close_requested(self) -> bool:
+        """True: the frame may close now; False: not yet (the content closes it later)."""
+        ...
+
+
+class WindowFrame(QMainWindow):
+    """The main window's Qt part: title, settings, saved geometry, the loading page, and the
+    content composed into it (``MainWindow``), to which it hands its show, resize and close.
     """
 
-    views_ready = Signal()  # the views are built (emitted by ``open_window``)
+    views_ready = Signal()  # the content is built (emitted by ``open_window``)
 
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
-        collect_garbage_on_gui_thread()  # before any worker thread: see background.py
+        collect_garbage_on_gui_thread()  # before any worker thread: see workers.py
         self.setWindowTitle("DCGAN Studio")
         self.setObjectName("main-window")
         self.settings = settings or QSettings("dcgan-studio", "DCGAN Studio")
-        self.views_built = False
+        self.content: FrameContent | None = None
         self.resize(*DEFAULT_SIZE)
         geometry = self.settings.value("geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         self.fit_to_screen()
+
+    @property
+    def views_built(self) -> bool:
+        return self.content is not None
+
+    def set_content(self, content: FrameContent) -> None:
+        self.content = content
 
     def fit_to_screen(self) -> None:
         """Within the screen's free area: a first launch on a small screen, or a size saved on
@@ -150,3 +178,19 @@ class WindowFrame(QMainWindow):
         self.setCentralWidget(page)
         self.statusBar().showMessage("Loading PyTorch and the views…")
         return page
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if self.content is not None:
+            self.content.frame_shown()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if self.content is not None:
+            self.content.frame_resized()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
+        if self.content is not None and not self.content.close_requested():
+            event.ignore()
+            return
+        event.accept()

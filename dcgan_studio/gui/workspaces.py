@@ -20,7 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from dcgan_studio.gui.convolution.explorer import ConvolutionExplorer
+from dcgan_studio.gui.convolution.workspace import make_convolution_explorer
 from dcgan_studio.gui.gan1d.playground import Gan1dPlayground
+from dcgan_studio.gui.gan1d.workspace import make_playground
 from dcgan_studio.gui.widgets.scrolling import scrolling
 from dcgan_studio.gui.widgets.wheel_guard import guard_wheel
 
@@ -34,11 +36,12 @@ class WorkspaceTabs(QTabWidget):
         self.setDocumentMode(True)
         self._window = window
         self._dock_state: QByteArray | None = None  # the docks as they were, while put away
-        self._playground: Gan1dPlayground | None = None  # built when first shown: quicker start
-        self._convolution: ConvolutionExplorer | None = None
-        self.addTab(train_page, "Train a DCGAN")
-        # in scroll areas: a small window scrolls them instead of being held wide
+        # the learning tabs: how each is made, and the page once made (on first sight: quicker
+        # start); in scroll areas, so a small window scrolls them instead of being held wide
+        self._makers = {GAN1D: make_playground, CONVOLUTION: make_convolution_explorer}
+        self._pages: dict[int, QWidget] = {}
         self._scrolls = {GAN1D: scrolling(QWidget()), CONVOLUTION: scrolling(QWidget())}
+        self.addTab(train_page, "Train a DCGAN")
         self.addTab(self._scrolls[GAN1D], "1-D GAN playground")
         self.addTab(self._scrolls[CONVOLUTION], "Convolution explorer")
         self.setTabToolTip(TRAIN, "Train a DCGAN and look inside it, live")
@@ -54,27 +57,25 @@ class WorkspaceTabs(QTabWidget):
         )
         self.currentChanged.connect(self._on_tab_changed)
 
+    def _page(self, index: int) -> QWidget:
+        """The learning tab's page, made the first time it is asked for."""
+        if index not in self._pages:
+            page = self._pages[index] = self._makers[index]()
+            guard_wheel(page)
+            self._scrolls[index].setWidget(page)
+        return self._pages[index]
+
     @property
     def playground(self) -> Gan1dPlayground:
-        if self._playground is None:
-            self._playground = Gan1dPlayground()
-            guard_wheel(self._playground)
-            self._scrolls[GAN1D].setWidget(self._playground)
-        return self._playground
+        return self._page(GAN1D)
 
     @property
     def convolution(self) -> ConvolutionExplorer:
-        if self._convolution is None:
-            self._convolution = ConvolutionExplorer()
-            guard_wheel(self._convolution)
-            self._scrolls[CONVOLUTION].setWidget(self._convolution)
-        return self._convolution
+        return self._page(CONVOLUTION)
 
     def _on_tab_changed(self, index: int) -> None:
-        if index == GAN1D:
-            self.playground  # noqa: B018 (built on first sight)
-        elif index == CONVOLUTION:
-            self.convolution  # noqa: B018
+        if index in self._makers:
+            self._page(index)  # made on first sight
         if index == TRAIN:
             if self._dock_state is not None:
                 self._window.restoreState(self._dock_state)
@@ -93,8 +94,8 @@ class WorkspaceTabs(QTabWidget):
         self.setCurrentIndex(TRAIN)
 
     def shutdown(self) -> None:
-        if self._playground is not None:
-            self._playground.shutdown()
+        for page in self._pages.values():
+            page.shutdown()
 
 
 def hide_stale_tab_bars(window: QMainWindow) -> None:

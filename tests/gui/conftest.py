@@ -22,7 +22,7 @@ TINY = {
 @pytest.fixture(scope="session", autouse=True)
 def _garbage_collected_on_the_gui_thread(qapp):
     """As in the app (every window does it): worker threads never run the cyclic collector."""
-    from dcgan_studio.gui.background import collect_garbage_on_gui_thread
+    from dcgan_studio.gui.workers import collect_garbage_on_gui_thread
 
     collect_garbage_on_gui_thread()
 
@@ -65,10 +65,10 @@ def make_window(qtbot, tmp_path):
 
     def make(iterations: int = 400, settings_name: str = "settings.ini", **values):
         settings = QSettings(str(tmp_path / settings_name), QSettings.Format.IniFormat)
-        window = MainWindow(
+        window = MainWindow.create(
             tmp_path / "runs", log_path=str(tmp_path / "log.txt"), settings=settings
         )
-        qtbot.addWidget(window)
+        qtbot.addWidget(window.frame)
         editors = window.controls.editors
         for field, value in {**TINY, **values, "schedule.iterations": iterations}.items():
             editor = editors[field]
@@ -79,7 +79,7 @@ def make_window(qtbot, tmp_path):
         editors["runtime.device"].setCurrentIndex(editors["runtime.device"].findData("cpu"))
         editors["runtime.precision"].setCurrentIndex(editors["runtime.precision"].findData("fp32"))
         editors["runtime.deterministic"].setChecked(True)  # the same bits in every run
-        window.show()
+        window.frame.show()
         windows.append(window)
         return window
 
@@ -88,7 +88,7 @@ def make_window(qtbot, tmp_path):
         if window.session.running:
             window.session.shutdown()
             pytest.fail("a test left a training thread running")
-        window.close()
+        window.frame.close()
     leaked = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
     for widget in leaked:
         widget.close()

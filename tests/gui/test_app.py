@@ -3,47 +3,18 @@ then the views built into the same window."""
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import threading
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
+from benchmarks.launch_probe import launch
 from dcgan_studio.gui import frame as frame_module
 from dcgan_studio.gui.app import open_window
 from dcgan_studio.gui.frame import LoadingPage
 from dcgan_studio.gui.main_window import MainWindow
 from dcgan_studio.gui.workspaces import WorkspaceTabs
-
-# a fresh interpreter, as `python -m dcgan_studio` starts: is the window exposed before the core
-# (torch and the engine) has been imported?
-LAUNCH = r"""
-import json, sys, tempfile
-from pathlib import Path
-from PySide6.QtCore import QEventLoop, QSettings
-from dcgan_studio.gui.app import make_application, open_window
-app = make_application(theme=False)
-marks = {}
-with tempfile.TemporaryDirectory() as tmp:
-    settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
-    window = open_window(runs_root=Path(tmp) / "runs", settings=settings)
-    while not (window.windowHandle() and window.windowHandle().isExposed()):
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
-    marks["engine_imported_when_exposed"] = "dcgan_studio.core.engine" in sys.modules
-    marks["built_when_exposed"] = window.views_built
-    marks["page_when_exposed"] = window.centralWidget().objectName()
-    while not window.views_built:
-        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 5)
-    marks["class"] = type(window).__name__
-    marks["docks"] = sorted(window.docks)
-    window.close()
-    window.deleteLater()
-    app.processEvents()
-print(json.dumps(marks))
-"""
 
 
 def _settings(tmp_path) -> QSettings:
@@ -51,18 +22,9 @@ def _settings(tmp_path) -> QSettings:
 
 
 def test_a_fresh_launch_shows_the_window_before_torch_and_the_engine_are_imported(tmp_path):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    done = subprocess.run(
-        [sys.executable, "-c", LAUNCH],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
-    assert done.returncode == 0, done.stderr
-    marks = json.loads(done.stdout.strip().splitlines()[-1])
-    assert marks["engine_imported_when_exposed"] is False
+    # a fresh interpreter, as `python -m dcgan_studio` starts (the launch benchmark's probe)
+    marks = launch(dict(os.environ, QT_QPA_PLATFORM="offscreen"), cwd=tmp_path)
+    assert marks["core_loaded_when_exposed"] is False
     assert marks["built_when_exposed"] is False
     assert marks["page_when_exposed"] == "loading-page"
     assert marks["class"] == "MainWindow"
@@ -78,9 +40,9 @@ def test_a_fresh_launch_shows_the_window_before_torch_and_the_engine_are_importe
     ]
 
 
-def test_the_frame_becomes_the_main_window_in_place_keeping_its_saved_geometry(qtbot, tmp_path):
+def test_the_studio_is_built_into_the_frame_in_place_keeping_its_saved_geometry(qtbot, tmp_path):
     settings = _settings(tmp_path)
-    earlier = MainWindow(tmp_path / "runs", settings=settings)  # a previous session's window
+    earlier = MainWindow.create(tmp_path / "runs", settings=settings).frame  # an earlier session
     earlier.resize(720, 540)  # within the offscreen screen (800 x 600)
     earlier.show()
     qtbot.waitExposed(earlier)
@@ -98,11 +60,12 @@ def test_the_frame_becomes_the_main_window_in_place_keeping_its_saved_geometry(q
         assert (window.width(), window.height()) == saved
         with qtbot.waitSignal(window.views_ready, timeout=60_000):
             pass
-        assert isinstance(window, MainWindow) and window.views_built
+        studio = window.content
+        assert isinstance(studio, MainWindow) and studio.frame is window and window.views_built
         assert isinstance(window.centralWidget(), WorkspaceTabs)
         assert window.isVisible() and (window.width(), window.height()) == saved
-        assert window.controls.start_button.isEnabled()
-        assert window.runs_root == tmp_path / "runs"
+        assert studio.controls.start_button.isEnabled()
+        assert studio.run.runs_root == tmp_path / "runs"
     finally:
         window.close()
 
@@ -140,4 +103,4 @@ def test_closing_the_window_while_it_loads_builds_nothing(qtbot, tmp_path):
         lambda: not any(t.name == "dcgan-import" for t in threading.enumerate()), timeout=60_000
     )
     qtbot.wait(100)  # the loader's queued "done" is delivered
-    assert not window.views_built and not isinstance(window, MainWindow)
+    assert not window.views_built and window.content is None

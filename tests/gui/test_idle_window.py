@@ -47,13 +47,15 @@ def _paints(qtbot):
 def test_after_a_run_no_panel_repaints_whatever_tab_is_in_front(qtbot, make_window):
     window = make_window(iterations=100_000)
     qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: window.state == "running", timeout=30_000)
+    qtbot.waitUntil(lambda: window.run.state == "running", timeout=30_000)
     window.docks["gradients"].raise_()  # the reproduction: Gradients in front, then Stop
-    qtbot.waitUntil(lambda: len(window.history) >= 8, timeout=60_000)
-    window.stop_action.trigger()
-    qtbot.waitUntil(lambda: window.state == "idle" and not window.session.running, timeout=30_000)
+    qtbot.waitUntil(lambda: len(window.run.history) >= 8, timeout=60_000)
+    window.menus.stop.trigger()
+    qtbot.waitUntil(
+        lambda: window.run.state == "idle" and not window.session.running, timeout=30_000
+    )
     assert not window.timer.isActive()  # nothing to take from a session that ended
-    window.statusBar().clearMessage()  # a message that times out is a change: not counted
+    window.frame.statusBar().clearMessage()  # a message that times out is a change: not counted
     paints = _paints(qtbot)
     try:
         assert paints.quiet_for(qtbot, 1000) == 0, paints.widgets
@@ -71,10 +73,10 @@ def test_after_a_run_no_panel_repaints_whatever_tab_is_in_front(qtbot, make_wind
 def test_a_paused_run_repaints_nothing(qtbot, make_window):
     window = make_window(iterations=100_000)
     qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: len(window.history) >= 4, timeout=60_000)
-    window.pause_action.trigger()
-    qtbot.waitUntil(lambda: window.state == "paused", timeout=30_000)
-    window.statusBar().clearMessage()
+    qtbot.waitUntil(lambda: len(window.run.history) >= 4, timeout=60_000)
+    window.menus.pause.trigger()
+    qtbot.waitUntil(lambda: window.run.state == "paused", timeout=30_000)
+    window.frame.statusBar().clearMessage()
     paints = _paints(qtbot)
     try:
         for name in ("gradients", "losses"):
@@ -82,5 +84,5 @@ def test_a_paused_run_repaints_nothing(qtbot, make_window):
             assert paints.quiet_for(qtbot, 1000) == 0, (name, paints.widgets)
     finally:
         QApplication.instance().removeEventFilter(paints)
-    window.stop_action.trigger()
+    window.menus.stop.trigger()
     qtbot.waitUntil(lambda: not window.session.running, timeout=30_000)

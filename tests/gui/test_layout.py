@@ -21,18 +21,18 @@ from dcgan_studio.gui.main_window import DOCK_GROUPS, DOCKS
 def _launch(qtbot, tmp_path, size: tuple[int, int] | None = None):
     """The window as `dcgan-studio` opens it: the frame first, the views built into it."""
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    window = open_window(runs_root=tmp_path / "runs", settings=settings)
-    qtbot.addWidget(window)
+    frame = open_window(runs_root=tmp_path / "runs", settings=settings)
+    qtbot.addWidget(frame)
     if size is not None:
-        window.resize(*size)
-    qtbot.waitUntil(lambda: window.views_built, timeout=120_000)
+        frame.resize(*size)
+    qtbot.waitUntil(lambda: frame.views_built, timeout=120_000)
     qtbot.wait(100)  # the layout settles on the next turns of the event loop
-    return window
+    return frame.content
 
 
 def _quit(qtbot, window) -> None:
-    window.close()
-    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
+    window.frame.close()
+    qtbot.waitUntil(lambda: not window.frame.isVisible(), timeout=10_000)
 
 
 def _in_front(window, name: str) -> bool:
@@ -41,7 +41,7 @@ def _in_front(window, name: str) -> bool:
 
 
 def _centre_share(window) -> float:
-    return window.centralWidget().width() / window.width()
+    return window.frame.centralWidget().width() / window.frame.width()
 
 
 def _is_default(window) -> bool:
@@ -49,7 +49,7 @@ def _is_default(window) -> bool:
     return all(
         docks[n].toggleViewAction().isChecked()
         and not docks[n].isFloating()
-        and window.dockWidgetArea(docks[n]) == DOCKS[n][1]
+        and window.frame.dockWidgetArea(docks[n]) == DOCKS[n][1]
         for n in docks
     ) and all(_in_front(window, group[0]) for group in DOCK_GROUPS)
 
@@ -57,20 +57,20 @@ def _is_default(window) -> bool:
 def test_reset_layout_brings_back_every_default_dock(qtbot, tmp_path):
     window = _launch(qtbot, tmp_path, (1366, 768))
     try:
-        window.reset_layout_action.trigger()  # the reproduction: launch, View > Reset Layout
+        window.menus.reset_layout.trigger()  # the reproduction: launch, View > Reset Layout
         qtbot.waitUntil(lambda: _is_default(window), timeout=5_000)
         assert window.controls.start_button.isVisible()
         # and from a layout a person has changed: panels closed, one floating, one moved
         window.docks["controls"].close()
         window.docks["features"].close()
         window.docks["losses"].setFloating(True)
-        window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, window.docks["latent"])
+        window.frame.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, window.docks["latent"])
         qtbot.wait(50)
         assert not _is_default(window)
-        window.reset_layout_action.trigger()
+        window.menus.reset_layout.trigger()
         qtbot.waitUntil(lambda: _is_default(window), timeout=5_000)
         assert _centre_share(window) >= 0.5
-        tabs = window.tabifiedDockWidgets(window.docks["features"])
+        tabs = window.frame.tabifiedDockWidgets(window.docks["features"])
         assert {window.docks[n] for n in ("architecture", "filters", "latent")} <= set(tabs)
     finally:
         _quit(qtbot, window)
@@ -94,31 +94,33 @@ def wait(ms):
     QTimer.singleShot(ms, loop.quit)
     loop.exec()
 
-window = open_window(runs_root=Path(runs), settings=QSettings(settings_path,
-                                                              QSettings.Format.IniFormat))
-while not window.views_built:
+frame = open_window(runs_root=Path(runs), settings=QSettings(settings_path,
+                                                             QSettings.Format.IniFormat))
+while not frame.views_built:
     app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+window = frame.content
 wait(300)
 if action == "widen":  # as a person who dragged both side docks wide
-    window.resizeDocks([window.docks["controls"], window.docks["features"]], [640, 600],
+    window.frame.resizeDocks([window.docks["controls"], window.docks["features"]], [640, 600],
                        Qt.Orientation.Horizontal)
     wait(300)
 elif action.startswith("resize:"):
-    window.resize(*map(int, action.split(":")[1].split("x")))
+    window.frame.resize(*map(int, action.split(":")[1].split("x")))
     wait(300)
-screen = window.screen().availableGeometry()
+screen = window.frame.screen().availableGeometry()
 tabs = window.workspaces.tabBar()
 print(json.dumps({
-    "screen": [screen.width(), screen.height()], "window": [window.width(), window.height()],
-    "centre": window.centralWidget().width(),
+    "screen": [screen.width(), screen.height()],
+    "window": [window.frame.width(), window.frame.height()],
+    "centre": window.frame.centralWidget().width(),
     "docks": {n: [d.width(), d.isVisible()] for n, d in window.docks.items()},
     "tabs_in_sight": all(tabs.tabRect(i).right() <= tabs.width() for i in range(tabs.count())),
     "dock_tabs_whole": all(  # no dock tab's title cut short ("Feature ma...")
         sum(bar.tabSizeHint(i).width() for i in range(bar.count())) <= bar.width()
-        for bar in window.findChildren(QTabBar) if bar.isVisible() and
-        bar.parent() is window),
+        for bar in window.frame.findChildren(QTabBar) if bar.isVisible() and
+        bar.parent() is window.frame),
 }))
-window.close()
+window.frame.close()
 """
 
 
@@ -196,7 +198,7 @@ def test_the_training_dock_never_scrolls_sideways_and_keeps_its_buttons_in_sight
     qtbot, make_window, size
 ):
     window = make_window()
-    window.resize(*size)
+    window.frame.resize(*size)
     controls = window.controls
     qtbot.waitUntil(lambda: controls.settings_scroll.isVisible(), timeout=5_000)
     qtbot.wait(100)
@@ -231,9 +233,9 @@ def test_the_latent_space_fits_its_dock_with_the_image_beside_every_control(
     image scrolled away while the sliders were dragged. At a laptop's 1366x768 too, the image,
     each tab's controls and the Save buttons are all in sight, without scrolling."""
     window = make_window()
-    window.resize(*size)
+    window.frame.resize(*size)
     window.docks["latent"].raise_()
-    explorer = window.explorer
+    explorer = window.latent.view
     scroll = window.docks["latent"].widget()
     qtbot.waitUntil(lambda: not explorer.save_bar.visibleRegion().isEmpty(), timeout=5_000)
     qtbot.wait(100)
@@ -265,12 +267,12 @@ def test_a_default_layout_follows_the_window_and_a_dragged_one_is_kept(qtbot, ma
     from PySide6.QtWidgets import QApplication
 
     window = make_window()
-    window.resize(1366, 768)
+    window.frame.resize(1366, 768)
     left, right = window.docks["controls"], window.docks["features"]
-    qtbot.waitExposed(window)
-    window.resize(1920, 1080)  # maximised: the default widths of the new size
+    qtbot.waitExposed(window.frame)
+    window.frame.resize(1920, 1080)  # maximised: the default widths of the new size
     qtbot.waitUntil(lambda: (left.width(), right.width()) == side_widths(1920), timeout=5_000)
-    window.resizeDocks([right], [480], Qt.Orientation.Horizontal)  # the person drags ...
+    window.frame.resizeDocks([right], [480], Qt.Orientation.Horizontal)  # the person drags ...
     release = QMouseEvent(
         QEvent.Type.MouseButtonRelease,
         QPointF(1200, 300),
@@ -279,9 +281,9 @@ def test_a_default_layout_follows_the_window_and_a_dragged_one_is_kept(qtbot, ma
         Qt.MouseButton.NoButton,
         Qt.KeyboardModifier.NoModifier,
     )
-    QApplication.sendEvent(window, release)  # ... and lets go of the separator
+    QApplication.sendEvent(window.frame, release)  # ... and lets go of the separator
     qtbot.wait(50)
     qtbot.waitUntil(lambda: right.width() == 480, timeout=5_000)
-    window.resize(2000, 1100)  # the default there would be 560
+    window.frame.resize(2000, 1100)  # the default there would be 560
     qtbot.wait(200)
     assert right.width() == 480 and left.width() == 360  # the person's widths are kept

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import math
-from types import MappingProxyType
 
 import numpy as np
 import pyqtgraph as pg
@@ -12,31 +11,22 @@ import pytest
 from PySide6.QtGui import QImage, QPainter
 
 from dcgan_studio.core.history import LossHistory
-from dcgan_studio.core.snapshots import ScalarSnapshot
 from dcgan_studio.gui.training.loss_plot import LossPlotWidget
 from dcgan_studio.gui.widgets.line_plots import SteadyViewBox, nice_step, steady_bounds
+from tests.rows import scalar_row
 
 
 def _history(steps: int) -> LossHistory:
     history, rng = LossHistory(), np.random.default_rng(0)
     for i in range(1, steps + 1):
         history.append(
-            ScalarSnapshot(
-                step=10 * i,
-                epoch=0,
-                epoch_progress=0.0,
+            scalar_row(
+                10 * i,
                 loss_d=1 + rng.random(),
                 loss_g=2 + rng.random(),
                 d_x=rng.random(),
                 d_g_z1=rng.random(),
                 d_g_z2=rng.random(),
-                grad_norm_d=1.0,
-                grad_norm_g=1.0,
-                lr_d=1e-3,
-                lr_g=1e-3,
-                images_per_second=1.0,
-                elapsed_seconds=1.0,
-                layer_grad_norms=MappingProxyType({}),
             )
         )
     return history
@@ -98,26 +88,6 @@ def test_steady_bounds_round_outward_to_a_step_of_the_scale():
     assert steady_bounds(10, 1210) == (0, 1400)
 
 
-def _row(step: int, loss_g: float = 2.5) -> ScalarSnapshot:
-    return ScalarSnapshot(
-        step=step,
-        epoch=0,
-        epoch_progress=0.0,
-        loss_d=1.5,
-        loss_g=loss_g,
-        d_x=0.5,
-        d_g_z1=0.5,
-        d_g_z2=0.5,
-        grad_norm_d=1.0,
-        grad_norm_g=1.0,
-        lr_d=1e-3,
-        lr_g=1e-3,
-        images_per_second=1.0,
-        elapsed_seconds=1.0,
-        layer_grad_norms=MappingProxyType({}),
-    )
-
-
 def test_a_new_logged_step_repaints_the_loss_plots_once_without_moving_their_range(
     qtbot, count_paints
 ):
@@ -129,7 +99,7 @@ def test_a_new_logged_step_repaints_the_loss_plots_once_without_moving_their_ran
     assert 2900 < ranges[0][0][1] < 3200 and ranges[0][1][0] <= 1 and ranges[0][1][1] >= 3
     axis = widget.loss_plot.getAxis("bottom")
     picture = axis.picture
-    history.append(_row(2910))
+    history.append(scalar_row(2910))
     widget.refresh()
     qtbot.waitUntil(lambda: paints.count >= 1)
     qtbot.wait(150)
@@ -138,7 +108,7 @@ def test_a_new_logged_step_repaints_the_loss_plots_once_without_moving_their_ran
     assert axis.picture is picture  # the axis was not laid out again
     assert widget.plotted("loss_g")[-1] == 2.5  # and the new point is drawn
 
-    history.append(_row(2920, loss_g=50.0))  # data outside the range: the range follows it
+    history.append(scalar_row(2920, loss_g=50.0))  # data outside the range: the range follows it
     widget.refresh()
     qtbot.waitUntil(lambda: widget.loss_plot.viewRange()[1][1] >= 50)
     assert widget.loss_plot.viewRange()[0][1] >= 2920
@@ -149,7 +119,7 @@ def test_a_person_who_zooms_keeps_their_range_while_training_goes_on(qtbot):
     widget = _shown(qtbot, history)
     widget.loss_plot.setXRange(200, 400, padding=0)  # as a drag or a wheel does: auto-range off
     for step in range(1010, 1100, 10):
-        history.append(_row(step))
+        history.append(scalar_row(step))
         widget.refresh()
     qtbot.wait(50)
     assert widget.loss_plot.viewRange()[0] == pytest.approx([200, 400])
@@ -198,7 +168,7 @@ def test_empty_loss_plots_say_what_will_appear_not_meaningless_axes(qtbot):
     assert all(p.isVisible() for p in widget.placeholders)
     assert "appear here" in widget.placeholders[0].text.textItem.toPlainText()
     assert not widget.loss_plot.getAxis("bottom").style["showValues"]
-    history.append(_row(10))
+    history.append(scalar_row(10))
     widget.refresh()
     assert not any(p.isVisible() for p in widget.placeholders)
     assert widget.loss_plot.getAxis("bottom").style["showValues"]

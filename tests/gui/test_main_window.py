@@ -10,16 +10,19 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from dcgan_studio.core.runs import open_checkpoint
+from dcgan_studio.core.snapshots import GeneratorWeightsSnapshot
 
 
 def _start(qtbot, window):
     qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: window.state == "running", timeout=30_000)
+    qtbot.waitUntil(lambda: window.run.state == "running", timeout=30_000)
 
 
 def _stop(qtbot, window):
     qtbot.mouseClick(window.controls.stop_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: not window.session.running and window.state == "idle", timeout=30_000)
+    qtbot.waitUntil(
+        lambda: not window.session.running and window.run.state == "idle", timeout=30_000
+    )
 
 
 def test_start_pause_resume_stop_through_the_buttons(qtbot, make_window):
@@ -31,32 +34,33 @@ def test_start_pause_resume_stop_through_the_buttons(qtbot, make_window):
     assert not controls.editors["model.image_size"].isEnabled()
     assert "Stop first" in controls.editors["model.image_size"].toolTip()
     assert controls.editors["optim.lr_g"].isEnabled()  # live-editable
-    qtbot.waitUntil(lambda: len(window.history) >= 3, timeout=30_000)
-    assert "step" in window.status_labels["step"].text()
-    assert "img/s" in window.status_labels["rate"].text()
-    assert window.status_labels["device"].text() == "device: cpu"
+    qtbot.waitUntil(lambda: len(window.run.history) >= 3, timeout=30_000)
+    assert "step" in window.readouts.labels["step"].text()
+    assert "img/s" in window.readouts.labels["rate"].text()
+    assert window.readouts.labels["device"].text() == "device: cpu"
 
     qtbot.mouseClick(controls.pause_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: window.state == "paused", timeout=10_000)
+    qtbot.waitUntil(lambda: window.run.state == "paused", timeout=10_000)
     assert controls.pause_button.text() == "Resume"
-    window._on_timer_redraw()  # scalars logged before the pause may still wait in the buffer
-    paused_at = len(window.history)
+    window.redraw()  # scalars logged before the pause may still wait in the buffer
+    paused_at = len(window.run.history)
     qtbot.wait(300)
-    window._on_timer_redraw()
-    assert len(window.history) == paused_at  # paused means no training
+    window.redraw()
+    assert len(window.run.history) == paused_at  # paused means no training
     qtbot.mouseClick(controls.step_d_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: len(window.history) == paused_at + 1, timeout=10_000)
+    qtbot.waitUntil(lambda: len(window.run.history) == paused_at + 1, timeout=10_000)
     qtbot.mouseClick(controls.pause_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: window.state == "running", timeout=10_000)
-    qtbot.waitUntil(lambda: len(window.history) > paused_at + 2, timeout=30_000)
+    qtbot.waitUntil(lambda: window.run.state == "running", timeout=10_000)
+    qtbot.waitUntil(lambda: len(window.run.history) > paused_at + 2, timeout=30_000)
 
     controls.editors["optim.lr_d"].setValue(0.0001)
     qtbot.waitUntil(
-        lambda: len(window.history) and window.history.column("lr_d")[-1] == 1e-4, timeout=30_000
+        lambda: len(window.run.history) and window.run.history.column("lr_d")[-1] == 1e-4,
+        timeout=30_000,
     )
     _stop(qtbot, window)
     assert controls.start_button.isEnabled()
-    checkpoint = open_checkpoint(window.run_dir.root)
+    checkpoint = open_checkpoint(window.run.run_dir.root)
     assert checkpoint.step > 0
 
 
@@ -88,8 +92,9 @@ def test_scrubber_and_loss_cursor_follow_each_other(qtbot, make_window):
     panel.slider.setValue(1)  # the person drags the scrubber to iteration 50
     assert plot.selected_step == 50 and plot.cursors[0].isVisible()
     assert plot.cursors[0].value() == 50
-    assert panel.step_label.text() == "iteration 50 (saved)"
-    saved = np.asarray(Image.open(window.run_dir.sample_path(50)).convert("RGB"))
+    # the saved grid is read off the GUI thread, then shown
+    qtbot.waitUntil(lambda: panel.step_label.text() == "iteration 50 (saved)", timeout=10_000)
+    saved = np.asarray(Image.open(window.run.run_dir.sample_path(50)).convert("RGB"))
     assert np.array_equal(panel.shown_grid, saved)
     # a click on the loss plot near iteration 100 moves the scrubber there
     view = plot.loss_plot.vb
@@ -99,33 +104,34 @@ def test_scrubber_and_loss_cursor_follow_each_other(qtbot, make_window):
     widget_pos = plot.graphics.mapFromScene(scene_pos)
     qtbot.mouseClick(plot.graphics.viewport(), Qt.LeftButton, pos=widget_pos)
     qtbot.waitUntil(lambda: panel.slider.value() == 2, timeout=5_000)
-    assert plot.selected_step == 100 and panel.shown_step == 100
+    assert plot.selected_step == 100
+    qtbot.waitUntil(lambda: panel.shown_step == 100, timeout=10_000)
 
 
 def test_closing_mid_run_stops_saves_and_leaves_no_thread(qtbot, make_window):
     window = make_window(iterations=100_000)
     _start(qtbot, window)
-    qtbot.waitUntil(lambda: len(window.history) >= 2, timeout=30_000)
-    window.close()
-    assert window.isVisible()  # it waits for the step to end and the checkpoint
-    qtbot.waitUntil(lambda: not window.isVisible(), timeout=30_000)
+    qtbot.waitUntil(lambda: len(window.run.history) >= 2, timeout=30_000)
+    window.frame.close()
+    assert window.frame.isVisible()  # it waits for the step to end and the checkpoint
+    qtbot.waitUntil(lambda: not window.frame.isVisible(), timeout=30_000)
     assert not window.session.running
-    assert open_checkpoint(window.run_dir.root).step >= 2
+    assert open_checkpoint(window.run.run_dir.root).step >= 2
 
 
 def test_an_exception_in_the_worker_shows_a_dialog_and_the_window_stays_usable(
     qtbot, make_window, monkeypatch
 ):
-    import dcgan_studio.gui.main_window as main_window
+    import dcgan_studio.gui.training.controller as controller
 
     def broken(*args, **kwargs):
         raise RuntimeError("the GPU caught fire")
 
-    monkeypatch.setattr(main_window, "_make_trainer", broken)
+    monkeypatch.setattr(controller, "make_trainer", broken)
     window = make_window()
     qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
     qtbot.waitUntil(
-        lambda: window.last_error is not None and window.state == "idle", timeout=10_000
+        lambda: window.run.last_error is not None and window.run.state == "idle", timeout=10_000
     )
     dialogs = [
         w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()
@@ -146,7 +152,7 @@ def test_save_grid_writes_png_and_sidecar(qtbot, make_window, tmp_path):
 
     panel = window.sample_panel
     assert panel.prob_box.isChecked()  # the screen shows D's bars
-    path = window.save_grid(tmp_path / "grid.png")  # Save Grid: G's images alone
+    path = window.files.save_grid(tmp_path / "grid.png")  # Save Grid: G's images alone
     image = np.asarray(Image.open(path).convert("RGB"))
     assert np.array_equal(image, scored_mosaic(panel.live_grid.images, None))
     sidecar = json.loads(path.with_suffix(".json").read_text())
@@ -154,11 +160,11 @@ def test_save_grid_writes_png_and_sidecar(qtbot, make_window, tmp_path):
     assert sidecar["d_probabilities"] == [
         round(float(p), 4) for p in panel.live_grid.d_probabilities
     ]
-    scored = window.save_grid(tmp_path / "scored.png", with_opinion=True)  # as on screen
+    scored = window.files.save_grid(tmp_path / "scored.png", with_opinion=True)  # as on screen
     assert np.array_equal(np.asarray(Image.open(scored).convert("RGB")), panel.shown_grid)
     assert json.loads(scored.with_suffix(".json").read_text())["d_opinion_bars"] is True
     assert sidecar["config"]["model"]["image_size"] == 16
-    window.history.save_csv(tmp_path / "losses.csv")
+    window.run.history.save_csv(tmp_path / "losses.csv")
     lines = (tmp_path / "losses.csv").read_text().splitlines()
     assert lines[0].startswith("step,epoch,loss_d,loss_g") and len(lines) == 1 + 6
 
@@ -167,36 +173,38 @@ def test_open_run_shows_its_history_and_start_continues_it(qtbot, make_window):
     first = make_window(iterations=60)
     _start(qtbot, first)
     qtbot.waitUntil(lambda: not first.session.running, timeout=60_000)
-    run = first.run_dir.root
-    first.close()
+    run = first.run.run_dir.root
+    first.frame.close()
     window = make_window(iterations=60, settings_name="other.ini")
     window.open_run(run)
-    qtbot.waitUntil(lambda: len(window.history) == 6, timeout=10_000)
+    qtbot.waitUntil(lambda: len(window.run.history) == 6, timeout=10_000)
     assert window.sample_panel.steps == [0, 50, 60]
     assert window.controls.editors["model.ngf"].value() == 8
     window.controls.editors["schedule.iterations"].setValue(80)
     _start(qtbot, window)
     qtbot.waitUntil(lambda: not window.session.running, timeout=60_000)
     assert open_checkpoint(run).step == 80
-    assert [int(s) for s in window.history.column("step")] == list(range(10, 90, 10))
+    assert [int(s) for s in window.run.history.column("step")] == list(range(10, 90, 10))
 
 
 def test_layout_and_geometry_come_back_on_the_next_launch(qtbot, make_window):
     window = make_window()
-    window.resize(780, 560)  # inside the offscreen screen (800x600), above the window's minimum
+    window.frame.resize(
+        780, 560
+    )  # inside the offscreen screen (800x600), above the window's minimum
     window.docks["losses"].hide()
-    window.close()
+    window.frame.close()
     again = make_window(settings_name="settings.ini")
-    assert again.size().width() == 780 and again.size().height() == 560
+    assert again.frame.size().width() == 780 and again.frame.size().height() == 560
     assert not again.docks["losses"].isVisible()
-    assert again.windowTitle() == "DCGAN Studio"
+    assert again.frame.windowTitle() == "DCGAN Studio"
 
 
 def test_a_setting_that_does_not_fit_the_data_is_refused_at_the_control(qtbot, make_window):
     window = make_window(**{"optim.batch_size": 20000})
     qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
     qtbot.waitUntil(
-        lambda: window.last_error is not None and window.state == "idle", timeout=30_000
+        lambda: window.run.last_error is not None and window.run.state == "idle", timeout=30_000
     )
     label = window.controls.error_label
     assert label.isVisible() and "use at most 10000" in label.text()
@@ -221,13 +229,13 @@ def test_the_engine_s_alerts_show_a_banner_with_what_to_try(qtbot, make_window, 
     assert not window.banner.isVisible()
     window.controls.start_button.click()
     qtbot.waitUntil(lambda: window.banner.isVisible(), timeout=60_000)
-    assert window.banner.kind == "d_wins" and window.state == "running"  # a warning: runs on
+    assert window.banner.kind == "d_wins" and window.run.state == "running"  # a warning: runs on
     assert window.banner.advice.text().startswith("Try:")
     window.session.alerts_changed.emit(AlertSnapshot(1000, None, ()))  # as when D's loss recovers
     assert not window.banner.isVisible()
-    window.stop_action.trigger()
+    window.menus.stop.trigger()
     qtbot.waitUntil(lambda: not window.session.running, timeout=30_000)
-    assert window.run_dir.read_alerts()[0]["kind"] == "d_wins"
+    assert window.run.run_dir.read_alerts()[0]["kind"] == "d_wins"
 
 
 def test_shutdown_stops_a_running_session_promptly_and_finishes_once(qtbot, make_window):
@@ -241,49 +249,13 @@ def test_shutdown_stops_a_running_session_promptly_and_finishes_once(qtbot, make
     assert finished == [1]
 
 
-def test_overlapping_background_reads_keep_their_own_results(qtbot, make_window):
-    from dcgan_studio.gui.background import run_in_background
-
-    window = make_window()
-    got = []
-    run_in_background(window, lambda: "first", lambda r, e: got.append(("a", r)))
-    run_in_background(window, lambda: "second", lambda r, e: got.append(("b", r)))
-    qtbot.waitUntil(lambda: len(got) == 2, timeout=5_000)
-    assert sorted(got) == [("a", "first"), ("b", "second")]
-
-
-def test_a_background_read_that_outlives_its_window_ends_quietly(qtbot, monkeypatch):
-    import threading
-
-    from PySide6.QtCore import QObject
-
-    from dcgan_studio.gui.background import run_in_background
-
-    owner, release, failures = QObject(), threading.Event(), []
-    monkeypatch.setattr(threading, "excepthook", lambda args: failures.append(args.exc_value))
-    run_in_background(owner, lambda: release.wait(10) and "late", lambda r, e: None)
-    owner.deleteLater()  # the window closes while the read is still going
-    qtbot.waitUntil(lambda: not _alive(owner), timeout=5_000)
-    release.set()
-    for thread in threading.enumerate():
-        if thread.name == "dcgan-io":
-            thread.join(timeout=10)
-    assert failures == []
-
-
-def _alive(obj) -> bool:
-    from shiboken6 import isValid
-
-    return isValid(obj)
-
-
 def test_a_long_history_is_drawn_downsampled_with_its_peaks(qtbot, make_window):
     window = make_window()
     rng = np.random.default_rng(0)
     values = rng.random(100_000)
     values[54_321] = 7.0  # one spike must survive the downsampling
     for i, v in enumerate(values):
-        window.history.append(
+        window.run.history.append(
             {"step": i + 1, "loss_d": v, "loss_g": 2.0, "d_x": 0.5, "d_g_z1": 0.5}
         )
     window.loss_plot.refresh()
@@ -298,14 +270,18 @@ def test_docks_tabbed_behind_another_do_not_redraw_until_raised(qtbot, make_wind
     # look at what is on screen, or the latent explorer would rebuild G behind the feature maps
     window = make_window(iterations=100_000)
     renders, refreshes = [], []
-    window.explorer.show_weights = lambda snapshot: renders.append(snapshot.step)
+    window.latent.show_weights = lambda snapshot: renders.append(snapshot.step)
     window.inspector.gradients.refresh = lambda: refreshes.append(1)
     window.docks["features"].raise_()
     window.docks["losses"].raise_()
     assert window.docks["latent"].isVisible()  # Qt's word, though it is out of sight
     _start(qtbot, window)
     qtbot.waitUntil(
-        lambda: window._weights is not None and len(window.history) >= 20, timeout=60_000
+        lambda: (
+            window.router.last(GeneratorWeightsSnapshot) is not None
+            and len(window.run.history) >= 20
+        ),
+        timeout=60_000,
     )
     assert renders == [] and refreshes == []  # behind the feature maps and the losses
     window.docks["latent"].raise_()
@@ -338,13 +314,13 @@ def test_the_line_plots_redraw_at_most_twice_a_second_however_fast_training_logs
         window.session.buffer.put(
             ScalarSnapshot(step, 0, 0.5, 1.2, 2.0, 0.6, 0.4, 0.4, 1.0, 0.1, 2e-4, 2e-4, 5000.0, 1.0)
         )
-        window._on_timer_redraw()
+        window.redraw()
         clock[0] += 1 / 32
     assert drawn == [1, 17, 33, 49]  # at 0, 0.5, 1 and 1.5 s: 4 redraws, not 50
-    assert len(window.history) == 50  # every point is kept
-    assert window.status_labels["step"].text().startswith("step 490")
-    window._on_timer_redraw()  # nothing new: nothing to draw
+    assert len(window.run.history) == 50  # every point is kept
+    assert window.readouts.labels["step"].text().startswith("step 490")
+    window.redraw()  # nothing new: nothing to draw
     assert drawn == [1, 17, 33, 49]
-    window._on_timer_redraw(final=True)  # the session ended: the rest is drawn at once
+    window.redraw(final=True)  # the session ended: the rest is drawn at once
     assert drawn == [1, 17, 33, 49, 50]
-    assert window.status_labels["step"].text().startswith("step 500")
+    assert window.readouts.labels["step"].text().startswith("step 500")

@@ -8,29 +8,32 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from dcgan_studio.gui.latent.pinned import PinnedVectors, VectorChoice
 from dcgan_studio.gui.latent.shelf import Shelf, VectorPicker
 
 
 def test_interpolate_refuses_the_same_vector_twice_in_a_row(qtbot):
-    shelf = Shelf()
+    pinned = PinnedVectors()
+    shelf = Shelf(pinned, choose=lambda uid: None)
     qtbot.addWidget(shelf)
-    picker = VectorPicker(shelf, "Through:", "the path")
+    choice = VectorChoice(pinned)
+    picker = VectorPicker(choice, pinned, "Through:", "the path")
     qtbot.addWidget(picker)
-    first = shelf.add("tile 0", np.zeros(4), {})
-    second = shelf.add("tile 5", np.ones(4), {})
+    first = pinned.pin("tile 0", np.zeros(4), {})
+    second = pinned.pin("tile 5", np.ones(4), {})
     picker.combo.setCurrentIndex(picker.combo.findData(first))
     picker.add_button.click()
-    assert picker.chosen == [first]
+    assert choice.ids == [first]
     assert picker.combo.currentData() == second  # the next one is offered
     picker.combo.setCurrentIndex(picker.combo.findData(first))  # the person picks it again
     assert not picker.add_button.isEnabled()
     assert "last one already" in picker.add_button.toolTip()
-    assert picker.add(first) is False and picker.chosen == [first]
+    assert choice.add(first) is False and choice.ids == [first]
     picker.combo.setCurrentIndex(picker.combo.findData(second))
     picker.add_button.click()
     picker.combo.setCurrentIndex(picker.combo.findData(first))
     picker.add_button.click()  # back to the first: a path may come back, just not stand still
-    assert picker.chosen == [first, second, first]
+    assert choice.ids == [first, second, first]
     assert picker.summary.text() == "tile 0 → tile 5 → tile 0"
 
 
@@ -39,7 +42,7 @@ def test_the_architectures_size_formulas_are_never_cut_off(qtbot, make_window, s
     from dcgan_studio.gui.inspect.architecture_panel import FORMULA
 
     window = make_window()
-    window.resize(*size)
+    window.frame.resize(*size)
     window.docks["architecture"].raise_()
     panel = window.inspector.architecture
     qtbot.waitUntil(lambda: panel.table("d").isVisible(), timeout=5_000)
@@ -58,10 +61,12 @@ def test_the_architectures_size_formulas_are_never_cut_off(qtbot, make_window, s
 
 def test_the_filters_fill_a_tall_dock_instead_of_a_strip_across_it(qtbot, make_window):
     window = make_window(iterations=20)
-    window.resize(1366, 768)
+    window.frame.resize(1366, 768)
     window.docks["filters"].raise_()
     qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: not window.session.running and window.state == "idle", timeout=60_000)
+    qtbot.waitUntil(
+        lambda: not window.session.running and window.run.state == "idle", timeout=60_000
+    )
     panel = window.inspector.filters
     qtbot.waitUntil(lambda: panel.mosaic("g").size > 0, timeout=10_000)
     qtbot.wait(100)
@@ -83,18 +88,18 @@ def test_a_missing_mnist_names_the_window_s_controls_not_the_command_line_flag(
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     window = make_window()
-    window.data_panel.set_dataset("mnist", str(tmp_path / "empty"))
-    window.data_panel.preview_button.click()
-    panel = window.data_panel
+    window.data.set_dataset("mnist", str(tmp_path / "empty"))
+    window.data.panel.preview_button.click()
+    panel = window.data.panel
     qtbot.waitUntil(lambda: "MNIST is not in" in panel.status.text(), timeout=30_000)
     assert "--data-root" not in panel.status.text()
     assert "Data root… in the Data panel" in panel.status.text()
     window.controls.set_dataset("mnist", str(tmp_path / "empty"))
     qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
     qtbot.waitUntil(
-        lambda: window.last_error is not None and window.state == "idle", timeout=30_000
+        lambda: window.run.last_error is not None and window.run.state == "idle", timeout=30_000
     )
-    assert "--data-root" not in window.last_error and "Data root…" in window.last_error
+    assert "--data-root" not in window.run.last_error and "Data root…" in window.run.last_error
     for box in QApplication.topLevelWidgets():
         if isinstance(box, QMessageBox) and box.isVisible():
             assert "--" not in box.text()
@@ -116,17 +121,19 @@ def test_save_dialogs_open_in_the_run_s_folder(qtbot, make_window, monkeypatch):
 
     window = make_window(iterations=20)
     qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: not window.session.running and window.state == "idle", timeout=60_000)
+    qtbot.waitUntil(
+        lambda: not window.session.running and window.run.state == "idle", timeout=60_000
+    )
     asked = []
     monkeypatch.setattr(
         QFileDialog,
         "getSaveFileName",
         lambda parent, title, start, filters: (asked.append(start), ("", ""))[1],
     )
-    window.save_grid_action.trigger()
-    window.save_scored_grid_action.trigger()
-    window.export_csv_action.trigger()
-    run = window.run_dir.root
+    window.menus.save_grid.trigger()
+    window.menus.save_scored_grid.trigger()
+    window.menus.export_csv.trigger()
+    run = window.run.run_dir.root
     assert [Path(a).parent for a in asked] == [run, run, run]  # not the home folder
     assert Path(asked[0]).name == "grid-step-0000020.png"
     assert Path(asked[1]).name == "grid-step-0000020-with-d-opinion.png"

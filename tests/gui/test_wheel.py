@@ -22,8 +22,8 @@ def _wheel_down(widget, notches: int = 1) -> None:
 
 def test_the_wheel_over_a_setting_scrolls_the_training_dock(qtbot, make_window):
     window = make_window()
-    window.resize(1366, 768)
-    qtbot.waitExposed(window)
+    window.frame.resize(1366, 768)
+    qtbot.waitExposed(window.frame)
     controls = window.controls
     qtbot.waitUntil(lambda: controls.settings_scroll.isVisible(), timeout=5_000)
     controls.preset_box.setCurrentIndex(controls.preset_box.findData("quick"))
@@ -40,7 +40,7 @@ def test_the_wheel_over_a_setting_scrolls_the_training_dock(qtbot, make_window):
     start = bar.value()
     before = (batch.value(), size_box.currentIndex(), controls.preset_box.currentData())
     assert before[2] == "quick"
-    window.setFocus()  # the person's focus is elsewhere: on nothing in the dock
+    window.frame.setFocus()  # the person's focus is elsewhere: on nothing in the dock
     _wheel_down(batch)
     assert bar.value() > start  # the settings scrolled instead
     bar.setValue(start)

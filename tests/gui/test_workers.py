@@ -39,6 +39,14 @@ def test_a_job_runs_on_the_worker_thread_and_answers_on_the_gui_thread(qtbot, wo
     assert ran_on == ["dcgan-test"] and answered_on == [threading.main_thread()]
 
 
+def test_jobs_without_a_key_each_keep_their_own_answer(qtbot, worker):
+    got = []
+    worker.submit(lambda: "first", lambda r: got.append(("a", r)))
+    worker.submit(lambda: "second", lambda r: got.append(("b", r)))
+    qtbot.waitUntil(lambda: len(got) == 2, timeout=WAIT)
+    assert got == [("a", "first"), ("b", "second")]  # in order, each its own
+
+
 def test_the_newest_waiting_job_of_a_key_replaces_the_older_and_stale_answers_are_dropped(
     qtbot, worker
 ):

@@ -32,14 +32,14 @@ def test_the_learning_tabs_get_the_whole_window_and_the_docks_come_back(qtbot, m
         "1-D GAN playground",
         "Convolution explorer",
     ]
-    assert tabs._playground is None and tabs._convolution is None  # built when first shown
+    assert tabs._pages == {}  # built when first shown
     window.docks["gradients"].raise_()  # a layout of the person's own: gradients in front
     window.docks["filters"].close()  # and one dock closed
     _click_tab(qtbot, window, GAN1D)
     assert not any(dock.isVisible() for dock in window.docks.values())
     assert tabs.playground.isVisible() and not window.sample_panel.isVisible()
-    qtbot.waitUntil(lambda: tabs.playground.width() > 0.9 * window.width())  # the whole width
-    assert tabs._playground is not None and tabs._convolution is None
+    qtbot.waitUntil(lambda: tabs.playground.width() > 0.9 * window.frame.width())  # the whole width
+    assert list(tabs._pages) == [GAN1D]
     _click_tab(qtbot, window, CONVOLUTION)
     assert tabs.convolution.isVisible() and not tabs.playground.isVisible()
     _click_tab(qtbot, window, TRAIN)
@@ -56,8 +56,8 @@ def test_training_goes_on_behind_the_playground_and_both_are_live(qtbot, make_wi
     _click_tab(qtbot, window, GAN1D)
     playground = window.workspaces.playground
     qtbot.mouseClick(playground.play_button, Qt.LeftButton)
-    at = len(window.history)
-    qtbot.waitUntil(lambda: len(window.history) >= at + 3, timeout=30_000)
+    at = len(window.run.history)
+    qtbot.waitUntil(lambda: len(window.run.history) >= at + 3, timeout=30_000)
     qtbot.waitUntil(
         lambda: int(playground.readouts["step"].text().replace(",", "")) >= 5, timeout=30_000
     )  # the step read-out a person sees
@@ -86,7 +86,7 @@ def test_closing_on_a_learning_tab_keeps_the_training_layout(qtbot, make_window)
     window = make_window()
     window.docks["losses"].hide()
     _click_tab(qtbot, window, GAN1D)
-    window.close()
+    window.frame.close()
     again = make_window(settings_name="settings.ini")
     assert again.workspaces.currentIndex() == TRAIN
     assert again.docks["controls"].isVisible() and again.docks["features"].isVisible()
@@ -96,7 +96,9 @@ def test_closing_on_a_learning_tab_keeps_the_training_layout(qtbot, make_window)
 def _visible_tab_bars(window):
     return [
         bar
-        for bar in window.findChildren(QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly)
+        for bar in window.frame.findChildren(
+            QTabBar, options=Qt.FindChildOption.FindDirectChildrenOnly
+        )
         if bar.isVisible()
     ]
 
@@ -105,7 +107,7 @@ def test_one_tab_bar_per_dock_group_and_none_left_over_the_status_bar(qtbot, mak
     # Qt 6.11 leaves tab bars of earlier layouts on screen (found as old tabs drawn over the
     # status bar in the README's screenshot); the window hides them after each layout
     window = make_window()
-    qtbot.waitExposed(window)
+    qtbot.waitExposed(window.frame)
 
     def settled() -> bool:
         bars = _visible_tab_bars(window)
@@ -117,11 +119,11 @@ def test_one_tab_bar_per_dock_group_and_none_left_over_the_status_bar(qtbot, mak
         ]
 
     qtbot.waitUntil(settled, timeout=5_000)
-    status = window.statusBar().geometry()
+    status = window.frame.statusBar().geometry()
     assert not any(bar.geometry().intersects(status) for bar in _visible_tab_bars(window))
 
     def leftover() -> QTabBar:  # what Qt leaves: a bar of old tabs over the status bar
-        bar = QTabBar(window)
+        bar = QTabBar(window.frame)
         bar.addTab("Losses and D's output")
         bar.addTab("Gradients")
         bar.setGeometry(status)
@@ -135,9 +137,9 @@ def test_one_tab_bar_per_dock_group_and_none_left_over_the_status_bar(qtbot, mak
     qtbot.waitUntil(settled, timeout=5_000)
     assert not stray.isVisible()
     stray = leftover()
-    window._reset_layout()
+    window.reset_layout()
     qtbot.waitUntil(settled, timeout=5_000)
     stray = leftover()
-    window.hide()
-    window.show()
+    window.frame.hide()
+    window.frame.show()
     qtbot.waitUntil(settled, timeout=5_000)

@@ -25,15 +25,15 @@ def test_the_window_pauses_on_a_failed_write_and_resume_carries_on(qtbot, make_w
     list(Trainer(cfg, run).run())
     window = make_window(iterations=6)
     window.open_run(run.root)
-    qtbot.waitUntil(lambda: window.opened_config is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: window.run.opened_config is not None, timeout=10_000)
     window.controls.editors["schedule.iterations"].setValue(400)
     qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: window.state == "running", timeout=60_000)
+    qtbot.waitUntil(lambda: window.run.state == "running", timeout=60_000)
     shutil.rmtree(run.samples_dir)
     run.samples_dir.write_text("in the way")  # from now on the grids cannot be written
-    qtbot.waitUntil(lambda: window.state == "paused", timeout=60_000)
+    qtbot.waitUntil(lambda: window.run.state == "paused", timeout=60_000)
     assert window.banner.isVisible() and window.banner.kind == "write_failed"
-    assert "could not write the sample grid" in window.statusBar().currentMessage()
+    assert "could not write the sample grid" in window.frame.statusBar().currentMessage()
     assert window.controls.pause_button.text() == "Resume" and window.session.running
     paused_at = run.checkpoint_steps()[-1]
     assert paused_at > 6  # what was trained is in a checkpoint
@@ -41,5 +41,5 @@ def test_the_window_pauses_on_a_failed_write_and_resume_carries_on(qtbot, make_w
     qtbot.mouseClick(window.controls.pause_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: not window.banner.isVisible(), timeout=30_000)
     qtbot.waitUntil(lambda: not window.session.running, timeout=120_000)
-    assert open_checkpoint(run.root).step == 400 and window.state == "idle"
+    assert open_checkpoint(run.root).step == 400 and window.run.state == "idle"
     assert run.sample_steps()[-1] == 400

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 STYLES = {
@@ -14,6 +14,8 @@ STYLES = {
 
 
 class AlertBanner(QFrame):
+    dismissed = Signal()  # the person hid it
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("alert-banner")
@@ -33,13 +35,17 @@ class AlertBanner(QFrame):
         layout.addLayout(text, 1)
         self.dismiss = QPushButton("Dismiss")
         self.dismiss.setToolTip("Hide this alert; it comes back if the sign returns.")
-        self.dismiss.clicked.connect(self.hide)
+        self.dismiss.clicked.connect(self.dismissed.emit)
         layout.addWidget(self.dismiss, 0, Qt.AlignTop)
         self.kind: str | None = None
         self.hide()
 
     def show_alert(self, alert) -> None:
-        """``alert``: a core.alerts.Alert (title, message, what_to_try, severity, step)."""
+        """``alert``: a core.alerts.Alert (title, message, what_to_try, severity, step), or None
+        to hide the banner."""
+        if alert is None:
+            self.hide()
+            return
         self.kind = alert.kind
         self.setStyleSheet(STYLES.get(alert.severity, STYLES["warning"]))
         self.title.setText(f"{alert.title} (iteration {alert.step})")

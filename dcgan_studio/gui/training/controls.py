@@ -6,13 +6,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QLabel,
-    QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -26,115 +23,15 @@ from dcgan_studio.config import (
 )
 from dcgan_studio.core.data import describe_datasets, natural_channels
 from dcgan_studio.errors import ConfigError
-from dcgan_studio.gui.widgets.compact import narrow_combo
-from dcgan_studio.gui.widgets.scrolling import scrolling
-
-LOCKED_TIP = "Fixed while training runs (it would make other networks or data): Stop first."
-
-# field -> (label, tooltip)
-FIELDS: dict[str, tuple[str, str]] = {
-    "data.dataset": (
-        "Dataset",
-        "What D sees as real. 'digits' is 10,000 MNIST handwritten "
-        "digits that ship with the app, so no download is needed.",
-    ),
-    "model.image_size": (
-        "Image size",
-        "Height and width of the images. G doubles its map with "
-        "each transposed convolution, from 4x4 (or 7x7 for 28) up to this.",
-    ),
-    "model.channels": (
-        "Channels",
-        "1 trains in grayscale, 3 in colour. Choosing a colour "
-        "dataset (shapes, CIFAR-10, SVHN, CelebA) picks 3; grayscale data shown "
-        "in 3 channels stays grey.",
-    ),
-    "model.nz": (
-        "Latent size (nz)",
-        "Length of the random vector z that G turns into an image. The DCGAN paper uses 100.",
-    ),
-    "model.ngf": (
-        "G width (ngf)",
-        "Channels of G's last hidden layer; earlier layers have 2x, "
-        "4x, ... as many. Wider learns more, but each step is slower.",
-    ),
-    "model.ndf": (
-        "D width (ndf)",
-        "Channels of D's first layer; later layers double it. Keep it "
-        "close to ngf so neither network overpowers the other. The paper uses 64 (G and D); "
-        "32 learns digits faster per second on a small CPU.",
-    ),
-    "model.d_dropout": (
-        "D dropout",
-        "Share of D's activations zeroed at random in training. It "
-        "slows D down a little; the TensorFlow tutorial uses 0.3. 0 turns it off.",
-    ),
-    "optim.batch_size": (
-        "Batch size",
-        "Images per step for D (real and fake) and G. The paper "
-        "uses 128; the default 32 learns faster per second on a small CPU. Larger batches give "
-        "steadier but slower steps.",
-    ),
-    "optim.lr_g": (
-        "G learning rate",
-        "How far Adam moves G each step. The paper uses 0.0002 "
-        "at batch 128; 0.0012 learns much faster at batch 32. Can be changed while "
-        "training, to see what happens.",
-    ),
-    "optim.lr_d": (
-        "D learning rate",
-        "How far Adam moves D each step (paper: 0.0002 at batch "
-        "128). Lower it if D wins too easily. Can be changed while training.",
-    ),
-    "optim.beta1": (
-        "Adam beta1",
-        "Momentum of Adam. The DCGAN paper found 0.5 steadier than the usual 0.9 for GANs.",
-    ),
-    "optim.beta2": (
-        "Adam beta2",
-        "How long Adam remembers the size of past gradients; 0.999 is the usual value.",
-    ),
-    "optim.d_steps": (
-        "D steps per G step",
-        "How many times D is updated before each update of "
-        "G. 1 is the DCGAN setting; more makes D stronger.",
-    ),
-    "schedule.iterations": ("Iterations", "How many G updates the run makes before it stops."),
-    "schedule.seed": (
-        "Seed",
-        "Starts every random draw (weights, noise, batch order). With "
-        "Deterministic on, the same seed gives a bit-identical run on the same "
-        "CPU.",
-    ),
-    "runtime.device": (
-        "Device",
-        "Where training runs. auto picks a CUDA GPU, then Apple's MPS, then the CPU.",
-    ),
-    "runtime.precision": (
-        "Precision",
-        "fp32 is exact; bf16 is about twice as fast where the "
-        "hardware runs it natively. auto picks bf16 only there.",
-    ),
-    "runtime.deterministic": (
-        "Deterministic",
-        "On the CPU, the same seed gives the same losses "
-        "and weights to the last bit, run after run (on the same CPU, "
-        "thread count and PyTorch), and a run continued after Stop goes on "
-        "as if it had never stopped. The convolution kernels are chosen by "
-        "a fixed rule instead of timing each in every run, which can be a "
-        "little slower on some CPUs.",
-    ),
-}
-LIVE_FIELDS = {"optim.lr_g", "optim.lr_d"}
-PRESET_TEXT = {"quick": "Quick start", "paper": "DCGAN paper"}  # short: the dock is narrow
-PRESET_TIP = (
-    "Quick start (the defaults): batch 32, widths 32, learning rates 0.0012. On a 2-core "
-    "CPU it draws recognisable digits within about a minute. DCGAN paper: batch 128, widths 64, "
-    "learning "
-    "rates 0.0002, as Radford et al. trained faces and bedrooms; slower per second. Both keep "
-    "the DCGAN architecture, its N(0, 0.02) init and Adam with beta1 0.5. Custom: your own "
-    "values."
+from dcgan_studio.gui.training.fields import (
+    FIELDS,
+    LIVE_FIELDS,
+    LOCKED_TIP,
+    PRESET_TEXT,
+    PRESET_TIP,
 )
+from dcgan_studio.gui.widgets.compact import double_spin_box, narrow_combo, push_button, spin_box
+from dcgan_studio.gui.widgets.scrolling import scrolling
 
 
 class TrainingControls(QWidget):
@@ -144,6 +41,7 @@ class TrainingControls(QWidget):
     step_requested = Signal(str)  # "step" | "step_d" | "step_g"
     learning_rate_changed = Signal(str, float)  # "g" | "d", value
     model_changed = Signal(object)  # ModelConfig: a model setting was edited (maybe invalid)
+    dataset_changed = Signal(str, object)  # the dataset shown now, and the data root (or None)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -157,6 +55,19 @@ class TrainingControls(QWidget):
     # ---- building ---------------------------------------------------------------------------
     def _build(self) -> None:
         layout = QVBoxLayout(self)
+        # the run buttons stay in sight; the settings scroll under them, up and down only
+        layout.addWidget(self._build_buttons())
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self._build_settings())
+        column.addStretch(1)
+        self.settings_scroll = scrolling(page, sideways=False)
+        self.settings_scroll.setObjectName("settings-scroll")
+        layout.addWidget(self.settings_scroll, 1)
+        self._connect_editors()
+
+    def _build_settings(self) -> QGroupBox:
         settings = QGroupBox("Settings")
         form = QFormLayout(settings)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -184,31 +95,33 @@ class TrainingControls(QWidget):
         self.error_label.setStyleSheet("color: #d9534f;")
         self.error_label.hide()
         form.addRow(self.error_label)
+        return settings
 
+    def _build_buttons(self) -> QGroupBox:
         buttons = QGroupBox("Run")
         grid = QGridLayout(buttons)
-        self.start_button = self._button(
+        self.start_button = push_button(
             "Start",
             "Start a new run with these settings (or continue the opened run).",
             self.start_requested.emit,
         )
-        self.pause_button = self._button(
+        self.pause_button = push_button(
             "Pause", "Pause or resume training (Space).", self.pause_toggled.emit
         )
-        self.stop_button = self._button(
+        self.stop_button = push_button(
             "Stop", "Stop training and save a checkpoint.", self.stop_requested.emit
         )
-        self.step_button = self._button(
+        self.step_button = push_button(
             "Step",
             "Pause and train one iteration: D then G.",
             lambda: self.step_requested.emit("step"),
         )
-        self.step_d_button = self._button(
+        self.step_d_button = push_button(
             "Step D",
             "Pause and update only D once: watch D(x) rise and D(G(z)) fall.",
             lambda: self.step_requested.emit("step_d"),
         )
-        self.step_g_button = self._button(
+        self.step_g_button = push_button(
             "Step G",
             "Pause and update only G once: watch D(G(z)) rise as G fools D more.",
             lambda: self.step_requested.emit("step_g"),
@@ -224,20 +137,14 @@ class TrainingControls(QWidget):
         )
         for i, b in enumerate(self.run_buttons):
             grid.addWidget(b, i // 3, i % 3)
-        # the run buttons stay in sight; the settings scroll under them, up and down only
-        layout.addWidget(buttons)
-        page = QWidget()
-        column = QVBoxLayout(page)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(settings)
-        column.addStretch(1)
-        self.settings_scroll = scrolling(page, sideways=False)
-        self.settings_scroll.setObjectName("settings-scroll")
-        layout.addWidget(self.settings_scroll, 1)
+        return buttons
+
+    def _connect_editors(self) -> None:
         for field, editor in self.editors.items():
             if field.startswith("model."):
                 _changed(editor).connect(self._on_model_edited)
-        self.editors["data.dataset"].currentIndexChanged.connect(self._on_dataset_changed)
+        dataset = self.editors["data.dataset"]
+        dataset.currentIndexChanged.connect(self._on_dataset_changed)
         for editor in self.editors.values():  # an error said of the settings: gone once edited
             _changed(editor).connect(lambda *_: self.error_label.hide())
         for network in ("g", "d"):
@@ -245,12 +152,6 @@ class TrainingControls(QWidget):
             spin.valueChanged.connect(lambda v, n=network: self._on_lr_changed(n, v))
         for field in PRESETS["quick"]:
             self.editors[field].valueChanged.connect(self._sync_preset)
-
-    def _button(self, text: str, tip: str, slot) -> QPushButton:
-        button = QPushButton(text)
-        button.setToolTip(tip)
-        button.clicked.connect(slot)
-        return button
 
     def _editor(self, field: str) -> QWidget:
         if field == "data.dataset":
@@ -282,11 +183,11 @@ class TrainingControls(QWidget):
         if field == "runtime.deterministic":
             return QCheckBox()
         if field in ("optim.lr_g", "optim.lr_d"):
-            return _double(1e-6, 1.0, 6, 5e-5)
+            return double_spin_box(1e-6, 1.0, decimals=6, step=5e-5)
         if field in ("optim.beta1", "optim.beta2"):
-            return _double(0.0, 0.9999, 4, 0.05)
+            return double_spin_box(0.0, 0.9999, decimals=4, step=0.05)
         if field == "model.d_dropout":
-            return _double(0.0, 0.9, 2, 0.05)
+            return double_spin_box(0.0, 0.9, decimals=2, step=0.05)
         ranges = {
             "model.nz": (1, 4096),
             "model.ngf": (1, 1024),
@@ -296,8 +197,7 @@ class TrainingControls(QWidget):
             "schedule.iterations": (1, 10**9),
             "schedule.seed": (0, 2**31 - 1),
         }
-        spin = QSpinBox()
-        spin.setRange(*ranges[field])
+        spin = spin_box(*ranges[field], ranges[field][0])
         if field == "optim.batch_size":
             spin.setSingleStep(16)
         return spin
@@ -369,10 +269,12 @@ class TrainingControls(QWidget):
         box.setCurrentIndex(index)
 
     def _on_dataset_changed(self, _index: int) -> None:
-        channels = natural_channels(self.editors["data.dataset"].currentData() or "")
+        name = self.editors["data.dataset"].currentData()
+        channels = natural_channels(name or "")
         if channels is not None:
             box = self.editors["model.channels"]
             box.setCurrentIndex(box.findData(channels))
+        self.dataset_changed.emit(name, self.data_root)
 
     def model_config(self) -> ModelConfig:
         """The model settings as they stand, not validated (the architecture view says what is
@@ -441,14 +343,6 @@ def _changed(editor: QWidget):
     if isinstance(editor, QCheckBox):
         return editor.toggled
     return editor.valueChanged
-
-
-def _double(low: float, high: float, decimals: int, step: float) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox()
-    spin.setRange(low, high)
-    spin.setDecimals(decimals)
-    spin.setSingleStep(step)
-    return spin
 
 
 def _same(a, b) -> bool:

@@ -3,22 +3,21 @@
 One ImageItem per grid (a whole mosaic, not one item per tile), levels fixed to 0..255. D's
 probability of "real" is written on each tile. The scrubber runs over every grid the run saved;
 an older step is read from ``samples/step-NNNNNNN.png`` in the run folder when it is picked, so
-the history costs no memory.
+the history costs no memory; it is read off the GUI thread.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from PIL import Image
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QSizePolicy,
     QSlider,
     QVBoxLayout,
@@ -28,7 +27,9 @@ from PySide6.QtWidgets import (
 from dcgan_studio.core.grid import GridGeometry
 from dcgan_studio.core.runs import RunDirectory
 from dcgan_studio.core.snapshots import RealBatchSnapshot, SampleGridSnapshot
+from dcgan_studio.gui.widgets.play_button import PlayButton, scrub_row
 
+ReadGrid = Callable[[Path, Callable[[np.ndarray | Exception], None]], None]
 PADDING = 4  # between tiles; D's score bar is drawn in the strip under each tile
 TITLES = {"fake": "G(fixed noise)", "real": "real images"}
 OPINION_TIP = (
@@ -109,8 +110,11 @@ class SamplePanel(QWidget):
     step_selected = Signal(int)  # the person picked a step in the history
     tile_clicked = Signal(str, int)  # "fake" | "real", the tile's index: look inside for it
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, read_grid: ReadGrid, parent: QWidget | None = None) -> None:
+        """``read_grid(path, on_read)``: read a saved grid off the GUI thread; ``on_read`` gets
+        the (H, W, 3) mosaic, or the exception, on the GUI thread (the newest read wins)."""
         super().__init__(parent)
+        self._read_grid = read_grid
         self.run_dir: RunDirectory | None = None
         self.steps: list[int] = []  # saved grid steps of the run
         self.live_grid: SampleGridSnapshot | None = None
@@ -118,8 +122,14 @@ class SamplePanel(QWidget):
         self.shown_grid: np.ndarray | None = None  # the mosaic on screen, uint8 (H, W, C)
         self.shown_step: int | None = None
         self.training = False  # a session runs: the newest grid is live
+        self.sample_count = 0  # tiles in a grid of this run, for reading saved grids' clicks
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(self._build_options())
+        layout.addLayout(self._build_views(), 1)
+        layout.addLayout(self._build_scrubber())
+
+    def _build_options(self) -> QHBoxLayout:
         options = QHBoxLayout()
         self.real_box = QCheckBox("Real batch beside")
         self.real_box.setToolTip(
@@ -134,7 +144,10 @@ class SamplePanel(QWidget):
         options.addWidget(self.real_box)
         options.addWidget(self.prob_box)
         options.addStretch(1)
-        layout.addLayout(options)
+        return options
+
+    def _build_views(self) -> QVBoxLayout:
+        column = QVBoxLayout()
         titles = QHBoxLayout()
         labels = {}
         for source in ("fake", "real"):
@@ -143,7 +156,7 @@ class SamplePanel(QWidget):
             labels[source].setMinimumWidth(1)  # elided by the column, never widening it
             labels[source].setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             titles.addWidget(labels[source], 1)
-        layout.addLayout(titles)
+        column.addLayout(titles)
         self.graphics = pg.GraphicsLayoutWidget()
         self.graphics.setBackground(None)
         self.graphics.ci.setContentsMargins(0, 0, 0, 0)
@@ -152,13 +165,13 @@ class SamplePanel(QWidget):
         self._set_real_visible(False)
         self.graphics.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self.graphics.setToolTip("Click a tile to see inside G and D for it (Feature maps).")
-        self.sample_count = 0  # tiles in a grid of this run, for reading saved grids' clicks
-        layout.addWidget(self.graphics, 1)
+        column.addWidget(self.graphics, 1)
+        return column
 
-        scrub = QHBoxLayout()
-        self.play_button = QPushButton("Play")
-        self.play_button.setCheckable(True)
-        self.play_button.setToolTip("Replay the saved grids from the start of the run.")
+    def _build_scrubber(self) -> QHBoxLayout:
+        self.play_button = PlayButton(
+            "Replay the saved grids from the start of the run.", 120, self._advance_play
+        )
         self.play_button.toggled.connect(self._on_play_toggled)
         self.slider = QSlider(Qt.Horizontal)
         self.slider.setRange(0, 0)
@@ -169,13 +182,7 @@ class SamplePanel(QWidget):
         self.slider.valueChanged.connect(self._on_slider_moved)
         self.step_label = QLabel("no samples yet")
         self.step_label.setMinimumWidth(150)
-        scrub.addWidget(self.play_button)
-        scrub.addWidget(self.slider, 1)
-        scrub.addWidget(self.step_label)
-        layout.addLayout(scrub)
-        self.play_timer = QTimer(self)
-        self.play_timer.setInterval(120)
-        self.play_timer.timeout.connect(self._advance_play)
+        return scrub_row(self.play_button, self.slider, self.step_label)
 
     # ---- data in ----------------------------------------------------------------------------
     def set_run(self, run_dir: RunDirectory | None, steps: list[int] | None = None) -> None:
@@ -186,20 +193,20 @@ class SamplePanel(QWidget):
         if self.steps:
             self._show_saved(self.steps[-1])
 
-    def show_live(self, grid: SampleGridSnapshot | None, real: RealBatchSnapshot | None) -> None:
-        if real is not None:
-            self.real = real
-        if grid is None:
-            if real is not None:
-                self.redraw()
-            return
+    def show_grid(self, grid: SampleGridSnapshot) -> None:
+        """The newest grid from training; drawn while the scrubber follows live."""
         following = self.is_live()
         self.live_grid = grid
         if not self.steps or self.steps[-1] < grid.step:
             self.steps.append(grid.step)
         self._sync_slider(follow=following)
         if following:
-            self.redraw()
+            self._redraw_fake()
+
+    def show_real(self, real: RealBatchSnapshot) -> None:
+        """The fixed real batch, with D's opinion of it."""
+        self.real = real
+        self._redraw_real()
 
     def grid_to_save(self, with_opinion: bool) -> tuple[np.ndarray, np.ndarray | None] | None:
         """(the grid on screen as an RGB mosaic, D's scores of its tiles or None): G's images
@@ -224,8 +231,12 @@ class SamplePanel(QWidget):
 
     # ---- drawing ----------------------------------------------------------------------------
     def redraw(self) -> None:
-        show = self.prob_box.isChecked()
+        self._redraw_fake()
+        self._redraw_real()
+
+    def _redraw_fake(self) -> None:
         if self.is_live() and self.live_grid is not None:
+            show = self.prob_box.isChecked()
             self.shown_grid = self.fake_view.show(
                 self.live_grid.images, self.live_grid.d_probabilities, show
             )
@@ -234,7 +245,10 @@ class SamplePanel(QWidget):
                 f"iteration {self.live_grid.step} ({'live' if self.training else 'newest'})"
             )
             self.fake_view.set_title(TITLES["fake"], self.live_grid.d_probabilities, show)
+
+    def _redraw_real(self) -> None:
         if self.real is not None and self.real_box.isChecked():
+            show = self.prob_box.isChecked()
             self.real_view.show(self.real.images, self.real.d_probabilities, show)
             self.real_view.set_title(TITLES["real"], self.real.d_probabilities, show)
 
@@ -244,22 +258,21 @@ class SamplePanel(QWidget):
             return
         if self.run_dir is None:
             return
-        path = self.run_dir.sample_path(step)
-        try:
-            with Image.open(path) as im:
-                mosaic = np.asarray(im.convert("RGB"))  # (H, W, 3), as live mosaics are
-        except FileNotFoundError:
-            self.step_label.setText(f"iteration {step}: {Path(path).name} is missing")
-            return
-        except Exception:  # damaged: Pillow raises OSError, SyntaxError, a bomb's own error...
-            self.step_label.setText(
-                f"iteration {step}: {Path(path).name} is damaged and cannot be shown"
-            )
-            return
-        self.shown_grid = self.fake_view.show_mosaic(mosaic)
-        self.shown_step = step
-        self.step_label.setText(f"iteration {step} (saved)")
-        self.fake_view.set_title(TITLES["fake"])  # a saved grid holds the images alone
+        path = Path(self.run_dir.sample_path(step))
+        self._read_grid(path, lambda result: self._on_saved_read(step, path, result))
+
+    def _on_saved_read(self, step: int, path: Path, result: np.ndarray | Exception) -> None:
+        if not self.steps or self.steps[min(self.slider.value(), len(self.steps) - 1)] != step:
+            return  # the scrubber moved on while the file was read
+        if isinstance(result, FileNotFoundError):
+            self.step_label.setText(f"iteration {step}: {path.name} is missing")
+        elif isinstance(result, Exception):  # damaged: Pillow raises OSError, SyntaxError, ...
+            self.step_label.setText(f"iteration {step}: {path.name} is damaged and cannot be shown")
+        else:
+            self.shown_grid = self.fake_view.show_mosaic(result)
+            self.shown_step = step
+            self.step_label.setText(f"iteration {step} (saved)")
+            self.fake_view.set_title(TITLES["fake"])  # a saved grid holds the images alone
 
     # ---- the scrubber -----------------------------------------------------------------------
     def select_step(self, step: int) -> None:
@@ -287,13 +300,8 @@ class SamplePanel(QWidget):
         self.step_selected.emit(step)
 
     def _on_play_toggled(self, on: bool) -> None:
-        self.play_button.setText("Pause" if on else "Play")
-        if on:
-            if self.is_live():
-                self.slider.setValue(0)
-            self.play_timer.start()
-        else:
-            self.play_timer.stop()
+        if on and self.is_live():  # replay from the start
+            self.slider.setValue(0)
 
     def _advance_play(self) -> None:
         if self.slider.value() >= self.slider.maximum():

@@ -9,9 +9,11 @@ from PySide6.QtCore import QPoint, Qt
 
 def test_the_grid_and_the_real_batch_beside_it_are_the_same_size_and_line_up(qtbot, make_window):
     window = make_window(iterations=30)
-    window.resize(1366, 768)
+    window.frame.resize(1366, 768)
     qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: not window.session.running and window.state == "idle", timeout=60_000)
+    qtbot.waitUntil(
+        lambda: not window.session.running and window.run.state == "idle", timeout=60_000
+    )
     panel = window.sample_panel
     panel.real_box.setChecked(True)  # the reproduction: "Real batch beside"
     qtbot.waitUntil(lambda: panel.real_view.image.image is not None, timeout=5_000)
@@ -27,7 +29,9 @@ def test_the_grid_and_the_real_batch_beside_it_are_the_same_size_and_line_up(qtb
 def test_ds_bars_say_what_they_are_and_their_mean_is_in_the_title(qtbot, make_window):
     window = make_window(iterations=30)
     qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: not window.session.running and window.state == "idle", timeout=60_000)
+    qtbot.waitUntil(
+        lambda: not window.session.running and window.run.state == "idle", timeout=60_000
+    )
     panel = window.sample_panel
     grid = panel.live_grid
     mean = float(np.mean(grid.d_probabilities))

@@ -1,0 +1,197 @@
+"""The run the window shows, Qt-free: its lifecycle, its folder, its history and its alert.
+
+States: idle -> starting (the trainer is being built) -> running <-> paused -> stopping -> idle.
+A run is new (Start makes a folder), opened (File > Open Run: viewed, and continued by Start when
+it has a checkpoint) or live (a session trains it). The views subscribe to the events; the
+controller changes the model from the person's commands and the session's reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from dcgan_studio.config import RunConfig
+from dcgan_studio.core.alerts import NON_FINITE, Alert
+from dcgan_studio.core.history import LossHistory
+from dcgan_studio.core.runs import RunDirectory, new_run_path
+from dcgan_studio.core.snapshots import AlertSnapshot, ScalarSnapshot, StatusSnapshot
+from dcgan_studio.gui.events import Event
+
+STATES = ("idle", "starting", "running", "paused", "stopping")
+WRITE_FAILED = "write_failed"  # the alert's kind for a run folder that could not be written
+SESSION_ALERTS = (NON_FINITE, WRITE_FAILED)  # said by the session's status, not the monitor
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """What the window shows about a session once its trainer exists."""
+
+    device: str
+    precision: str
+    total_iterations: int
+    start_step: int
+    batches_per_epoch: int
+    batch_size: int
+    run_dir: str | None
+
+
+def status_alert(status: StatusSnapshot) -> Alert | None:
+    """The banner for a run the engine stopped or paused on a problem, with what to try."""
+    if status.problem == "diverged":
+        return Alert(
+            NON_FINITE,
+            status.step,
+            "Training diverged",
+            status.message,
+            "Try: lower both learning rates, or use fp32 precision; then Start continues from "
+            "the last good checkpoint.",
+            "error",
+        )
+    if status.problem == "write":
+        return Alert(
+            WRITE_FAILED,
+            status.step,
+            "Could not write to the run folder",
+            status.message,
+            "Try: free space on the disk or fix the folder's permissions; then Resume (or "
+            "Start) continues.",
+            "error",
+        )
+    return None
+
+
+class RunModel:
+    def __init__(self, runs_root: Path) -> None:
+        self.runs_root = Path(runs_root)
+        self.state = "idle"
+        self.run_dir: RunDirectory | None = None
+        self.opened_config: RunConfig | None = None  # a run opened to view or continue
+        self.info: SessionInfo | None = None  # the live session's, once its trainer exists
+        self.history = LossHistory()
+        self.alert: Alert | None = None  # the banner's, None when it is hidden
+        self.last_error: str | None = None
+        self.state_changed = Event()  # (state)
+        self.history_replaced = Event()  # () cleared, or read from an opened run
+        self.alert_changed = Event()  # (alert or None)
+        self.session_ready = Event()  # (SessionInfo)
+        self.run_opened = Event()  # (run_dir or None, config or None, saved grid steps)
+        self.training_changed = Event()  # (True, run_dir, config) at a start; (False, ...) after
+
+    # ---- lifecycle ----------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """A session trains (or is about to, or is paused)."""
+        return self.state != "idle"
+
+    @property
+    def continues(self) -> bool:
+        """Start continues the opened (or last) run rather than making a new one."""
+        return self.run_dir is not None and self.opened_config is not None
+
+    def set_state(self, state: str) -> None:
+        if state not in STATES:
+            raise ValueError(f"state must be one of {STATES}, not {state!r}")
+        if state != self.state:
+            self.state = state
+            self.state_changed.emit(state)
+
+    def begin(self) -> tuple[RunDirectory, bool]:
+        """Start: (the run folder, whether it continues the opened run); a new run has a new
+        folder and an empty history."""
+        resume = self.continues
+        if not resume:
+            self.run_dir = RunDirectory(new_run_path(self.runs_root))
+            self.clear_history()
+            self.run_opened.emit(self.run_dir, None, [])
+        self.info = None  # until the new session's trainer is built
+        self.show_alert(None)
+        return self.run_dir, resume
+
+    def started(self, config: RunConfig) -> None:
+        """The session is on its way with ``config``."""
+        self.training_changed.emit(True, self.run_dir, config)
+        self.set_state("starting")
+
+    def forget(self) -> None:
+        """File > New Run: no run; Start makes a new one."""
+        self.run_dir, self.opened_config, self.info = None, None, None
+        self.clear_history()
+        self.show_alert(None)
+        self.run_opened.emit(None, None, [])
+
+    def open(
+        self, run: RunDirectory, config: RunConfig, metrics: list[dict], steps: list[int]
+    ) -> bool:
+        """A run read from its folder: viewed, and continued by Start when it has a checkpoint
+        (then True)."""
+        self.info = None
+        self.history.clear()
+        self.history.extend(metrics)
+        self.history_replaced.emit()
+        self.run_dir, self.opened_config = run, config
+        self.run_opened.emit(run, config, steps)
+        if run.latest_checkpoint() is None:
+            self.run_dir, self.opened_config = None, None
+            return False
+        return True
+
+    def ready(self, info: SessionInfo) -> None:
+        """The session's trainer exists: from now on the run is the live one."""
+        self.info = info
+        self.opened_config = None
+        self.session_ready.emit(info)
+
+    def finished(self) -> None:
+        """The session ended; Start continues the run when it left a checkpoint."""
+        self.training_changed.emit(False, self.run_dir, None)
+        self.set_state("idle")
+        if self.run_dir is not None and self.run_dir.latest_checkpoint() is not None:
+            self.opened_config = self.run_dir.read_config()
+
+    @property
+    def shown_step(self) -> int:
+        """The newest step in the history (0 before any)."""
+        return int(self.history.column("step")[-1]) if len(self.history) else 0
+
+    @property
+    def total_iterations(self) -> int | None:
+        return self.info.total_iterations if self.info else None
+
+    # ---- what the session reports -------------------------------------------------------------
+    def add_scalars(self, scalars: list[ScalarSnapshot]) -> None:
+        """Rows a session logged (the window's redraw timer paces the plots of them)."""
+        self.history.extend(scalars)
+
+    def clear_history(self) -> None:
+        self.history.clear()
+        self.history_replaced.emit()
+
+    def status(self, status: StatusSnapshot) -> None:
+        if status.state in ("running", "paused"):
+            self.set_state(status.state)
+        if status.state == "running" and self.alert is not None and self.alert.kind == WRITE_FAILED:
+            self.show_alert(None)  # resumed: the write is tried again
+        alert = status_alert(status)
+        if alert is not None:
+            self.show_alert(alert)
+
+    def alerts(self, snap: AlertSnapshot) -> None:
+        """The engine's alerts: a new one shows; one that cleared hides it."""
+        if snap.raised is not None:
+            self.show_alert(snap.raised)
+        elif (
+            self.alert is not None
+            and self.alert.kind not in SESSION_ALERTS
+            and self.alert.kind not in snap.active
+        ):
+            self.show_alert(None)
+
+    def show_alert(self, alert: Alert | None) -> None:
+        if alert is not self.alert:
+            self.alert = alert
+            self.alert_changed.emit(alert)
+
+    def dismiss_alert(self) -> None:
+        """The person hid the banner: it comes back if the sign returns."""
+        self.show_alert(None)
