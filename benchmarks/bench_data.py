@@ -22,6 +22,7 @@ from pathlib import Path
 
 import torch
 from bench_training import EngineContestant, measure
+from common import print_command
 from PIL import Image
 
 from dcgan_studio.config import RunConfig
@@ -35,6 +36,50 @@ def write_digit_folder(root: Path) -> int:
         folder.mkdir(parents=True, exist_ok=True)
         Image.fromarray(image).save(folder / f"{index:05d}.png")
     return len(images)
+
+
+def folder_contestants(base: RunConfig, folder: Path) -> tuple[dict, str]:
+    """The digits written into ``folder``; the three contestants, and a line on the folder's
+    one-off loading times."""
+    files = write_digit_folder(folder)
+    on_folder = base.with_values({"data.dataset": f"folder:{folder}"})
+    streamed = on_folder.with_values({"data.memory_limit_mb": 1})
+    started = time.perf_counter()
+    folder_set = load_dataset(on_folder)
+    scan_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    streamed_set = load_dataset(streamed)  # headers only: the pixels are read in training
+    header_seconds = time.perf_counter() - started
+    assert streamed_set.streamed and not folder_set.streamed
+    skipped = folder_set.summary().skipped_count
+    contestants = {
+        "folder": EngineContestant(on_folder, folder_set),
+        "streamed": EngineContestant(streamed, streamed_set),
+        "built-in": EngineContestant(base, load_dataset(base)),
+    }
+    loading = (
+        f"  folder of {files:,} PNG files: decoded into memory in {scan_seconds:.1f} s "
+        f"({len(folder_set):,} images, {skipped} skipped); headers checked for streaming in "
+        f"{header_seconds:.1f} s"
+    )
+    return contestants, loading
+
+
+def print_report(args: argparse.Namespace, rates: dict, label: str, loading: str) -> None:
+    """The one-off loading times, then each contestant's median rate against the built-in's."""
+    median = {n: statistics.median(v) for n, v in rates.items()}
+    print(
+        f"\nDCGAN {args.image_size}x{args.image_size}, batch {args.batch_size}, "
+        f"{torch.get_num_threads()} threads, {label}, median of "
+        f"{args.rounds} interleaved rounds of {args.iterations} iterations"
+    )
+    print(loading)
+    print(f"  training on the built-in digits  {median['built-in']:7.0f} img/s")
+    for key, what in (("folder", "the folder, in memory"), ("streamed", "the folder, streamed")):
+        print(
+            f"  training on {what:<21}{median[key]:7.0f} img/s  "
+            f"{median[key] / median['built-in']:.2f}x (goal: within 10%)"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,43 +101,10 @@ def main(argv: list[str] | None = None) -> int:
         .validate()
     )
     with tempfile.TemporaryDirectory(prefix="bench-data-") as name:
-        folder = Path(name) / "digits-png"
-        files = write_digit_folder(folder)
-        on_folder = base.with_values({"data.dataset": f"folder:{folder}"})
-        streamed = on_folder.with_values({"data.memory_limit_mb": 1})
-        started = time.perf_counter()
-        folder_set = load_dataset(on_folder)
-        scan_seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        streamed_set = load_dataset(streamed)  # headers only: the pixels are read in training
-        header_seconds = time.perf_counter() - started
-        assert streamed_set.streamed and not folder_set.streamed
-        skipped = folder_set.summary().skipped_count
-        builtin_set = load_dataset(base)
-        contestants = {
-            "folder": EngineContestant(on_folder, folder_set),
-            "streamed": EngineContestant(streamed, streamed_set),
-            "built-in": EngineContestant(base, builtin_set),
-        }
-        rates = measure(contestants, args.iterations, args.rounds, args.batch_size)
-    median = {n: statistics.median(v) for n, v in rates.items()}
-    print(
-        f"\nDCGAN {args.image_size}x{args.image_size}, batch {args.batch_size}, "
-        f"{torch.get_num_threads()} threads, {contestants['folder'].label}, median of "
-        f"{args.rounds} interleaved rounds of {args.iterations} iterations"
-    )
-    print(
-        f"  folder of {files:,} PNG files: decoded into memory in {scan_seconds:.1f} s "
-        f"({len(folder_set):,} images, {skipped} skipped); headers checked for streaming in "
-        f"{header_seconds:.1f} s"
-    )
-    print(f"  training on the built-in digits  {median['built-in']:7.0f} img/s")
-    for key, what in (("folder", "the folder, in memory"), ("streamed", "the folder, streamed")):
-        print(
-            f"  training on {what:<21}{median[key]:7.0f} img/s  "
-            f"{median[key] / median['built-in']:.2f}x (goal: within 10%)"
-        )
-    print(f"command: .venv/bin/python benchmarks/bench_data.py {' '.join(sys.argv[1:])}")
+        contestants, loading = folder_contestants(base, Path(name) / "digits-png")
+        rates, _ = measure(contestants, args.iterations, args.rounds, args.batch_size)
+    print_report(args, rates, contestants["folder"].label, loading)
+    print_command()
     return 0
 
 

@@ -1,7 +1,7 @@
 """The cost of live feature maps on training speed, measured against the same training without.
 
 Two comparisons in one process run, each by interleaved segments (ABBA) on the trainer's own
-clock, as in ``bench_window.py`` (whose contestants and timing this reuses):
+clock, as in ``bench_window.py``, with its contestants and timing (``contestants.py``):
 
 1. The window: two studio windows of the same config, trained in turn. In one the Feature maps
    dock is in front, so the engine captures the chosen layer for the chosen sample at its default
@@ -25,7 +25,9 @@ import time
 from pathlib import Path
 
 import torch
-from bench_window import Headless, StallProbe, Windowed, measure_training, run_until
+from common import print_command
+from contestants import Headless, Windowed, measure_training
+from qt_common import StallProbe, run_until
 
 from dcgan_studio.core.engine import PROBE_INTERVAL
 from dcgan_studio.gui.app import make_application
@@ -43,7 +45,7 @@ def live_windows(values: dict, tmp: Path, warmup: int) -> tuple[Windowed, Window
     shown.warm_up(warmup)
     hidden = Windowed(values, tmp / "hidden", probe)
     hidden.window.docks["features"].close()
-    run_until(lambda: not hidden.window.inspector.visible, 30, "the dock to close")
+    run_until(lambda: not hidden.window.inspector.model.visible, 30, "the dock to close")
     hidden.warm_up(warmup)
     return shown, hidden
 
@@ -82,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(name)
         shown, hidden = live_windows(values, tmp, args.warmup)
         try:
-            request = shown.window.inspector.feature_maps.request()
+            request = shown.window.inspector.model.request
             windows = measure_training(
                 {"feature maps live": shown, "feature maps hidden": hidden},
                 args.iterations,
@@ -113,10 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     report("the window:", windows, "feature maps live", "feature maps hidden")
     report("the engine alone:", engines, "engine capturing", "engine not")
-    print(
-        f"command: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_feature_maps.py "
-        f"{' '.join(sys.argv[1:])}   ({time.perf_counter() - started:.0f} s)"
-    )
+    print_command(started)
     app.processEvents()
     return 0
 

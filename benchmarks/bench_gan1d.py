@@ -21,19 +21,14 @@ import time
 from pathlib import Path
 
 import torch
-from bench_window import run_until, training_beside
+from common import background_config, print_command
+from qt_common import run_until, training_beside, wait
 
-from dcgan_studio.config import RunConfig
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.runs import RunDirectory
 from dcgan_studio.gui.app import make_application
 from dcgan_studio.gui.gan1d.playground import Gan1dPlayground
-
-
-def wait(seconds: float) -> None:
-    """Run the event loop (timers, paints) for ``seconds``."""
-    end = time.perf_counter() + seconds
-    run_until(lambda: time.perf_counter() >= end, seconds + 5, "the clock")
+from dcgan_studio.gui.gan1d.workspace import make_playground
 
 
 def measure(
@@ -42,13 +37,13 @@ def measure(
     """Play for ``seconds``; frames drawn per second, iterations per second (and the DCGAN's)."""
     playground.play()
     wait(1.0)  # warm-up: the worker and the redraw timer in step
-    frames, step = playground.frames_drawn, playground.last_frame.snapshot.step
+    frames, step = playground.model.frames_drawn, playground.model.last_frame.snapshot.step
     dcgan, started = (trainer.step if trainer else 0), time.perf_counter()
     wait(seconds)
     elapsed = time.perf_counter() - started
     out = {
-        "fps": (playground.frames_drawn - frames) / elapsed,
-        "its": (playground.last_frame.snapshot.step - step) / elapsed,
+        "fps": (playground.model.frames_drawn - frames) / elapsed,
+        "its": (playground.model.last_frame.snapshot.step - step) / elapsed,
     }
     if trainer is not None:
         out["dcgan"] = (trainer.step - dcgan) / elapsed
@@ -70,24 +65,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speed", type=int, default=1, help="iterations per frame")
     args = parser.parse_args(argv)
     app = make_application()
-    playground = Gan1dPlayground()
+    playground = make_playground()
     playground.speed_spin.setValue(args.speed)
     playground.resize(1100, 800)
     playground.show()
-    run_until(lambda: playground.last_frame is not None, 30, "the first frame")
+    run_until(lambda: playground.model.last_frame is not None, 30, "the first frame")
     idle = measure(playground, args.seconds)
 
-    cfg = (
-        RunConfig()
-        .with_values(
-            {
-                "runtime.device": "cpu",
-                "schedule.iterations": 10**9,
-                "schedule.checkpoint_every": 10**6,
-            }
-        )
-        .validate()
-    )
+    cfg = background_config()
     with tempfile.TemporaryDirectory(prefix="bench-gan1d-") as name:
         trainer = Trainer(cfg, RunDirectory.create(Path(name) / "run", cfg))
         with training_beside(trainer):
@@ -116,10 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         f"while it plays"
     )
     print("  goal: at least 30 screen updates/s")
-    print(
-        f"command: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_gan1d.py "
-        f"{' '.join(sys.argv[1:])}"
-    )
+    print_command()
     return 0
 
 

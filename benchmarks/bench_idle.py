@@ -20,16 +20,25 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-from bench_window import command_line, run_until
+from common import print_command
 from cpu_steal import CpuSteal
 from machine import cpu_description
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QSettings, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QVBoxLayout, QWidget
+from qt_common import run_until
+
+from dcgan_studio.gui.app import make_application
+
+# the studio's modules (torch with them) are loaded before the reference idles, so every row is
+# measured in a process with the same code in it
+from dcgan_studio.gui.main_window import MainWindow
+from dcgan_studio.gui.workspaces import CONVOLUTION, GAN1D
 
 GOAL = 0.02  # of one core
 
@@ -88,60 +97,69 @@ def reference_window() -> QMainWindow:
     return window
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="idle time per tab")
     parser.add_argument("--iterations", type=int, default=300, help="the short run before")
-    args = parser.parse_args(argv)
-    started = time.perf_counter()
+    return parser.parse_args(argv)
 
-    from dcgan_studio.gui.app import make_application
-    from dcgan_studio.gui.main_window import MainWindow
-    from dcgan_studio.gui.workspaces import CONVOLUTION, GAN1D
 
-    app = make_application()
+def short_run(tmp: Path, iterations: int):
+    """The studio window after ``iterations`` of the default run, still running."""
+    settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow.create(tmp / "runs", settings=settings)
+    window.frame.resize(1600, 960)
+    window.frame.show()
+    window.controls.editors["schedule.iterations"].setValue(iterations * 100)
+    window.controls.start_button.click()
+    history = window.run.history
+    run_until(
+        lambda: len(history) > 0 and history.column("step")[-1] >= iterations, 600, "the short run"
+    )
+    return window
+
+
+def studio_rows(window, cost: Callable[[], dict[str, float]]) -> list[tuple[str, dict]]:
+    """Paused, then stopped with each dock and each learning workspace in front in turn."""
+    rows = []
+    window.docks["gradients"].raise_()  # as issue 18 found it: Gradients in front, paused
+    window.menus.pause.trigger()
+    run_until(lambda: window.run.state == "paused", 60, "the pause")
+    rows.append(("paused, Gradients in front", cost()))
+    window.docks["losses"].raise_()
+    rows.append(("paused, Losses in front", cost()))
+    window.menus.stop.trigger()
+    run_until(lambda: window.run.state == "idle" and not window.session.running, 120, "Stop")
+    for dock in window.docks.values():
+        dock.raise_()
+        rows.append((f"stopped, {dock.windowTitle()} in front", cost()))
+    for index, title in ((GAN1D, "1-D GAN playground"), (CONVOLUTION, "Convolution explorer")):
+        window.workspaces.setCurrentIndex(index)
+        rows.append((f"stopped, {title} tab", cost()))
+    window.workspaces.show_training()
+    return rows
+
+
+def idle_rows(app: QApplication, seconds: float, iterations: int) -> list[tuple[str, dict]]:
+    """The reference window, then the studio after its short run: a row each time in front."""
     paints = PaintCount()
     app.installEventFilter(paints)
-    rows: list[tuple[str, dict[str, float]]] = []
+
+    def cost() -> dict[str, float]:
+        return idle_cost(app, seconds, paints)
 
     reference = reference_window()
-    rows.append(("reference: plain Qt window + plot", idle_cost(app, args.seconds, paints)))
+    rows = [("reference: plain Qt window + plot", cost())]
     reference.close()
-
     with tempfile.TemporaryDirectory(prefix="bench-idle-") as tmp:
-        settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(Path(tmp) / "runs", settings=settings)
-        window.resize(1600, 960)
-        window.show()
-        window.controls.editors["schedule.iterations"].setValue(args.iterations * 100)
-        window.controls.start_button.click()
-        run_until(
-            lambda: (
-                len(window.history) > 0 and window.history.column("step")[-1] >= args.iterations
-            ),
-            600,
-            "the short run",
-        )
-        window.docks["gradients"].raise_()  # as issue 18 found it: Gradients in front, paused
-        window.pause_action.trigger()
-        run_until(lambda: window.state == "paused", 60, "the pause")
-        rows.append(("paused, Gradients in front", idle_cost(app, args.seconds, paints)))
-        window.docks["losses"].raise_()
-        rows.append(("paused, Losses in front", idle_cost(app, args.seconds, paints)))
-        window.stop_action.trigger()
-        run_until(lambda: window.state == "idle" and not window.session.running, 120, "Stop")
-        for dock in window.docks.values():
-            dock.raise_()
-            rows.append(
-                (f"stopped, {dock.windowTitle()} in front", idle_cost(app, args.seconds, paints))
-            )
-        for index, title in ((GAN1D, "1-D GAN playground"), (CONVOLUTION, "Convolution explorer")):
-            window.workspaces.setCurrentIndex(index)
-            rows.append((f"stopped, {title} tab", idle_cost(app, args.seconds, paints)))
-        window.workspaces.show_training()
-        window.close()
-        run_until(lambda: not window.isVisible(), 30, "the window to close")
+        window = short_run(Path(tmp), iterations)
+        rows += studio_rows(window, cost)
+        window.frame.close()
+        run_until(lambda: not window.frame.isVisible(), 30, "the window to close")
+    return rows
 
+
+def print_report(args: argparse.Namespace, rows: list[tuple[str, dict[str, float]]]) -> None:
     print(
         f"\nidle window, {args.seconds:g} s per row after a {args.iterations}-iteration run; "
         f"CPU: {cpu_description()}; Qt platform {QGuiApplication.platformName()}"
@@ -150,13 +168,19 @@ def main(argv: list[str] | None = None) -> int:
     for what, row in rows:
         steal = "" if row["steal"] is None else f"{row['steal']:.0%}"
         print(f"  {what:<44} {row['cpu']:>14.1%} {row['paints_per_s']:>9.1f}  {steal}")
-    studio = [row["cpu"] for what, row in rows[1:]]
-    worst = max(studio)
+    worst = max(row["cpu"] for _, row in rows[1:])  # the studio's rows
     print(
         f"worst studio row {worst:.1%} of a core (goal < {GOAL:.0%}): "
         f"{'met' if worst < GOAL else 'NOT met'}; reference {rows[0][1]['cpu']:.1%}"
     )
-    print(f"command: {command_line()}   ({time.perf_counter() - started:.0f} s)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    started = time.perf_counter()
+    rows = idle_rows(make_application(), args.seconds, args.iterations)
+    print_report(args, rows)
+    print_command(started)
     return 0
 
 

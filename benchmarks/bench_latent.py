@@ -1,12 +1,12 @@
 """Latent explorer latency: from a slider move to the new image on screen.
 
-The real ``LatentExplorer`` widget, shown, with a 32x32 generator (the default model, nz 100,
-ngf 64). A slider of z is moved one notch at a time; each move waits until the image on screen
-shows the new vector (rendered on the explorer's own thread and drawn by the GUI thread), and the
-time from the move to the redrawn view is recorded. Measured twice in one run: with nothing else
-running, and while a headless trainer of the same model trains at full speed on another thread
-(as during training in the window, where both want the CPU and the interpreter). Goal: median
-50 ms or less on this CPU.
+The real latent space (``LatentSpace``, its view shown) with a 32x32 generator (the default
+model, nz 100, ngf 64). A slider of z is moved one notch at a time; each move waits until the
+image on screen shows the new vector (rendered on the space's own worker thread and drawn by the
+GUI thread), and the time from the move to the redrawn view is recorded. Measured twice in one
+run: with nothing else running, and while a headless trainer of the same model trains at full
+speed on another thread (as during training in the window, where both want the CPU and the
+interpreter). Goal: median 50 ms or less on this CPU.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_latent.py [--moves 200]
 """
@@ -22,19 +22,19 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from bench_window import run_until, training_beside
+from common import background_config, print_command
+from qt_common import run_until, training_beside
 
-from dcgan_studio.config import RunConfig
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.runs import RunDirectory
 from dcgan_studio.gui.app import make_application
-from dcgan_studio.gui.latent.explorer import LatentExplorer
+from dcgan_studio.gui.latent.space import LatentSpace
 
 
-def drag(explorer: LatentExplorer, moves: int) -> list[float]:
+def drag(space: LatentSpace, moves: int) -> list[float]:
     """Move slider 0 ``moves`` notches; ms from each move to its image on screen."""
-    slider = explorer.dimension_sliders.sliders[0]
-    view = explorer.main_view
+    slider = space.view.dimension_sliders.sliders[0]
+    view = space.view.main_view
     latencies = []
     for i in range(moves):
         value = slider.minimum() + (i * 7 + 1) % (slider.maximum() - slider.minimum())
@@ -45,7 +45,7 @@ def drag(explorer: LatentExplorer, moves: int) -> list[float]:
         slider.setValue(value)
         run_until(lambda b=before: view.shown is not b, 10, "the new image")
         latencies.append((time.perf_counter() - started) * 1000)
-    wanted = explorer.renderer.render(explorer.current_z()[None])[0]
+    wanted = space.jobs.renderer.render(space.model.current_z()[None])[0]
     if not np.array_equal(view.shown, wanted):
         raise RuntimeError("the image on screen is not the last slider position's")
     return latencies
@@ -64,37 +64,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--moves", type=int, default=200)
     args = parser.parse_args(argv)
     app = make_application()
-    cfg = (
-        RunConfig()
-        .with_values(
-            {
-                "runtime.device": "cpu",
-                "schedule.iterations": 10**9,
-                "schedule.checkpoint_every": 10**6,
-            }
-        )
-        .validate()
-    )
+    cfg = background_config()
     with tempfile.TemporaryDirectory(prefix="bench-latent-") as name:
         trainer = Trainer(cfg, RunDirectory.create(Path(name) / "run", cfg))
         trainer.save_checkpoint()
-        explorer = LatentExplorer()
-        explorer.resize(650, 850)
-        explorer.show()
-        explorer.open_checkpoint(trainer.run_dir.root)
+        space = LatentSpace()
+        space.view.resize(650, 850)
+        space.view.show()
+        space.open_checkpoint(trainer.run_dir.root)
         run_until(
-            lambda: explorer.renderer is not None and explorer.main_view.shown is not None,
+            lambda: space.jobs.renderer is not None and space.view.main_view.shown is not None,
             60,
             "the explorer to open the checkpoint",
         )
-        drag(explorer, 10)  # warm-up
-        idle = drag(explorer, args.moves)
+        drag(space, 10)  # warm-up
+        idle = drag(space, args.moves)
 
         with training_beside(trainer):
-            busy = drag(explorer, args.moves)
+            busy = drag(space, args.moves)
             steps = trainer.step
-        explorer.shutdown()
-        explorer.close()
+        space.shutdown()
+        space.view.close()
     print(
         f"\nlatent explorer, 32x32 G (nz {cfg.model.nz}, ngf {cfg.model.ngf}), CPU, "
         f"{torch.get_num_threads()} threads, torch {torch.__version__}"
@@ -105,10 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{steps} iterations meanwhile): {summary(busy)}"
     )
     print("  goal: median 50 ms or less")
-    print(
-        f"command: QT_QPA_PLATFORM=offscreen .venv/bin/python benchmarks/bench_latent.py "
-        f"{' '.join(sys.argv[1:])}"
-    )
+    print_command()
     app.processEvents()
     return 0
 

@@ -38,6 +38,7 @@ import digit_score
 import numpy as np
 import torch
 from bench_training import ReferenceLoop
+from common import print_command
 
 from dcgan_studio.config import RunConfig
 from dcgan_studio.core.data import load_dataset
@@ -143,7 +144,7 @@ def parse_try(text: str) -> dict:
     return values
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=240, help="training time of each")
     parser.add_argument(
@@ -169,13 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-reference", action="store_true")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", type=Path, help="also write every score here")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    torch.manual_seed(0)
-    print("training the digit classifier ...", file=sys.stderr)
-    classifier = digit_score.train_classifier()
-    real = digit_score.real_features(classifier)
 
+def make_learners(args: argparse.Namespace) -> list[Learner]:
+    """The reference (unless --no-reference), the defaults and each --try variant, each with a
+    first copy of its G."""
     defaults = RunConfig().with_values({"runtime.device": "cpu", "schedule.seed": args.seed})
     reference = defaults.with_values(
         {
@@ -194,13 +194,16 @@ def main(argv: list[str] | None = None) -> int:
         learners.append(EngineLearner(text, defaults.with_values(parse_try(text))))
     for learner in learners:
         learner.keep()
+    return learners
+
+
+def train(learners: list[Learner], args: argparse.Namespace) -> None:
+    """Every learner in turn, a slice at a time, until each has had its seconds (or steps)."""
 
     def done(learner: Learner) -> bool:
-        return (
-            learner.step() >= args.steps
-            if args.steps is not None
-            else learner.clock >= args.seconds
-        )
+        if args.steps is not None:
+            return learner.step() >= args.steps
+        return learner.clock >= args.seconds
 
     while not all(map(done, learners)):
         for learner in learners:
@@ -214,7 +217,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
 
-    print(f"\nscoring {SAMPLES} samples of every copy ...", file=sys.stderr)
+
+def score_copies(learners: list[Learner], classifier, real: np.ndarray) -> dict[str, list[dict]]:
+    """Each copy of each learner's G: its samples of the same fixed noise, scored."""
     results: dict[str, list[dict]] = {}
     for learner in learners:
         noise = torch.randn(
@@ -235,7 +240,11 @@ def main(argv: list[str] | None = None) -> int:
                 }
             )
         results[learner.name] = rows
+    return results
 
+
+def print_table(args: argparse.Namespace, learners: list[Learner], results: dict) -> None:
+    """The learners' settings, then a row per copy: each learner's score side by side."""
     print(
         f"\nDCGAN 32x32 digits on the CPU ({torch.get_num_threads()} threads, torch "
         f"{torch.__version__}); "
@@ -249,10 +258,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{c.model.ndf}, lr {c.optim.lr_g:g}/{c.optim.lr_d:g}, d_steps {c.optim.d_steps}, "
             f"{learner.precision}"
         )
-    header = "  copy    " + "".join(f"| {x.name[:26]:<26}" for x in learners)
-    print(header)
-    rows = max(len(r) for r in results.values())
-    for i in range(rows):
+    print("  copy    " + "".join(f"| {x.name[:26]:<26}" for x in learners))
+    for i in range(max(len(r) for r in results.values())):
         line = ""
         for learner in learners:
             r = results[learner.name]
@@ -265,6 +272,10 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 line += "| " + " " * 26
         print(f"  {i:7d} " + line)
+
+
+def print_goal_reached(args: argparse.Namespace, learners: list[Learner], results: dict) -> None:
+    """When each learner first made half of its samples recognisable and all ten digits."""
     for learner in learners:
         first = next(
             (
@@ -282,7 +293,21 @@ def main(argv: list[str] | None = None) -> int:
             else f"not within {args.seconds:g} s"
         )
         print(f"  {learner.name}: half recognisable and all ten digits {when}")
-    print(f"command: .venv/bin/python benchmarks/bench_learning.py {' '.join(sys.argv[1:])}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    torch.manual_seed(0)
+    print("training the digit classifier ...", file=sys.stderr)
+    classifier = digit_score.train_classifier()
+    real = digit_score.real_features(classifier)
+    learners = make_learners(args)
+    train(learners, args)
+    print(f"\nscoring {SAMPLES} samples of every copy ...", file=sys.stderr)
+    results = score_copies(learners, classifier, real)
+    print_table(args, learners, results)
+    print_goal_reached(args, learners, results)
+    print_command()
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
     return 0

@@ -3,19 +3,19 @@
 The goal (issue 8): resident memory stays within 100 MB of its level after the first minute over
 an hour of training with every panel live.
 
-The real ``MainWindow``, shown and driven through its controls as ``bench_window.py`` drives it
-(its ``Windowed`` contestant: a throwaway settings INI file, a temporary runs folder, the real
-batch and D's opinion beside the grid, Start clicked), trains the default config (digits, 32x32,
-batch 32) on the CPU with Iterations at 10^9, so it never finishes on its own. Every panel gets
-to draw: the docks that share a tab group take turns in front, the next of each group raised
-every ``--rotate-seconds`` (every dock has been in front once in the first 45 s, so one-time
-costs such as the latent explorer's copy of G are in the baseline). In front, the feature maps
-are captured by the engine and drawn, the latent explorer renders G's published weights (and a
-new random vector each time it comes to the front), the Data panel previews its dataset. Every
+The real ``MainWindow``, shown and driven through its controls as ``bench_window.py`` drives it (the
+``Windowed`` contestant of ``contestants.py``: a throwaway settings INI file, a temporary runs
+folder, the real batch and D's opinion beside the grid, Start clicked), trains the default config
+(digits, 32x32, batch 32) on the CPU with Iterations at 10^9, so it never finishes on its own. Every
+panel gets to draw: the docks that share a tab group take turns in front, the next of each group
+raised every ``--rotate-seconds`` (every dock has been in front once in the first 45 s, so one-time
+costs such as the latent explorer's copy of G are in the baseline). In front, the feature maps are
+captured by the engine and drawn, the latent explorer renders G's published weights (and a new
+random vector each time it comes to the front), the Data panel previews its dataset. Every
 ``--scrub-seconds`` (first at 32 s) the sample panel's scrubber is moved to an earlier saved grid,
 so the feature maps and filters come from the run's checkpoint at or before it (once there is one:
-every 200 steps), read on a background thread, and 5 s later back to live. A paint counter on
-every dock and its views checks that each was drawn.
+every 200 steps), read on a background thread, and 5 s later back to live. A paint counter on every
+dock and its views checks that each was drawn.
 
 Every ``--sample-seconds`` the process's VmRSS, VmHWM and RssAnon (``/proc/self/status``), its
 thread count, the window's QObject count, Python's allocated blocks and the training step are
@@ -33,32 +33,23 @@ the window closed. The exit status is 0 whenever the run completed, whatever the
 from __future__ import annotations
 
 import argparse
-import json
-import platform
-import random
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
-import torch
-from bench_window import StallProbe, Windowed, command_line, run_until
-from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QAbstractScrollArea
+from common import command_line
+from contestants import Windowed
+from panel_driver import PaintCounter, PanelDriver
+from PySide6.QtCore import QObject, Qt, QTimer
+from qt_common import StallProbe, run_until, versions, write_report
 
 from dcgan_studio.gui.app import make_application
 
 MB = 2**20
 GOAL_MB = 100.0
 BASELINE_S = 60.0  # the goal's "level after the first minute"
-# every dock is raised once within TOUR_S, before the baseline; then every --rotate-seconds,
-# which falls between samples and not on the baseline (at 45 + k * 20 s by default)
-TOUR_S = 45.0
-SCRUB_FIRST_S = 32.0  # and again every --scrub-seconds: away from the samples too
-SCRUB_HOLD_S = 5.0  # seconds on an earlier grid before going back to live
 
 
 def process_status() -> dict[str, int]:
@@ -72,132 +63,6 @@ def process_status() -> dict[str, int]:
                 fields = value.split()
                 out[wanted[key]] = int(fields[0]) * (1024 if fields[1:] == ["kB"] else 1)
     return out
-
-
-class PaintCounter(QObject):
-    """Paint events of each dock: the dock itself, its widget and the viewport of every scroll
-    area or graphics view inside it (where pyqtgraph and the scrolled panels draw)."""
-
-    def __init__(self, docks: dict) -> None:
-        super().__init__()
-        self.counts = dict.fromkeys(docks, 0)
-        self._owner: dict[int, str] = {}
-        self._targets = []  # held, so each keeps the one Python wrapper its id() names
-        for name, dock in docks.items():
-            targets = [dock, dock.widget()]
-            for area in [dock.widget(), *dock.widget().findChildren(QAbstractScrollArea)]:
-                if isinstance(area, QAbstractScrollArea):
-                    targets.append(area.viewport())
-            for target in targets:
-                self._targets.append(target)
-                self._owner[id(target)] = name
-                target.installEventFilter(self)
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt's name)
-        if event.type() == QEvent.Type.Paint:
-            name = self._owner.get(id(obj))
-            if name is not None:
-                self.counts[name] += 1
-        return False
-
-    def reset(self) -> None:
-        self.counts = dict.fromkeys(self.counts, 0)
-
-
-class PanelDriver:
-    """Keeps every panel of the window live: raises the docks of each tab group in turn, scrubs
-    the sample panel back and forth, previews the data, picks new latent vectors."""
-
-    def __init__(self, window, clock, rotate_s: float, scrub_s: float) -> None:
-        self.window, self.clock = window, clock
-        self.rotate_s, self.scrub_s = rotate_s, scrub_s
-        docks = window.docks
-        by_dock = {dock: name for name, dock in docks.items()}
-        self.groups: list[list[str]] = []
-        for name, dock in docks.items():
-            if any(name in g for g in self.groups):
-                continue
-            group = {name} | {by_dock[d] for d in window.tabifiedDockWidgets(dock) if d in by_dock}
-            self.groups.append([n for n in docks if n in group])  # in the window's order
-        self.position = [0] * len(self.groups)
-        self.raised = dict.fromkeys(docks, 0)
-        self.front_s = dict.fromkeys(docks, 0.0)
-        self._front_since: dict[str, float] = {}  # dock -> when it came to the front
-        for name, dock in docks.items():
-            dock.visibilityChanged.connect(lambda shown, n=name: self._on_visibility(n, shown))
-        self.previews = self.random_vectors = 0
-        self.scrubs: list[int] = []  # the earlier grid steps picked
-        self._rng = random.Random(8)
-        self._tour_step = TOUR_S / max(len(g) for g in self.groups)
-        self._rotations = 0
-        self.rotate_timer = QTimer()
-        self.rotate_timer.setSingleShot(True)
-        self.rotate_timer.timeout.connect(self._rotate)
-        self.scrub_timer = QTimer()
-        self.scrub_timer.setSingleShot(True)
-        self.scrub_timer.timeout.connect(self._scrub)
-        self._scrubbed = False  # on an earlier grid now
-
-    def start(self) -> None:
-        front, now = self.front(), self.clock()
-        self._front_since = dict.fromkeys(front, now)
-        for g, group in enumerate(self.groups):  # each group goes on from the dock in front
-            self.position[g] = next((i for i, n in enumerate(group) if n in front), 0)
-        self.rotate_timer.start(int(self._tour_step * 1000))
-        self.scrub_timer.start(int(SCRUB_FIRST_S * 1000))
-
-    def stop(self) -> None:
-        self.rotate_timer.stop()
-        self.scrub_timer.stop()
-        now = self.clock()
-        for name, since in self._front_since.items():
-            self.front_s[name] += now - since
-        self._front_since.clear()
-
-    def front(self) -> list[str]:
-        return [n for n, d in self.window.docks.items() if not d.visibleRegion().isEmpty()]
-
-    def _on_visibility(self, name: str, shown: bool) -> None:
-        now = self.clock()
-        if shown:
-            self._front_since.setdefault(name, now)
-        elif name in self._front_since:
-            self.front_s[name] += now - self._front_since.pop(name)
-
-    def _rotate(self) -> None:
-        w = self.window
-        for g, group in enumerate(self.groups):
-            if len(group) < 2:
-                continue
-            self.position[g] = (self.position[g] + 1) % len(group)
-            name = group[self.position[g]]
-            w.docks[name].raise_()
-            self.raised[name] += 1
-            if name == "data" and not w.data_panel.busy:
-                w.data_panel.preview_button.click()
-                self.previews += 1
-            elif name == "latent" and w.explorer.random_button.isEnabled():
-                w.explorer.random_button.click()
-                self.random_vectors += 1
-        self._rotations += 1
-        touring = self._rotations * self._tour_step < TOUR_S - 1e-6
-        self.rotate_timer.start(int((self._tour_step if touring else self.rotate_s) * 1000))
-
-    def _scrub(self) -> None:
-        panel = self.window.sample_panel
-        if self._scrubbed:  # back to live: the right end of the scrubber
-            panel.slider.setValue(panel.slider.maximum())
-            self._scrubbed = False
-            self.scrub_timer.start(int(max(self.scrub_s - SCRUB_HOLD_S, 1.0) * 1000))
-            return
-        if len(panel.steps) >= 2:
-            index = self._rng.randrange(len(panel.steps) - 1)
-            panel.slider.setValue(index)
-            self.scrubs.append(panel.steps[index])
-            self._scrubbed = True
-            self.scrub_timer.start(int(SCRUB_HOLD_S * 1000))
-        else:
-            self.scrub_timer.start(int(self.scrub_s * 1000))
 
 
 class MemoryRun:
@@ -244,15 +109,15 @@ class MemoryRun:
             raise RuntimeError(self.failure)
 
     def _on_sample_due(self) -> None:
-        w = self.window
-        if not w.session.running or w.state not in ("running", "paused"):
+        w, run = self.window, self.window.run
+        if not w.session.running or run.state not in ("running", "paused"):
             self.failure = (
-                f"training ended early ({w.state}; {w.last_error or 'no error'}) at "
+                f"training ended early ({run.state}; {run.last_error or 'no error'}) at "
                 f"{self.clock():.0f} s"
             )
             self.done = True
             return
-        if w.state == "paused":  # only a diverged run pauses itself; it fails right after
+        if run.state == "paused":  # only a diverged run pauses itself; it fails right after
             w.session.resume()
         self._take_sample()
         if len(self.samples) > self.count:
@@ -263,7 +128,7 @@ class MemoryRun:
         maps, filters, renderer = (
             w.inspector.feature_maps.snapshot,
             w.inspector.filters.snapshot,
-            w.explorer.renderer,
+            w.latent.jobs.renderer,
         )
         sample = {
             "t": self.clock(),
@@ -272,9 +137,9 @@ class MemoryRun:
             "hwm_mb": status["hwm"] / MB,
             "anon_mb": status.get("anon", 0) / MB,
             "threads": status["threads"],
-            "qobjects": len(w.findChildren(QObject)),
+            "qobjects": len(w.frame.findChildren(QObject)),
             "py_blocks": sys.getallocatedblocks(),
-            "history_rows": len(w.history),
+            "history_rows": len(w.run.history),
             "front": self.driver.front(),
             "grid_step": None
             if w.sample_panel.live_grid is None
@@ -282,7 +147,7 @@ class MemoryRun:
             "features_step": None if maps is None else maps.step,
             "filters_step": None if filters is None else filters.step,
             "latent_step": None if renderer is None else renderer.step,
-            "latent_renders": len(w.explorer.latencies),
+            "latent_renders": len(w.latent.jobs.latencies),
             "paints": dict(self.paints.counts),
         }
         self.samples.append(sample)
@@ -350,7 +215,7 @@ class MemoryRun:
         }
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=60.0, help="of training, > 1")
     parser.add_argument("--sample-seconds", type=float, default=10.0)
@@ -371,21 +236,21 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.minutes * 60 <= BASELINE_S or args.sample_seconds <= 0:
         parser.error("--minutes must be over 1 (the baseline is at 60 s), --sample-seconds > 0")
-    command = command_line()
+    return args
 
-    app = make_application()
+
+def train_and_sample(args: argparse.Namespace):
+    """The window trains while ``MemoryRun`` samples; then Stop, and the window closes.
+    (the run, its config, seconds from Stop to the session's end)"""
     values = {"runtime.device": "cpu", "schedule.iterations": 10**9}
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp_name:
         windowed = Windowed(values, Path(tmp_name), StallProbe(5))  # the probe is never started
-        w = windowed.window
+        w, cfg = windowed.window, windowed.cfg
         try:
-            cfg = windowed.cfg
             print(
                 f"DCGAN {cfg.model.image_size}x{cfg.model.image_size}, batch "
                 f"{cfg.optim.batch_size}, {cfg.data.dataset}, {cfg.runtime.device}, "
-                f"{torch.get_num_threads()} threads, torch {torch.__version__}, PySide6 "
-                f"{pyside_version}, Qt platform {QGuiApplication.platformName()}; "
-                f"{args.minutes:g} min, a sample every {args.sample_seconds:g} s",
+                f"{versions()}; {args.minutes:g} min, a sample every {args.sample_seconds:g} s",
                 flush=True,
             )
             bench = MemoryRun(
@@ -404,19 +269,20 @@ def main(argv: list[str] | None = None) -> int:
                 run_until(lambda: not w.session.running, 120, "training to stop")
             stopped_s = time.monotonic() - began
             windowed.close()
+    return bench, cfg, stopped_s
 
-    summary = bench.summary()
+
+def what_was_live(bench: MemoryRun) -> tuple[dict, dict]:
+    """(per dock: raised, seconds in front, paints; what the live panels did)"""
     driver, samples = bench.driver, bench.samples
-    summary["stop_seconds"] = stopped_s
     docks = {
         name: {
             "raised": driver.raised[name],
             "front_s": driver.front_s[name],
             "paints": bench.paints.counts[name],
         }
-        for name in w.docks
+        for name in driver.raised
     }
-    undrawn = [name for name, d in docks.items() if d["paints"] == 0]
     live = {
         "feature_map_steps": len({s["features_step"] for s in samples} - {None}),
         "filter_steps": len({s["filters_step"] for s in samples} - {None}),
@@ -426,7 +292,11 @@ def main(argv: list[str] | None = None) -> int:
         "latent_random_vectors": driver.random_vectors,
         "scrubs": driver.scrubs,
     }
+    return docks, live
 
+
+def print_report(args: argparse.Namespace, summary: dict, docks: dict, live: dict) -> None:
+    undrawn = [name for name, d in docks.items() if d["paints"] == 0]
     print(
         "\ndocks (raised / seconds in front / paints): "
         + ", ".join(f"{n} {d['raised']}/{d['front_s']:.0f}/{d['paints']}" for n, d in docks.items())
@@ -434,8 +304,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"live: feature maps of {live['feature_map_steps']} steps sampled, filters of "
         f"{live['filter_steps']}, latent explorer G of {live['latent_g_steps']} steps "
-        f"({live['latent_renders']} renders, {driver.random_vectors} random vectors), "
-        f"{driver.previews} data previews, {len(driver.scrubs)} scrubs to earlier grids"
+        f"({live['latent_renders']} renders, {live['latent_random_vectors']} random vectors), "
+        f"{live['data_previews']} data previews, {len(live['scrubs'])} scrubs to earlier grids"
         + (f"; NOT DRAWN: {', '.join(undrawn)}" if undrawn else "; every dock drew")
     )
     s = summary
@@ -454,30 +324,32 @@ def main(argv: list[str] | None = None) -> int:
         f"{verdict}: growth {s['growth_mb']:+.1f} MB over the baseline (goal <= "
         f"{GOAL_MB:.0f} MB), slope {slope}{note}"
     )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    command = command_line()
+    app = make_application()
+    bench, cfg, stopped_s = train_and_sample(args)
+    summary = bench.summary()
+    summary["stop_seconds"] = stopped_s
+    docks, live = what_was_live(bench)
+    print_report(args, summary, docks, live)
     print(f"command: {command}")
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "command": command,
-                    "platform": QGuiApplication.platformName(),
-                    "config": cfg.to_dict(),
-                    "threads": torch.get_num_threads(),
-                    "python": platform.python_version(),
-                    "torch": torch.__version__,
-                    "pyside6": pyside_version,
-                    "minutes": args.minutes,
-                    "sample_seconds": args.sample_seconds,
-                    "rotate_seconds": args.rotate_seconds,
-                    "scrub_seconds": args.scrub_seconds,
-                    "summary": summary,
-                    "docks": docks,
-                    "live": live,
-                    "tab_groups": driver.groups,
-                    "samples": samples,
-                },
-                indent=2,
-            )
+        write_report(
+            args.json,
+            command,
+            cfg,
+            minutes=args.minutes,
+            sample_seconds=args.sample_seconds,
+            rotate_seconds=args.rotate_seconds,
+            scrub_seconds=args.scrub_seconds,
+            summary=summary,
+            docks=docks,
+            live=live,
+            tab_groups=bench.driver.groups,
+            samples=bench.samples,
         )
     app.processEvents()
     return 0

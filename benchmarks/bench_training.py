@@ -25,6 +25,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from common import print_round
 from cpu_steal import QUIET_STEAL, CpuSteal, quiet_rounds
 
 from dcgan_studio.config import PRESETS, RunConfig
@@ -119,19 +120,13 @@ def measure(
             contestants[name].advance(iterations)
             rates[name].append(iterations * batch / (time.perf_counter() - started))
             steals[name].append(CpuSteal.share(steal, CpuSteal.read()))
-        print(
-            f"round {r + 1}/{rounds}: "
-            + ", ".join(
-                f"{n} {v[-1]:.0f} img/s"
-                + (f" (steal {steals[n][-1]:.0%})" if steals[n][-1] is not None else "")
-                for n, v in rates.items()
-            ),
-            file=sys.stderr,
+        print_round(
+            r, rounds, {n: v[-1] for n, v in rates.items()}, {n: v[-1] for n, v in steals.items()}
         )
     return rates, steals
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--image-size", type=int, default=32)
     parser.add_argument(
@@ -142,13 +137,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--iterations", type=int, default=30, help="per contestant per round")
     parser.add_argument("--rounds", type=int, default=6, help="even: ABBA order")
     parser.add_argument("--json", type=Path, help="also write the results here")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    base = (
+
+def base_config(args: argparse.Namespace) -> RunConfig:
+    """pytorch/examples' widths and Adam, on the dataset, size, batch and device asked for."""
+    return (
         RunConfig()
         .with_values(
             {
-                **PRESETS["paper"],  # pytorch/examples' widths and Adam
+                **PRESETS["paper"],
                 "data.dataset": args.dataset,
                 "model.channels": natural_channels(args.dataset) or 3,
                 "model.image_size": args.image_size,
@@ -158,33 +156,34 @@ def main(argv: list[str] | None = None) -> int:
         )
         .validate()
     )
-    dataset = load_dataset(base)
-    engine_auto = EngineContestant(base, dataset)
-    engine_fp32 = EngineContestant(base.with_values({"runtime.precision": "fp32"}), dataset)
-    contestants = {
-        "reference": ReferenceLoop(base, dataset.images),
-        "engine-auto": engine_auto,
-        "engine-fp32": engine_fp32,
-    }
-    rates, steals = measure(contestants, args.iterations, args.rounds, args.batch_size)
-    median = {name: statistics.median(values) for name, values in rates.items()}
-    # each round's ratio to the reference of the same round, then their median: a slow patch of
-    # this shared machine falls on both sides of a ratio
-    ratio = {
-        name: statistics.median(v / r for v, r in zip(values, rates["reference"]))
-        for name, values in rates.items()
-    }
-    # rounds in which no contestant lost more than QUIET_STEAL of the CPU to other machines
+
+
+def ratios(rates: dict, steals: dict) -> dict:
+    """Each contestant's median img/s, and the median of its rounds' ratios to the reference:
+    over all rounds, and over the quiet ones (no contestant lost more than ``QUIET_STEAL`` of
+    the CPU to other machines). A slow patch of this shared machine falls on both sides of a
+    round's ratio."""
+    reference = rates["reference"]
     quiet = quiet_rounds(list(steals.values()))
-    quiet_ratio = (
-        {
-            name: statistics.median(values[r] / rates["reference"][r] for r in quiet)
+    return {
+        "median": {name: statistics.median(values) for name, values in rates.items()},
+        "ratio": {
+            name: statistics.median(v / r for v, r in zip(values, reference))
+            for name, values in rates.items()
+        },
+        "quiet_rounds": quiet,
+        "quiet_ratio": {
+            name: statistics.median(values[r] / reference[r] for r in quiet)
             for name, values in rates.items()
         }
         if quiet
-        else {}
-    )
-    device = engine_auto.trainer.device
+        else {},
+    }
+
+
+def print_report(args, base: RunConfig, engines: dict, figures: dict, steals: dict) -> None:
+    median, quiet = figures["median"], figures["quiet_rounds"]
+    device = engines["engine-auto"].trainer.device
     where = (
         torch.cuda.get_device_name(device)
         if device.type == "cuda"
@@ -196,14 +195,14 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.rounds} interleaved rounds"
     )
     print(f"  reference loop (pytorch/examples, fp32)   {median['reference']:7.0f} img/s")
-    for name, contestant in (("engine-auto", engine_auto), ("engine-fp32", engine_fp32)):
+    for name, contestant in engines.items():
         print(
             f"  {contestant.label:<40} {median[name]:7.0f} img/s  "
             f"{median[name] / median['reference']:.2f}x the reference (median of the "
-            f"rounds' ratios: {ratio[name]:.2f}x"
+            f"rounds' ratios: {figures['ratio'][name]:.2f}x"
             + (
                 f"; of the {len(quiet)} quiet round{'s' * (len(quiet) != 1)}: "
-                f"{quiet_ratio[name]:.2f}x"
+                f"{figures['quiet_ratio'][name]:.2f}x"
                 if quiet
                 else ""
             )
@@ -216,6 +215,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{max(steal):.0%} (a round with high steal measured the neighbours too; quiet "
             f"rounds: steal at most {QUIET_STEAL:.0%} for every contestant)"
         )
+    print_kernel_choices()
+
+
+def print_kernel_choices() -> None:
+    """On the CPU: for how many conv products ``cpu_conv`` chose its own way over oneDNN's."""
     chosen = cpu_conv.chosen_ways()  # key: (product, shapes, dtype, ...) -> way, 0 is oneDNN's
     counts = {str(k[2])[6:]: [0, 0] for k in chosen}
     for key, way in chosen.items():
@@ -229,20 +233,22 @@ def main(argv: list[str] | None = None) -> int:
                 for dtype, (kept, won) in sorted(counts.items())
             )
         )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    base = base_config(args)
+    dataset = load_dataset(base)
+    engines = {
+        "engine-auto": EngineContestant(base, dataset),
+        "engine-fp32": EngineContestant(base.with_values({"runtime.precision": "fp32"}), dataset),
+    }
+    contestants = {"reference": ReferenceLoop(base, dataset.images), **engines}
+    rates, steals = measure(contestants, args.iterations, args.rounds, args.batch_size)
+    figures = ratios(rates, steals)
+    print_report(args, base, engines, figures, steals)
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    "rates": rates,
-                    "median": median,
-                    "ratio": ratio,
-                    "cpu_steal": steals,
-                    "quiet_rounds": quiet,
-                    "quiet_ratio": quiet_ratio,
-                },
-                indent=2,
-            )
-        )
+        args.json.write_text(json.dumps({"rates": rates, "cpu_steal": steals, **figures}, indent=2))
     return 0
 
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 
 
 def wait_until(app: QApplication, condition, timeout: float) -> bool:
+    """Turn the event loop until ``condition()`` holds (True) or ``timeout`` s pass (False)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         app.processEvents()
@@ -30,104 +31,145 @@ def wait_until(app: QApplication, condition, timeout: float) -> bool:
     return False
 
 
-def main(argv: list[str] | None = None) -> int:
+def settle(app: QApplication, seconds: float = 0.5) -> None:
+    """Let the views redraw for ``seconds``."""
+    wait_until(app, lambda: False, seconds)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=1200)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    from dcgan_studio.gui.app import make_application
+
+def trained_window(app: QApplication, tmp: Path, iterations: int):
+    """The studio (its ``MainWindow``) after ``iterations`` steps, paused, the real batch
+    beside the grid; None when training did not get there in time."""
     from dcgan_studio.gui.main_window import MainWindow
+
+    settings = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow.create(tmp / "runs", settings=settings)
+    window.frame.resize(1600, 960)
+    window.frame.show()
+    window.controls.editors["schedule.iterations"].setValue(iterations + 1000)
+    window.controls.start_button.click()
+    history = window.run.history
+    if not wait_until(app, lambda: len(history) and history.column("step")[-1] >= iterations, 900):
+        return None
+    window.session.pause()
+    wait_until(app, lambda: window.run.state == "paused", 30)
+    window.sample_panel.real_box.setChecked(True)
+    settle(app)
+    return window
+
+
+class Camera:
+    """Saves a widget as it is on screen, a moment after the last change, as ``out/name``."""
+
+    def __init__(self, app: QApplication, out: Path) -> None:
+        self.app, self.out = app, out
+        out.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, name: str, widget) -> None:
+        settle(self.app, 0.3)
+        widget.grab().save(str(self.out / name))
+        print(f"wrote {self.out / name}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from dcgan_studio.gui.app import make_application
 
     app = make_application()
     with tempfile.TemporaryDirectory() as tmp:
-        settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(Path(tmp) / "runs", settings=settings)
-        window.resize(1600, 960)
-        window.show()
-        window.controls.editors["schedule.iterations"].setValue(args.iterations + 1000)
-        window.controls.start_button.click()
-        if not wait_until(
-            app,
-            lambda: len(window.history) and window.history.column("step")[-1] >= args.iterations,
-            900,
-        ):
+        window = trained_window(app, Path(tmp), args.iterations)
+        if window is None:
             print("training did not reach the iteration in time", file=sys.stderr)
             return 1
-        window.session.pause()
-        wait_until(app, lambda: window.state == "paused", 30)
-        window.sample_panel.real_box.setChecked(True)
-        wait_until(app, lambda: False, 0.5)  # let the views settle
-        args.out.mkdir(parents=True, exist_ok=True)
-
-        def shoot(name: str, widget) -> None:
-            wait_until(app, lambda: False, 0.3)
-            widget.grab().save(str(args.out / name))
-            print(f"wrote {args.out / name}")
-
-        maps, docks = window.inspector.feature_maps, window.docks
-
-        def look(network: str, layer: str, source: str, index: int, channel: int) -> None:
-            maps.network_box.setCurrentIndex(maps.network_box.findData(network))
-            maps.layer_box.setCurrentIndex(maps.layer_box.findData(layer))
-            maps.select_sample(source, index)  # the engine answers at once, even paused
-            wait_until(
-                app,
-                lambda: maps.snapshot is not None and maps.snapshot.request == maps.request(),
-                30,
-            )
-            maps.select_channel(channel)
-
-        docks["features"].raise_()
-        look("d", "lrelu1", "real", 3, 5)
-        shoot("panel-features-d.png", docks["features"].widget())
-        shoot("window.png", window)
-        look("g", maps.plans["g"].layers[-4].name, "fake", 3, 5)
-        shoot("panel-features-g.png", docks["features"].widget())
-        docks["architecture"].raise_()
-        window.inspector.architecture.select_layer("g", "convT2")
-        shoot("panel-architecture.png", docks["architecture"].widget())
-        docks["filters"].raise_()
-        shoot("panel-filters.png", docks["filters"].widget())
-        docks["latent"].raise_()
-        explorer = window.explorer
-        wait_until(
-            app, lambda: explorer.renderer is not None and explorer.main_view.shown is not None, 60
-        )
-        pinned = []
-        for tile in (0, 5, 9):  # three tiles of the grid, pinned to the shelf
-            explorer.take_tile(tile)
-            explorer.pin()
-            pinned.append(explorer.shelf.ids()[-1])
-        explorer.tabs.setCurrentWidget(explorer.interpolation)
-        for vector in pinned[:2]:
-            explorer.interpolation.picker.add(vector)
-        wait_until(app, lambda: explorer.interpolation.frames is not None, 30)
-        shoot("panel-latent.png", docks["latent"].widget())
-        docks["data"].raise_()
-        window.data_panel.preview(window.controls.config())  # what D sees as real
-        wait_until(app, lambda: window.data_panel.summary is not None, 60)
-        shoot("panel-data.png", docks["data"].widget())
-        docks["controls"].raise_()
-        docks["gradients"].raise_()
-        window.inspector.gradients.refresh()
-        shoot("panel-gradients.png", docks["gradients"].widget())
-        docks["losses"].raise_()
-        shots = {
-            "panel-samples.png": window.sample_panel,
-            "panel-losses.png": window.loss_plot,
-            "panel-controls.png": window.controls,
-        }
-        for name, widget in shots.items():
-            shoot(name, widget)
+        shoot = Camera(app, args.out)
+        shoot_inside(app, window, shoot)
+        shoot_latent(app, window, shoot)
+        shoot_training(app, window, shoot)
         shoot_learning_tabs(app, window, shoot)
-        window.close()
-        wait_until(app, lambda: not window.session.running, 60)
-        window.close()
+        window.frame.close()  # stops training (a checkpoint is saved), then closes
+        wait_until(app, lambda: not window.session.running and not window.frame.isVisible(), 60)
     return 0
 
 
-def shoot_learning_tabs(app, window, shoot) -> None:
+def shoot_inside(app: QApplication, window, shoot: Camera) -> None:
+    """The feature maps of D and of G (and the whole window with D's), the architecture, the
+    filters."""
+    inspector, docks = window.inspector, window.docks
+    maps = inspector.feature_maps
+
+    def look(network: str, layer: str, source: str, index: int, channel: int) -> None:
+        maps.network_box.setCurrentIndex(maps.network_box.findData(network))
+        maps.layer_box.setCurrentIndex(maps.layer_box.findData(layer))
+        inspector.select_sample(source, index)  # the engine answers at once, even paused
+        wait_until(
+            app,
+            lambda: maps.snapshot is not None and maps.snapshot.request == inspector.model.request,
+            30,
+        )
+        maps.select_channel(channel)
+
+    docks["features"].raise_()
+    look("d", "lrelu1", "real", 3, 5)
+    shoot("panel-features-d.png", docks["features"].widget())
+    shoot("window.png", window.frame)
+    look("g", inspector.model.plans["g"].layers[-4].name, "fake", 3, 5)
+    shoot("panel-features-g.png", docks["features"].widget())
+    docks["architecture"].raise_()
+    inspector.architecture.select_layer("g", "convT2")
+    docks["architecture"].raise_()  # choosing a layer brings its feature maps to the front
+    shoot("panel-architecture.png", docks["architecture"].widget())
+    docks["filters"].raise_()
+    shoot("panel-filters.png", docks["filters"].widget())
+
+
+def shoot_latent(app: QApplication, window, shoot: Camera) -> None:
+    """The latent space: three tiles of the grid pinned to the shelf, a path between two."""
+    window.docks["latent"].raise_()
+    latent = window.latent
+    view = latent.view
+    wait_until(
+        app, lambda: latent.jobs.renderer is not None and view.main_view.shown is not None, 60
+    )
+    pinned = []
+    for tile in (0, 5, 9):
+        latent.take_tile(tile)
+        view.pin_button.click()
+        pinned.append(latent.model.shelf.ids()[-1])
+    view.tabs.setCurrentWidget(view.interpolation)
+    for uid in pinned[:2]:
+        latent.model.interpolation.through.add(uid)
+    wait_until(app, lambda: view.interpolation.frames is not None, 30)
+    shoot("panel-latent.png", window.docks["latent"].widget())
+
+
+def shoot_training(app: QApplication, window, shoot: Camera) -> None:
+    """The data D sees as real, the gradients, the samples, the losses, the Training dock."""
+    docks = window.docks
+    docks["data"].raise_()
+    window.data.preview(window.controls.config())  # what D sees as real
+    wait_until(app, lambda: window.data.summary is not None, 60)
+    shoot("panel-data.png", docks["data"].widget())
+    docks["controls"].raise_()
+    docks["gradients"].raise_()
+    window.inspector.refresh_gradients()
+    shoot("panel-gradients.png", docks["gradients"].widget())
+    docks["losses"].raise_()
+    shots = {
+        "panel-samples.png": window.sample_panel,
+        "panel-losses.png": window.loss_plot,
+        "panel-controls.png": window.controls,
+    }
+    for name, widget in shots.items():
+        shoot(name, widget)
+
+
+def shoot_learning_tabs(app: QApplication, window, shoot: Camera) -> None:
     """The 1-D GAN playground after it converged on the Gaussian and in mode collapse, and the
     three pages of the convolution explorer on a digit."""
     from dcgan_studio.gui.workspaces import CONVOLUTION, GAN1D
@@ -147,10 +189,10 @@ def shoot_learning_tabs(app, window, shoot) -> None:
             app, lambda: int(playground.readouts["step"].text().replace(",", "")) >= steps, 300
         )
         playground.pause()
-        wait_until(app, lambda: False, 0.5)
+        settle(app)
 
     play_to("Converge on a Gaussian (defaults)", 1500, 20)
-    shoot("tab-gan1d.png", window)
+    shoot("tab-gan1d.png", window.frame)
     play_to("Mode collapse on Two Gaussians", 700, 5)
     shoot("tab-gan1d-collapse.png", playground)
     tabs.setCurrentIndex(CONVOLUTION)
@@ -158,7 +200,7 @@ def shoot_learning_tabs(app, window, shoot) -> None:
     explorer.select_digit(3)
     explorer.kernel_page.editor.set_preset("edge")
     explorer.kernel_page.show_window(12, 9)
-    shoot("tab-convolution.png", window)
+    shoot("tab-convolution.png", window.frame)
     explorer.tabs.setCurrentWidget(explorer.pooling_page)
     shoot("tab-convolution-pooling.png", explorer)
     explorer.tabs.setCurrentWidget(explorer.transposed_page)

@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from make_screenshots import wait_until  # this folder is on sys.path when run as a script
+from make_screenshots import settle, wait_until  # this folder is on sys.path as a script's
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
@@ -33,10 +33,7 @@ DOCK_TABS = (
     "filters",
     "latent",
 )
-
-
-def settle(app: QApplication, seconds: float = 0.6) -> None:
-    wait_until(app, lambda: False, seconds)
+SETTLE_S = 0.6  # the views redraw before each picture
 
 
 class Walk:
@@ -44,38 +41,47 @@ class Walk:
         self.app, self.out, self.size, self.tmp = app, out, size, tmp
         self.count = 0
         self.notes: list[str] = []
-        self.window = None
+        self.window = None  # the studio (a MainWindow) of the last launch
 
     def launch(self):
         """A window as `dcgan-studio` opens one (``open_window``: the frame at once, the views
-        built into it), the settings file kept between launches."""
+        built into it), the settings file kept between launches; the studio in it."""
         from dcgan_studio.gui.app import open_window
 
         settings = QSettings(str(self.tmp / "settings.ini"), QSettings.Format.IniFormat)
         first = settings.value("geometry") is None
-        window = open_window(runs_root=self.tmp / "runs", settings=settings)
+        frame = open_window(runs_root=self.tmp / "runs", settings=settings)
         if first:  # a first launch at this screen's size
-            window.resize(*self.size)
-        if not wait_until(self.app, lambda: window.views_built, 120):
+            frame.resize(*self.size)
+        if not wait_until(self.app, lambda: frame.views_built, 120):
             raise RuntimeError("the window's views were not built within 2 minutes")
         settle(self.app, 1.0)
-        self.window = window
-        return window
+        self.window = frame.content
+        return self.window
 
     def shoot(self, what: str) -> None:
-        settle(self.app)
+        settle(self.app, SETTLE_S)
         self.count += 1
         name = f"{self.count:02d}-{what}.png"
-        self.window.grab().save(str(self.out / name))
+        self.window.frame.grab().save(str(self.out / name))
         self.notes.append(f"{name}: {describe_layout(self.window)}")
         print(f"wrote {self.out / name}", flush=True)
+
+    def quit(self) -> None:
+        """File > Quit, and wait for the window to go."""
+        frame = self.window.frame
+        frame.close()
+        wait_until(self.app, lambda: not frame.isVisible(), 30)
+        frame.deleteLater()
+        settle(self.app, SETTLE_S)
 
 
 def describe_layout(window) -> str:
     """Where the centre and the docks on screen stand, in pixels of the window."""
-    centre = window.centralWidget().geometry()
+    frame = window.frame
+    centre = frame.centralWidget().geometry()
     parts = [
-        f"window {window.width()}x{window.height()}",
+        f"window {frame.width()}x{frame.height()}",
         f"centre {centre.width()}x{centre.height()} at x={centre.x()}",
     ]
     for name, dock in window.docks.items():
@@ -88,64 +94,73 @@ def describe_layout(window) -> str:
     return "; ".join(parts)
 
 
+def train_and_tour(w: Walk, iterations: int) -> bool:
+    """Start, then every tab of every dock and both learning workspaces while training goes on;
+    False when training did not reach ``iterations`` in time."""
+    from dcgan_studio.gui.workspaces import CONVOLUTION, GAN1D
+
+    app, window = w.app, w.window
+    window.controls.editors["schedule.iterations"].setValue(iterations * 10)
+    window.controls.start_button.click()
+    history = window.run.history
+    if not wait_until(app, lambda: len(history) and history.column("step")[-1] >= iterations, 600):
+        return False
+    w.shoot("training")
+    for name in DOCK_TABS:
+        window.docks[name].raise_()
+        if name == "data":
+            window.data.preview(window.controls.config())
+            wait_until(app, lambda: window.data.summary is not None, 60)
+        if name == "latent":
+            wait_until(app, lambda: window.latent.jobs.renderer is not None, 60)
+        w.shoot(f"tab-{name}")
+    for name in ("controls", "losses", "features"):  # the default tabs in front again
+        window.docks[name].raise_()
+    window.workspaces.setCurrentIndex(GAN1D)
+    w.shoot("workspace-gan1d")
+    window.workspaces.setCurrentIndex(CONVOLUTION)
+    w.shoot("workspace-convolution")
+    window.workspaces.show_training()
+    return True
+
+
+def pause_step_stop(w: Walk, readme: Path | None) -> None:
+    """Pause, Step / Step D / Step G, Stop; the paused main view for the README if asked."""
+    app, window = w.app, w.window
+    window.menus.pause.trigger()
+    wait_until(app, lambda: window.run.state == "paused", 30)
+    w.shoot("paused")
+    if readme is not None:  # the README's main view: the window as it is now
+        window.frame.grab().save(str(readme))
+        print(f"wrote {readme}", flush=True)
+    history = window.run.history
+    for button in ("step_button", "step_d_button", "step_g_button"):
+        before = len(history)
+        getattr(window.controls, button).click()
+        wait_until(app, lambda b=before: len(history) > b, 30)
+        w.shoot(f"after-{button.removesuffix('_button').replace('_', '-')}")
+    window.menus.stop.trigger()
+    wait_until(app, lambda: window.run.state == "idle" and not window.session.running, 60)
+    w.shoot("stopped")
+
+
 def walk(
     app: QApplication, out: Path, size: tuple[int, int], iterations: int, readme: Path | None = None
 ) -> int:
-    from dcgan_studio.gui.workspaces import CONVOLUTION, GAN1D
-
     with tempfile.TemporaryDirectory() as tmp:
         w = Walk(app, out, size, Path(tmp))
-        window = w.launch()
+        w.launch()
         w.shoot("launched")
-        window.controls.editors["schedule.iterations"].setValue(iterations * 10)
-        window.controls.start_button.click()
-        if not wait_until(
-            app,
-            lambda: len(window.history) and window.history.column("step")[-1] >= iterations,
-            600,
-        ):
+        if not train_and_tour(w, iterations):
             print("training did not reach the iteration in time", file=sys.stderr)
             return 1
-        w.shoot("training")
-        for name in DOCK_TABS:  # every tab of every dock in turn, training going on
-            window.docks[name].raise_()
-            if name == "data":
-                window.data_panel.preview(window.controls.config())
-                wait_until(app, lambda: window.data_panel.summary is not None, 60)
-            if name == "latent":
-                wait_until(app, lambda: window.explorer.renderer is not None, 60)
-            w.shoot(f"tab-{name}")
-        window.docks["controls"].raise_()
-        window.docks["losses"].raise_()
-        window.docks["features"].raise_()
-        window.workspaces.setCurrentIndex(GAN1D)
-        w.shoot("workspace-gan1d")
-        window.workspaces.setCurrentIndex(CONVOLUTION)
-        w.shoot("workspace-convolution")
-        window.workspaces.show_training()
-        window.pause_action.trigger()
-        wait_until(app, lambda: window.state == "paused", 30)
-        w.shoot("paused")
-        if readme is not None:  # the README's main view: the window as it is now
-            window.grab().save(str(readme))
-            print(f"wrote {readme}", flush=True)
-        for button in ("step_button", "step_d_button", "step_g_button"):
-            before = len(window.history)
-            getattr(window.controls, button).click()
-            wait_until(app, lambda b=before: len(window.history) > b, 30)
-            w.shoot(f"after-{button.removesuffix('_button').replace('_', '-')}")
-        window.stop_action.trigger()
-        wait_until(app, lambda: window.state == "idle" and not window.session.running, 60)
-        w.shoot("stopped")
-        window.close()  # File > Quit
-        wait_until(app, lambda: not window.isVisible(), 30)
-        window.deleteLater()
-        settle(app)
+        pause_step_stop(w, readme)
+        w.quit()
         window = w.launch()  # the layout and geometry as the last session left them
         w.shoot("relaunched")
-        window.reset_layout_action.trigger()
+        window.menus.reset_layout.trigger()
         w.shoot("reset-layout")
-        window.close()
+        window.frame.close()
         (out / "walk.txt").write_text("\n".join(w.notes) + "\n")
         print(f"wrote {out / 'walk.txt'}")
     return 0
