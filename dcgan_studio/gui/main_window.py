@@ -177,10 +177,11 @@ class MainWindow:
         self.menus.set_state(run.state)
         run.history_replaced.connect(self._on_history_replaced)
         run.alert_changed.connect(self.banner.show_alert)
+        run.samples_reset.connect(self.sample_panel.set_run)
         run.run_opened.connect(self._on_run_opened)
-        run.training_changed.connect(self._on_training_changed)
+        run.training_started.connect(self._on_training_started)
+        run.training_ended.connect(self._on_training_ended)
         self.banner.dismissed.connect(run.dismiss_alert)
-        self.files.opened.connect(self._on_run_read)
 
     def _connect_views(self) -> None:
         c = self.controls
@@ -228,33 +229,38 @@ class MainWindow:
         if self.in_front("gradients"):  # else when it is brought to the front
             self.inspector.refresh_gradients()
 
-    def _on_run_opened(
-        self, run_dir: RunDirectory | None, config: RunConfig | None, steps: list[int]
-    ) -> None:
-        """A new run began, a run was opened, or the run was forgotten (File > New Run)."""
-        self.sample_panel.set_run(run_dir, steps)
-        if not self.run.running:
-            self.router.forget(GeneratorWeightsSnapshot)  # a live session's G is not this run's
-            self.inspector.set_run(run_dir, config)
-
-    def _on_run_read(self, run: RunDirectory, config: RunConfig) -> None:
-        """File > Open Run read the run: G of its newest checkpoint, where it stands."""
-        self.latent.set_run(run.root, config)
-        latest = run.latest_checkpoint()
+    def _on_run_opened(self, run_dir: RunDirectory | None, config: RunConfig | None) -> None:
+        """File > Open Run read a run (G of its newest checkpoint, where it stands), or File >
+        New Run forgot it."""
+        self.router.forget()  # a live session's snapshots are not this run's
+        self.inspector.set_run(run_dir, config)
+        if run_dir is None:
+            self.readouts.clear()
+            return
+        self.latent.set_run(run_dir.root, config)
+        latest = run_dir.latest_checkpoint()
         if latest is not None:
             self.latent.open_checkpoint(latest)
         done = self.run.shown_step
         self.readouts.show_stopped(done, config.schedule.iterations or done)
 
-    def _on_training_changed(self, on: bool, run_dir: RunDirectory, config: RunConfig) -> None:
+    def _on_training_started(self, run_dir: RunDirectory, config: RunConfig) -> None:
+        self.inspector.set_run(run_dir, config)
+        self.latent.set_run(run_dir.root, config)
+        self.timer.start()
+        self._show_training(True)
+
+    def _on_training_ended(self) -> None:
+        self.timer.stop()
+        self.redraw(final=True)  # the last snapshots, drawn now
+        self._show_training(False)
+
+    def _show_training(self, on: bool) -> None:
+        """A session started or ended: the views show it live, or as it left the run."""
         if on:
-            self.inspector.set_run(run_dir, config)
-            self.latent.set_run(run_dir.root, config)
-            self.timer.start()
+            self.inspector.session_started()
         else:
-            self.timer.stop()
-            self.redraw(final=True)  # the last snapshots, drawn now
-        self.inspector.session_started() if on else self.inspector.session_ended()
+            self.inspector.session_ended()
         self.sample_panel.set_training(on)
         self.latent.set_training(on)
 
@@ -341,7 +347,9 @@ class MainWindow:
             return False
         self.timer.stop()
         self.sample_panel.play_button.setChecked(False)
-        for part in (self.latent, self.workspaces, self.data, self.inspector, self.reader):
+        for part in (self.latent, self.workspaces):  # each holds a G on its worker: wait for it
             part.shutdown()
+        for reader in (self.data, self.inspector, self.reader):  # a read ends on its own
+            reader.shutdown(timeout=0)
         self._save_layout()
         return True

@@ -30,6 +30,6 @@ class SnapshotRouter:
         """The newest snapshot of ``kind`` routed so far."""
         return self._last.get(kind)
 
-    def forget(self, kind: type) -> None:
-        """Another run is shown: its snapshots are not this one's."""
-        self._last.pop(kind, None)
+    def forget(self) -> None:
+        """Another run is shown: the snapshots remembered are not its own."""
+        self._last.clear()

@@ -48,7 +48,7 @@ class Job:
     on_done: Callback = None  # (result)
     on_error: Callback = None  # (exception)
     on_yield: Callback = None  # (value) for each value a generator job yields
-    on_finished: Callback = None  # () after the rest, always, stale or not
+    on_finished: Callback = None  # () after the rest, for every job that ran, stale or not
     every_answer: bool = False  # deliver answers even when a newer job of the key came since
     trim_memory: bool = True  # give freed memory back to the system afterwards
     generation: int = field(default=0, compare=False)
@@ -89,7 +89,7 @@ class Worker:
         job = Job(fn, on_done=on_done, **options)
         with self._cond:
             if self._stopping:
-                return job
+                raise RuntimeError(f"{self.name} has shut down: it takes no more jobs")
             if job.key is not None:
                 self._generations[job.key] += 1
                 job.generation = self._generations[job.key]
@@ -125,8 +125,9 @@ class Worker:
             return self._current is not None or bool(self._queue)
 
     def shutdown(self, timeout: float = 10.0) -> bool:
-        """Drop the jobs not started, wait up to ``timeout`` s for the one under way; True when
-        the thread has ended. Answers still on their way are not delivered."""
+        """Drop the jobs not started, wait up to ``timeout`` s for the one under way (0: not at
+        all; it ends on its own); True when the thread has ended. From now on only
+        ``on_finished`` is delivered."""
         with self._cond:
             self._stopping = True
             self._queue.clear()
@@ -137,25 +138,23 @@ class Worker:
             return not thread.is_alive()
         return True
 
-    @property
-    def stopping(self) -> bool:
-        return self._stopping
-
     # ---- the worker thread --------------------------------------------------------------------
     def _loop(self) -> None:
-        while True:
-            with self._cond:
-                if self._stopping or not self._queue:
-                    self._thread = None  # the next submit starts a new thread
-                    return
-                job = self._current = self._queue.popleft()
-            try:
-                self._run(job)
-            finally:
+        try:
+            while True:
                 with self._cond:
-                    self._current = None
+                    if self._stopping or not self._queue:
+                        self._thread = None  # at once: a submit from now on starts a new one
+                        return
+                    job = self._current = self._queue.popleft()
+                self._run(job)
                 if job.trim_memory:
                     return_freed_memory()  # what the job freed stays resident otherwise
+        finally:  # also when a job raised SystemExit: the next submit starts a new thread
+            with self._cond:
+                self._current = None
+                if self._thread is threading.current_thread():
+                    self._thread = None
 
     def _run(self, job: Job) -> None:
         try:
@@ -168,7 +167,8 @@ class Worker:
             self._deliver(job, job.on_error, exc)
         else:
             self._deliver(job, job.on_done, result)
-        self._deliver(job, job.on_finished, always=True)
+        finally:
+            self._deliver(job, job.on_finished, always=True)
 
     def _drain(self, job: Job, generator) -> Any:
         """Run a generator job, handing each value to ``on_yield``; its return value is the
@@ -185,8 +185,8 @@ class Worker:
         if callback is None or (self._stopping and not always):
             return
 
-        def thunk() -> None:
-            if always or job.every_answer or self.is_current(job):
+        def thunk() -> None:  # on the GUI thread: the guards as they stand now
+            if always or (not self._stopping and (job.every_answer or self.is_current(job))):
                 callback(*args)
 
         try:

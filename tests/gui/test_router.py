@@ -21,14 +21,14 @@ def test_each_kind_goes_to_its_handlers_in_order_and_no_other():
     assert got == [("first", 5), ("second", 5)]
 
 
-def test_the_newest_of_each_kind_is_remembered_until_forgotten():
+def test_the_newest_of_each_kind_is_remembered_until_another_run_is_shown():
     router = SnapshotRouter()
     assert router.last(SampleGridSnapshot) is None
     router.route({SampleGridSnapshot: _grid(5)})
     router.route({SampleGridSnapshot: _grid(9)})
-    router.route(
-        {RealBatchSnapshot: RealBatchSnapshot(9, np.zeros((2, 8, 8, 1), np.uint8), np.zeros(2))}
-    )
+    real = RealBatchSnapshot(9, np.zeros((2, 8, 8, 1), np.uint8), np.zeros(2))
+    router.route({RealBatchSnapshot: real})
     assert router.last(SampleGridSnapshot).step == 9  # kinds that did not come keep theirs
-    router.forget(SampleGridSnapshot)
-    assert router.last(SampleGridSnapshot) is None
+    assert router.last(RealBatchSnapshot) is real
+    router.forget()  # another run is shown
+    assert router.last(SampleGridSnapshot) is None and router.last(RealBatchSnapshot) is None

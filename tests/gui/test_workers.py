@@ -164,8 +164,40 @@ def test_shutdown_drops_what_has_not_started_and_waits_for_the_job_under_way(qtb
     assert started.wait(WAIT / 1000)
     assert worker.shutdown(10)
     assert ran == ["slow"]
-    worker.submit(lambda: ran.append("after"))  # a stopped worker takes nothing more
+    with pytest.raises(RuntimeError, match="has shut down"):
+        worker.submit(lambda: ran.append("after"))  # a stopped worker takes nothing more
     assert not worker.busy and ran == ["slow"]
+
+
+def test_after_shutdown_only_finished_is_delivered(qtbot):
+    owner = QObject()  # the relay's parent, kept alive as a window keeps its parts
+    worker = Worker("dcgan-test-late", owner)
+    started, release, got = threading.Event(), threading.Event(), []
+
+    def job():
+        started.set()
+        release.wait(10)
+        return "late"
+
+    worker.submit(job, got.append, on_finished=lambda: got.append("finished"))
+    assert started.wait(10)
+    release.set()
+    assert worker.shutdown(10)  # the answer is on its way to the GUI thread, not yet delivered
+    qtbot.wait(100)
+    assert got == ["finished"]
+
+
+def test_a_job_that_raises_system_exit_does_not_wedge_the_worker(qtbot, worker, monkeypatch):
+    monkeypatch.setattr(threading, "excepthook", lambda args: None)  # the thread's own report
+    got = []
+
+    def leaves():
+        raise SystemExit(3)
+
+    worker.submit(leaves, got.append, on_finished=lambda: got.append("finished"))
+    qtbot.waitUntil(lambda: got == ["finished"], timeout=WAIT)
+    worker.submit(lambda: "next", got.append)  # a new thread takes it
+    qtbot.waitUntil(lambda: got == ["finished", "next"], timeout=WAIT)
 
 
 def test_an_answer_that_outlives_its_owner_ends_quietly(qtbot, monkeypatch):

@@ -112,8 +112,9 @@ class ConvolutionExplorer(QWidget):
         self.source.open_image(path)
 
     def shutdown(self) -> None:
-        """Stop the picture reader's worker (call before the window closes)."""
-        self.reader.shutdown()
+        """Stop the picture reader's worker (the window closes); a read under way ends on its
+        own, its picture unused."""
+        self.reader.shutdown(timeout=0)
 
     # ---- handlers ------------------------------------------------------------------------------
     def _on_open_clicked(self) -> None:

@@ -68,9 +68,9 @@ class NetworkInspector(QObject):
             self.set_model_config(config.model, config.schedule.sample_count)
         self._refresh_from_checkpoint()
 
-    def shutdown(self) -> None:
-        """Stop reading checkpoints (the window closes)."""
-        self._reads.shutdown()
+    def shutdown(self, timeout: float = 10.0) -> None:
+        """Stop reading checkpoints (the window closes); wait up to ``timeout`` s for a read."""
+        self._reads.shutdown(timeout)
 
     # ---- the live session ---------------------------------------------------------------------
     def session_started(self) -> None:

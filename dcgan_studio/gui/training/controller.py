@@ -77,7 +77,6 @@ class RunController(QObject):
     def forget(self) -> None:
         """File > New Run."""
         self.model.forget()
-        self.readouts.clear()
         self._say("Start begins a new run with these settings.", 6000)
 
     # ---- what the session reports -------------------------------------------------------------

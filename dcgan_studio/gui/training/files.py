@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from dcgan_studio import __version__
@@ -23,8 +23,6 @@ from dcgan_studio.gui.wording import in_window_words
 
 
 class RunFiles(QObject):
-    opened = Signal(object, object)  # RunDirectory, RunConfig: a run was read and is shown
-
     def __init__(
         self,
         model: RunModel,
@@ -62,12 +60,11 @@ class RunFiles(QObject):
 
     def _on_run_read(self, result: tuple[RunDirectory, RunConfig, list[dict], list[int]]) -> None:
         run, config, metrics, steps = result
-        self.controls.set_config(config)
-        can_continue = self.model.open(run, config, metrics, steps)
-        self.opened.emit(run, config)
-        done = metrics[-1]["step"] if metrics else 0
+        self.model.open(run, config, metrics, steps)
+        self.controls.set_config(config)  # the opened run's: no other model to look inside
+        can_continue = self.model.settle_opened()
         self._say(
-            f"Opened {run.root}: {done} iterations"
+            f"Opened {run.root}: {self.model.shown_step} iterations"
             + ("; Start continues it" if can_continue else "; it has no checkpoint"),
             10000,
         )

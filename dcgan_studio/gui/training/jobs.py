@@ -112,16 +112,16 @@ class TrainingSession(QObject):
         self.buffer, self.commands = SnapshotBuffer(), CommandQueue()
         buffer, commands = self.buffer, self.commands
 
-        def train() -> Iterator[tuple[str, object]]:
+        def train() -> Iterator[SessionInfo | StatusSnapshot | AlertSnapshot]:
             trainer = make(commands)
-            yield "ready", session_info(trainer)
+            yield session_info(trainer)
             for snap in trainer.run():
                 if isinstance(snap, AlertSnapshot):
-                    yield "alerts", snap
+                    yield snap
                     continue
                 buffer.put(snap)
                 if isinstance(snap, StatusSnapshot):
-                    yield "status", dataclasses.replace(snap, message=in_window_words(snap.message))
+                    yield dataclasses.replace(snap, message=in_window_words(snap.message))
 
         self._running = True
         self._worker.submit(
@@ -132,11 +132,13 @@ class TrainingSession(QObject):
             trim_memory=False,
         )
 
-    def _on_event(self, event: tuple[str, object]) -> None:
-        kind, payload = event
-        {"ready": self.ready, "status": self.status_changed, "alerts": self.alerts_changed}[
-            kind
-        ].emit(payload)
+    def _on_event(self, event: SessionInfo | StatusSnapshot | AlertSnapshot) -> None:
+        signal = {
+            SessionInfo: self.ready,
+            StatusSnapshot: self.status_changed,
+            AlertSnapshot: self.alerts_changed,
+        }[type(event)]
+        signal.emit(event)
 
     def _on_error(self, exc: Exception) -> None:
         if isinstance(exc, ConfigError):
@@ -181,7 +183,7 @@ class TrainingSession(QObject):
         self.stop()
         ended = self._worker.shutdown(timeout_ms / 1000)
         if ended:
-            self._on_finished()  # the queued one is not delivered after a shutdown
+            self._on_finished()  # now, not when the event loop next runs (the queued one is void)
         return ended
 
 
@@ -217,7 +219,9 @@ class RunReader(QObject):
             except Exception as exc:  # missing or damaged: Pillow raises many kinds
                 return exc
 
-        self._worker.submit(read, on_read, key="grid")
+        # every answer: while Play or a drag runs faster than files are read, each read grid is
+        # still shown (the panel drops one the scrubber has moved past)
+        self._worker.submit(read, on_read, key="grid", every_answer=True)
 
-    def shutdown(self) -> None:
-        self._worker.shutdown()
+    def shutdown(self, timeout: float = 10.0) -> None:
+        self._worker.shutdown(timeout)

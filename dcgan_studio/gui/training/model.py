@@ -74,9 +74,10 @@ class RunModel:
         self.state_changed = Event()  # (state)
         self.history_replaced = Event()  # () cleared, or read from an opened run
         self.alert_changed = Event()  # (alert or None)
-        self.session_ready = Event()  # (SessionInfo)
-        self.run_opened = Event()  # (run_dir or None, config or None, saved grid steps)
-        self.training_changed = Event()  # (True, run_dir, config) at a start; (False, ...) after
+        self.samples_reset = Event()  # (run_dir or None, saved grid steps): another run's grids
+        self.run_opened = Event()  # (run_dir or None, config or None): opened, or forgotten
+        self.training_started = Event()  # (run_dir, config) the session is on its way
+        self.training_ended = Event()  # ()
 
     # ---- lifecycle ----------------------------------------------------------------------------
     @property
@@ -103,14 +104,14 @@ class RunModel:
         if not resume:
             self.run_dir = RunDirectory(new_run_path(self.runs_root))
             self.clear_history()
-            self.run_opened.emit(self.run_dir, None, [])
+            self.samples_reset.emit(self.run_dir, [])
         self.info = None  # until the new session's trainer is built
         self.show_alert(None)
         return self.run_dir, resume
 
     def started(self, config: RunConfig) -> None:
         """The session is on its way with ``config``."""
-        self.training_changed.emit(True, self.run_dir, config)
+        self.training_started.emit(self.run_dir, config)
         self.set_state("starting")
 
     def forget(self) -> None:
@@ -118,33 +119,37 @@ class RunModel:
         self.run_dir, self.opened_config, self.info = None, None, None
         self.clear_history()
         self.show_alert(None)
-        self.run_opened.emit(None, None, [])
+        self.samples_reset.emit(None, [])
+        self.run_opened.emit(None, None)
 
     def open(
         self, run: RunDirectory, config: RunConfig, metrics: list[dict], steps: list[int]
-    ) -> bool:
-        """A run read from its folder: viewed, and continued by Start when it has a checkpoint
-        (then True)."""
+    ) -> None:
+        """A run read from its folder, shown; ``settle_opened`` then says whether Start
+        continues it."""
         self.info = None
+        self.run_dir, self.opened_config = run, config
         self.history.clear()
         self.history.extend(metrics)
         self.history_replaced.emit()
-        self.run_dir, self.opened_config = run, config
-        self.run_opened.emit(run, config, steps)
-        if run.latest_checkpoint() is None:
+        self.samples_reset.emit(run, steps)
+        self.run_opened.emit(run, config)
+
+    def settle_opened(self) -> bool:
+        """True when Start continues the opened run; a run without a checkpoint is only viewed
+        (Start makes a new run)."""
+        if self.run_dir is not None and self.run_dir.latest_checkpoint() is None:
             self.run_dir, self.opened_config = None, None
-            return False
-        return True
+        return self.continues
 
     def ready(self, info: SessionInfo) -> None:
         """The session's trainer exists: from now on the run is the live one."""
         self.info = info
         self.opened_config = None
-        self.session_ready.emit(info)
 
     def finished(self) -> None:
         """The session ended; Start continues the run when it left a checkpoint."""
-        self.training_changed.emit(False, self.run_dir, None)
+        self.training_ended.emit()
         self.set_state("idle")
         if self.run_dir is not None and self.run_dir.latest_checkpoint() is not None:
             self.opened_config = self.run_dir.read_config()

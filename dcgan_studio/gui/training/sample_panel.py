@@ -189,6 +189,7 @@ class SamplePanel(QWidget):
         self.run_dir = run_dir
         self.steps = list(steps or [])
         self.live_grid, self.real = None, None
+        self.shown_grid, self.shown_step = None, None  # the last run's grid is not this one's
         self._sync_slider(follow=True)
         if self.steps:
             self._show_saved(self.steps[-1])
@@ -262,8 +263,12 @@ class SamplePanel(QWidget):
         self._read_grid(path, lambda result: self._on_saved_read(step, path, result))
 
     def _on_saved_read(self, step: int, path: Path, result: np.ndarray | Exception) -> None:
-        if not self.steps or self.steps[min(self.slider.value(), len(self.steps) - 1)] != step:
-            return  # the scrubber moved on while the file was read
+        """A saved grid read: shown unless the live grid is on screen now or the run changed.
+        Reads come back in the order asked, so during Play or a drag each newer one replaces
+        the last, and the one the scrubber stopped at comes last."""
+        following_live = self.is_live() and self.live_grid is not None
+        if following_live or self.run_dir is None or Path(self.run_dir.sample_path(step)) != path:
+            return
         if isinstance(result, FileNotFoundError):
             self.step_label.setText(f"iteration {step}: {path.name} is missing")
         elif isinstance(result, Exception):  # damaged: Pillow raises OSError, SyntaxError, ...

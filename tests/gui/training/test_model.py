@@ -28,8 +28,10 @@ def _events(model: RunModel) -> list[tuple]:
         "state_changed",
         "history_replaced",
         "alert_changed",
+        "samples_reset",
         "run_opened",
-        "training_changed",
+        "training_started",
+        "training_ended",
     ):
         getattr(model, name).connect(lambda *args, name=name: seen.append((name, *args)))
     return seen
@@ -44,18 +46,19 @@ def test_start_makes_a_new_run_folder_and_follows_the_session_to_idle(tmp_path):
     seen = _events(model)
     run_dir, resume = model.begin()
     assert not resume and run_dir.root.parent == tmp_path / "runs"
-    assert ("run_opened", run_dir, None, []) in seen
+    assert ("samples_reset", run_dir, []) in seen
+    assert not [e for e in seen if e[0] == "run_opened"]  # a new folder opens no run
     config = tiny_config()
     model.started(config)
     assert model.state == "starting" and model.running
-    assert ("training_changed", True, run_dir, config) in seen
+    assert ("training_started", run_dir, config) in seen
     model.ready(SessionInfo("cpu", "fp32", 6, 0, 10, 8, str(run_dir.root)))
     model.status(StatusSnapshot(0, "running"))
     assert model.state == "running"
     model.add_scalars([{"step": 1, "loss_d": 1.0, "loss_g": 2.0}])
     assert len(model.history) == 1 and model.shown_step == 1
     model.finished()
-    assert model.state == "idle" and not model.running
+    assert model.state == "idle" and not model.running and ("training_ended",) in seen
     assert model.opened_config is None  # no checkpoint was saved: Start makes a new run
     assert [e[1] for e in seen if e[0] == "state_changed"] == ["starting", "running", "idle"]
 
@@ -63,13 +66,19 @@ def test_start_makes_a_new_run_folder_and_follows_the_session_to_idle(tmp_path):
 def test_a_run_with_a_checkpoint_is_continued_by_start_and_one_without_is_not(tmp_path):
     model = RunModel(tmp_path / "runs")
     run = _trained(tmp_path / "trained")
-    assert model.open(run, run.read_config(), run.read_metrics(), run.sample_steps())
+    seen = _events(model)
+    model.open(run, run.read_config(), run.read_metrics(), run.sample_steps())
+    assert ("run_opened", run, run.read_config()) in seen
+    assert ("samples_reset", run, run.sample_steps()) in seen
+    assert model.settle_opened()
     assert model.continues and model.run_dir.root == run.root
     assert len(model.history) == len(run.read_metrics()) > 0
     run_dir, resume = model.begin()
     assert resume and run_dir.root == run.root  # the same folder: it continues
     bare = RunDirectory.create(tmp_path / "bare", tiny_config())
-    assert not model.open(bare, bare.read_config(), [], [])
+    model.open(bare, bare.read_config(), [], [])
+    assert model.opened_config is not None  # shown as the opened run while the views follow
+    assert not model.settle_opened()
     assert not model.continues and model.run_dir is None
 
 
@@ -89,7 +98,8 @@ def test_new_run_forgets_the_run_and_its_history(tmp_path):
     seen = _events(model)
     model.forget()
     assert model.run_dir is None and model.opened_config is None and len(model.history) == 0
-    assert ("run_opened", None, None, []) in seen and ("history_replaced",) in seen
+    assert ("run_opened", None, None) in seen and ("samples_reset", None, []) in seen
+    assert ("history_replaced",) in seen
 
 
 def test_the_banner_shows_the_newest_alert_and_hides_when_it_clears(tmp_path):
