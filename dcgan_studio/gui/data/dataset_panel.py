@@ -228,9 +228,10 @@ class DatasetPanel(QWidget):
 
     def _on_model_state_changed(self, _state: str) -> None:
         model = self._model
+        self._set_busy(model.busy)
+        self._show_mosaic()  # before the text below: the grid's height settles first
         self.status.setText(model.status)
         self.status.setStyleSheet(ERROR_STYLE if model.status_is_error else "")
-        self._show_mosaic()
         if model.summary is not None:
             self.info.setText("\n".join(summary_lines(model.summary)))
             self._show_skipped(model.summary.skipped)
@@ -241,7 +242,6 @@ class DatasetPanel(QWidget):
         else:
             self.info.setText("")
             self._show_skipped({})
-        self._set_busy(model.busy)
 
     def _show_mosaic(self) -> None:
         mosaic = self._model.mosaic
