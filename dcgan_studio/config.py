@@ -57,7 +57,9 @@ class OptimConfig:
 
 @dataclass(frozen=True)
 class ScheduleConfig:
-    iterations: int | None = 600  # G updates in the whole run; or set epochs instead
+    # G updates in the whole run (or set epochs instead): a bound, not a goal; Start in the window
+    # trains until Stop or this, about 10 to 20 minutes on a 2-core CPU at the defaults
+    iterations: int | None = 20_000
     epochs: int | None = None  # passes over the real data; replaces iterations when set
     seed: int = 1
     log_every: int = 10  # scalars (losses, D outputs, gradient norms) every N iterations

@@ -116,3 +116,17 @@ def test_an_error_at_a_setting_goes_once_the_setting_is_edited(qtbot, make_windo
     qtbot.waitUntil(lambda: label.isVisible() and window.run.state == "idle", timeout=30_000)
     window.controls.editors["optim.batch_size"].setValue(16)
     assert not label.isVisible()
+
+
+def test_start_says_how_far_the_run_will_train_and_that_stop_ends_it(qtbot, make_window):
+    from dcgan_studio.config import RunConfig
+
+    assert RunConfig().schedule.iterations >= 10_000  # Start with the defaults trains on
+    window = make_window(iterations=12_345)
+    qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
+    qtbot.waitUntil(
+        lambda: "until iteration 12,345 or Stop" in window.frame.statusBar().currentMessage(),
+        timeout=30_000,
+    )
+    qtbot.mouseClick(window.controls.stop_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: not window.session.running, timeout=30_000)

@@ -27,7 +27,7 @@ def test_the_wheel_over_a_setting_scrolls_the_training_dock(qtbot, make_window):
     controls = window.controls
     qtbot.waitUntil(lambda: controls.settings_scroll.isVisible(), timeout=5_000)
     controls.preset_box.setCurrentIndex(controls.preset_box.findData("quick"))
-    controls.preset_box.activated.emit(controls.preset_box.currentIndex())  # Quick start
+    controls.preset_box.activated.emit(controls.preset_box.currentIndex())  # Fast on a CPU
     scroll = controls.settings_scroll
     bar = scroll.verticalScrollBar()
     batch = controls.editors["model.nz"]  # a spin box and a combo box near the top

@@ -85,10 +85,17 @@ class RunController(QObject):
         self.readouts.show_session(info.device, info.precision)
 
     def _on_session_status(self, status) -> None:
+        first = self.model.state == "starting" and status.state == "running"
         self.model.status(status)
         if status.state == "paused":
             self.readouts.show_paused()
-        self._say(status.message, 10000)
+        message = status.message
+        if first and self.model.total_iterations:  # what Start does, said once
+            message += (
+                f", until iteration {self.model.total_iterations:,} or Stop "
+                "(Iterations sets how far; Start continues a stopped run)"
+            )
+        self._say(message, 10000)
 
     def _on_session_alerts(self, snap) -> None:
         self.model.alerts(snap)

@@ -76,7 +76,11 @@ FIELDS: dict[str, tuple[str, str]] = {
         "How many times D is updated before each update of "
         "G. 1 is the DCGAN setting; more makes D stronger.",
     ),
-    "schedule.iterations": ("Iterations", "How many G updates the run makes before it stops."),
+    "schedule.iterations": (
+        "Iterations",
+        "How many G updates the run makes at most. Start trains until you press Stop or it "
+        "gets this far; Start again continues a stopped run.",
+    ),
     "schedule.seed": (
         "Seed",
         "Starts every random draw (weights, noise, batch order). With "
@@ -103,12 +107,12 @@ FIELDS: dict[str, tuple[str, str]] = {
     ),
 }
 LIVE_FIELDS = {"optim.lr_g", "optim.lr_d"}
-PRESET_TEXT = {"quick": "Quick start", "paper": "DCGAN paper"}  # short: the dock is narrow
+# what each is for, in a few words: the dock is narrow
+PRESET_TEXT = {"quick": "Fast on a CPU", "paper": "DCGAN paper (GPU)"}
 PRESET_TIP = (
-    "Quick start (the defaults): batch 32, widths 32, learning rates 0.0012. On a 2-core "
-    "CPU it draws recognisable digits within about a minute. DCGAN paper: batch 128, widths 64, "
-    "learning "
-    "rates 0.0002, as Radford et al. trained faces and bedrooms; slower per second. Both keep "
-    "the DCGAN architecture, its N(0, 0.02) init and Adam with beta1 0.5. Custom: your own "
-    "values."
+    "Fast on a CPU (the defaults): batch 32, widths 32, learning rates 0.0012. On a 2-core "
+    "CPU it draws recognisable digits within about a minute. DCGAN paper (GPU): batch 128, "
+    "widths 64, learning rates 0.0002, as Radford et al. trained faces and bedrooms on a GPU; "
+    "several times slower to learn on a CPU. Both keep the DCGAN architecture, its N(0, 0.02) "
+    "init and Adam with beta1 0.5. Custom: your own values."
 )

@@ -27,12 +27,12 @@ def test_presets_set_their_values_and_an_edit_shows_custom(qtbot):
     qtbot.addWidget(controls)
     controls.show()
     box, editors = controls.preset_box, controls.editors
-    assert box.currentText() == "Quick start"
+    assert box.currentText() == "Fast on a CPU"
     shapes = []
     controls.model_changed.connect(lambda model: shapes.append((model.ngf, model.ndf)))
 
-    _choose(qtbot, box, "DCGAN paper")
-    assert box.currentText() == "DCGAN paper"
+    _choose(qtbot, box, "DCGAN paper (GPU)")
+    assert box.currentText() == "DCGAN paper (GPU)"
     assert editors["optim.batch_size"].value() == 128
     assert (editors["model.ngf"].value(), editors["model.ndf"].value()) == (64, 64)
     cfg = controls.config()
@@ -44,9 +44,9 @@ def test_presets_set_their_values_and_an_edit_shows_custom(qtbot):
     _choose(qtbot, box, "Custom")  # keeps the values
     assert editors["optim.batch_size"].value() == 96
     editors["optim.batch_size"].setValue(128)  # back to the paper's: the box says so
-    assert box.currentText() == "DCGAN paper"
+    assert box.currentText() == "DCGAN paper (GPU)"
 
-    _choose(qtbot, box, "Quick start")
+    _choose(qtbot, box, "Fast on a CPU")
     assert controls.config() == RunConfig().with_values(
         {"schedule.epochs": None, "schedule.iterations": RunConfig().schedule.iterations}
     )
@@ -67,7 +67,7 @@ def test_the_preset_box_is_locked_while_training_and_an_opened_run_shows_its_own
             }
         )
     )
-    assert controls.preset_box.currentText() == "DCGAN paper"
+    assert controls.preset_box.currentText() == "DCGAN paper (GPU)"
     controls.set_state("running")
     assert not controls.preset_box.isEnabled() and "Stop first" in controls.preset_box.toolTip()
     controls.set_state("idle")
@@ -99,7 +99,7 @@ def test_the_deterministic_box_sets_the_runs_setting_and_shows_an_opened_runs(qt
     tick = box.style().subElementRect(QStyle.SubElement.SE_CheckBoxClickRect, option, box)
     qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=tick.center())
     assert box.isChecked() and controls.config().runtime.deterministic is True
-    assert controls.preset_box.currentText() == "Quick start"  # not a setting of the presets
+    assert controls.preset_box.currentText() == "Fast on a CPU"  # not a setting of the presets
     controls.set_config(RunConfig())  # as an opened run's config would
     assert not box.isChecked()
     controls.set_state("running")
