@@ -40,6 +40,10 @@ HELP: dict[str, str] = {
     "optim.beta2": "Adam beta2",
     "optim.d_steps": "D updates per G update",
     "optim.label_smoothing": "one-sided: D's target for real is 1 - this",
+    "optim.ema_decay": (
+        "G (EMA) averages G's weights over its last updates, each weighing 1 - this; the window "
+        "and `sample --ema` draw with it; 0 makes it G itself"
+    ),
     "schedule.iterations": "G updates in the whole run",
     "schedule.epochs": "passes over the data (instead of --iterations)",
     "schedule.seed": (
@@ -80,6 +84,7 @@ RESUMABLE = {
     "runtime.deterministic",
     "optim.lr_g",
     "optim.lr_d",
+    "optim.ema_decay",
 }
 
 
@@ -206,6 +211,12 @@ def _add_sample(sub: Any) -> None:
         help="make again, exactly, an image, grid, strip or animation the "
         "latent explorer saved, from the JSON sidecar beside it (--n and "
         "--seed do not apply)",
+    )
+    sample.add_argument(
+        "--ema",
+        action="store_true",
+        help="draw with G (EMA), G's weights averaged over its last updates (--ema-decay of "
+        "train), where the checkpoint has it",
     )
     sample.add_argument("--n", type=int, default=64, help="how many images (default 64)")
     sample.add_argument("--seed", type=int, default=0, help="seed of the latent vectors")

@@ -53,6 +53,10 @@ class OptimConfig:
     beta2: float = 0.999
     d_steps: int = 1  # D updates per G update
     label_smoothing: float = 0.0  # one-sided: D's target for real images is 1 - this
+    # G (EMA): G's weights averaged over its last updates, each step's weight 1 - this; at the
+    # defaults' learning rate a short average (about 10 steps) draws better digits than G
+    # (benchmarks/bench_learning.py --try optim.ema_decay=...); 0 makes it G itself
+    ema_decay: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,7 @@ class RunConfig:
         _float_range("optim.beta2", o.beta2, 0.0, 1.0, high_open=True)
         _int_range("optim.d_steps", o.d_steps, 1, 100)
         _float_range("optim.label_smoothing", o.label_smoothing, 0.0, 0.5)
+        _float_range("optim.ema_decay", o.ema_decay, 0.0, 1.0, high_open=True)
         if (s.iterations is None) == (s.epochs is None):
             raise ConfigError(
                 "schedule.iterations", s.iterations, "exactly one of iterations or epochs set"

@@ -273,13 +273,13 @@ def sample(args: argparse.Namespace) -> int:
     output_kind(args.out)  # refuse an unknown kind before any work
     device = resolve_device(args.device)  # and a device that is not there
     checkpoint = open_checkpoint(args.checkpoint)
-    generator = load_generator(checkpoint, device)
+    generator = load_generator(checkpoint, device, ema=args.ema)
     z = latent_vectors(args.n, checkpoint.config.model.nz, args.seed)
     images = generate(generator, z, args.batch_size)
     written = save_images(images, args.out)
     print(
-        f"{PROG}: wrote {written} from {checkpoint.path} (iteration {checkpoint.step}, "
-        f"seed {args.seed})",
+        f"{PROG}: wrote {written} from {checkpoint.path} ({'G (EMA), ' * args.ema}iteration "
+        f"{checkpoint.step}, seed {args.seed})",
         file=sys.stderr,
     )
     return 0

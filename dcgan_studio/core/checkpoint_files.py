@@ -3,6 +3,7 @@ without trusting it.
 
     checkpoints/step-0000300/
         generator.safetensors      G's weights and buffers (the run's config in the metadata)
+        generator_ema.safetensors  G (EMA): its weights averaged over the last updates
         discriminator.safetensors  D's weights and buffers
         training_state.pt          optimizers, RNG states, data order: tensors and plain values
                                    only, read with torch.load(weights_only=True)
@@ -44,6 +45,7 @@ from dcgan_studio.errors import CheckpointError, ConfigError
 
 CHECKPOINT_FORMAT = "dcgan-studio/1"
 GENERATOR_FILE = "generator.safetensors"
+GENERATOR_EMA_FILE = "generator_ema.safetensors"  # absent in checkpoints made before G (EMA)
 DISCRIMINATOR_FILE = "discriminator.safetensors"
 STATE_FILE = "training_state.pt"
 STATE_MARGIN = 256 * 2**20  # bytes of a training state beyond Adam's moments (batch order, noise)
@@ -75,8 +77,13 @@ class Checkpoint:
     step: int
     config: RunConfig
 
-    def generator_state(self) -> dict[str, torch.Tensor]:
-        return _read_safetensors(self.path / GENERATOR_FILE)
+    def generator_state(self, ema: bool = False) -> dict[str, torch.Tensor]:
+        """G's weights; ``ema``: G (EMA)'s (see ``has_ema``)."""
+        return _read_safetensors(self.path / (GENERATOR_EMA_FILE if ema else GENERATOR_FILE))
+
+    @property
+    def has_ema(self) -> bool:
+        return (self.path / GENERATOR_EMA_FILE).is_file()
 
     def discriminator_state(self) -> dict[str, torch.Tensor]:
         return _read_safetensors(self.path / DISCRIMINATOR_FILE)
@@ -97,13 +104,20 @@ class Checkpoint:
         return read_weights_only(self.path / STATE_FILE)
 
     def check_networks(
-        self, model: ModelConfig, against: str, fix: str, discriminator: bool = True
+        self,
+        model: ModelConfig,
+        against: str,
+        fix: str,
+        discriminator: bool = True,
+        ema: bool = True,
     ) -> None:
         """Refuse weights whose tensors are not those of ``model``'s networks, from the files'
         headers alone: before any network is built, so a forged header costs no memory.
         The message: ``<file> does not match <against> (<which tensor>): <fix>``."""
         problem = f"does not match {against}"
         check_weights_file(self.path / GENERATOR_FILE, generator_plan(model), problem, fix)
+        if ema and self.has_ema:
+            check_weights_file(self.path / GENERATOR_EMA_FILE, generator_plan(model), problem, fix)
         if discriminator:
             check_weights_file(
                 self.path / DISCRIMINATOR_FILE, discriminator_plan(model), problem, fix
@@ -115,13 +129,17 @@ class Checkpoint:
         fix: str,
         generator: nn.Module | None = None,
         discriminator: nn.Module | None = None,
+        generator_ema: nn.Module | None = None,
     ) -> None:
         """Load the saved weights into the networks given (checked with ``check_networks``
         first); a mismatch the headers did not show is ``<folder> does not match <against>
-        (<what torch says>): <fix>``."""
+        (<what torch says>): <fix>``. ``generator_ema`` gets G (EMA)'s weights where the
+        checkpoint has them, else G's."""
         try:
             if generator is not None:
                 generator.load_state_dict(self.generator_state())
+            if generator_ema is not None:
+                generator_ema.load_state_dict(self.generator_state(ema=self.has_ema))
             if discriminator is not None:
                 discriminator.load_state_dict(self.discriminator_state())
         except RuntimeError as exc:
@@ -145,6 +163,7 @@ def save_checkpoint_folder(
     generator_state: Mapping[str, torch.Tensor],
     discriminator_state: Mapping[str, torch.Tensor],
     training_state: Mapping[str, Any],
+    generator_ema_state: Mapping[str, torch.Tensor] | None = None,
 ) -> Path:
     """Write a whole checkpoint into ``folder`` (replacing one of that name) atomically."""
     folder = Path(folder)
@@ -154,6 +173,8 @@ def save_checkpoint_folder(
     try:
         tmp.mkdir()
         weights = {GENERATOR_FILE: generator_state, DISCRIMINATOR_FILE: discriminator_state}
+        if generator_ema_state is not None:
+            weights[GENERATOR_EMA_FILE] = generator_ema_state
         for name, state in weights.items():
             durable_write_bytes(tmp / name, _safetensors_bytes(state, step, config))
         buffer = io.BytesIO()

@@ -35,6 +35,7 @@ class TrainingParts:
     device: torch.device
     seed: int  # the run's seed: a fresh noise stream on another kind of device starts from it
     deterministic: bool
+    generator_ema: torch.nn.Module | None = None  # G (EMA), saved beside G
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,7 @@ def save(
             parts.generator.state_dict(),
             parts.discriminator.state_dict(),
             training_state(parts, step, elapsed, fixed_noise),
+            None if parts.generator_ema is None else parts.generator_ema.state_dict(),
         )
     except OSError as exc:
         kept = (
@@ -108,7 +110,9 @@ def restore(parts: TrainingParts, checkpoint: Checkpoint, fixed_noise_shape: tup
     """Load a checkpoint's weights and training state into freshly built parts."""
     against, fix = "this run's networks", "resume with the settings it was made with"
     checkpoint.check_networks(parts.model, against, fix)
-    checkpoint.load_into(against, fix, parts.generator, parts.discriminator)
+    checkpoint.load_into(
+        against, fix, parts.generator, parts.discriminator, parts.generator_ema
+    )  # a checkpoint made before G (EMA) starts it from G
     state = checkpoint.training_state()
     try:
         _check_values(state, fixed_noise_shape, checkpoint.step)

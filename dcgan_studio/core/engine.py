@@ -100,7 +100,7 @@ class Trainer:
         """``d_steps`` D updates then one G update (or only one side, for Step D / Step G)."""
         log = (self.step + 1) % self.config.schedule.log_every == 0 or not (d and g)
         started = time.perf_counter()
-        self.gan.iteration(d, g, want_norm=log)
+        self.gan.iteration(d, g, want_norm=log, step=self.step)
         if g:
             self.step += 1
         self.elapsed += time.perf_counter() - started

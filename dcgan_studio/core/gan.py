@@ -55,6 +55,10 @@ class Gan:
         self.memory_format = fmt
         self.generator.to(memory_format=fmt)
         self.discriminator.to(memory_format=fmt)
+        # G (EMA): G's weights averaged over its last updates (optim.ema_decay); never trained
+        self.generator_ema = Generator(m).to(device).requires_grad_(False)
+        self.generator_ema.load_state_dict(self.generator.state_dict())
+        self.ema_decay = o.ema_decay
         # which of cpu_conv's ways each shape takes: recorded in every checkpoint and taken again
         # on resume; a deterministic run chooses by a fixed rule instead of timing
         self.kernels = cpu_conv.KernelChoices(deterministic=self.deterministic)
@@ -81,6 +85,7 @@ class Gan:
         return TrainingParts(
             self.model, self.generator, self.discriminator, self.opt_g, self.opt_d, self.sampler,
             self.noise_rng, self.kernels, self.device, self.seed, self.deterministic,
+            self.generator_ema,
         )  # fmt: skip
 
     def network(self, name: str) -> torch.nn.Module:
@@ -104,9 +109,12 @@ class Gan:
         return torch.autocast(self.device.type, dtype=dtype)
 
     # ---- one iteration --------------------------------------------------------------------------
-    def iteration(self, d: bool = True, g: bool = True, want_norm: bool = False) -> None:
+    def iteration(
+        self, d: bool = True, g: bool = True, want_norm: bool = False, step: int = 0
+    ) -> None:
         """``d_steps`` D updates then one G update (or only one side, for Step D / Step G);
-        ``want_norm``: read the gradient norms too (a device sync)."""
+        ``want_norm``: read the gradient norms too (a device sync); ``step``: G's updates so
+        far (G (EMA) averages over fewer of them at first)."""
         self.generator.train()
         self.discriminator.train()
         fake = None
@@ -117,6 +125,19 @@ class Gan:
                 fake = None  # G steps on fresh noise, as D has moved on several times
         if g:
             self._g_step(fake, want_norm)
+            self._update_ema(step + 1)
+
+    @torch.no_grad()
+    def _update_ema(self, updates: int) -> None:
+        """G (EMA) moves 1 - beta of the way to G: weights and BatchNorm's running statistics
+        alike. Early on beta is smaller, so the average does not hold the random start."""
+        beta = min(self.ema_decay, (1 + updates) / (10 + updates))
+        ema, now = self.generator_ema.state_dict(), self.generator.state_dict()
+        floats = [k for k, v in ema.items() if v.is_floating_point()]
+        torch._foreach_lerp_([ema[k] for k in floats], [now[k].float() for k in floats], 1 - beta)
+        for k, v in ema.items():
+            if not v.is_floating_point():
+                v.copy_(now[k])  # BatchNorm's count of batches
 
     def _noise(self, batch: int) -> torch.Tensor:
         z = torch.randn(batch, self.model.nz, 1, 1, device=self.device, generator=self.noise_rng)
@@ -235,12 +256,16 @@ class Gan:
             return torch.sigmoid(self.discriminator(x).float())
 
     def sample_grid(self, step: int) -> SampleGridSnapshot:
+        """G and G (EMA) on the fixed noise, each with D's opinion of its tiles."""
         fake = self.render(self.fixed_noise)
+        ema = probes.look(self.generator_ema, self.fixed_noise, self.autocast)
         return SampleGridSnapshot(
             step,
             to_uint8_images(fake),
             frozen_array(self.judge(fake)),
             frozen_array(self.fixed_noise[:, :, 0, 0]),
+            to_uint8_images(ema),
+            frozen_array(self.judge(ema)),
         )
 
     def real_batch(self, step: int) -> RealBatchSnapshot:
@@ -265,7 +290,9 @@ class Gan:
         return probes.filters(step, self.generator, self.discriminator)
 
     def weights(self, step: int) -> GeneratorWeightsSnapshot:
-        return GeneratorWeightsSnapshot.of(step, dataclasses.asdict(self.model), self.generator)
+        return GeneratorWeightsSnapshot.of(
+            step, dataclasses.asdict(self.model), self.generator, self.generator_ema
+        )
 
 
 def adam(

@@ -9,20 +9,31 @@ from dcgan_studio.config import RunConfig
 from dcgan_studio.core.models import Generator
 from dcgan_studio.core.runs import Checkpoint
 from dcgan_studio.core.snapshots import to_uint8_images
+from dcgan_studio.errors import CheckpointError
 
 
-def load_generator(checkpoint: Checkpoint, device: torch.device) -> Generator:
+def load_generator(checkpoint: Checkpoint, device: torch.device, ema: bool = False) -> Generator:
+    """G of a checkpoint, in eval mode; ``ema``: G (EMA) instead (refused where the checkpoint
+    was made before there was one)."""
+    if ema and not checkpoint.has_ema:
+        raise CheckpointError(
+            f"{checkpoint.path} holds no G (EMA): it was saved before the studio kept one; "
+            "sample without --ema, or from a newer checkpoint"
+        )
     # the tensors' shapes from the header first: a forged one must not make us build a huge G
     checkpoint.check_networks(
         checkpoint.config.model,
         "the generator its own config describes",
         "the checkpoint is damaged; use another checkpoint of the run",
         discriminator=False,
+        ema=ema,
     )
     generator = Generator(checkpoint.config.model)
-    checkpoint.load_into(
-        "the generator its own config describes", "the checkpoint is damaged", generator
-    )
+    against, fix = "the generator its own config describes", "the checkpoint is damaged"
+    if ema:
+        checkpoint.load_into(against, fix, generator_ema=generator)
+    else:
+        checkpoint.load_into(against, fix, generator)
     return generator.to(device).eval()
 
 

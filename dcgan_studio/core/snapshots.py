@@ -85,6 +85,8 @@ class SampleGridSnapshot:
     images: np.ndarray  # uint8 (N, H, W, C)
     d_probabilities: np.ndarray | None = None  # (N,) D's probability that each tile is real
     z: np.ndarray | None = None  # (N, nz) the fixed noise each tile was drawn from
+    ema_images: np.ndarray | None = None  # uint8 (N, H, W, C): G (EMA) on the same noise
+    ema_d_probabilities: np.ndarray | None = None  # (N,) D's opinion of those
 
 
 @dataclass(frozen=True)
@@ -103,11 +105,21 @@ class GeneratorWeightsSnapshot:
     step: int
     model_config: Mapping[str, int | float]
     state: Mapping[str, np.ndarray]
+    ema_state: Mapping[str, np.ndarray] | None = None  # G (EMA)'s, where there is one
 
     @classmethod
-    def of(cls, step: int, model_config: dict, module: torch.nn.Module) -> GeneratorWeightsSnapshot:
-        state = {k: frozen_array(v) for k, v in module.state_dict().items()}
-        return cls(step, MappingProxyType(dict(model_config)), MappingProxyType(state))
+    def of(
+        cls,
+        step: int,
+        model_config: dict,
+        module: torch.nn.Module,
+        ema: torch.nn.Module | None = None,
+    ) -> GeneratorWeightsSnapshot:
+        def frozen(net: torch.nn.Module) -> Mapping[str, np.ndarray]:
+            return MappingProxyType({k: frozen_array(v) for k, v in net.state_dict().items()})
+
+        ema_state = None if ema is None else frozen(ema)
+        return cls(step, MappingProxyType(dict(model_config)), frozen(module), ema_state)
 
 
 @dataclass(frozen=True)

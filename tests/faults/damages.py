@@ -21,6 +21,7 @@ RUN_FILES = (
     "metrics.jsonl",
     "alerts.jsonl",
     f"{CHECKPOINT}/generator.safetensors",
+    f"{CHECKPOINT}/generator_ema.safetensors",
     f"{CHECKPOINT}/discriminator.safetensors",
     f"{CHECKPOINT}/training_state.pt",
     f"samples/step-{STEP:07d}.png",

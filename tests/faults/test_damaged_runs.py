@@ -129,8 +129,9 @@ def test_sample_from_a_damaged_run_works_or_is_one_line(pristine, tmp_path, caps
     run = _damaged_copy(pristine, tmp_path, name, damage)
     before = _files(run)
     out = tmp_path / "grid.png"
+    ema = ["--ema"] if name.endswith("generator_ema.safetensors") else []  # the file it reads
     code, err, caught = _run_cli(
-        ["sample", "--checkpoint", str(run), "--n", "2", "--out", str(out)], capsys
+        ["sample", "--checkpoint", str(run), "--n", "2", "--out", str(out), *ema], capsys
     )
     _works_or_one_line(code, err, caught, before, run)
     assert out.is_file() == (code == 0)
@@ -304,14 +305,17 @@ def test_the_window_names_a_damaged_saved_grid_instead_of_failing(qtbot, tmp_pat
     assert panel.step_label.text() == said
 
 
-@pytest.mark.parametrize("name", ["generator.safetensors", "training_state.pt"])
+@pytest.mark.parametrize(
+    "name", ["generator.safetensors", "generator_ema.safetensors", "training_state.pt"]
+)
 def test_a_file_grown_to_64_gb_is_refused_before_it_is_read(pristine, tmp_path, capsys, name):
     run = tmp_path / "run"
     shutil.copytree(pristine, run)
     os.truncate(run / CHECKPOINT / name, 64 * 2**30)  # sparse: no disk used, 64 GB to read
     before = _files_by_size(run)
+    ema = ["--ema"] if name == "generator_ema.safetensors" else []
     for argv in (
-        ["sample", "--checkpoint", str(run), "--n", "2", "--out", str(tmp_path / "g.png")],
+        ["sample", "--checkpoint", str(run), "--n", "2", "--out", str(tmp_path / "g.png"), *ema],
         ["train", "--resume", str(run), "--iterations", str(STEP + 1), "--no-progress"],
     ):
         code, err, caught = _run_cli(argv, capsys)

@@ -186,6 +186,8 @@ class TrainingControls(QWidget):
             return double_spin_box(1e-6, 1.0, decimals=6, step=5e-5)
         if field in ("optim.beta1", "optim.beta2"):
             return double_spin_box(0.0, 0.9999, decimals=4, step=0.05)
+        if field == "optim.ema_decay":
+            return double_spin_box(0.0, 0.9999, decimals=4, step=0.01)
         if field == "model.d_dropout":
             return double_spin_box(0.0, 0.9, decimals=2, step=0.05)
         ranges = {

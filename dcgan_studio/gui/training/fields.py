@@ -76,6 +76,12 @@ FIELDS: dict[str, tuple[str, str]] = {
         "How many times D is updated before each update of "
         "G. 1 is the DCGAN setting; more makes D stronger.",
     ),
+    "optim.ema_decay": (
+        "G (EMA) decay",
+        "G (EMA) is G with its weights averaged over its last updates, each new one weighing "
+        "1 - this; it often draws cleaner images than G itself (pick it above the sample grid "
+        "and in the latent space). 0.9 averages about the last ten steps; 0 makes it G.",
+    ),
     "schedule.iterations": (
         "Iterations",
         "How many G updates the run makes at most. Start trains until you press Stop or it "
