@@ -56,14 +56,16 @@ class Learner:
         self.name, self.cfg = name, cfg
         self.clock = 0.0  # seconds of its own slices, start-up included
         self.copies: list[tuple[float, int, dict]] = []  # (seconds, step, G's state)
+        self.ema_copies: list[tuple[float, int, dict]] = []  # the same of G (EMA), if it has one
         self.precision = "fp32"
 
     def keep(self) -> None:
-        state = {
-            k: v.detach().float().cpu().clone().contiguous()
-            for k, v in self.generator().state_dict().items()
-        }
-        self.copies.append((self.clock, self.step(), state))
+        self.copies.append((self.clock, self.step(), _cpu_state(self.generator())))
+        if self.ema_generator() is not None:
+            self.ema_copies.append((self.clock, self.step(), _cpu_state(self.ema_generator())))
+
+    def ema_generator(self) -> torch.nn.Module | None:
+        return None
 
     def run_slice(self, seconds: float, every: float, by_steps: bool, steps: int | None) -> None:
         """Train for ``seconds`` of its clock (or to ``steps``), keeping a copy of G every
@@ -117,6 +119,21 @@ class EngineLearner(Learner):
 
     def generator(self) -> torch.nn.Module:
         return self.trainer.generator
+
+    def ema_generator(self) -> torch.nn.Module | None:
+        return self.trainer.gan.generator_ema
+
+
+class EmaView(Learner):
+    """A learner's G (EMA) copies, scored as a contestant of their own (same clock, steps)."""
+
+    def __init__(self, learner: Learner) -> None:
+        super().__init__(f"{learner.name}, G (EMA)", learner.cfg)
+        self.copies, self.precision = learner.ema_copies, learner.precision
+
+
+def _cpu_state(net: torch.nn.Module) -> dict:
+    return {k: v.detach().float().cpu().clone().contiguous() for k, v in net.state_dict().items()}
 
 
 @torch.no_grad()
@@ -303,6 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     real = digit_score.real_features(classifier)
     learners = make_learners(args)
     train(learners, args)
+    learners += [EmaView(learner) for learner in learners if learner.ema_copies]
     print(f"\nscoring {SAMPLES} samples of every copy ...", file=sys.stderr)
     results = score_copies(learners, classifier, real)
     print_table(args, learners, results)
