@@ -106,8 +106,10 @@ class LatentRenderer:
         step: int,
         source: str | None = None,
         run_config: RunConfig | None = None,
+        ema: bool = False,
     ) -> None:
         self.model, self.step, self.source = model, step, source  # source: a checkpoint path
+        self.ema = ema  # the weights are G (EMA)'s, not G's
         self.run_config = run_config  # the run the weights come from, when known (sidecars)
         self.generator = Generator(model)
         tensors = {
@@ -124,18 +126,24 @@ class LatentRenderer:
         self.generator.eval()
 
     @classmethod
-    def from_weights(cls, snapshot: GeneratorWeightsSnapshot) -> LatentRenderer:
-        return cls(ModelConfig(**snapshot.model_config), snapshot.state, snapshot.step)
+    def from_weights(cls, snapshot: GeneratorWeightsSnapshot, ema: bool = False) -> LatentRenderer:
+        """Training's G, or its G (EMA) (``ema``, where the snapshot carries one)."""
+        ema = ema and snapshot.ema_state is not None
+        state = snapshot.ema_state if ema else snapshot.state
+        return cls(ModelConfig(**snapshot.model_config), state, snapshot.step, ema=ema)
 
     @classmethod
-    def from_checkpoint(cls, checkpoint: Checkpoint) -> LatentRenderer:
-        generator = load_generator(checkpoint, torch.device("cpu"))
+    def from_checkpoint(cls, checkpoint: Checkpoint, ema: bool = False) -> LatentRenderer:
+        """A checkpoint's G, or its G (EMA) (``ema``, where it has one)."""
+        ema = ema and checkpoint.has_ema
+        generator = load_generator(checkpoint, torch.device("cpu"), ema=ema)
         return cls(
             checkpoint.config.model,
             generator.state_dict(),
             checkpoint.step,
             str(checkpoint.path),
             checkpoint.config,
+            ema,
         )
 
     @property

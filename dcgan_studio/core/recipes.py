@@ -110,6 +110,7 @@ def sidecar(
         "format": FORMAT,
         "kind": "image" if creation.kind == "samples" else creation.kind,
         "weights": str(weights),
+        "ema": renderer.ema and renderer.source is not None,  # the checkpoint's G (EMA)
         "step": renderer.step,
         "z": [[float(x) for x in v] for v in z],
         "scale": creation.scale,
@@ -150,9 +151,11 @@ def save_creation(
 
 
 def persist_weights(renderer: LatentRenderer, config: RunConfig, run_root: Path) -> Path:
-    """Keep the weights a live renderer uses (once per step) in ``RUN/explorer/step-N/``, so a
-    file saved during training can be reproduced; returns the folder (a checkpoint-like one)."""
-    folder = Path(run_root) / "explorer" / f"step-{renderer.step:07d}"
+    """Keep the weights a live renderer uses (once per step) in ``RUN/explorer/step-N/`` (G's)
+    or ``step-N-ema/`` (G (EMA)'s, as that folder's generator), so a file saved during training
+    can be reproduced; returns the folder (a checkpoint-like one)."""
+    name = f"step-{renderer.step:07d}" + ("-ema" if renderer.ema else "")
+    folder = Path(run_root) / "explorer" / name
     if not (folder / "generator.safetensors").is_file():
         folder.mkdir(parents=True, exist_ok=True)
         save_generator_file(
@@ -216,6 +219,7 @@ def _checked_fields(path: Path, data: dict[str, Any]) -> None:
         data.get("frame_ms") is None or whole(data["frame_ms"]) and 0 < data["frame_ms"] <= 60_000,
         "a whole number of ms from 1 to 60000",
     )
+    need("ema", isinstance(data.get("ema", False), bool), "true or false")
     need("recipe", data.get("recipe") is None or isinstance(data["recipe"], dict), "an object")
     need("config", data.get("config") is None or isinstance(data["config"], dict), "an object")
 
@@ -236,7 +240,10 @@ def reproduce(sidecar_path: Path, out: Path) -> tuple[Path, dict[str, Any]]:
     weights = Path(data["weights"])
     if not weights.is_absolute():
         weights = Path(sidecar_path).parent / weights
-    renderer = LatentRenderer.from_checkpoint(open_checkpoint(weights))
+    checkpoint = open_checkpoint(weights)
+    if data.get("ema") and not checkpoint.has_ema:
+        raise StudioError(f"{sidecar_path} was made with G (EMA), which {weights} no longer has")
+    renderer = LatentRenderer.from_checkpoint(checkpoint, ema=bool(data.get("ema")))
     lengths = {len(v) for v in data["z"]}
     if not data["z"] or lengths != {renderer.nz}:
         raise StudioError(

@@ -94,3 +94,25 @@ def test_sample_draws_with_g_ema_and_says_so_and_refuses_where_there_is_none(tmp
     old = cli("sample", "--checkpoint", tmp_path / "run", "--ema", "--out", tmp_path / "x.png")
     assert old.returncode == 2
     assert "holds no G (EMA)" in one_error_line(old) and not (tmp_path / "x.png").exists()
+
+
+def test_live_g_ema_is_kept_apart_from_g_for_a_saved_file_to_be_made_again(tmp_path):
+    import numpy as np
+
+    from dcgan_studio.core.latent import LatentRenderer
+    from dcgan_studio.core.recipes import Creation, persist_weights, reproduce, save_creation
+
+    config = tiny_config()
+    trainer = Trainer(config)
+    for _ in range(3):
+        trainer.train_iteration()
+    snapshot = trainer.weights()
+    g, ema = LatentRenderer.from_weights(snapshot), LatentRenderer.from_weights(snapshot, ema=True)
+    assert ema.ema and not g.ema
+    folders = {r.ema: persist_weights(r, config, tmp_path / "run") for r in (g, ema)}
+    assert folders[True].name.endswith("-ema") and folders[True] != folders[False]
+    z = np.random.default_rng(0).standard_normal((1, config.model.nz)).astype(np.float32)
+    (image,) = save_creation(ema, Creation("image", z, 2), tmp_path / "e.png", str(folders[True]))
+    again, _ = reproduce(image.with_suffix(".json"), tmp_path / "again.png")
+    assert again.read_bytes() == image.read_bytes()
+    assert not np.array_equal(g.render(z), ema.render(z))

@@ -32,6 +32,7 @@ from dcgan_studio.gui.latent.saving import Save, SaveBar
 from dcgan_studio.gui.latent.shelf import Shelf
 from dcgan_studio.gui.latent.sliders import DimensionsPanel, DirectionsPanel
 from dcgan_studio.gui.widgets.compact import shrinkable
+from dcgan_studio.gui.widgets.generator_choice import generator_choice
 from dcgan_studio.gui.widgets.image_view import ImageView
 
 PLACEHOLDER = "Start training, or open a checkpoint, to explore G's latent space."
@@ -129,6 +130,8 @@ class LatentExplorer(QWidget):
         for widget in (self.vector_label, self.source_label, self.latency_label):
             side.addWidget(widget)
         side.addStretch(1)
+        self.generator_box = generator_choice(self.model.set_ema, "Draw with")
+        side.addWidget(self.generator_box)
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, 2**31 - 1)
         self.seed_spin.setToolTip(SEED_TIP)
@@ -215,7 +218,8 @@ class LatentExplorer(QWidget):
             where = f"checkpoint {Path(generator.source).name}"
         else:
             where = "live training" if self.model.training else "as training left it"
-        self.source_label.setText(f"G at step {generator.step}\n({where})")
+        name = "G (EMA)" if generator.ema else "G"
+        self.source_label.setText(f"{name} at step {generator.step}\n({where})")
 
     def _on_seed_entered(self) -> None:
         self.model.use_seed(self.seed_spin.value())
@@ -223,6 +227,7 @@ class LatentExplorer(QWidget):
     def _set_ready(self, ready: bool) -> None:
         self.stack.setCurrentWidget(self.main_view if ready else self.placeholder)
         for widget in (
+            self.generator_box,
             self.random_button,
             self.seed_spin,
             self.use_button,

@@ -74,12 +74,15 @@ class LatentJobs(QObject):
         return self._worker.busy
 
     # ---- a generator to render with -----------------------------------------------------------
-    def use_weights(self, snapshot: GeneratorWeightsSnapshot, on_error: OnError) -> None:
-        """Build a renderer from training's weights; render with it from then on."""
-        self._adopt(lambda: LatentRenderer.from_weights(snapshot), on_error)
+    def use_weights(
+        self, snapshot: GeneratorWeightsSnapshot, on_error: OnError, ema: bool = False
+    ) -> None:
+        """Build a renderer from training's weights (G's, or G (EMA)'s); render with it from
+        then on."""
+        self._adopt(lambda: LatentRenderer.from_weights(snapshot, ema), on_error)
 
-    def use_checkpoint(self, path: str | Path, on_error: OnError) -> None:
-        self._adopt(lambda: LatentRenderer.from_checkpoint(open_checkpoint(path)), on_error)
+    def use_checkpoint(self, path: str | Path, on_error: OnError, ema: bool = False) -> None:
+        self._adopt(lambda: LatentRenderer.from_checkpoint(open_checkpoint(path), ema), on_error)
 
     def _adopt(self, make: Callable[[], LatentRenderer], on_error: OnError) -> None:
         self._worker.submit(make, self._on_built, on_error=on_error)

@@ -37,6 +37,7 @@ class ShownGenerator:
     step: int
     nz: int
     source: str | None = None
+    ema: bool = False  # G (EMA)'s weights, not G's
 
 
 def random_batch(n: int, nz: int, seed: int) -> np.ndarray:
@@ -49,6 +50,7 @@ class LatentSelection:
 
     def __init__(self) -> None:
         self.generator: ShownGenerator | None = None
+        self.ema = False  # draw with G (EMA) where the weights have one
         self.training = True  # weights from training are live until the session ends
         self.run_root: Path | None = None  # where live weights are kept when something is saved
         self.config: RunConfig | None = None
@@ -72,6 +74,7 @@ class LatentSelection:
         self.moved = Event()  # a slider moved the vector on screen
         self.directions_changed = Event()  # found, cleared, searched for, or not found
         self.refused = Event()  # (text) a request that could not be followed, for a person
+        self.ema_changed = Event()  # G or G (EMA) was chosen: the space fetches that one
 
     # ---- the run and G ------------------------------------------------------------------------
     def set_run(self, run_root: Path | None, config: RunConfig | None) -> None:
@@ -82,6 +85,12 @@ class LatentSelection:
         self.training = training
         self.source_changed.emit()
 
+    def set_ema(self, ema: bool) -> None:
+        """Draw with G (EMA) (True) or G."""
+        if ema != self.ema:
+            self.ema = ema
+            self.ema_changed.emit()
+
     def set_grid_vectors(self, z: np.ndarray | None) -> None:
         self.grid_vectors = None if z is None else np.asarray(z, np.float32).reshape(len(z), -1)
 
@@ -89,7 +98,11 @@ class LatentSelection:
         """Render with another G from now on: the directions of another G do not apply, the
         shelf of another nz is emptied, and a vector that does not fit is drawn from the seed."""
         previous, self.generator = self.generator, generator
-        if previous is None or (previous.nz, previous.source) != (generator.nz, generator.source):
+        if previous is None or (previous.nz, previous.source, previous.ema) != (
+            generator.nz,
+            generator.source,
+            generator.ema,
+        ):
             self.directions, self.search = None, "none"
             self.alphas = np.zeros(DIRECTIONS, np.float32)
             self.directions_changed.emit()

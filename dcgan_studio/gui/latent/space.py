@@ -44,6 +44,8 @@ class LatentSpace(QObject):
         model.chosen.connect(lambda: self._render("main"))
         model.moved.connect(lambda: self._render("main"))
         model.refused.connect(self._report)
+        model.ema_changed.connect(self._on_model_ema_changed)
+        self._source: GeneratorWeightsSnapshot | Path | None = None  # what G was built from
         model.shelf.added.connect(self._on_shelf_added)
         model.interpolation.changed.connect(lambda: self._render("strip"))
         model.arithmetic.changed.connect(lambda: self._render("operands", "arithmetic"))
@@ -63,15 +65,23 @@ class LatentSpace(QObject):
     def wants_weights(self, snapshot: GeneratorWeightsSnapshot) -> bool:
         """Whether ``snapshot`` would show something new: no G yet, one from a checkpoint, or
         one of another step."""
-        shown = self.model.generator
-        return shown is None or shown.source is not None or shown.step != snapshot.step
+        shown, model = self.model.generator, self.model
+        return (
+            shown is None
+            or shown.source is not None
+            or shown.step != snapshot.step
+            or shown.ema != (model.ema and snapshot.ema_state is not None)
+        )
 
     def show_weights(self, snapshot: GeneratorWeightsSnapshot) -> None:
         """Render everything on screen with training's weights of ``snapshot.step``."""
-        self.jobs.use_weights(snapshot, self._could_not_open(f"G at step {snapshot.step}"))
+        self._source = snapshot
+        what = f"{'G (EMA)' if self.model.ema else 'G'} at step {snapshot.step}"
+        self.jobs.use_weights(snapshot, self._could_not_open(what), self.model.ema)
 
     def open_checkpoint(self, path: str | Path) -> None:
-        self.jobs.use_checkpoint(path, self._could_not_open(str(path)))
+        self._source = Path(path)
+        self.jobs.use_checkpoint(path, self._could_not_open(str(path)), self.model.ema)
 
     def take_tile(self, index: int) -> None:
         """The z of the sample grid's tile ``index`` becomes the vector on screen."""
@@ -95,7 +105,15 @@ class LatentSpace(QObject):
 
     # ---- G and its images ---------------------------------------------------------------------
     def _on_jobs_renderer_changed(self, renderer: LatentRenderer) -> None:
-        self.model.set_generator(ShownGenerator(renderer.step, renderer.nz, renderer.source))
+        generator = ShownGenerator(renderer.step, renderer.nz, renderer.source, renderer.ema)
+        self.model.set_generator(generator)
+
+    def _on_model_ema_changed(self) -> None:
+        """G or G (EMA) chosen: the same weights' other copy, from where G came from."""
+        if isinstance(self._source, GeneratorWeightsSnapshot):
+            self.show_weights(self._source)
+        elif self._source is not None:
+            self.open_checkpoint(self._source)
 
     def _render(self, *keys: str) -> None:
         """Ask G for the images of ``keys`` that show something now."""

@@ -106,6 +106,7 @@ class RunFiles(QObject):
             "kind": "sample-grid",
             "step": self.samples.shown_step or 0,
             "seed": config.schedule.seed if config else None,
+            "generator": "G (EMA)" if self.samples.shows_ema else "G",
             "d_opinion_bars": with_opinion,
             "d_probabilities": None if scores is None else [round(float(p), 4) for p in scores],
             "run_dir": str(run_dir.root) if run_dir else None,

@@ -27,11 +27,12 @@ from PySide6.QtWidgets import (
 from dcgan_studio.core.grid import GridGeometry
 from dcgan_studio.core.runs import RunDirectory
 from dcgan_studio.core.snapshots import RealBatchSnapshot, SampleGridSnapshot
+from dcgan_studio.gui.widgets.generator_choice import generator_choice
 from dcgan_studio.gui.widgets.play_button import PlayButton, scrub_row
 
 ReadGrid = Callable[[Path, Callable[[np.ndarray | Exception], None]], None]
 PADDING = 4  # between tiles; D's score bar is drawn in the strip under each tile
-TITLES = {"fake": "G(fixed noise)", "real": "real images"}
+TITLES = {"fake": "G(fixed noise)", "ema": "G (EMA)(fixed noise)", "real": "real images"}
 OPINION_TIP = (
     "A bar under each tile, as long as D's probability that the tile is a real image: red near "
     "0, green near 1. Early on D spots the fakes; as G improves their bars grow.<br><br>D judges "
@@ -141,6 +142,9 @@ class SamplePanel(QWidget):
         self.prob_box.setChecked(True)
         self.prob_box.setToolTip(OPINION_TIP)
         self.prob_box.toggled.connect(lambda _: self.redraw())
+        self.ema = False  # the live grid of G (EMA), not of G
+        self.generator_box = generator_choice(self._on_generator_chosen, "Grid of")
+        options.addWidget(self.generator_box)
         options.addWidget(self.real_box)
         options.addWidget(self.prob_box)
         options.addStretch(1)
@@ -209,14 +213,26 @@ class SamplePanel(QWidget):
         self.real = real
         self._redraw_real()
 
+    def live_images(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """The live grid's images and D's scores of them: G's, or G (EMA)'s where chosen."""
+        grid = self.live_grid
+        if self.ema and grid.ema_images is not None:
+            return grid.ema_images, grid.ema_d_probabilities
+        return grid.images, grid.d_probabilities
+
+    @property
+    def shows_ema(self) -> bool:
+        """The grid on screen is G (EMA)'s (saved grids are G's)."""
+        live = self.is_live() and self.live_grid is not None
+        return live and self.ema and self.live_grid.ema_images is not None
+
     def grid_to_save(self, with_opinion: bool) -> tuple[np.ndarray, np.ndarray | None] | None:
-        """(the grid on screen as an RGB mosaic, D's scores of its tiles or None): G's images
-        alone, or with D's bars under them. A grid read back from the run has no scores."""
+        """(the grid on screen as an RGB mosaic, D's scores of its tiles or None): G's (or
+        G (EMA)'s) images alone, or with D's bars under them. A grid read back from the run
+        has no scores."""
         if self.is_live() and self.live_grid is not None:
-            grid = self.live_grid
-            return scored_mosaic(
-                grid.images, grid.d_probabilities if with_opinion else None
-            ), grid.d_probabilities
+            images, scores = self.live_images()
+            return scored_mosaic(images, scores if with_opinion else None), scores
         if self.shown_grid is None or with_opinion:
             return None
         return self.shown_grid, None
@@ -238,14 +254,18 @@ class SamplePanel(QWidget):
     def _redraw_fake(self) -> None:
         if self.is_live() and self.live_grid is not None:
             show = self.prob_box.isChecked()
-            self.shown_grid = self.fake_view.show(
-                self.live_grid.images, self.live_grid.d_probabilities, show
-            )
+            images, scores = self.live_images()
+            self.shown_grid = self.fake_view.show(images, scores, show)
             self.shown_step = self.live_grid.step
             self.step_label.setText(
                 f"iteration {self.live_grid.step} ({'live' if self.training else 'newest'})"
             )
-            self.fake_view.set_title(TITLES["fake"], self.live_grid.d_probabilities, show)
+            title = TITLES["ema" if self.shows_ema else "fake"]
+            self.fake_view.set_title(title, scores, show)
+
+    def _on_generator_chosen(self, ema: bool) -> None:
+        self.ema = ema
+        self._redraw_fake()
 
     def _redraw_real(self) -> None:
         if self.real is not None and self.real_box.isChecked():
