@@ -1,0 +1,1 @@
+"""Sample quality: feature spaces, scores, and the nearest real images."""
