@@ -111,13 +111,15 @@ class LatentRenderer:
         self.model, self.step, self.source = model, step, source  # source: a checkpoint path
         self.ema = ema  # the weights are G (EMA)'s, not G's
         self.run_config = run_config  # the run the weights come from, when known (sidecars)
-        self.generator = Generator(model)
+        with torch.device("meta"):  # no init: it would draw from the RNG training shares
+            self.generator = Generator(model)
+        self.generator.to_empty(device="cpu")
         tensors = {
             k: torch.as_tensor(np.array(v)) if isinstance(v, np.ndarray) else v
             for k, v in state.items()
         }
         try:
-            self.generator.load_state_dict(tensors)
+            self.generator.load_state_dict(tensors)  # every weight and buffer, or it raises
         except RuntimeError as exc:
             raise CheckpointError(
                 f"these weights do not fit the generator their config "
