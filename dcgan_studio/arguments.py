@@ -115,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
     _add_train(sub)
     _add_sample(sub)
+    _add_score(sub)
     return parser
 
 
@@ -231,3 +232,29 @@ def _add_sample(sub: Any) -> None:
         "--device", default="cpu", help="cpu (default, reproducible), cuda, mps or auto"
     )
     sample.add_argument("--batch-size", type=int, default=256, help="images per forward pass")
+
+
+def _add_score(sub: Any) -> None:
+    score = sub.add_parser(
+        "score",
+        help="score the samples of a run's checkpoint (KID, FD, digits drawn)",
+        description="Score G's samples against held-out real images: KID (with its std over "
+        "subsets) and the Frechet distance in a feature space that needs no download, and for "
+        "digit data the digits drawn. The numbers compare runs of the studio; only the "
+        "inception space comes close to published FID.",
+    )
+    score.add_argument("run", type=Path, metavar="RUN", help="a run folder or a checkpoint")
+    score.add_argument(
+        "--step", type=int, help="the checkpoint of this iteration (default: the newest)"
+    )
+    score.add_argument("--n", type=int, default=2000, help="samples to score (default 2000)")
+    score.add_argument(
+        "--features",
+        default="auto",
+        help="auto (default: digits for digit data, inception where its weights are at hand, "
+        "random otherwise), digits, inception or random",
+    )
+    score.add_argument("--ema", action="store_true", help="score G (EMA) instead of G")
+    score.add_argument(
+        "--json", action="store_true", help="print only a JSON object of the scores on stdout"
+    )

@@ -1,7 +1,7 @@
-"""``dcgan-studio train`` and ``dcgan-studio sample``, without a window: a run trained in the
-terminal with a progress bar (Ctrl+C stops it at the next step, with a checkpoint), and images
-made from a checkpoint. A problem a person can fix is raised as a ``StudioError``; ``cli.main``
-says it in one line."""
+"""``dcgan-studio train``, ``sample`` and ``score``, without a window: a run trained in the
+terminal with a progress bar (Ctrl+C stops it at the next step, with a checkpoint), images made
+from a checkpoint, and the quality scores of its samples. A problem a person can fix is raised
+as a ``StudioError``; ``cli.main`` says it in one line."""
 
 from __future__ import annotations
 
@@ -295,3 +295,57 @@ def _reproduce(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+# ---- score ----------------------------------------------------------------------------------
+def score(args: argparse.Namespace) -> int:
+    import json
+
+    import torch
+
+    from dcgan_studio.core.quality.scorer import QualityScorer
+    from dcgan_studio.core.runs import open_checkpoint
+    from dcgan_studio.core.sampling import load_generator
+
+    if not 10 <= args.n <= 100_000:
+        raise ConfigError("--n", args.n, "a whole number from 10 to 100000")
+    path = args.run
+    if args.step is not None:
+        path = _checkpoint_of_step(Path(args.run), args.step)
+    checkpoint = open_checkpoint(path)
+    generator = load_generator(checkpoint, torch.device("cpu"), ema=args.ema)
+    scorer = QualityScorer(checkpoint.config, args.features, args.n)
+    result = scorer.score_generator(generator, checkpoint.step, "G (EMA)" if args.ema else "G")
+    if args.json:
+        record = {
+            "kid": result.kid,
+            "kid_std": result.kid_std,
+            "fd": result.fd,
+            "classes": result.classes,
+            "coverage": result.coverage,
+            "confident": result.confident,
+            "feature_space": scorer.key,
+            "feature_space_label": scorer.label,
+            "step": result.step,
+            "n": result.n,
+            "generator": result.generator,
+            "checkpoint": str(checkpoint.path),
+        }
+        print(json.dumps(record))
+    else:
+        print(f"{result.line()} [{scorer.label}]")
+    return 0
+
+
+def _checkpoint_of_step(run: Path, step: int) -> Path:
+    from dcgan_studio.core.runs import RunDirectory
+
+    folder = RunDirectory(run)
+    steps = folder.checkpoint_steps()
+    if step not in steps:
+        have = ", ".join(str(s) for s in steps[-8:]) or "none"
+        raise StudioError(
+            f"{run} has no checkpoint of iteration {step}: choose one of its checkpoints "
+            f"({have}), or leave out --step for the newest"
+        )
+    return folder.checkpoint_path(step)

@@ -8,6 +8,9 @@ sign appears; the alert stays in ``active`` until the sign goes away, and can th
 - ``mode_collapse``: the fixed-noise samples look alike, far less varied than the real images.
 - ``non_finite``: a loss became NaN or infinite: training has diverged (an error, not a warning).
 
+Where G's samples are scored by a classifier (digit data, ``core.quality``), ``class_collapse``
+judges mode collapse from the class histogram instead: a G that draws one or two digits.
+
 Patience is counted in training steps (the snapshots' ``step``), not in snapshots, since scalars
 arrive every ``log_every`` steps. With one-sided label smoothing ``s`` D's loss cannot fall below
 the entropy of the smoothed target (about 0.33 for s = 0.1), so ``d_wins`` never fires: smoothing
@@ -279,3 +282,28 @@ class AlertMonitor:
         most = max(10, iterations // 10)
         self.d_loss_patience = min(self.d_loss_patience, most)
         self.g_grad_patience = min(self.g_grad_patience, most)
+
+
+def class_collapse(score, share: float = 0.6, least_confident: float = 0.2) -> Alert | None:
+    """A mode-collapse alert from a quality score's class histogram: one class holds more than
+    ``share`` of the confidently classified samples, or fewer than half the classes appear.
+    None where the score has no histogram, or too few samples look like any class to judge."""
+    if not score.classes or score.confident is None or score.confident < least_confident:
+        return None
+    counts = np.asarray(score.classes)
+    top = int(counts.argmax())
+    biggest = counts[top] / max(1, counts.sum())
+    if biggest <= share and score.coverage * 2 >= len(counts):
+        return None
+    return Alert(
+        MODE_COLLAPSE,
+        score.step,
+        "G draws only a few classes (mode collapse)",
+        f"Of G's samples that the classifier recognises, {biggest:.0%} are class {top}, and "
+        f"{score.coverage} of {len(counts)} classes appear at all (the Quality tab shows the "
+        "histogram). G has found a few outputs that fool D and maps most z to them.",
+        "Try: resume from a checkpoint before the histogram narrowed with lower learning "
+        "rates (halve lr_g and lr_d), add one-sided label smoothing (0.1) or dropout in D, or "
+        "use a larger batch.",
+        "warning",
+    )

@@ -121,6 +121,7 @@ class RunDirectory:
     config_path = property(lambda self: self.root / "config.json")
     metrics_path = property(lambda self: self.root / "metrics.jsonl")
     alerts_path = property(lambda self: self.root / "alerts.jsonl")
+    quality_path = property(lambda self: self.root / "quality.jsonl")
     samples_dir = property(lambda self: self.root / "samples")
     checkpoints_dir = property(lambda self: self.root / "checkpoints")
 
@@ -269,13 +270,24 @@ class RunDirectory:
         return [r for r in _read_lines(self.metrics_path) if _is_metrics_record(r)]
 
     def truncate_metrics_after(self, step: int) -> None:
-        """Drop lines logged after ``step`` (written after the checkpoint a resume starts from)."""
-        if not self.metrics_path.exists():
-            return
-        kept = [r for r in self.read_metrics() if r.get("step", 0) <= step]
-        durable_write_text(
-            self.metrics_path, "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in kept)
-        )
+        """Drop lines logged after ``step`` (written after the checkpoint a resume starts from),
+        in the metrics and the quality scores alike."""
+        for path, read in (
+            (self.metrics_path, self.read_metrics),
+            (self.quality_path, self.read_quality),
+        ):
+            if path.exists():
+                kept = [r for r in read() if r.get("step", 0) <= step]
+                text = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in kept)
+                durable_write_text(path, text)
+
+    # quality scores (core/quality): written by whoever scores, read by a viewer
+    def append_quality(self, record: Mapping[str, Any]) -> None:
+        append_line(self.quality_path, record)
+
+    def read_quality(self) -> list[dict[str, Any]]:
+        """The score records; a damaged line is left out, as in the metrics."""
+        return [r for r in _read_lines(self.quality_path) if type(r.get("step")) is int]
 
     # samples
     def sample_path(self, step: int) -> Path:
