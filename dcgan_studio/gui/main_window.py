@@ -30,6 +30,9 @@ from dcgan_studio.gui.frame import WindowFrame
 from dcgan_studio.gui.inspect.inspector import NetworkInspector
 from dcgan_studio.gui.latent.space import LatentSpace
 from dcgan_studio.gui.menus import Menus
+from dcgan_studio.gui.quality.jobs import QualityJobs
+from dcgan_studio.gui.quality.model import QualityModel
+from dcgan_studio.gui.quality.panel import QualityPanel
 from dcgan_studio.gui.router import SnapshotRouter
 from dcgan_studio.gui.training.alert_banner import AlertBanner
 from dcgan_studio.gui.training.controller import RunController
@@ -55,6 +58,7 @@ DOCKS = {
     "data": ("Data", LEFT),
     "losses": ("Losses and D's output", BOTTOM),
     "gradients": ("Gradients", BOTTOM),
+    "quality": ("Quality", BOTTOM),
     "features": ("Feature maps", RIGHT),
     "architecture": ("Architecture", RIGHT),
     "filters": ("Filters", RIGHT),
@@ -62,7 +66,7 @@ DOCKS = {
 }
 DOCK_GROUPS = [
     ["controls", "data"],
-    ["losses", "gradients"],
+    ["losses", "gradients", "quality"],
     ["features", "architecture", "filters", "latent"],
 ]
 
@@ -108,6 +112,9 @@ class MainWindow:
         self.loss_plot = LossPlotWidget(self.run.history)
         self.sample_panel = SamplePanel(self.reader.read_grid)
         self.banner = AlertBanner()
+        self.quality = QualityModel()
+        self.quality_panel = QualityPanel(self.quality)
+        self.quality_jobs = QualityJobs(self.quality, self.run.show_alert, frame)
         self.controller = RunController(
             self.run, self.session, self.controls, self.readouts, self.say, frame
         )
@@ -129,6 +136,7 @@ class MainWindow:
             "data": scrolling(self.data.panel, sideways=False),
             "losses": self.loss_plot,
             "gradients": self.inspector.gradients,
+            "quality": scrolling(self.quality_panel, fill=True),
             "features": scrolling(self.inspector.feature_maps, fill=True),
             "architecture": scrolling(self.inspector.architecture),
             "filters": self.inspector.filters,
@@ -189,6 +197,8 @@ class MainWindow:
         self.sample_panel.step_selected.connect(self._on_sample_step_selected)
         self.sample_panel.tile_clicked.connect(self._on_sample_tile_clicked)
         self.loss_plot.step_clicked.connect(self.sample_panel.select_step)
+        self.sample_panel.step_selected.connect(self.quality_panel.set_cursor)
+        self.quality_panel.step_clicked.connect(self.sample_panel.select_step)
         c.model_changed.connect(self._on_model_edited)
         c.dataset_changed.connect(self.data.set_dataset)
         self.data.dataset_chosen.connect(c.set_dataset)
@@ -197,6 +207,7 @@ class MainWindow:
         self.inspector.layer_chosen.connect(self.docks["features"].raise_)
         self.docks["features"].visibilityChanged.connect(self.inspector.set_visible)
         self.docks["latent"].visibilityChanged.connect(self._on_latent_visibility_changed)
+        self.latent.view.nearest_asked.connect(self._on_latent_nearest_asked)
         # brought to the front, the gradient norms are drawn from the history as it is now
         self.docks["gradients"].visibilityChanged.connect(
             lambda visible: visible and self.inspector.refresh_gradients()
@@ -209,6 +220,7 @@ class MainWindow:
         route(SampleGridSnapshot, lambda grid: self.latent.set_grid_vectors(grid.z))
         route(RealBatchSnapshot, self.sample_panel.show_real)
         route(GeneratorWeightsSnapshot, self._on_weights)
+        route(GeneratorWeightsSnapshot, self.quality_jobs.offer)
         route(FeatureMapSnapshot, self.inspector.show_feature_maps)
         route(FiltersSnapshot, self.inspector.show_filters)
 
@@ -234,6 +246,7 @@ class MainWindow:
         New Run forgot it."""
         self.router.forget()  # a live session's snapshots are not this run's
         self.inspector.set_run(run_dir, config)
+        self.quality_jobs.set_run(run_dir, config)
         if run_dir is None:
             self.readouts.clear()
             return
@@ -246,6 +259,7 @@ class MainWindow:
 
     def _on_training_started(self, run_dir: RunDirectory, config: RunConfig) -> None:
         self.inspector.set_run(run_dir, config)
+        self.quality_jobs.set_run(run_dir, config)
         self.latent.set_run(run_dir.root, config)
         self.timer.start()
         self._show_training(True)
@@ -254,6 +268,9 @@ class MainWindow:
         self.timer.stop()
         self.redraw(final=True)  # the last snapshots, drawn now
         self._show_training(False)
+        weights = self.router.last(GeneratorWeightsSnapshot)
+        if weights is not None:  # the run's last G is scored, however soon it ended
+            self.quality_jobs.offer(weights, final=True)
 
     def _show_training(self, on: bool) -> None:
         """A session started or ended: the views show it live, or as it left the run."""
@@ -301,10 +318,19 @@ class MainWindow:
 
     def _on_sample_tile_clicked(self, source: str, index: int) -> None:
         self.inspector.select_sample(source, index)
+        image = self.sample_panel.tile_image(source, index)
+        if image is not None and self.in_front("quality"):  # its nearest real images
+            self.quality_jobs.find_nearest(f"{source} tile {index}", image)
         if source == "fake":
             self.latent.take_tile(index)
         if not self.in_front("latent"):  # exploring that tile's z, else look inside
             self.docks["features"].raise_()
+
+    def _on_latent_nearest_asked(self, image) -> None:
+        self.docks["quality"].raise_()
+        generator = self.latent.model.generator
+        step = f" of iteration {generator.step}" if generator is not None else ""
+        self.quality_jobs.find_nearest(f"the latent image{step}", image)
 
     def _on_latent_visibility_changed(self, visible: bool) -> None:
         """Brought to the front: G as training left it (while it runs, or after it ended)."""
@@ -347,7 +373,7 @@ class MainWindow:
             return False
         self.timer.stop()
         self.sample_panel.play_button.setChecked(False)
-        for part in (self.latent, self.workspaces):  # each holds a G on its worker: wait for it
+        for part in (self.latent, self.workspaces, self.quality_jobs):  # a G on a worker: wait
             part.shutdown()
         for reader in (self.data, self.inspector, self.reader):  # a read ends on its own
             reader.shutdown(timeout=0)

@@ -55,6 +55,8 @@ def test_after_a_run_no_panel_repaints_whatever_tab_is_in_front(qtbot, make_wind
         lambda: window.run.state == "idle" and not window.session.running, timeout=30_000
     )
     assert not window.timer.isActive()  # nothing to take from a session that ended
+    # the run's last G is scored once it ended (the Quality tab): a change, then quiet
+    qtbot.waitUntil(lambda: not window.quality_jobs.busy, timeout=120_000)
     window.frame.statusBar().clearMessage()  # a message that times out is a change: not counted
     paints = _paints(qtbot)
     try:
@@ -76,6 +78,7 @@ def test_a_paused_run_repaints_nothing(qtbot, make_window):
     qtbot.waitUntil(lambda: len(window.run.history) >= 4, timeout=60_000)
     window.menus.pause.trigger()
     qtbot.waitUntil(lambda: window.run.state == "paused", timeout=30_000)
+    qtbot.waitUntil(lambda: not window.quality_jobs.busy, timeout=120_000)  # a score under way
     window.frame.statusBar().clearMessage()
     paints = _paints(qtbot)
     try:

@@ -114,7 +114,7 @@ def test_one_tab_bar_per_dock_group_and_none_left_over_the_status_bar(qtbot, mak
         groups = sorted(tuple(b.tabText(i) for i in range(b.count())) for b in bars)
         return groups == [
             ("Feature maps", "Architecture", "Filters", "Latent space"),
-            ("Losses and D's output", "Gradients"),
+            ("Losses and D's output", "Gradients", "Quality"),
             ("Training", "Data"),
         ]
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -52,6 +52,8 @@ PIN_TIP = (
 
 
 class LatentExplorer(QWidget):
+    nearest_asked = Signal(object)  # the image on screen: find the real images nearest to it
+
     def __init__(
         self,
         model: LatentSelection,
@@ -153,7 +155,14 @@ class LatentExplorer(QWidget):
         buttons.addWidget(self.random_button)
         buttons.addWidget(self.pin_button)
         side.addLayout(buttons)
-        for button in (self.random_button, self.use_button, self.pin_button):
+        self.nearest_button = QPushButton("Nearest real")
+        self.nearest_button.setToolTip(
+            "The training images nearest to this one, in features and in pixels (the Quality "
+            "tab): does G copy its data?"
+        )
+        self.nearest_button.clicked.connect(self._on_nearest_clicked)
+        side.addWidget(self.nearest_button)
+        for button in (self.random_button, self.use_button, self.pin_button, self.nearest_button):
             shrinkable(button)
         return side
 
@@ -224,6 +233,10 @@ class LatentExplorer(QWidget):
     def _on_seed_entered(self) -> None:
         self.model.use_seed(self.seed_spin.value())
 
+    def _on_nearest_clicked(self) -> None:
+        if self.main_view.shown is not None:
+            self.nearest_asked.emit(self.main_view.shown)
+
     def _set_ready(self, ready: bool) -> None:
         self.stack.setCurrentWidget(self.main_view if ready else self.placeholder)
         for widget in (
@@ -232,6 +245,7 @@ class LatentExplorer(QWidget):
             self.seed_spin,
             self.use_button,
             self.pin_button,
+            self.nearest_button,
             self.tabs,
             self.save_bar,
         ):

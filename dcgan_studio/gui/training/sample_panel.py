@@ -32,6 +32,7 @@ from dcgan_studio.gui.widgets.play_button import PlayButton, scrub_row
 
 ReadGrid = Callable[[Path, Callable[[np.ndarray | Exception], None]], None]
 PADDING = 4  # between tiles; D's score bar is drawn in the strip under each tile
+SAVED_PADDING = 2  # of the grids saved in the run folder (core.grid.make_grid's)
 TITLES = {"fake": "G(fixed noise)", "ema": "G (EMA)(fixed noise)", "real": "real images"}
 OPINION_TIP = (
     "A bar under each tile, as long as D's probability that the tile is a real image: red near "
@@ -63,12 +64,6 @@ def scored_mosaic(images: np.ndarray, probabilities: np.ndarray | None) -> np.nd
             60,
         )
     return grid
-
-
-def tile_at(x: float, y: float, count: int, width: int) -> int | None:
-    """The tile under mosaic pixel (x, y) of a ``count``-tile grid ``width`` pixels wide made by
-    ``scored_mosaic``, or None on padding or outside."""
-    return GridGeometry.of_mosaic(count, width, PADDING).tile_at(x, y)
 
 
 class _GridView:
@@ -341,12 +336,33 @@ class SamplePanel(QWidget):
             if not view.box.sceneBoundingRect().contains(event.scenePos()):
                 continue
             point = view.box.mapSceneToView(event.scenePos())
-            live = self.live_grid if source == "fake" else self.real
-            count = len(live.images) if live is not None else self.sample_count
-            index = tile_at(point.x(), point.y(), count, view.shape[1])
+            index = self._geometry(source).tile_at(point.x(), point.y())
             if index is not None:
                 self.tile_clicked.emit(source, index)
             return
+
+    def _geometry(self, source: str) -> GridGeometry:
+        """The tiles of the grid on screen: a live one is drawn here, a saved one was written
+        with ``make_grid``'s padding."""
+        view = self.fake_view if source == "fake" else self.real_view
+        live = self.live_grid if source == "fake" else self.real
+        if source == "fake" and not (self.is_live() and self.live_grid is not None):
+            return GridGeometry.of_mosaic(self.sample_count, view.shape[1], SAVED_PADDING)
+        count = len(live.images) if live is not None else self.sample_count
+        return GridGeometry.of_mosaic(count, view.shape[1], PADDING)
+
+    def tile_image(self, source: str, index: int) -> np.ndarray | None:
+        """uint8 (S, S, C) of tile ``index`` as it is on screen: G's (or G (EMA)'s), from the
+        live grid or the saved one shown, or the real batch's."""
+        if source == "real":
+            return None if self.real is None else self.real.images[index]
+        if self.is_live() and self.live_grid is not None:
+            return self.live_images()[0][index]
+        if self.shown_grid is None or self.fake_view.shape is None:
+            return None
+        geometry = self._geometry("fake")
+        x, y = geometry.origin(index)
+        return self.shown_grid[y : y + geometry.height, x : x + geometry.width].copy()
 
     def _on_real_toggled(self, on: bool) -> None:
         self._set_real_visible(on)

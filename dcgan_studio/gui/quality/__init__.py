@@ -1,0 +1,1 @@
+"""The Quality tab: sample-quality scores of G while it trains, and the nearest real images."""
