@@ -53,6 +53,7 @@ def trained_window(app: QApplication, tmp: Path, iterations: int):
     window.frame.resize(1600, 960)
     window.frame.show()
     window.controls.editors["schedule.iterations"].setValue(iterations + 1000)
+    window.quality_panel.interval_spin.setValue(3)  # more points on the Quality tab's curves
     window.controls.start_button.click()
     history = window.run.history
     if not wait_until(app, lambda: len(history) and history.column("step")[-1] >= iterations, 900):
@@ -91,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         shoot_inside(app, window, shoot)
         shoot_latent(app, window, shoot)
         shoot_training(app, window, shoot)
+        shoot_quality(app, window, shoot)
         shoot_learning_tabs(app, window, shoot)
         window.frame.close()  # stops training (a checkpoint is saved), then closes
         wait_until(app, lambda: not window.session.running and not window.frame.isVisible(), 60)
@@ -167,6 +169,16 @@ def shoot_training(app: QApplication, window, shoot: Camera) -> None:
     }
     for name, widget in shots.items():
         shoot(name, widget)
+
+
+def shoot_quality(app: QApplication, window, shoot: Camera) -> None:
+    """The Quality tab: the scores so far, and the real images nearest to a tile of the grid."""
+    window.docks["quality"].raise_()
+    wait_until(app, lambda: not window.quality_jobs.busy, 60)
+    window.sample_panel.tile_clicked.emit("fake", 5)  # as a click on the sixth tile
+    nearest = window.quality_panel.nearest
+    wait_until(app, lambda: nearest.found is not None, 120)
+    shoot("panel-quality.png", window.docks["quality"].widget())
 
 
 def shoot_learning_tabs(app: QApplication, window, shoot: Camera) -> None:
