@@ -9,6 +9,7 @@ from PySide6.QtCore import QPointF, Qt
 
 from dcgan_studio.core.alerts import MODE_COLLAPSE
 from dcgan_studio.core.quality.scores import QualityScore
+from dcgan_studio.core.runs import RunDirectory
 from tests.gui.test_main_window import _start
 
 
@@ -55,16 +56,21 @@ def test_the_scrubber_moves_the_cursor_and_the_bars_show_that_step_s_score(qtbot
 
 
 def test_a_histogram_of_one_class_raises_the_collapse_alert_and_a_spread_one_clears_it(
-    qtbot, make_window
+    qtbot, make_window, tmp_path
 ):
     window = make_window()
     one = QualityScore(500, 1000, 0.2, 0.01, 40.0, "digits", "G", [0] * 7 + [700] + [0] * 2, 1, 0.7)
-    window.quality_jobs._on_scored((one, "digit classifier"))  # as a finished scoring hands it
+    run_dir = window.quality_jobs.run_dir  # None: no run yet, as in the window before Start
+    window.quality_jobs._on_scored((one, "digit classifier", run_dir))  # as a scoring hands it
     assert window.run.alert is not None and window.run.alert.kind == MODE_COLLAPSE
     assert window.banner.isVisible() and "class 7" in window.banner.message.text()
     spread = QualityScore(600, 1000, 0.02, 0.01, 9.0, "digits", "G", [60] * 10, 10, 0.6)
-    window.quality_jobs._on_scored((spread, "digit classifier"))
+    window.quality_jobs._on_scored((spread, "digit classifier", run_dir))
     assert window.run.alert is None
+    shown = list(window.quality.scores)
+    elsewhere = RunDirectory(tmp_path / "another-run")  # a score that lands after the run changed
+    window.quality_jobs._on_scored((one, "digit classifier", elsewhere))
+    assert window.quality.scores == shown and window.run.alert is None
 
 
 def test_a_clicked_real_tile_finds_itself_first_and_the_latent_image_its_neighbours(

@@ -65,7 +65,7 @@ class QualityJobs(QObject):
     def set_run(self, run_dir: RunDirectory | None, config: RunConfig | None) -> None:
         """Training started or a run was opened: its scores, read off the GUI thread."""
         self.run_dir, self.config = run_dir, config
-        self._scored_step, self._due = -1, 0.0
+        self._scored_step, self._due, self._collapse = -1, 0.0, None
         self._worker.cancel(SCORE)
         self.model.clear()
         if run_dir is not None:
@@ -110,7 +110,7 @@ class QualityJobs(QObject):
         self, weights: GeneratorWeightsSnapshot, run_dir: RunDirectory, config: RunConfig
     ) -> Iterator[str]:
         """On the worker: build the scorer if this data has none, score, write the line; yields
-        what it is doing, returns (the score, the feature space's label)."""
+        what it is doing, returns (the score, the feature space's label, the run folder)."""
         in_the_background()  # this worker's thread only: training goes first
         if self._scorer is None or scorer_key(self._scorer.config) != scorer_key(config):
             self._scorer = None
@@ -119,10 +119,12 @@ class QualityJobs(QObject):
         yield f"scoring G of iteration {weights.step}…"
         score = self._scorer.score_weights(weights.state, weights.step)
         run_dir.append_quality(score.record())
-        return score, self._scorer.label
+        return score, self._scorer.label, run_dir
 
-    def _on_scored(self, result: tuple[QualityScore, str]) -> None:
-        score, label = result
+    def _on_scored(self, result: tuple[QualityScore, str, RunDirectory]) -> None:
+        score, label, run_dir = result
+        if run_dir is not self.run_dir:
+            return  # a score of the run shown before (every answer comes: a final one may follow)
         self.model.add(score, label)
         self.model.set_status(f"every {self.model.interval_s:g} s while training")
         alert = class_collapse(score)
