@@ -317,18 +317,9 @@ def score(args: argparse.Namespace) -> int:
     scorer = QualityScorer(checkpoint.config, args.features, args.n)
     result = scorer.score_generator(generator, checkpoint.step, "G (EMA)" if args.ema else "G")
     if args.json:
-        record = {
-            "kid": result.kid,
-            "kid_std": result.kid_std,
-            "fd": result.fd,
-            "classes": result.classes,
-            "coverage": result.coverage,
-            "confident": result.confident,
-            "feature_space": scorer.key,
+        record = {  # the line quality.jsonl holds, and where it came from
+            **result.record(),
             "feature_space_label": scorer.label,
-            "step": result.step,
-            "n": result.n,
-            "generator": result.generator,
             "checkpoint": str(checkpoint.path),
         }
         print(json.dumps(record))

@@ -94,17 +94,20 @@ class QualityScorer:
     def label(self) -> str:
         return self.space.label
 
-    def score_images(self, images: np.ndarray, step: int, generator: str = "G") -> QualityScore:
-        """The scores of uint8 images (N, S, S, C) against the reference set."""
-        began = time.perf_counter()
+    def score_images(
+        self, images: np.ndarray, step: int, generator: str = "G", began: float | None = None
+    ) -> QualityScore:
+        """The scores of uint8 images (N, S, S, C) against the reference set (``began``: the
+        ``time.perf_counter()`` the scoring's time counts from; now by default)."""
+        began = time.perf_counter() if began is None else began
         fake = self.space.encode(images)
         return self._score(fake, len(images), step, generator, began)
 
     @torch.no_grad()
     def score_generator(self, g: nn.Module, step: int, generator: str = "G") -> QualityScore:
+        """The scores of G's images of the fixed latent vectors."""
         began = time.perf_counter()
-        images = generate(g.eval(), self.z)
-        return self._score(self.space.encode(images), len(images), step, generator, began)
+        return self.score_images(generate(g.eval(), self.z), step, generator, began)
 
     def score_weights(
         self, state: Mapping[str, np.ndarray | torch.Tensor], step: int, generator: str = "G"

@@ -8,7 +8,7 @@ the global RNG, which training shares), and the class statistics of a classifier
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -32,13 +32,9 @@ class QualityScore:
     coverage: int | None = None  # classes with at least one of them
     confident: float | None = None  # share of samples classified with confidence
     seconds: float = 0.0  # how long the scoring took
-    extra: dict = field(default_factory=dict)
 
     def record(self) -> dict:
-        record = asdict(self)
-        record.pop("extra")
-        record.update(self.extra)
-        return record
+        return asdict(self)
 
     @classmethod
     def from_record(cls, record: dict) -> QualityScore | None:

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject
 
 from dcgan_studio.config import RunConfig
 from dcgan_studio.core.alerts import Alert, class_collapse
+from dcgan_studio.core.quality.features import feature_space_label
 from dcgan_studio.core.quality.nearest import NearestIndex
 from dcgan_studio.core.quality.scorer import QualityScorer, in_the_background, one_thread
 from dcgan_studio.core.quality.scores import QualityScore
@@ -74,11 +75,7 @@ class QualityJobs(QObject):
             )
 
     def _on_read(self, scores: list[QualityScore]) -> None:
-        label = ""
-        if scores:
-            from dcgan_studio.core.quality.features import feature_space_label
-
-            label = feature_space_label(scores[-1].feature_space)
+        label = feature_space_label(scores[-1].feature_space) if scores else ""
         self.model.replace(scores, label)
         self._scored_step = max([self._scored_step] + [s.step for s in scores])
 
