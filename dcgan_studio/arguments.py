@@ -136,6 +136,23 @@ def _add_train(sub: Any) -> None:
         metavar="RUN_DIR",
         help="continue the run in RUN_DIR from its newest checkpoint",
     )
+    train.add_argument(
+        "--branch-from",
+        type=Path,
+        metavar="RUN_DIR",
+        help="start a new run (a branch) from a checkpoint of the run in RUN_DIR, with the "
+        "settings given here changed (learning rates, betas, --d-steps, --d-dropout, "
+        "--batch-size, --iterations...); the parent run is only read",
+    )
+    train.add_argument(
+        "--at-step",
+        type=int,
+        metavar="N",
+        help="with --branch-from: the checkpoint of iteration N (default: the newest)",
+    )
+    train.add_argument(
+        "--label", help="a name for the run in the runs library (the folder keeps its name)"
+    )
     train.add_argument("--max-seconds", type=float, help="stop (with a checkpoint) after S s")
     train.add_argument(
         "--no-progress",

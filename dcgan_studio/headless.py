@@ -26,14 +26,27 @@ def train(args: argparse.Namespace) -> int:
         given["schedule.iterations"] = None
     if args.max_seconds is not None and not 0 < args.max_seconds < float("inf"):  # nan too
         raise ConfigError("--max-seconds", args.max_seconds, "a finite number of seconds above 0")
+    if args.at_step is not None and args.branch_from is None:
+        raise StudioError("--at-step chooses the checkpoint of --branch-from: give both")
+    if args.branch_from is not None and args.resume is not None:
+        raise StudioError(
+            "--branch-from starts a new run and --resume continues one: give one of them"
+        )
     if args.preset is not None:
-        if args.resume is not None:
+        if args.resume is not None or args.branch_from is not None:
             raise StudioError(
                 "--preset chooses a new run's settings: leave it out with "
-                "--resume (the run keeps its own)"
+                "--resume or --branch-from (the run keeps its own)"
             )
         given = {**PRESETS[args.preset], **given}
-    trainer = _resume(args, given) if args.resume is not None else _start(args, given)
+    if args.branch_from is not None:
+        trainer = _branch(args, given)
+    elif args.resume is not None:
+        trainer = _resume(args, given)
+    else:
+        trainer = _start(args, given)
+    if args.label and args.branch_from is None:
+        trainer.run_dir.write_label(args.label)
     print(f"Run folder: {trainer.run_dir.root}", file=sys.stderr)
     summary = trainer.dataset.summary()
     print(
@@ -57,6 +70,36 @@ def _start(args: argparse.Namespace, given: dict[str, Any]) -> Any:
     if args.download:
         _download(config)
     return start_run(config, args.run_dir or new_run_path())
+
+
+def _branch(args: argparse.Namespace, given: dict[str, Any]) -> Any:
+    from dcgan_studio.core.branching import start_branch
+    from dcgan_studio.core.runs import new_run_path
+
+    if args.at_step is not None and args.at_step < 0:
+        raise ConfigError(
+            "--at-step", args.at_step, "the iteration of one of the run's checkpoints"
+        )
+    trainer = start_branch(
+        args.branch_from,
+        args.at_step,
+        given,
+        args.run_dir or new_run_path(),
+        label=args.label or "",
+        how_to_extend="give --iterations above the step it starts from",
+    )
+    origin = trainer.run_dir.read_branch() or {}
+    changed = ", ".join(
+        f"{FLAGS[name][0]} {old} -> {new}"
+        for name, (old, new) in origin.get("changed", {}).items()
+        if name in FLAGS
+    )
+    print(
+        f"Branch of {args.branch_from} at iteration {trainer.step}: "
+        f"{changed or 'no setting changed (it repeats its parent)'}",
+        file=sys.stderr,
+    )
+    return trainer
 
 
 def _resume(args: argparse.Namespace, given: dict[str, Any]) -> Any:

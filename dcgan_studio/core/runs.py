@@ -6,6 +6,9 @@
                                     divergence...) with the last checkpoint before it
     RUN/samples/step-0000123.png    the fixed-noise grid, every sample_every steps
     RUN/checkpoints/step-0000300/   one folder per checkpoint (core.checkpoint_files)
+    RUN/branch.json                 a branch's parent run and the step it started from
+                                    (core.branching); written once, when the branch is made
+    RUN/label.txt                   the name a person gave the run in the runs library
 
 Every file is written durably (core.durable): a crash or a failed write leaves the previous file
 or checkpoint whole, and what an interrupted save leaves behind is tidied by ``recover()``. The
@@ -122,6 +125,8 @@ class RunDirectory:
     metrics_path = property(lambda self: self.root / "metrics.jsonl")
     alerts_path = property(lambda self: self.root / "alerts.jsonl")
     quality_path = property(lambda self: self.root / "quality.jsonl")
+    branch_path = property(lambda self: self.root / "branch.json")
+    label_path = property(lambda self: self.root / "label.txt")
     samples_dir = property(lambda self: self.root / "samples")
     checkpoints_dir = property(lambda self: self.root / "checkpoints")
 
@@ -165,6 +170,77 @@ class RunDirectory:
     def lock(self) -> RunLock:
         """Hold this run for one trainer; a second (another window or terminal) is refused."""
         return RunLock(self)
+
+    def live_holder(self) -> str | None:
+        """Who holds this run's lock (a trainer in this or another process), as the lock file
+        names it; None when no one trains in it. Reads only: never writes into the run."""
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: no locks, so nothing is known to be live
+            return None
+        try:
+            handle = open(self.root / ".lock", encoding="utf-8")
+        except OSError:  # never trained here, or unreadable: no trainer holds it
+            return None
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except OSError:
+                return handle.read().strip() or "another process"
+            fcntl.flock(handle, fcntl.LOCK_UN)
+        return None
+
+    def read_label(self) -> str:
+        """The name given in the runs library; "" where none was given."""
+        try:
+            return self.label_path.read_text(encoding="utf-8", errors="replace").strip()
+        except OSError:
+            return ""
+
+    def write_label(self, label: str) -> None:
+        """Name the run (one line); an empty label takes the name away. The folder stays."""
+        label = " ".join(label.split())
+        if label:
+            durable_write_text(self.label_path, label + "\n")
+        else:
+            self.label_path.unlink(missing_ok=True)
+
+    def read_branch(self) -> dict[str, Any] | None:
+        """Where a branch came from: ``{"parent": path, "step": N, "changed": {...}}``; None
+        for a run that is not a branch, or whose branch.json is damaged."""
+        try:
+            record = parse_json(self.branch_path.read_bytes())
+        except (OSError, ValueError):
+            return None
+        if (
+            not isinstance(record, dict)
+            or not isinstance(record.get("parent"), str)
+            or type(record.get("step")) is not int
+        ):
+            return None
+        if not isinstance(record.get("changed"), dict):
+            record["changed"] = {}
+        return record
+
+    def last_metrics(self) -> dict[str, Any] | None:
+        """The newest whole metrics line, read from the end of the file (a long run's file is
+        not read whole to list it)."""
+        try:
+            with open(self.metrics_path, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                size = f.tell()
+                f.seek(max(0, size - 16384))
+                tail = f.read()
+        except OSError:
+            return None
+        for line in reversed(tail.splitlines()):
+            try:
+                record = parse_json(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and _is_metrics_record(record):
+                return record
+        return None
 
     def recover(self) -> list[str]:
         """Before training in it again: the run's folders made again where they were deleted,
