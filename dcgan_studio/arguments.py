@@ -273,5 +273,12 @@ def _add_score(sub: Any) -> None:
     )
     score.add_argument("--ema", action="store_true", help="score G (EMA) instead of G")
     score.add_argument(
+        "--save",
+        action="store_true",
+        help="also keep the score in the run's quality.jsonl (replacing one of the same "
+        "iteration, generator and feature space), where the Quality tab, the runs library and "
+        "Compare show it",
+    )
+    score.add_argument(
         "--json", action="store_true", help="print only a JSON object of the scores on stdout"
     )

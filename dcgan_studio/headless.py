@@ -359,6 +359,8 @@ def score(args: argparse.Namespace) -> int:
     generator = load_generator(checkpoint, torch.device("cpu"), ema=args.ema)
     scorer = QualityScorer(checkpoint.config, args.features, args.n)
     result = scorer.score_generator(generator, checkpoint.step, "G (EMA)" if args.ema else "G")
+    if args.save:
+        _save_score(checkpoint, result.record())
     if args.json:
         record = {  # the line quality.jsonl holds, and where it came from
             **result.record(),
@@ -369,6 +371,21 @@ def score(args: argparse.Namespace) -> int:
     else:
         print(f"{result.line()} [{scorer.label}]")
     return 0
+
+
+def _save_score(checkpoint: Any, record: dict) -> None:
+    """The score into the run's quality.jsonl, in step order, in place of an older score of
+    the same step, generator and feature space."""
+    from dcgan_studio.core.runs import RunDirectory
+
+    folder = checkpoint.path.parent.parent if checkpoint.path.is_dir() else None
+    if folder is None or not (folder / "config.json").is_file():
+        raise StudioError(
+            f"{checkpoint.path} is not a checkpoint inside a run folder: --save keeps scores "
+            "in a run's quality.jsonl; leave it out"
+        )
+    RunDirectory(folder).put_quality(record)
+    print(f"{PROG}: kept in {folder / 'quality.jsonl'}", file=sys.stderr)
 
 
 def _checkpoint_of_step(run: Path, step: int) -> Path:

@@ -361,6 +361,15 @@ class RunDirectory:
     def append_quality(self, record: Mapping[str, Any]) -> None:
         append_line(self.quality_path, record)
 
+    def put_quality(self, record: Mapping[str, Any]) -> None:
+        """A score made afterwards (``score --save``): in step order, in place of one of the
+        same step, generator and feature space."""
+        same = ("step", "generator", "feature_space")
+        kept = [r for r in self.read_quality() if any(r.get(k) != record.get(k) for k in same)]
+        records = sorted([*kept, dict(record)], key=lambda r: r["step"])
+        text = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
+        durable_write_text(self.quality_path, text)
+
     def read_quality(self) -> list[dict[str, Any]]:
         """The score records; a damaged line is left out, as in the metrics."""
         return [r for r in _read_lines(self.quality_path) if type(r.get("step")) is int]

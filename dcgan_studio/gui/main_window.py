@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QVBoxLayout, QWidget
 
 from dcgan_studio.config import RunConfig
+from dcgan_studio.core.library import summarise
 from dcgan_studio.core.runs import RunDirectory
 from dcgan_studio.core.snapshots import (
     FeatureMapSnapshot,
@@ -34,6 +35,7 @@ from dcgan_studio.gui.quality.jobs import QualityJobs
 from dcgan_studio.gui.quality.model import QualityModel
 from dcgan_studio.gui.quality.panel import QualityPanel
 from dcgan_studio.gui.router import SnapshotRouter
+from dcgan_studio.gui.runs.page import RunsPage
 from dcgan_studio.gui.training.alert_banner import AlertBanner
 from dcgan_studio.gui.training.controller import RunController
 from dcgan_studio.gui.training.controls import TrainingControls
@@ -129,7 +131,7 @@ class MainWindow:
         column.setContentsMargins(4, 4, 4, 4)
         column.addWidget(self.banner)
         column.addWidget(self.sample_panel, 1)
-        self.workspaces = WorkspaceTabs(frame, central)
+        self.workspaces = WorkspaceTabs(frame, central, self._make_runs_page)
         frame.setCentralWidget(self.workspaces)
         views = {
             "controls": self.controls,
@@ -168,6 +170,8 @@ class MainWindow:
             "step_d": lambda: controller.step("step_d"),
             "step_g": lambda: controller.step("step_g"),
             "reset_layout": self.reset_layout,
+            "branch": self.branch_from_here,
+            "library": self.workspaces.show_runs,
         }
 
     def _device(self) -> str:
@@ -190,6 +194,9 @@ class MainWindow:
         run.training_started.connect(self._on_training_started)
         run.training_ended.connect(self._on_training_ended)
         self.banner.dismissed.connect(run.dismiss_alert)
+        for event in (run.state_changed, run.run_opened, run.training_ended):
+            event.connect(lambda *_: self._offer_branch())
+        self.controls.branch_requested.connect(self.branch_from_here)
 
     def _connect_views(self) -> None:
         c = self.controls
@@ -337,6 +344,48 @@ class MainWindow:
         weights = self.router.last(GeneratorWeightsSnapshot)
         if visible and weights is not None and self.latent.wants_weights(weights):
             self.latent.show_weights(weights)  # catch up with training
+
+    # ---- the runs library ---------------------------------------------------------------------
+    def _make_runs_page(self) -> RunsPage:
+        return RunsPage(
+            self.run.runs_root,
+            self.settings,
+            self._open_from_library,
+            self._branch_chosen,
+            self.say,
+        )
+
+    def _open_from_library(self, folder: Path) -> None:
+        if self.run.running:
+            self.say("Stop training first: the window shows one run at a time.", 8000)
+            return
+        self.workspaces.show_training()
+        self.files.open_run(folder)
+
+    def _branch_chosen(self, parent: Path, step: int, values: dict, label: str, config) -> None:
+        if self.controller.branch(parent, step, values, label, config):
+            self.workspaces.show_training()
+
+    def _offer_branch(self) -> None:
+        """The Branch button: for a run that is not training and has a checkpoint."""
+        self.controls.branch_button.setEnabled(self.run.state == "idle" and self.run.continues)
+
+    def branch_from_here(self) -> None:
+        """Run > Branch from Here: the Branch dialog on the opened run, at the checkpoint of
+        the grid on screen (or the newest before it)."""
+        run_dir = self.run.run_dir
+        if self.run.running or run_dir is None:
+            self.say(
+                "Open a run with a checkpoint first (File > Open Run, or the Runs tab), then "
+                "Branch from Here.",
+                8000,
+            )
+            return
+        step = self.sample_panel.shown_step
+        page = self.workspaces.runs
+        page.jobs.worker.submit(
+            lambda: summarise(run_dir.root), lambda summary: page.ask_branch(summary, step)
+        )
 
     # ---- what the command line asks of the window ---------------------------------------------
     def open_run(self, folder: Path) -> None:

@@ -46,6 +46,15 @@ RUN = [
     ("step", "Step &once", "Ctrl+Right", ""),
     ("step_d", "Step &D only", "Ctrl+D", ""),
     ("step_g", "Step &G only", "Ctrl+G", ""),
+    None,
+    (
+        "branch",
+        "&Branch from Here…",
+        "Ctrl+B",
+        "Start a new run from the opened run's checkpoint at (or before) the grid on screen, "
+        "with some settings changed.",
+    ),
+    ("library", "Runs &Library", "Ctrl+L", "Every run: open, compare, branch, rename, delete."),
 ]
 RESET_LAYOUT = (
     "reset_layout",
@@ -107,7 +116,7 @@ class Menus:
         running = state in ("running", "paused")
         self.pause.setEnabled(running)
         self.stop.setEnabled(running)
-        for action in (self.start, self.open, self.new):
+        for action in (self.start, self.open, self.new, self.actions["branch"]):
             action.setEnabled(state == "idle")
 
     def about(self) -> None:

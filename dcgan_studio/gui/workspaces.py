@@ -1,14 +1,17 @@
-"""The window's workspaces, as tabs: training a DCGAN, and the two building blocks the guides
-teach first (a GAN on a 1-D distribution, and convolution / pooling / transposed convolution).
+"""The window's workspaces, as tabs: training a DCGAN, the runs library with runs compared
+side by side, and the two building blocks the guides teach first (a GAN on a 1-D distribution,
+and convolution / pooling / transposed convolution).
 
 The docks around the window (controls, losses, feature maps, ...) belong to training: leaving the
 training tab puts them away, and coming back brings them back exactly as they were, so the
 playground and the explorer get the whole window. Training goes on while another tab is in front.
-The playground and the explorer are built the first time their tab is chosen (about a second less
-before the window shows on a 2-core CPU).
+The runs page, the playground and the explorer are built the first time their tab is chosen
+(about a second less before the window shows on a 2-core CPU).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from PySide6.QtCore import QByteArray, Qt, QTimer
 from PySide6.QtWidgets import (
@@ -26,11 +29,13 @@ from dcgan_studio.gui.gan1d.workspace import make_playground
 from dcgan_studio.gui.widgets.scrolling import scrolling
 from dcgan_studio.gui.widgets.wheel_guard import guard_wheel
 
-TRAIN, GAN1D, CONVOLUTION = 0, 1, 2
+TRAIN, RUNS, GAN1D, CONVOLUTION = 0, 1, 2, 3
 
 
 class WorkspaceTabs(QTabWidget):
-    def __init__(self, window: QMainWindow, train_page: QWidget) -> None:
+    def __init__(
+        self, window: QMainWindow, train_page: QWidget, make_runs_page: Callable[[], QWidget]
+    ) -> None:
         super().__init__()
         self.setObjectName("workspaces")
         self.setDocumentMode(True)
@@ -38,13 +43,23 @@ class WorkspaceTabs(QTabWidget):
         self._dock_state: QByteArray | None = None  # the docks as they were, while put away
         # the learning tabs: how each is made, and the page once made (on first sight: quicker
         # start); in scroll areas, so a small window scrolls them instead of being held wide
-        self._makers = {GAN1D: make_playground, CONVOLUTION: make_convolution_explorer}
+        self._makers = {
+            RUNS: make_runs_page,
+            GAN1D: make_playground,
+            CONVOLUTION: make_convolution_explorer,
+        }
         self._pages: dict[int, QWidget] = {}
-        self._scrolls = {GAN1D: scrolling(QWidget()), CONVOLUTION: scrolling(QWidget())}
+        self._scrolls = {index: scrolling(QWidget(), fill=index == RUNS) for index in self._makers}
         self.addTab(train_page, "Train a DCGAN")
+        self.addTab(self._scrolls[RUNS], "Runs and Compare")
         self.addTab(self._scrolls[GAN1D], "1-D GAN playground")
         self.addTab(self._scrolls[CONVOLUTION], "Convolution explorer")
         self.setTabToolTip(TRAIN, "Train a DCGAN and look inside it, live")
+        self.setTabToolTip(
+            RUNS,
+            "Every run you trained: open, rename, delete, compare runs side by side, and "
+            "branch a run from any checkpoint with a setting changed",
+        )
         self.setTabToolTip(
             GAN1D,
             "A tiny GAN learns a 1-D distribution: watch G's density "
@@ -64,6 +79,13 @@ class WorkspaceTabs(QTabWidget):
             guard_wheel(page)
             self._scrolls[index].setWidget(page)
         return self._pages[index]
+
+    @property
+    def runs(self) -> QWidget:
+        return self._page(RUNS)
+
+    def show_runs(self) -> None:
+        self.setCurrentIndex(RUNS)
 
     @property
     def playground(self) -> Gan1dPlayground:

@@ -249,3 +249,25 @@ def test_branch_from_the_command_line(parent, tmp_path, capsys):
         assert main(["train", *argv, "--run-dir", str(tmp_path / "x")]) == 2
         assert words in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_score_save_keeps_the_score_where_the_library_finds_it(tmp_path, capsys):
+    run = tmp_path / "run"
+    _train(run, **{"schedule.iterations": 6})
+    for _ in range(2):  # twice: the second replaces the first, it does not pile up
+        assert main(["score", str(run), "--step", "3", "--n", "50", "--save"]) == 0
+    assert main(["score", str(run), "--n", "50", "--save", "--json"]) == 0
+    out = capsys.readouterr()
+    lines = RunDirectory(run).read_quality()
+    assert [r["step"] for r in lines] == [3, 6]
+    assert json.loads(out.out.splitlines()[-1])["kid"] == lines[-1]["kid"]
+    assert "kept in" in out.err
+    summary = summarise(run)
+    assert (summary.kid, summary.kid_step) == (lines[-1]["kid"], 6)
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "generator.safetensors").write_bytes(
+        (run / "checkpoints" / "step-0000006" / "generator.safetensors").read_bytes()
+    )
+    assert main(["score", str(alone / "generator.safetensors"), "--n", "50", "--save"]) == 2
+    assert "not a checkpoint inside a run folder" in capsys.readouterr().err

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from dcgan_studio.errors import ConfigError
 from dcgan_studio.gui.training.controls import TrainingControls
-from dcgan_studio.gui.training.jobs import TrainingSession, make_trainer
+from dcgan_studio.gui.training.jobs import TrainingSession, make_branch_trainer, make_trainer
 from dcgan_studio.gui.training.model import RunModel, SessionInfo
 from dcgan_studio.gui.training.status_readouts import StatusReadouts
 
@@ -57,6 +58,19 @@ class RunController(QObject):
         self.session.start(partial(make_trainer, config, run_dir, resume))
         self.model.started(config)
         self._say("Loading data and building the networks…")
+
+    def branch(self, parent: Path, step: int, values: dict, label: str, config) -> bool:
+        """Train a branch of ``parent`` from its checkpoint of ``step`` (``config``: the
+        branch's settings, which the controls then show); False while a session runs."""
+        if self.session.running:
+            self._say("Stop training first: one run trains at a time.", 8000)
+            return False
+        run_dir = self.model.begin_branch()
+        self.controls.set_config(config)
+        self.session.start(partial(make_branch_trainer, parent, step, values, label, run_dir))
+        self.model.started(config)
+        self._say(f"Branching {parent.name} at iteration {step:,}…")
+        return True
 
     def toggle_pause(self) -> None:
         if self.model.state == "running":

@@ -39,6 +39,7 @@ class TrainingControls(QWidget):
     pause_toggled = Signal()
     stop_requested = Signal()
     step_requested = Signal(str)  # "step" | "step_d" | "step_g"
+    branch_requested = Signal()  # Branch…: a new run from the checkpoint of the grid shown
     learning_rate_changed = Signal(str, float)  # "g" | "d", value
     model_changed = Signal(object)  # ModelConfig: a model setting was edited (maybe invalid)
     dataset_changed = Signal(str, object)  # the dataset shown now, and the data root (or None)
@@ -137,6 +138,16 @@ class TrainingControls(QWidget):
         )
         for i, b in enumerate(self.run_buttons):
             grid.addWidget(b, i // 3, i % 3)
+        self.branch_button = push_button(
+            "Branch from the Grid Shown…",
+            "Start a new run from the opened run's checkpoint at (or before) the grid on screen "
+            "(scrub to choose it), with some settings changed; see both futures side by side "
+            "in Runs and Compare.",
+            self.branch_requested.emit,
+        )
+        self.branch_button.setObjectName("branch-button")
+        self.branch_button.setEnabled(False)  # the window enables it for a run with a checkpoint
+        grid.addWidget(self.branch_button, 2, 0, 1, 3)
         return buttons
 
     def _connect_editors(self) -> None:

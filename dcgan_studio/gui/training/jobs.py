@@ -20,6 +20,7 @@ from PIL import Image
 from PySide6.QtCore import QObject, Signal
 
 from dcgan_studio.config import RunConfig
+from dcgan_studio.core.branching import start_branch
 from dcgan_studio.core.commands import CommandQueue
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.launch import resume_run, start_run
@@ -70,6 +71,18 @@ def make_trainer(
     else:
         trainer = start_run(config, run_dir.root, commands)
     trainer.pause_on_write_error = True  # the person frees space and resumes; nothing is lost
+    return trainer
+
+
+def make_branch_trainer(
+    parent: Path, step: int, values: dict, label: str, run_dir: RunDirectory, commands: CommandQueue
+) -> Trainer:
+    """Runs on the session's thread: a new run in ``run_dir``, branched from ``parent``'s
+    checkpoint of ``step`` with ``values`` changed."""
+    trainer = start_branch(
+        parent, step, values, run_dir.root, commands, label=label, how_to_extend=HOW_TO_EXTEND
+    )
+    trainer.pause_on_write_error = True
     return trainer
 
 

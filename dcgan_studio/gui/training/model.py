@@ -109,6 +109,15 @@ class RunModel:
         self.show_alert(None)
         return self.run_dir, resume
 
+    def begin_branch(self) -> RunDirectory:
+        """A branch: a new run folder, which the session fills from the parent's checkpoint."""
+        self.run_dir, self.opened_config = RunDirectory(new_run_path(self.runs_root)), None
+        self.clear_history()
+        self.samples_reset.emit(self.run_dir, [])
+        self.info = None
+        self.show_alert(None)
+        return self.run_dir
+
     def started(self, config: RunConfig) -> None:
         """The session is on its way with ``config``."""
         self.training_started.emit(self.run_dir, config)
@@ -150,9 +159,9 @@ class RunModel:
     def finished(self) -> None:
         """The session ended; Start continues the run when it left a checkpoint."""
         self.training_ended.emit()
-        self.set_state("idle")
         if self.run_dir is not None and self.run_dir.latest_checkpoint() is not None:
             self.opened_config = self.run_dir.read_config()
+        self.set_state("idle")  # Start (and Branch) now know whether they continue it
 
     @property
     def shown_step(self) -> int:

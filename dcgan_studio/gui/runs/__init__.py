@@ -1,0 +1,1 @@
+"""The Runs workspace: the runs library, runs compared side by side, and branching."""
