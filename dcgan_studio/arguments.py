@@ -116,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_train(sub)
     _add_sample(sub)
     _add_score(sub)
+    _add_runs(sub)
     return parser
 
 
@@ -281,4 +282,28 @@ def _add_score(sub: Any) -> None:
     )
     score.add_argument(
         "--json", action="store_true", help="print only a JSON object of the scores on stdout"
+    )
+
+
+def _add_runs(sub: Any) -> None:
+    runs = sub.add_parser(
+        "runs",
+        help="list the runs in the runs folder (and others), or the settings two runs differ in",
+        description="The runs library on the command line: a line per run (name, data, size, "
+        "iterations, start, training time, last KID, parent if it is a branch, whether "
+        "something trains in it now), newest first.",
+    )
+    runs.add_argument(
+        "folders",
+        type=Path,
+        nargs="*",
+        metavar="FOLDER",
+        help="folders of runs, or runs (default: the runs folder in the user data folder)",
+    )
+    runs.add_argument(
+        "--diff",
+        type=Path,
+        nargs=2,
+        metavar=("RUN_A", "RUN_B"),
+        help="only the settings in which two runs differ",
     )

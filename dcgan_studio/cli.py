@@ -1,5 +1,5 @@
-"""``dcgan-studio``: the window with no command; ``train``, ``sample`` and ``score`` run
-headless.
+"""``dcgan-studio``: the window with no command; ``train``, ``sample``, ``score`` and ``runs``
+run headless.
 
 Every problem a person can cause (a bad flag value, a missing or damaged file, a checkpoint that
 does not fit) ends in one line on stderr, ``dcgan-studio: error: ...``, and exit code 2. Anything
@@ -33,7 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from dcgan_studio import headless
 
-        command = {"train": headless.train, "sample": headless.sample, "score": headless.score}
+        command = {
+            "train": headless.train,
+            "sample": headless.sample,
+            "score": headless.score,
+            "runs": headless.runs,
+        }
         return command[args.command](args)
     except ConfigError as exc:
         return _fail(_config_message(exc))

@@ -400,3 +400,57 @@ def _checkpoint_of_step(run: Path, step: int) -> Path:
             f"({have}), or leave out --step for the newest"
         )
     return folder.checkpoint_path(step)
+
+
+# ---- runs -----------------------------------------------------------------------------------
+def runs(args: argparse.Namespace) -> int:
+    from dcgan_studio.core.library import config_diff, scan, summarise
+    from dcgan_studio.core.runs import RunDirectory, default_runs_root
+
+    if args.diff is not None:
+        a, b = (summarise(RunDirectory.open(path).root) for path in args.diff)
+        for s in (a, b):
+            if s.config is None:
+                raise StudioError(s.problem)
+        rows = config_diff(a.config, b.config)
+        if not rows:
+            print(f"{a.title} and {b.title} have the same settings")
+            return 0
+        print(f"{'SETTING':<20} {a.title[:20]:>20}  {b.title[:20]:<20}")
+        for name, x, y in rows:
+            print(f"{FLAGS.get(name, (name,))[0]:<20} {x!s:>20}  {y!s:<20}")
+        return 0
+    folders = args.folders or [default_runs_root()]
+    found = scan(folders)
+    if not found:
+        print(f"{PROG}: no runs in {', '.join(str(f) for f in folders)}", file=sys.stderr)
+        return 0
+    print(
+        f"{'RUN':<24} {'DATA':<8} {'SIZE':>5} {'ITERATIONS':>13} {'STARTED':<16} "
+        f"{'TRAINED':>9} {'KID':>7}  PARENT / STATE"
+    )
+    for s in found:
+        size = f"{s.image_size}" if s.image_size else "?"
+        steps = f"{s.step:,}" + (f"/{s.total:,}" if s.total else "")
+        started = s.started.strftime("%Y-%m-%d %H:%M") if s.started else "?"
+        kid = f"{s.kid:.3f}" if s.kid is not None else "-"
+        extra = []
+        if s.parent is not None:
+            gone = "" if s.parent.is_dir() else ", deleted"
+            extra.append(f"branch of {s.parent.name} at {s.parent_step:,}{gone}")
+        if s.live:
+            extra.append(f"training now ({s.live})")
+        if s.problem:
+            extra.append(f"damaged: {s.problem}")
+        print(
+            f"{s.title[:24]:<24} {s.dataset[:8]:<8} {size:>5} {steps:>13} {started:<16} "
+            f"{_seconds(s.seconds):>9} {kid:>7}  {'; '.join(extra)}"
+        )
+    return 0
+
+
+def _seconds(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 3600:
+        return f"{seconds // 60}:{seconds % 60:02d}"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}"

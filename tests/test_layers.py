@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "dcgan_studio"
 
 WORKSPACES = tuple(
     f"dcgan_studio.gui.{name}"
-    for name in ("training", "inspect", "latent", "data", "gan1d", "convolution", "quality")
+    for name in ("training", "inspect", "latent", "data", "gan1d", "convolution", "quality", "runs")
 )
 QT = ("PySide6", "shiboken6", "pyqtgraph")
 COMMAND_LINE = ("dcgan_studio.cli", "dcgan_studio.arguments", "dcgan_studio.headless")

@@ -16,7 +16,6 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QVBoxLayout, QWidget
 
 from dcgan_studio.config import RunConfig
-from dcgan_studio.core.library import summarise
 from dcgan_studio.core.runs import RunDirectory
 from dcgan_studio.core.snapshots import (
     FeatureMapSnapshot,
@@ -383,9 +382,7 @@ class MainWindow:
             return
         step = self.sample_panel.shown_step
         page = self.workspaces.runs
-        page.jobs.worker.submit(
-            lambda: summarise(run_dir.root), lambda summary: page.ask_branch(summary, step)
-        )
+        page.jobs.summarise(run_dir.root, lambda summary: page.ask_branch(summary, step))
 
     # ---- what the command line asks of the window ---------------------------------------------
     def open_run(self, folder: Path) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from dcgan_studio.cli import FLAGS
-from dcgan_studio.gui.training.fields import FIELDS
+from dcgan_studio.gui.fields import FIELDS
 
 # phrases that speak of both front ends, or of what only the Data panel does
 PHRASES = (

@@ -94,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
         shoot_training(app, window, shoot)
         shoot_quality(app, window, shoot)
         shoot_learning_tabs(app, window, shoot)
+        if not shoot_runs(app, window, shoot):
+            print("the branch did not train in time", file=sys.stderr)
+            return 1
         window.frame.close()  # stops training (a checkpoint is saved), then closes
         wait_until(app, lambda: not window.session.running and not window.frame.isVisible(), 60)
     return 0
@@ -218,6 +221,44 @@ def shoot_learning_tabs(app: QApplication, window, shoot: Camera) -> None:
     explorer.tabs.setCurrentWidget(explorer.transposed_page)
     shoot("tab-convolution-transposed.png", explorer)
     tabs.show_training()
+
+
+def shoot_runs(app: QApplication, window, shoot: Camera) -> bool:
+    """Runs and Compare: the run stopped, a branch of it from its checkpoint at 800 with the
+    paper's learning rates trained to 1,200 (through the Branch dialog), both compared."""
+    window.controller.stop()
+    if not wait_until(app, lambda: window.run.state == "idle", 120):
+        return False
+    parent = window.run.run_dir.root
+    window.workspaces.show_runs()
+    page = window.workspaces.runs
+    wait_until(app, lambda: page.scans >= 1 and page.library.find(parent) is not None, 60)
+    page.library_view.select_paths([parent])
+    page.library_view.branch_button.click()
+    dialog = page.dialog
+    steps = [dialog.checkpoint_box.itemData(i) for i in range(dialog.checkpoint_box.count())]
+    dialog.checkpoint_box.setCurrentIndex(steps.index(max(s for s in steps if s <= 800)))
+    dialog.editors["optim.lr_g"].setValue(2e-4)
+    dialog.editors["optim.lr_d"].setValue(2e-4)
+    dialog.editors["schedule.iterations"].setValue(1200)
+    dialog.label_edit.setText("lr 0.0002 from 800")
+    dialog.ok_button.click()
+    if not wait_until(app, lambda: window.run.state == "running", 60):
+        return False
+    if not wait_until(app, lambda: not window.session.running, 600):
+        return False
+    wait_until(app, lambda: not window.quality_jobs.busy, 120)  # the branch's last score
+    window.workspaces.show_runs()
+    wait_until(app, lambda: page.scans >= 2 and len(page.library.summaries) >= 2, 60)
+    branch = window.run.run_dir.root
+    page.library_view.select_paths([branch])  # a branch alone: compared with its parent
+    page.library_view.compare_button.click()
+    wait_until(app, lambda: len(page.compare.runs) == 2, 60)
+    page.compare.set_step(1000)
+    wait_until(app, lambda: all(v.shown is not None for v in page.compare_view.views), 30)
+    shoot("tab-runs-compare.png", window.frame)
+    window.workspaces.show_training()
+    return True
 
 
 if __name__ == "__main__":

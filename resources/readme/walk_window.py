@@ -142,6 +142,12 @@ def pause_step_stop(w: Walk, readme: Path | None) -> None:
     window.menus.stop.trigger()
     wait_until(app, lambda: window.run.state == "idle" and not window.session.running, 60)
     w.shoot("stopped")
+    window.workspaces.show_runs()  # the runs library, with the run just stopped in it
+    page = window.workspaces.runs
+    wait_until(app, lambda: page.scans >= 1 and page.library_view.table.rowCount() > 0, 60)
+    page.library_view.select_paths([window.run.run_dir.root])
+    w.shoot("workspace-runs")
+    window.workspaces.show_training()
 
 
 def walk(

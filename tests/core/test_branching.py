@@ -271,3 +271,27 @@ def test_score_save_keeps_the_score_where_the_library_finds_it(tmp_path, capsys)
     )
     assert main(["score", str(alone / "generator.safetensors"), "--n", "50", "--save"]) == 2
     assert "not a checkpoint inside a run folder" in capsys.readouterr().err
+
+
+def test_runs_lists_the_library_and_the_differences_on_the_command_line(parent, tmp_path, capsys):
+    root = tmp_path / "runs"
+    _train(root / "plain", **{"schedule.iterations": 6})
+    branch = start_branch(
+        parent, 10, {"optim.beta1": 0.3, "schedule.iterations": 12}, root / "b1", how_to_extend=HOW
+    )
+    list(branch.run())
+    RunDirectory(root / "b1").write_label("beta1 0.3")
+    assert main(["runs", str(root)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("RUN") and len(lines) == 3
+    row = next(line for line in lines if line.startswith("beta1 0.3"))
+    assert "12/12" in row and f"branch of {parent.name} at 10" in row
+    assert main(["runs", "--diff", str(parent), str(root / "b1")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["SETTING", "parent", "beta1", "0.3"]
+    assert [line.split() for line in out[1:]] == [
+        ["--beta1", "0.5", "0.3"],
+        ["--iterations", "40", "12"],
+    ]
+    assert main(["runs", "--diff", str(parent), str(tmp_path / "none")]) == 2
+    assert "is not a DCGAN Studio run" in capsys.readouterr().err

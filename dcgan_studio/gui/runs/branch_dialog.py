@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from dcgan_studio.config import RunConfig
 from dcgan_studio.core.branching import BranchError, branch_config, changed_settings
 from dcgan_studio.errors import ConfigError
-from dcgan_studio.gui.training.fields import FIELDS
+from dcgan_studio.gui.fields import FIELDS
 from dcgan_studio.gui.widgets.compact import double_spin_box, spin_box, text_label
 
 # what the dialog offers, in this order: the learning settings of the issue, and the length

@@ -73,6 +73,10 @@ class LibraryJobs(QObject):
 
         self.worker.submit(work, on_done, key="scan")
 
+    def summarise(self, path: Path, on_done: Callable[[RunSummary], None]) -> None:
+        """One run summed up (Branch from Here asks for the opened run's)."""
+        self.worker.submit(lambda: summarise(path), on_done, key="summarise")
+
     def read_runs(
         self, summaries: list[RunSummary], on_done: Callable[[list[RunSeries]], None]
     ) -> None:

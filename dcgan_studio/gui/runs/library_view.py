@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from dcgan_studio.core.library import RunSummary, config_diff
+from dcgan_studio.gui.fields import FIELDS
 from dcgan_studio.gui.runs.jobs import THUMBNAIL_PX
 from dcgan_studio.gui.runs.model import LibraryModel
-from dcgan_studio.gui.training.fields import FIELDS
 from dcgan_studio.gui.widgets.compact import push_button, shrinkable, text_label
 from dcgan_studio.gui.widgets.image_view import pixmap
 

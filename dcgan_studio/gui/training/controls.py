@@ -23,7 +23,7 @@ from dcgan_studio.config import (
 )
 from dcgan_studio.core.data import describe_datasets, natural_channels
 from dcgan_studio.errors import ConfigError
-from dcgan_studio.gui.training.fields import (
+from dcgan_studio.gui.fields import (
     FIELDS,
     LIVE_FIELDS,
     LOCKED_TIP,
