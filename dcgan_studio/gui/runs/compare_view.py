@@ -117,6 +117,7 @@ class CompareView(QWidget):
             self.slider.setValue(steps.index(self.model.step) if self.model.step in steps else 0)
         self.slider.blockSignals(False)
         self.slider.setEnabled(len(steps) > 1)
+        self.slider.setVisible(bool(runs))  # nothing to scrub before a comparison
         self._on_step_changed(self.model.step)
 
     def _add_curve(
