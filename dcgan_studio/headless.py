@@ -391,15 +391,7 @@ def _save_score(checkpoint: Any, record: dict) -> None:
 def _checkpoint_of_step(run: Path, step: int) -> Path:
     from dcgan_studio.core.runs import RunDirectory
 
-    folder = RunDirectory(run)
-    steps = folder.checkpoint_steps()
-    if step not in steps:
-        have = ", ".join(str(s) for s in steps[-8:]) or "none"
-        raise StudioError(
-            f"{run} has no checkpoint of iteration {step}: choose one of its checkpoints "
-            f"({have}), or leave out --step for the newest"
-        )
-    return folder.checkpoint_path(step)
+    return RunDirectory(run).checkpoint_of(step, otherwise=", or leave out --step for the newest")
 
 
 # ---- runs -----------------------------------------------------------------------------------
@@ -420,6 +412,9 @@ def runs(args: argparse.Namespace) -> int:
         for name, x, y in rows:
             print(f"{FLAGS.get(name, (name,))[0]:<20} {x!s:>20}  {y!s:<20}")
         return 0
+    missing = [f for f in args.folders if not f.is_dir()]
+    if missing:
+        raise StudioError(f"{missing[0]} is not a folder: give a folder of runs, or a run")
     folders = args.folders or [default_runs_root()]
     found = scan(folders)
     if not found:

@@ -23,18 +23,22 @@ from dcgan_studio.core.durable import durable_write_text, temporary_name
 from dcgan_studio.core.runs import RunDirectory, open_checkpoint
 from dcgan_studio.errors import StudioError
 
-# the settings a branch may change: how the same networks go on learning from the same data
-BRANCHABLE = (
+# how the same networks go on learning from the same data: what the Branch dialog offers
+LEARNING = (
     "optim.lr_g",
     "optim.lr_d",
     "optim.beta1",
     "optim.beta2",
     "optim.d_steps",
     "optim.batch_size",
+    "model.d_dropout",
     "optim.label_smoothing",
     "optim.ema_decay",
-    "model.d_dropout",
     "schedule.iterations",
+)
+# the settings a branch may change: those, and how long, how often and where it runs
+BRANCHABLE = (
+    *LEARNING,
     "schedule.epochs",
     "schedule.log_every",
     "schedule.sample_every",
@@ -98,21 +102,29 @@ def changed_settings(before: RunConfig, after: RunConfig) -> dict[str, list[Any]
     }
 
 
+def parent_settings(parent: RunDirectory, step: int) -> RunConfig:
+    """The settings the parent trained with at its checkpoint of ``step`` (a learning rate
+    changed later rewrote its config.json, not the checkpoint), with the length it has now."""
+    source = parent.checkpoint_of(step, " to branch from")
+    saved = open_checkpoint(source).config
+    now = parent.read_config()
+    return saved.with_values(
+        {"schedule.iterations": now.schedule.iterations, "schedule.epochs": now.schedule.epochs}
+    ).validate()
+
+
 def make_branch(
-    parent: RunDirectory, step: int, config: RunConfig, root: str | os.PathLike
+    parent: RunDirectory,
+    step: int,
+    config: RunConfig,
+    root: str | os.PathLike,
+    label: str = "",
 ) -> RunDirectory:
     """The branch's folder at ``root``: its config, its copy of the parent's checkpoint of
-    ``step`` and what the parent saw at that step, and ``branch.json``. The parent is only
-    read. Nothing is left at ``root`` when this fails."""
-    steps = parent.checkpoint_steps()
-    if step not in steps:
-        have = ", ".join(str(s) for s in steps[-8:]) or "none"
-        raise BranchError(
-            f"{parent.root} has no checkpoint of iteration {step} to branch from: choose one "
-            f"of its checkpoints ({have})"
-        )
-    parent_config = parent.read_config()
-    source = parent.checkpoint_path(step)
+    ``step`` and what the parent saw at that step, ``branch.json`` and its ``label``. The parent
+    is only read. Nothing is left at ``root`` when this fails."""
+    source = parent.checkpoint_of(step, " to branch from")
+    before = parent_settings(parent, step)
     checkpoint = open_checkpoint(source)
     checkpoint.check_networks(
         config.model, "the branch's networks", "branch with its parent's architecture"
@@ -125,15 +137,23 @@ def make_branch(
     try:
         branch = RunDirectory.create(root, config)
         _copy_checkpoint(source, branch.checkpoint_path(step))
-        _carry_over(parent, branch, step)
         record = {
             "parent": str(parent.root.resolve()),
             "parent_label": parent.read_label(),
             "step": step,
-            "changed": changed_settings(parent_config, config),
+            "changed": changed_settings(before, config),
             "made": datetime.now().isoformat(timespec="seconds"),
         }
-        durable_write_text(branch.branch_path, json.dumps(record, indent=2) + "\n")
+        try:
+            _carry_over(parent, branch, step)
+            durable_write_text(branch.branch_path, json.dumps(record, indent=2) + "\n")
+        except OSError as exc:
+            raise BranchError(
+                f"cannot write the branch's folder {root} ({exc.strerror or exc}): free space "
+                "on the disk or choose a writable folder"
+            ) from exc
+        if label:
+            branch.write_label(label)
     except BaseException:
         if made_root:
             shutil.rmtree(root, ignore_errors=True)
@@ -198,17 +218,15 @@ def start_branch(
         if not steps:
             raise BranchError(f"{parent.root} has no checkpoint to branch from")
         step = steps[-1]
-    config = branch_config(parent.read_config(), values)
+    config = branch_config(parent_settings(parent, step), values)
     total = config.schedule.iterations
     if total is not None and total <= step:
         raise BranchError(
             f"the branch would start at iteration {step} and end at {total}: {how_to_extend}"
         )
-    branch = make_branch(parent, step, config, root)
-    if label:
-        branch.write_label(label)
+    branch = make_branch(parent, step, config, root, label)
     try:
-        return resume_run(config, branch, commands, how_to_extend=how_to_extend)
+        return resume_run(config, branch, commands, how_to_extend=how_to_extend, name="the branch")
     except BaseException:
         shutil.rmtree(branch.root, ignore_errors=True)  # a branch that never trained: no run
         raise

@@ -28,14 +28,16 @@ def resume_run(
     commands: CommandQueue | None = None,
     *,
     how_to_extend: str,
+    name: str = "",
 ) -> Trainer:
     """Continue ``run`` from its newest checkpoint under ``config`` (its length may have grown).
 
     ``how_to_extend`` ends the message for a run that is already complete, in the words of the
-    front end ("resume with a larger --iterations")."""
+    front end ("resume with a larger --iterations"); ``name`` says what the run is, where not
+    "the run in ROOT" (a branch being made)."""
     lock = run.lock()  # before anything changes: no other trainer is in this run
     try:
-        trainer = _resume(config, run, commands, how_to_extend)
+        trainer = _resume(config, run, commands, how_to_extend, name)
     except BaseException:
         lock.release()
         raise
@@ -44,7 +46,11 @@ def resume_run(
 
 
 def _resume(
-    config: RunConfig, run: RunDirectory, commands: CommandQueue | None, how_to_extend: str
+    config: RunConfig,
+    run: RunDirectory,
+    commands: CommandQueue | None,
+    how_to_extend: str,
+    name: str = "",
 ) -> Trainer:
     recovered = run.recover()  # before looking for the newest checkpoint: one may be put back
     latest = run.latest_checkpoint()
@@ -69,7 +75,7 @@ def _resume(
         ) from exc
     if trainer.step >= trainer.total_iterations:
         raise StudioError(
-            f"the run in {run.root} is already at iteration {trainer.step} of "
+            f"{name or f'the run in {run.root}'} is already at iteration {trainer.step} of "
             f"{trainer.total_iterations}: {how_to_extend}"
         )
     try:

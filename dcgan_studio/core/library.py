@@ -26,6 +26,7 @@ class RunSummary:
     """What the library shows of one run folder."""
 
     path: Path
+    key: Path  # the folder's path resolved: how runs are told apart (no file system call later)
     name: str  # the folder's name
     label: str  # the name a person gave it, "" for none
     config: RunConfig | None  # None: config.json is damaged (``problem`` says how)
@@ -38,6 +39,7 @@ class RunSummary:
     kid_step: int | None
     parent: Path | None  # the run it branched from, and the checkpoint's step
     parent_step: int | None
+    parent_exists: bool  # False once the parent was deleted (the branch stays whole)
     changed: dict[str, list[Any]]  # what the branch changed: {"optim.lr_g": [old, new]}
     live: str | None  # who trains in it now (the lock file's words), None when no one
     thumbnail: Path | None  # its newest saved grid
@@ -69,17 +71,20 @@ def summarise(root: Path) -> RunSummary:
     checkpoints = tuple(run.checkpoint_steps())
     samples = run.sample_steps()
     step = max([last.get("step", 0), *checkpoints[-1:], *samples[-1:]])
-    scores = [r for r in _quietly(run.read_quality) if isinstance(r.get("kid"), (int, float))]
+    scores = comparable_scores(_quietly(run.read_quality))
     origin = run.read_branch()
     first_grid = run.sample_path(samples[0]) if samples else run.config_path
+    started = _made(origin) or _modified(first_grid) or _modified(run.config_path)
+    parent = Path(origin["parent"]) if origin else None
     return RunSummary(
         path=run.root,
+        key=run.root.resolve(),
         name=run.root.name,
         label=run.read_label(),
         config=config,
         step=int(step),
         total=config.schedule.iterations if config else None,
-        started=_modified(first_grid) or _modified(run.config_path),
+        started=started,
         last_active=max(
             filter(None, (_modified(p) for p in (run.metrics_path, run.config_path))),
             default=None,
@@ -87,8 +92,9 @@ def summarise(root: Path) -> RunSummary:
         seconds=float(last.get("elapsed_seconds") or 0.0),
         kid=float(scores[-1]["kid"]) if scores else None,
         kid_step=int(scores[-1]["step"]) if scores else None,
-        parent=Path(origin["parent"]) if origin else None,
+        parent=parent,
         parent_step=origin["step"] if origin else None,
+        parent_exists=parent is not None and (parent / "config.json").is_file(),
         changed=origin["changed"] if origin else {},
         live=run.live_holder(),
         thumbnail=run.sample_path(samples[-1]) if samples else None,
@@ -104,7 +110,11 @@ def scan(folders: Iterable[Path]) -> list[RunSummary]:
     for folder in folders:
         folder = Path(folder)
         try:
-            candidates = [folder, *sorted(p for p in folder.iterdir() if p.is_dir())]
+            # a hidden folder is not a run: such as what an interrupted delete left
+            candidates = [
+                folder,
+                *sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")),
+            ]
         except OSError:
             continue
         for path in candidates:
@@ -117,6 +127,17 @@ def scan(folders: Iterable[Path]) -> list[RunSummary]:
         key=lambda s: s.started.timestamp() if s.started else 0.0,
         reverse=True,
     )
+
+
+def comparable_scores(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The KID scores that can be drawn as one curve: those of the newest score's generator and
+    feature space, in step order."""
+    scored = [r for r in records if isinstance(r.get("kid"), (int, float))]
+    if not scored:
+        return []
+    kind = (scored[-1].get("generator", "G"), scored[-1].get("feature_space"))
+    same = [r for r in scored if (r.get("generator", "G"), r.get("feature_space")) == kind]
+    return sorted(same, key=lambda r: r["step"])
 
 
 def config_diff(a: RunConfig, b: RunConfig) -> list[tuple[str, Any, Any]]:
@@ -145,28 +166,50 @@ def delete_run(summary: RunSummary, trash: Callable[[Path], bool] | None = None)
     """Delete a run folder: to the system's trash where ``trash`` takes it, else for good.
     A run something trains in is refused. Branches keep their own copy of the checkpoint they
     started from, so they stay whole. Returns "trash" or "deleted"."""
-    holder = RunDirectory(summary.path).live_holder()
+    run = RunDirectory(summary.path)
+    holder = run.live_holder()
     if holder is not None:
         raise StudioError(
             f"{summary.path} is being trained by {holder}: stop it before deleting the run"
         )
-    if trash is not None and trash(summary.path):
-        return "trash"
-    doomed = temporary_name(summary.path, "del")  # renamed first: never half a run under its name
     try:
-        os.replace(summary.path, doomed)
-        shutil.rmtree(doomed)
-    except OSError as exc:
-        raise StudioError(
-            f"cannot delete {summary.path} ({exc.strerror or exc}): check its permissions"
-        ) from exc
-    return "deleted"
+        lock = run.lock()  # held while it goes: no trainer starts in it meanwhile
+    except StudioError as exc:
+        raise StudioError(f"{exc}; it was not deleted") from exc
+    try:
+        if trash is not None and trash(summary.path):
+            return "trash"
+        doomed = temporary_name(summary.path, "del")  # renamed first: never half a run
+        try:
+            os.replace(summary.path, doomed)
+        except OSError as exc:
+            raise StudioError(
+                f"cannot delete {summary.path} ({exc.strerror or exc}): check its permissions"
+            ) from exc
+        try:
+            shutil.rmtree(doomed)
+        except OSError as exc:
+            raise StudioError(
+                f"the run is gone from the list, but {doomed} could not be removed wholly "
+                f"({exc.strerror or exc}): delete that folder by hand"
+            ) from exc
+        return "deleted"
+    finally:
+        lock.release()
 
 
 def _modified(path: Path) -> datetime | None:
     try:
         return datetime.fromtimestamp(path.stat().st_mtime)
     except OSError:
+        return None
+
+
+def _made(origin: dict[str, Any] | None) -> datetime | None:
+    """When a branch was made (its first grid is its parent's, with the parent's date)."""
+    try:
+        return datetime.fromisoformat(origin["made"]) if origin else None
+    except (KeyError, TypeError, ValueError):
         return None
 
 

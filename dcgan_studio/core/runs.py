@@ -77,6 +77,13 @@ def new_run_path(root: Path | None = None) -> Path:
     return (root or default_runs_root()) / datetime.now().strftime("%Y%m%d-%H%M%S")
 
 
+# the run folders whose lock this process holds: asked whether such a run is live, the library
+# answers from here rather than probe a lock it holds (a probe of a lock on a network file
+# system, where flock is emulated by POSIX locks, could let go of this process's own)
+_HELD: dict[Path, str] = {}
+LOCK_TRIES = 10  # a trainer retries this often, 50 ms apart, while a library's probe holds it
+
+
 class RunLock:
     """One trainer at a time in a run folder: an exclusive ``flock`` on ``RUN/.lock``, held
     until ``release()`` or the process ends (a killed one frees it too). A no-op where the OS
@@ -96,7 +103,7 @@ class RunLock:
                 f"cannot write the run folder {run.root} ({exc.strerror}): fix its permissions"
             ) from exc
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _lock_soon(fcntl, handle)
         except OSError as exc:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
@@ -110,11 +117,29 @@ class RunLock:
         handle.write(f"process {os.getpid()}")
         handle.flush()
         self._file = handle
+        self._key = run.root.resolve()
+        _HELD[self._key] = f"this process ({os.getpid()})"
 
     def release(self) -> None:
         if self._file is not None:
+            _HELD.pop(self._key, None)
             self._file.close()  # closing the file releases the lock
             self._file = None
+
+
+def _lock_soon(fcntl, handle) -> None:
+    """The exclusive lock, tried a few times: a library's probe holds a shared one for an
+    instant; a trainer holds it for good, and still does after the last try."""
+    import time
+
+    for attempt in range(LOCK_TRIES):
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError:
+            if attempt == LOCK_TRIES - 1:
+                raise
+            time.sleep(0.05)
 
 
 class RunDirectory:
@@ -174,6 +199,9 @@ class RunDirectory:
     def live_holder(self) -> str | None:
         """Who holds this run's lock (a trainer in this or another process), as the lock file
         names it; None when no one trains in it. Reads only: never writes into the run."""
+        held = _HELD.get(self.root.resolve())
+        if held is not None:
+            return held
         try:
             import fcntl
         except ImportError:  # not POSIX: no locks, so nothing is known to be live
@@ -193,17 +221,24 @@ class RunDirectory:
     def read_label(self) -> str:
         """The name given in the runs library; "" where none was given."""
         try:
-            return self.label_path.read_text(encoding="utf-8", errors="replace").strip()
+            text = self.label_path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             return ""
+        return " ".join(text.split())[:200]  # one line, whatever an editor left in the file
 
     def write_label(self, label: str) -> None:
         """Name the run (one line); an empty label takes the name away. The folder stays."""
         label = " ".join(label.split())
-        if label:
-            durable_write_text(self.label_path, label + "\n")
-        else:
-            self.label_path.unlink(missing_ok=True)
+        try:
+            if label:
+                durable_write_text(self.label_path, label + "\n")
+            else:
+                self.label_path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise RunDirectoryError(
+                f"cannot name the run {self.root} ({exc.strerror or exc}): fix the folder's "
+                "permissions; its name is as it was"
+            ) from exc
 
     def read_branch(self) -> dict[str, Any] | None:
         """Where a branch came from: ``{"parent": path, "step": N, "changed": {...}}``; None
@@ -364,11 +399,22 @@ class RunDirectory:
     def put_quality(self, record: Mapping[str, Any]) -> None:
         """A score made afterwards (``score --save``): in step order, in place of one of the
         same step, generator and feature space."""
+        holder = self.live_holder()
+        if holder is not None:  # its trainer appends scores: a rewrite could drop one
+            raise RunDirectoryError(
+                f"{self.root} is being trained by {holder}: score it with --save once it stops"
+            )
         same = ("step", "generator", "feature_space")
         kept = [r for r in self.read_quality() if any(r.get(k) != record.get(k) for k in same)]
         records = sorted([*kept, dict(record)], key=lambda r: r["step"])
         text = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
-        durable_write_text(self.quality_path, text)
+        try:
+            durable_write_text(self.quality_path, text)
+        except OSError as exc:
+            raise RunDirectoryError(
+                f"cannot write {self.quality_path} ({exc.strerror or exc}): free space or fix "
+                "the folder's permissions; the scores it held are as they were"
+            ) from exc
 
     def read_quality(self) -> list[dict[str, Any]]:
         """The score records; a damaged line is left out, as in the metrics."""
@@ -391,6 +437,18 @@ class RunDirectory:
 
     def checkpoint_path(self, step: int) -> Path:
         return self.checkpoints_dir / checkpoint_name(step)
+
+    def checkpoint_of(self, step: int, purpose: str = "", otherwise: str = "") -> Path:
+        """The checkpoint folder of ``step``; where there is none, a RunDirectoryError naming
+        the run's newest ones (``purpose``: " to branch from"; ``otherwise``: another fix)."""
+        steps = self.checkpoint_steps()
+        if step not in steps:
+            have = ", ".join(str(s) for s in steps[-8:]) or "none"
+            raise RunDirectoryError(
+                f"{self.root} has no checkpoint of iteration {step}{purpose}: choose one of its "
+                f"checkpoints ({have}){otherwise}"
+            )
+        return self.checkpoint_path(step)
 
     def latest_checkpoint(self) -> Path | None:
         steps = self.checkpoint_steps()

@@ -122,3 +122,18 @@ PRESET_TIP = (
     "several times slower to learn on a CPU. Both keep the DCGAN architecture, its N(0, 0.02) "
     "init and Adam with beta1 0.5. Custom: your own values."
 )
+
+# settings a run has that the Training panel does not show, named where other views show them
+# (the Branch dialog, the runs library's differences)
+SETTINGS: dict[str, tuple[str, str]] = {
+    **FIELDS,
+    "schedule.epochs": (
+        "Epochs",
+        "Passes over the real data in the whole run (this run's length is set in epochs).",
+    ),
+    "optim.label_smoothing": (
+        "Label smoothing",
+        "One-sided: D's target for real images is 1 minus this, so D is never quite sure. "
+        "0 turns it off.",
+    ),
+}

@@ -352,7 +352,17 @@ class MainWindow:
             self._open_from_library,
             self._branch_chosen,
             self.say,
+            self._on_run_deleted,
         )
+
+    def _on_run_deleted(self, folder: Path) -> None:
+        """A run deleted from the library: the Train tab forgets it if it had it open."""
+        if (
+            not self.run.running
+            and self.run.run_dir is not None
+            and self.run.run_dir.root == folder
+        ):
+            self.controller.forget()
 
     def _open_from_library(self, folder: Path) -> None:
         if self.run.running:

@@ -235,6 +235,8 @@ def shoot_runs(app: QApplication, window, shoot: Camera) -> bool:
     wait_until(app, lambda: page.scans >= 1 and page.library.find(parent) is not None, 60)
     page.library_view.select_paths([parent])
     page.library_view.branch_button.click()
+    if not wait_until(app, lambda: page.dialog is not None and page.dialog.isVisible(), 60):
+        return False
     dialog = page.dialog
     steps = [dialog.checkpoint_box.itemData(i) for i in range(dialog.checkpoint_box.count())]
     dialog.checkpoint_box.setCurrentIndex(steps.index(max(s for s in steps if s <= 800)))

@@ -2,6 +2,8 @@
 (core.library), on real run folders made by short trainings."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -121,7 +123,9 @@ def test_a_branch_refuses_another_architecture_data_or_seed_and_leaves_no_folder
         with pytest.raises(BranchError, match=words):
             start_branch(parent, 20, values, tmp_path / "refused", how_to_extend=HOW)
         assert not (tmp_path / "refused").exists()
-    with pytest.raises(BranchError, match=r"no checkpoint of iteration 25.*\(10, 20, 30, 40\)"):
+    with pytest.raises(
+        StudioError, match=r"no checkpoint of iteration 25 to branch from.*\(10, 20, 30, 40\)"
+    ):
         start_branch(parent, 25, {}, tmp_path / "refused", how_to_extend=HOW)
     with pytest.raises(BranchError, match="start at iteration 40 and end at 40: give more"):
         start_branch(parent, None, {}, tmp_path / "refused", how_to_extend=HOW)
@@ -161,13 +165,34 @@ def test_a_run_being_trained_is_listed_live_and_cannot_be_deleted(tmp_path):
     _train(tmp_path / "run")
     run = RunDirectory(tmp_path / "run")
     assert summarise(run.root).live is None
-    lock = run.lock()  # as a trainer holds it, in this process or another
+    # another process trains in it: it holds the run's lock until told to stop
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from dcgan_studio.core.runs import RunDirectory; "
+            f"lock = RunDirectory({str(run.root)!r}).lock(); print('locked', flush=True); "
+            "sys.stdin.read()",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
+        assert holder.stdout.readline().strip() == "locked"
         summary = summarise(run.root)
-        assert summary.live is not None and "process" in summary.live
-        with pytest.raises(StudioError, match="being trained by process .*stop it before"):
+        assert summary.live == f"process {holder.pid}"
+        with pytest.raises(StudioError, match=f"being trained by process {holder.pid}: stop it"):
             delete_run(summary)
         assert run.config_path.exists()
+    finally:
+        holder.communicate("", timeout=30)  # its stdin closes: it ends, and its lock with it
+    assert summarise(run.root).live is None
+    lock = run.lock()  # a trainer in this very process (the window's)
+    try:
+        assert summarise(run.root).live.startswith("this process")
+        with pytest.raises(StudioError, match="being trained by this process"):
+            delete_run(summarise(run.root))
     finally:
         lock.release()
     taken = []
@@ -295,3 +320,49 @@ def test_runs_lists_the_library_and_the_differences_on_the_command_line(parent, 
     ]
     assert main(["runs", "--diff", str(parent), str(tmp_path / "none")]) == 2
     assert "is not a DCGAN Studio run" in capsys.readouterr().err
+
+
+def test_a_branch_starts_from_the_settings_of_its_checkpoint_not_later_ones(tmp_path):
+    parent = tmp_path / "parent"
+    _train(parent, **{"schedule.iterations": 12, "schedule.checkpoint_every": 6})
+    run = RunDirectory(parent)
+    # a learning rate changed live after iteration 6 rewrote config.json, not the checkpoint
+    run.write_config(run.read_config().with_values({"optim.lr_g": 5e-4}))
+    branch = start_branch(parent, 6, {}, tmp_path / "b", how_to_extend=HOW)
+    branch.run_lock.release()
+    assert branch.config.optim.lr_g == 1.2e-3 and branch.opt_g.param_groups[0]["lr"] == 1.2e-3
+    assert RunDirectory(tmp_path / "b").read_branch()["changed"] == {}
+    # made now, whatever the date of the parent's grid it begins with
+    made = summarise(tmp_path / "b").started
+    assert made >= summarise(parent).started and made.year >= 2026
+
+
+def test_an_epoch_based_parent_branches_in_epochs_and_says_when_nothing_is_left(tmp_path):
+    parent = tmp_path / "parent"
+    _train(parent, **{"schedule.iterations": 6})
+    run = RunDirectory(parent)  # as if it were set in epochs
+    run.write_config(
+        run.read_config().with_values({"schedule.iterations": None, "schedule.epochs": 1})
+    )
+    values = {"optim.batch_size": 5000}  # 2 batches an epoch: nothing left after iteration 6
+    with pytest.raises(StudioError, match="the branch is already at iteration 6 of 2: give more"):
+        start_branch(parent, 6, values, tmp_path / "b", how_to_extend="give more epochs")
+    assert not (tmp_path / "b").exists()
+    branch = start_branch(parent, 6, {"schedule.epochs": 2}, tmp_path / "c", how_to_extend=HOW)
+    branch.run_lock.release()
+    assert branch.config.schedule.epochs == 2 and branch.total_iterations == 2 * 10_000 // 8
+
+
+def test_this_process_s_own_runs_are_live_without_probing_their_lock(tmp_path, capsys):
+    _train(tmp_path / "run")
+    run = RunDirectory(tmp_path / "run")
+    lock = run.lock()
+    try:
+        assert run.live_holder().startswith("this process")
+        assert main(["score", str(run.root), "--n", "10", "--save"]) == 2
+        assert "being trained by this process" in capsys.readouterr().err
+    finally:
+        lock.release()
+    assert run.live_holder() is None
+    assert main(["runs", str(tmp_path / "typo")]) == 2
+    assert "typo is not a folder" in capsys.readouterr().err

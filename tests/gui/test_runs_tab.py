@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLineEdit, QMessageBox
 
 from dcgan_studio.core.branching import start_branch
 from dcgan_studio.core.engine import Trainer
@@ -122,10 +122,19 @@ def test_rename_and_delete_with_confirmation_to_the_trash(
     data_home.mkdir()
     monkeypatch.setenv("XDG_DATA_HOME", str(data_home))
     window = make_window()
+    window.open_run(library / "parent")  # open in the Train tab as well
+    qtbot.waitUntil(lambda: window.run.run_dir is not None, timeout=20_000)
     page = _runs_page(qtbot, window)
     view = page.library_view
-    # rename: the name cell edited; the folder keeps its name
-    view.table.item(_row(view, "parent"), NAME).setText("the defaults")
+    # rename: the name cell edited (a refresh meanwhile keeps what is typed); the folder stays
+    view.table.editItem(view.table.item(_row(view, "parent"), NAME))
+    editor = view.table.viewport().findChild(QLineEdit)
+    editor.setText("the defaults")
+    scans = page.scans
+    page.refresh()
+    qtbot.waitUntil(lambda: page.scans > scans, timeout=10_000)
+    assert editor.text() == "the defaults"
+    qtbot.keyClick(editor, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: RunDirectory(library / "parent").read_label() == "the defaults")
     qtbot.waitUntil(lambda: any(s.title == "the defaults" for s in page.library.summaries))
     assert (library / "parent").is_dir()
@@ -157,6 +166,7 @@ def test_rename_and_delete_with_confirmation_to_the_trash(
     assert (data_home / "Trash" / "files" / "parent" / "config.json").is_file()
     qtbot.waitUntil(lambda: view.table.rowCount() == 1, timeout=10_000)
     assert view.table.item(0, PARENT).text() == "parent @ 6 (deleted)"
+    assert window.run.run_dir is None  # the Train tab forgot the run it had open
 
 
 def test_branch_from_here_trains_a_branch_from_the_window(qtbot, make_window, library):
@@ -200,3 +210,25 @@ def test_branch_is_offered_only_for_a_run_with_a_checkpoint(qtbot, make_window, 
     window = make_window()
     window.menus.actions["branch"].trigger()  # nothing opened
     assert "Open a run with a checkpoint first" in window.frame.statusBar().currentMessage()
+
+
+def test_open_from_the_library_and_runs_of_an_added_folder(qtbot, make_window, library, tmp_path):
+    elsewhere = tmp_path / "shared"
+    _train(elsewhere / "from-another-machine", **{"schedule.iterations": 3})
+    window = make_window()
+    page = _runs_page(qtbot, window)
+    view = page.library_view
+    page.add_folder(elsewhere)
+    qtbot.waitUntil(lambda: view.table.rowCount() == 3, timeout=20_000)
+    page.settings.sync()  # kept for next time
+    page.add_folder(elsewhere)  # the same folder twice is listed once
+    assert page.library.folders.count(elsewhere) == 1
+    _select(view, "from-another-machine")
+    assert view.open_button.isEnabled() and not view.compare_button.isEnabled()
+    view.open_button.click()
+    assert window.workspaces.currentIndex() == 0
+    qtbot.waitUntil(lambda: window.run.run_dir is not None, timeout=20_000)
+    assert window.run.run_dir.root == elsewhere / "from-another-machine"
+    assert window.run.shown_step == 3
+    again = make_window(settings_name="settings.ini")  # the next launch lists it too
+    assert elsewhere in again.workspaces.runs.library.folders

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QTabBar
 
 from dcgan_studio.core.convolution import kernel
-from dcgan_studio.gui.workspaces import CONVOLUTION, GAN1D, TRAIN
+from dcgan_studio.gui.workspaces import CONVOLUTION, GAN1D, RUNS, TRAIN
 from tests.gui.test_main_window import _start, _stop
 
 
@@ -29,6 +29,7 @@ def test_the_learning_tabs_get_the_whole_window_and_the_docks_come_back(qtbot, m
     tabs = window.workspaces
     assert [tabs.tabText(i) for i in range(tabs.count())] == [
         "Train a DCGAN",
+        "Runs and Compare",
         "1-D GAN playground",
         "Convolution explorer",
     ]
@@ -42,6 +43,9 @@ def test_the_learning_tabs_get_the_whole_window_and_the_docks_come_back(qtbot, m
     assert list(tabs._pages) == [GAN1D]
     _click_tab(qtbot, window, CONVOLUTION)
     assert tabs.convolution.isVisible() and not tabs.playground.isVisible()
+    _click_tab(qtbot, window, RUNS)  # the runs library too has the window to itself
+    assert tabs.runs.isVisible() and not any(dock.isVisible() for dock in window.docks.values())
+    qtbot.waitUntil(lambda: tabs.runs.width() > 0.9 * window.frame.width())
     _click_tab(qtbot, window, TRAIN)
     assert window.sample_panel.isVisible()
     qtbot.waitUntil(lambda: in_front(window.docks["gradients"]))

@@ -1,10 +1,12 @@
 """Branch…: a new run from one of a run's checkpoints, with some of its learning settings
-changed. The dialog shows the parent's values; what a person changes is what the branch
-changes. Settings a branch may not change (the networks, the data, the seed) are not offered,
-and the dialog says why."""
+changed. The dialog shows the settings the parent trained with at the chosen checkpoint; what a
+person changes is what the branch changes, and nothing else (a value the field can only show
+rounded stays exactly the parent's). Settings a branch may not change (the networks, the data,
+the seed) are not offered, and the dialog says why."""
 
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -21,47 +23,17 @@ from PySide6.QtWidgets import (
 )
 
 from dcgan_studio.config import RunConfig
-from dcgan_studio.core.branching import BranchError, branch_config, changed_settings
+from dcgan_studio.core.branching import LEARNING, BranchError, branch_config, changed_settings
 from dcgan_studio.errors import ConfigError
-from dcgan_studio.gui.fields import FIELDS
-from dcgan_studio.gui.widgets.compact import double_spin_box, spin_box, text_label
-
-# what the dialog offers, in this order: the learning settings of the issue, and the length
-OFFERED = (
-    "optim.lr_g",
-    "optim.lr_d",
-    "optim.beta1",
-    "optim.beta2",
-    "optim.d_steps",
-    "optim.batch_size",
-    "model.d_dropout",
-    "optim.label_smoothing",
-    "optim.ema_decay",
-    "schedule.iterations",
-)
-
-
-def _editor(field: str) -> QWidget:
-    if field in ("optim.lr_g", "optim.lr_d"):
-        return double_spin_box(1e-6, 1.0, decimals=6, step=5e-5)
-    if field in ("optim.beta1", "optim.beta2", "optim.ema_decay"):
-        return double_spin_box(0.0, 0.9999, decimals=4, step=0.05)
-    if field == "model.d_dropout":
-        return double_spin_box(0.0, 0.9, decimals=2, step=0.05)
-    if field == "optim.label_smoothing":
-        return double_spin_box(0.0, 0.5, decimals=2, step=0.05)
-    ranges = {
-        "optim.d_steps": (1, 100),
-        "optim.batch_size": (2, 65536),
-        "schedule.iterations": (1, 10**9),
-    }
-    return spin_box(*ranges[field], ranges[field][0])
+from dcgan_studio.gui.fields import SETTINGS
+from dcgan_studio.gui.widgets.compact import text_label
+from dcgan_studio.gui.widgets.setting_editors import number_editor
 
 
 class BranchDialog(QDialog):
     """Emits ``branch_chosen(parent folder, step, changed values, label, the branch's config)``
     on OK, once the values make a valid branch; a value that does not is said in the dialog,
-    which stays open."""
+    which stays open. ``settings``: the parent's settings at each of its checkpoints."""
 
     branch_chosen = Signal(object, int, dict, str, object)
 
@@ -69,22 +41,22 @@ class BranchDialog(QDialog):
         self,
         parent_dir: Path,
         title: str,
-        config: RunConfig,
-        checkpoints: list[int],
+        settings: dict[int, RunConfig],
         step: int | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("branch-dialog")
         self.setWindowTitle(f"Branch {title}")
-        self.parent_dir, self.config = Path(parent_dir), config
+        self.parent_dir, self.settings = Path(parent_dir), dict(settings)
+        checkpoints = sorted(self.settings)
         layout = QVBoxLayout(self)
         layout.addWidget(
             text_label(
-                f"A new run that starts from a checkpoint of <b>{title}</b> and trains on with "
-                "the settings below. Change one and watch both futures side by side in Compare; "
-                "change none and the branch repeats its parent's steps exactly. The parent "
-                "is only read.",
+                f"A new run that starts from a checkpoint of <b>{escape(title)}</b> and trains "
+                "on with the settings below. Change one and watch both futures side by side in "
+                "Compare; change none and the branch repeats its parent's steps (to the bit on "
+                "the same CPU and thread count, as a resumed run does). The parent is only read.",
                 rich=True,
             )
         )
@@ -93,27 +65,24 @@ class BranchDialog(QDialog):
         self.checkpoint_box.setObjectName("branch-checkpoint")
         for s in checkpoints:
             self.checkpoint_box.addItem(f"iteration {s:,}", s)
-        chosen = step if step in checkpoints else (checkpoints[-1] if checkpoints else None)
-        if chosen is not None:
+        if checkpoints:
+            chosen = step if step in checkpoints else checkpoints[-1]
             self.checkpoint_box.setCurrentIndex(checkpoints.index(chosen))
-        self.checkpoint_box.currentIndexChanged.connect(self._on_checkpoint_changed)
         form.addRow("From the checkpoint of", self.checkpoint_box)
+        base = self.base
+        epochs = base is not None and base.schedule.iterations is None
         self.editors: dict[str, QWidget] = {}
-        for field in OFFERED:
-            editor = _editor(field)
+        self.edited: set[str] = set()  # the fields a person changed
+        for field in LEARNING:
+            if field == "schedule.iterations" and epochs:  # an epoch-based run: its length so
+                field = "schedule.epochs"
+            editor = number_editor(field)
             editor.setObjectName(field)
-            label, tip = FIELDS.get(field, (field, ""))
+            label, tip = SETTINGS[field]
             editor.setToolTip(tip)
-            value = config.value(field)
-            if value is not None:
-                editor.setValue(value)
+            editor.valueChanged.connect(lambda _v, f=field: self._on_edited(f))
             self.editors[field] = editor
             form.addRow(label, editor)
-        if config.schedule.iterations is None:  # an epoch-based run: its length stays
-            self.editors["schedule.iterations"].setEnabled(False)
-            self.editors["schedule.iterations"].setToolTip(
-                f"This run trains for {config.schedule.epochs} epochs; the branch too."
-            )
         self.label_edit = QLineEdit()
         self.label_edit.setObjectName("branch-label")
         self.label_edit.setPlaceholderText("a name for the branch (optional)")
@@ -142,47 +111,69 @@ class BranchDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.ok_button.setEnabled(bool(checkpoints))
-        self._on_checkpoint_changed()
+        self._filling = False
+        self.checkpoint_box.currentIndexChanged.connect(self._show_checkpoint)
+        self._show_checkpoint()
 
     @property
     def step(self) -> int | None:
         return self.checkpoint_box.currentData()
 
-    def values(self) -> dict[str, Any]:
-        """The offered settings as they stand (the parent's where untouched)."""
-        return {
-            field: editor.value()
-            for field, editor in self.editors.items()
-            if editor.isEnabled() or field != "schedule.iterations"
-        }
+    @property
+    def base(self) -> RunConfig | None:
+        """The parent's settings at the chosen checkpoint."""
+        return self.settings.get(self.step)
 
-    def _on_checkpoint_changed(self, *_: Any) -> None:
-        """A branch of the last checkpoint of a finished run needs more iterations."""
-        iterations = self.editors["schedule.iterations"]
-        step = self.step
-        if step is not None and iterations.isEnabled() and iterations.value() <= step:
-            iterations.setValue(step + max(step, 100))
+    def _on_edited(self, field: str) -> None:
+        if not self._filling:
+            self.edited.add(field)
+            self.error_label.hide()
+
+    def _show_checkpoint(self, *_: Any) -> None:
+        """The parent's values at this checkpoint, in the fields a person has not changed; a
+        branch of a run's last checkpoint is offered more iterations."""
+        base, step = self.base, self.step
+        if base is None:
+            return
+        self._filling = True
+        for field, editor in self.editors.items():
+            if field not in self.edited and base.value(field) is not None:
+                editor.setValue(base.value(field))
+        self._filling = False
+        iterations = self.editors.get("schedule.iterations")
+        if iterations is not None and iterations.value() <= step:
+            iterations.setValue(step + max(step, 100))  # a change the branch needs: edited
+
+    def values(self) -> dict[str, Any]:
+        """What the person changed: the fields edited whose value differs from the parent's
+        as the field shows it."""
+        base = self.base
+        changed = {}
+        for field in self.edited:
+            editor = self.editors[field]
+            shown = number_editor(field)  # the parent's value, rounded as the field rounds
+            shown.setValue(base.value(field) if base.value(field) is not None else 0)
+            if editor.value() != shown.value():
+                changed[field] = editor.value()
+        return changed
 
     def _on_ok(self) -> None:
-        if self.step is None:
+        base, step = self.base, self.step
+        if base is None or step is None:
             return
-        values = self.values()
         try:
-            config = branch_config(self.config, values)
+            config = branch_config(base, self.values())
         except (BranchError, ConfigError) as exc:
             self.error_label.setText(str(exc))
             self.error_label.show()
             return
         total = config.schedule.iterations
-        if total is not None and total <= self.step:
-            self.error_label.setText(
-                f"Iterations must be above {self.step:,}, where the branch starts."
-            )
+        if total is not None and total <= step:
+            self.error_label.setText(f"Iterations must be above {step:,}, where the branch starts.")
             self.error_label.show()
             return
-        # only what changed: a branch with nothing changed repeats its parent exactly
-        changed = {k: new for k, (_old, new) in changed_settings(self.config, config).items()}
+        changed = {k: new for k, (_old, new) in changed_settings(base, config).items()}
         self.branch_chosen.emit(
-            self.parent_dir, self.step, changed, self.label_edit.text().strip(), config
+            self.parent_dir, step, changed, self.label_edit.text().strip(), config
         )
         self.accept()

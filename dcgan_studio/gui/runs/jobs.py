@@ -11,6 +11,8 @@ import numpy as np
 from PIL import Image
 from PySide6.QtCore import QFile, QObject
 
+from dcgan_studio.config import RunConfig
+from dcgan_studio.core.branching import parent_settings
 from dcgan_studio.core.library import RunSummary, delete_run, scan, summarise
 from dcgan_studio.core.runs import RunDirectory
 from dcgan_studio.gui.runs.model import RunSeries, series_from_records
@@ -76,6 +78,20 @@ class LibraryJobs(QObject):
     def summarise(self, path: Path, on_done: Callable[[RunSummary], None]) -> None:
         """One run summed up (Branch from Here asks for the opened run's)."""
         self.worker.submit(lambda: summarise(path), on_done, key="summarise")
+
+    def read_branch_settings(
+        self,
+        summary: RunSummary,
+        on_done: Callable[[dict[int, RunConfig]], None],
+        on_error: Callable[[Exception], None],
+    ) -> None:
+        """The parent's settings at each of its checkpoints, for the Branch dialog."""
+
+        def work():
+            run = RunDirectory(summary.path)
+            return {s: parent_settings(run, s) for s in run.checkpoint_steps()}
+
+        self.worker.submit(work, on_done, key="branch", on_error=on_error)
 
     def read_runs(
         self, summaries: list[RunSummary], on_done: Callable[[list[RunSeries]], None]

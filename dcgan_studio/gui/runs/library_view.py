@@ -8,7 +8,7 @@ from html import escape
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from dcgan_studio.core.library import RunSummary, config_diff
-from dcgan_studio.gui.fields import FIELDS
+from dcgan_studio.gui.fields import SETTINGS
 from dcgan_studio.gui.runs.jobs import THUMBNAIL_PX
 from dcgan_studio.gui.runs.model import LibraryModel
 from dcgan_studio.gui.widgets.compact import push_button, shrinkable, text_label
@@ -55,7 +55,7 @@ def duration(seconds: float) -> str:
 
 def setting_name(dotted: str) -> str:
     """A setting as the Training panel names it ("G learning rate"), else its own name."""
-    return FIELDS.get(dotted, (dotted.partition(".")[2].replace("_", " "),))[0]
+    return SETTINGS.get(dotted, (dotted.partition(".")[2].replace("_", " "),))[0]
 
 
 def diff_html(a: RunSummary, b: RunSummary) -> str:
@@ -90,6 +90,7 @@ class RunsLibraryView(QWidget):
         self.model = model
         self.thumbnails: dict[Path, np.ndarray] = {}
         self._filling = False
+        self._refill_after_edit = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
@@ -146,6 +147,7 @@ class RunsLibraryView(QWidget):
         table.sortByColumn(STARTED, Qt.SortOrder.DescendingOrder)
         table.itemSelectionChanged.connect(self._on_selection_changed)
         table.itemChanged.connect(self._on_item_changed)
+        table.itemDelegate().closeEditor.connect(self._on_editor_closed)
         table.doubleClicked.connect(self._on_double_clicked)
         table.setToolTip(
             "Double-click a run's name to rename it (the folder keeps its name); select two or "
@@ -197,7 +199,12 @@ class RunsLibraryView(QWidget):
         self.thumbnails = dict(thumbnails)
 
     def refill(self) -> None:
-        """The table from the model's visible runs; the selection is kept by folder."""
+        """The table from the model's visible runs; the selection is kept by folder. Not while
+        a name is being edited: that would throw the typing away (it refills once done)."""
+        if self.table.state() == QAbstractItemView.State.EditingState:
+            self._refill_after_edit = True
+            return
+        self._refill_after_edit = False
         chosen = {s.path for s in self.selected()}
         self._filling = True
         table = self.table
@@ -259,10 +266,10 @@ class RunsLibraryView(QWidget):
             changed = ", ".join(
                 f"{k.partition('.')[2]} {a} → {b}" for k, (a, b) in s.changed.items()
             )
-            gone = "" if s.parent.is_dir() else " (deleted; this branch has its own checkpoint)"
+            gone = "" if s.parent_exists else " (deleted; this branch has its own checkpoint)"
             parent_tip = f"Branch of {s.parent}{gone} at iteration {s.parent_step:,}"
             parent_tip += f"; changed: {changed}" if changed else "; no setting changed"
-            parent += "" if s.parent.is_dir() else " (deleted)"
+            parent += "" if s.parent_exists else " (deleted)"
         state = (
             "training now"
             if s.live
@@ -298,12 +305,12 @@ class RunsLibraryView(QWidget):
         return found
 
     def select_paths(self, paths: list[Path]) -> None:
-        wanted = {Path(p).resolve() for p in paths}
+        wanted = {s.path for p in paths if (s := self.model.find(p)) is not None}
         self.table.clearSelection()
         mode = self.table.selectionMode()
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
         for row in range(self.table.rowCount()):
-            if Path(self.table.item(row, NAME).data(PATH_ROLE)).resolve() in wanted:
+            if self.table.item(row, NAME).data(PATH_ROLE) in wanted:
                 self.table.selectRow(row)
         self.table.setSelectionMode(mode)
 
@@ -363,6 +370,10 @@ class RunsLibraryView(QWidget):
     def _delete(self) -> None:
         if (s := self._one()) is not None:
             self.delete_requested.emit(s)
+
+    def _on_editor_closed(self, *_) -> None:
+        if self._refill_after_edit:
+            QTimer.singleShot(0, self, self.refill)  # once the editor has let go
 
     def _on_item_changed(self, item: QTableWidgetItem) -> None:
         """The name cell edited: the run's new label (the folder's name when emptied)."""

@@ -9,11 +9,12 @@ from pathlib import Path
 
 import numpy as np
 
-from dcgan_studio.core.library import RunSummary, differing_settings
+from dcgan_studio.core.library import RunSummary, comparable_scores, differing_settings
 from dcgan_studio.gui.events import Event
 
 # Okabe and Ito's colours, told apart by people with colour-blindness; a run each, in order
 COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000")
+MOST = len(COLOURS)  # runs compared at once
 # the curves of the metrics lines that Compare overlays: column -> title
 CURVES = {"loss_d": "Loss of D", "loss_g": "Loss of G", "d_x": "D(x)", "d_g_z1": "D(G(z))"}
 
@@ -41,9 +42,7 @@ def series_from_records(
         name: np.array([r.get(name, np.nan) for r in metrics], dtype=np.float64)
         for name in ("step", *CURVES)
     }
-    scored = sorted(
-        (r for r in scores if isinstance(r.get("kid"), (int, float))), key=lambda r: r["step"]
-    )
+    scored = comparable_scores(scores)  # one generator and feature space: one curve
     return RunSeries(
         summary,
         columns,
@@ -95,8 +94,9 @@ class LibraryModel:
         return [s for s in self.summaries if all(w in _haystack(s) for w in words)]
 
     def find(self, path: Path) -> RunSummary | None:
-        path = Path(path).resolve()
-        return next((s for s in self.summaries if s.path.resolve() == path), None)
+        """The run at ``path`` (as listed, or resolved), without asking the file system."""
+        path = Path(path)
+        return next((s for s in self.summaries if path in (s.path, s.key)), None)
 
 
 def _haystack(s: RunSummary) -> str:
@@ -118,7 +118,8 @@ class CompareModel:
         self.step_changed = Event()  # (step)
 
     def set_runs(self, runs: list[RunSeries]) -> None:
-        self.runs = list(runs)[: len(COLOURS)]
+        """The runs to compare, at most ``MOST`` (a colour each)."""
+        self.runs = list(runs)[:MOST]
         # the newest step every run saved a grid at, else the newest any run did
         common = set.intersection(*(set(r.grid_steps) for r in self.runs)) if self.runs else set()
         steps = self.steps()

@@ -9,6 +9,7 @@ the callbacks it is given; everything that reads or writes files runs on ``Libra
 from __future__ import annotations
 
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -21,7 +22,7 @@ from dcgan_studio.gui.runs.branch_dialog import BranchDialog
 from dcgan_studio.gui.runs.compare_view import CompareView
 from dcgan_studio.gui.runs.jobs import LibraryJobs
 from dcgan_studio.gui.runs.library_view import RunsLibraryView
-from dcgan_studio.gui.runs.model import CompareModel, LibraryModel
+from dcgan_studio.gui.runs.model import MOST, CompareModel, LibraryModel
 
 REFRESH_MS = 5000  # while in sight: a run training in another process shows its progress
 FOLDERS_KEY = "library/folders"
@@ -35,6 +36,7 @@ class RunsPage(QWidget):
         open_run: Callable[[Path], None],
         start_branch: Callable[[Path, int, dict, str, object], None],
         say: Callable[..., None],
+        deleted: Callable[[Path], None] = lambda _path: None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -45,7 +47,10 @@ class RunsPage(QWidget):
             start_branch,
             say,
         )
-        extra = [Path(f) for f in (settings.value(FOLDERS_KEY) or []) if f]
+        self._deleted = deleted  # the window forgets a run it had open
+        saved = settings.value(FOLDERS_KEY, [])
+        saved = [saved] if isinstance(saved, str) else list(saved or [])  # one: a plain string
+        extra = [Path(f) for f in saved if f]
         self.library = LibraryModel([Path(runs_root), *extra])
         self.compare = CompareModel()
         self.jobs = LibraryJobs(self)
@@ -119,31 +124,53 @@ class RunsPage(QWidget):
 
     def _on_runs_read(self, runs) -> None:
         self.compare.set_runs(runs)
-        self._say(f"Comparing {len(runs)} runs.", 5000)
+        if len(runs) > MOST:
+            self._say(f"Comparing the first {MOST} of {len(runs)} runs: a colour each.", 8000)
+        else:
+            self._say(f"Comparing {len(runs)} runs.", 5000)
 
     def _on_grid_wanted(self, index: int, step: int) -> None:
         run = self.compare.runs[index]
         path = RunDirectory(run.path).sample_path(step)
-        self.jobs.read_grid(
-            str(index), path, lambda image, i=index: self.compare_view.show_grid(i, image)
-        )
+
+        def show(image, i=index, wanted=run) -> None:  # not into another comparison's view
+            if i < len(self.compare.runs) and self.compare.runs[i] is wanted:
+                self.compare_view.show_grid(i, image)
+
+        self.jobs.read_grid(str(index), path, show)
 
     # ---- branch, rename, delete ---------------------------------------------------------------
-    def ask_branch(self, summary: RunSummary, step: int | None = None) -> BranchDialog | None:
-        """The Branch dialog on the run's checkpoint of ``step``, or the newest one before it
-        (None: its newest)."""
+    def ask_branch(self, summary: RunSummary, step: int | None = None) -> None:
+        """The Branch dialog on the run's checkpoint at ``step`` or the newest before it (None:
+        its newest), once the parent's settings at each checkpoint are read."""
         if summary.config is None or not summary.checkpoints:
             self._say(f"{summary.title} has no checkpoint to branch from.", 8000)
-            return None
-        checkpoints = list(summary.checkpoints)
-        if step is not None:
-            step = max([c for c in checkpoints if c <= step], default=checkpoints[0])
-        self.dialog = BranchDialog(
-            summary.path, summary.title, summary.config, checkpoints, step, self
+            return
+        self._say(f"Reading the checkpoints of {summary.title}…")
+        self.jobs.read_branch_settings(
+            summary,
+            lambda settings: self._show_branch_dialog(summary, settings, step),
+            lambda exc: self._failed("Branch", exc),
         )
+
+    def _show_branch_dialog(self, summary: RunSummary, settings: dict, step: int | None) -> None:
+        if not settings:
+            self._say(f"{summary.title} has no checkpoint to branch from.", 8000)
+            return
+        checkpoints = sorted(settings)
+        if step is not None:
+            before = [c for c in checkpoints if c <= step]
+            if not before:
+                self._say(
+                    f"{summary.title} has no checkpoint at or before iteration {step:,}: its "
+                    f"first is at {checkpoints[0]:,}.",
+                    8000,
+                )
+            step = before[-1] if before else checkpoints[0]
+        self.dialog = BranchDialog(summary.path, summary.title, settings, step, self)
         self.dialog.branch_chosen.connect(self._start_branch)
         self.dialog.open()
-        return self.dialog
+        self._say("")
 
     def rename(self, summary: RunSummary, label: str) -> None:
         self.jobs.rename(
@@ -164,17 +191,18 @@ class RunsPage(QWidget):
         if summary.live:
             self._say(f"{summary.title} is training now ({summary.live}): stop it first.", 8000)
             return
-        branches = [s.title for s in self.library.summaries if s.parent == summary.path.resolve()]
+        branches = [s.title for s in self.library.summaries if s.parent == summary.key]
         keep = (
-            f"<br><br>Its branches ({', '.join(branches)}) stay whole: each has its own copy "
-            "of the checkpoint it started from."
+            f"<br><br>Its branches ({escape(', '.join(branches))}) stay whole: each has its "
+            "own copy of the checkpoint it started from."
             if branches
             else ""
         )
         box = QMessageBox(
             QMessageBox.Icon.Warning,
             "Delete Run",
-            f"Move the run <b>{summary.title}</b> ({summary.path}) to the trash?{keep}"
+            f"Move the run <b>{escape(summary.title)}</b> ({escape(str(summary.path))}) to the "
+            f"trash?{keep}"
             "<br><br>Where the folder's disk has no trash, it is deleted for good.",
             QMessageBox.StandardButton.Cancel,
             self,
@@ -192,6 +220,7 @@ class RunsPage(QWidget):
             where = "to the trash" if how == "trash" else "for good (no trash on its disk)"
             self._say(f"Deleted {summary.title} {where}.", 8000)
             self.compare.set_runs([r for r in self.compare.runs if r.path != summary.path])
+            self._deleted(summary.path)
             self.refresh()
 
         self.jobs.delete(summary, done, lambda exc: self._failed("Delete Run", exc))

@@ -30,8 +30,9 @@ from dcgan_studio.gui.fields import (
     PRESET_TEXT,
     PRESET_TIP,
 )
-from dcgan_studio.gui.widgets.compact import double_spin_box, narrow_combo, push_button, spin_box
+from dcgan_studio.gui.widgets.compact import narrow_combo, push_button
 from dcgan_studio.gui.widgets.scrolling import scrolling
+from dcgan_studio.gui.widgets.setting_editors import number_editor
 
 
 class TrainingControls(QWidget):
@@ -193,27 +194,7 @@ class TrainingControls(QWidget):
             return box
         if field == "runtime.deterministic":
             return QCheckBox()
-        if field in ("optim.lr_g", "optim.lr_d"):
-            return double_spin_box(1e-6, 1.0, decimals=6, step=5e-5)
-        if field in ("optim.beta1", "optim.beta2"):
-            return double_spin_box(0.0, 0.9999, decimals=4, step=0.05)
-        if field == "optim.ema_decay":
-            return double_spin_box(0.0, 0.9999, decimals=4, step=0.01)
-        if field == "model.d_dropout":
-            return double_spin_box(0.0, 0.9, decimals=2, step=0.05)
-        ranges = {
-            "model.nz": (1, 4096),
-            "model.ngf": (1, 1024),
-            "model.ndf": (1, 1024),
-            "optim.batch_size": (2, 65536),
-            "optim.d_steps": (1, 100),
-            "schedule.iterations": (1, 10**9),
-            "schedule.seed": (0, 2**31 - 1),
-        }
-        spin = spin_box(*ranges[field], ranges[field][0])
-        if field == "optim.batch_size":
-            spin.setSingleStep(16)
-        return spin
+        return number_editor(field)
 
     # ---- values -----------------------------------------------------------------------------
     def set_config(self, cfg: RunConfig) -> None:

@@ -80,7 +80,13 @@ def make_branch_trainer(
     """Runs on the session's thread: a new run in ``run_dir``, branched from ``parent``'s
     checkpoint of ``step`` with ``values`` changed."""
     trainer = start_branch(
-        parent, step, values, run_dir.root, commands, label=label, how_to_extend=HOW_TO_EXTEND
+        parent,
+        step,
+        values,
+        run_dir.root,
+        commands,
+        label=label,
+        how_to_extend="give it more iterations (or epochs) in the Branch dialog",
     )
     trainer.pause_on_write_error = True
     return trainer
