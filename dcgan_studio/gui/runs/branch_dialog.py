@@ -48,6 +48,7 @@ class BranchDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("branch-dialog")
         self.setWindowTitle(f"Branch {title}")
+        self.setMinimumWidth(440)  # the explanation in a few lines, not a narrow column
         self.parent_dir, self.settings = Path(parent_dir), dict(settings)
         checkpoints = sorted(self.settings)
         layout = QVBoxLayout(self)
