@@ -142,7 +142,7 @@ def make_branch(
             "parent_label": parent.read_label(),
             "step": step,
             "changed": changed_settings(before, config),
-            "made": datetime.now().isoformat(timespec="seconds"),
+            "made": datetime.now().isoformat(),  # to the microsecond: it sorts after its parent
         }
         try:
             _carry_over(parent, branch, step)
