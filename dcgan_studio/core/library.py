@@ -75,7 +75,7 @@ def summarise(root: Path) -> RunSummary:
     origin = run.read_branch()
     first_grid = run.sample_path(samples[0]) if samples else run.config_path
     started = _made(origin) or _modified(first_grid) or _modified(run.config_path)
-    parent = Path(origin["parent"]) if origin else None
+    parent = _find_parent(run, Path(origin["parent"])) if origin else None
     return RunSummary(
         path=run.root,
         key=run.root.resolve(),
@@ -203,6 +203,15 @@ def _modified(path: Path) -> datetime | None:
         return datetime.fromtimestamp(path.stat().st_mtime)
     except OSError:
         return None
+
+
+def _find_parent(run: RunDirectory, recorded: Path) -> Path:
+    """The parent where branch.json says; where it is not there (the runs were copied, moved
+    or synced elsewhere), a run of the same name beside the branch."""
+    if (recorded / "config.json").is_file():
+        return recorded
+    beside = run.root.parent / recorded.name
+    return beside.resolve() if (beside / "config.json").is_file() else recorded
 
 
 def _made(origin: dict[str, Any] | None) -> datetime | None:

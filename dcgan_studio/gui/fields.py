@@ -137,3 +137,8 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "0 turns it off.",
     ),
 }
+
+
+def setting_name(dotted: str) -> str:
+    """A setting as the window names it ("G learning rate"), else its own name."""
+    return SETTINGS.get(dotted, (dotted.partition(".")[2].replace("_", " "),))[0]

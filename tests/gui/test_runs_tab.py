@@ -100,7 +100,8 @@ def test_compare_overlays_the_curves_and_shows_the_grids_at_one_step(qtbot, make
     assert loss_d[1].yData[0] == loss_d[0].yData[5]  # the parent's line of step 6, carried over
     assert len(view.plots["KID (log), lower is better"].listDataItems()) == 1  # only the parent's
     legend = view.legend.text()
-    assert "lr_g 0.0002" in legend and "lr_g 0.0012" in legend and "branch of parent at 6" in legend
+    assert "G learning rate 0.0002" in legend and "G learning rate 0.0012" in legend
+    assert "branch of parent at 6" in legend
     assert "Same fixed noise in every run" in legend
     # one scrubber: the newest step both saved a grid at
     assert page.compare.step == 6
@@ -109,7 +110,7 @@ def test_compare_overlays_the_curves_and_shows_the_grids_at_one_step(qtbot, make
     page.compare.set_step(8)
     assert "iteration 8" in view.titles[1].text() and "nearest" not in view.titles[1].text()
     assert "iteration 9" in view.titles[0].text() and "nearest saved" in view.titles[0].text()
-    assert "shown parent at 9" in view.note.text()
+    assert "the nearest is shown: parent at 9" in view.note.text()
     assert all(c.value() == 8 and c.isVisible() for c in view.cursors)
     view.slider.setValue(0)
     assert page.compare.step == 0 and "iteration 0" in view.titles[0].text()
@@ -183,9 +184,10 @@ def test_branch_from_here_trains_a_branch_from_the_window(qtbot, make_window, li
     dialog = page.dialog
     assert dialog.step == 6
     assert dialog.editors["optim.lr_g"].value() == pytest.approx(1.2e-3)
-    dialog.editors["schedule.iterations"].setValue(5)  # before the start: refused, stays open
-    dialog.ok_button.click()
-    assert dialog.isVisible() and "above 6" in dialog.error_label.text()
+    iterations = dialog.editors["schedule.iterations"]
+    assert "The parent's: 12; the branch starts at 6" in iterations.toolTip()
+    iterations.setValue(5)  # before the start: the field goes no lower than one iteration on
+    assert iterations.value() == 7
     dialog.editors["schedule.iterations"].setValue(9)
     dialog.editors["optim.d_steps"].setValue(2)
     dialog.label_edit.setText("D twice")
@@ -232,3 +234,38 @@ def test_open_from_the_library_and_runs_of_an_added_folder(qtbot, make_window, l
     assert window.run.shown_step == 3
     again = make_window(settings_name="settings.ini")  # the next launch lists it too
     assert elsewhere in again.workspaces.runs.library.folders
+
+
+def test_a_branch_of_the_last_checkpoint_is_offered_more_iterations(qtbot, make_window, library):
+    window = make_window()
+    page = _runs_page(qtbot, window)
+    _select(page.library_view, "parent")
+    page.library_view.branch_button.click()
+    qtbot.waitUntil(lambda: page.dialog is not None and page.dialog.isVisible(), timeout=20_000)
+    dialog = page.dialog
+    iterations = dialog.editors["schedule.iterations"]
+    assert dialog.step == 12 and iterations.value() == 112  # the parent ended at 12: more
+    assert dialog.values() == {"schedule.iterations": 112}  # needed, though nobody typed it
+    dialog.checkpoint_box.setCurrentIndex(dialog.checkpoint_box.findData(6))
+    assert iterations.value() == 12 and dialog.values() == {}  # the parent's length again
+    dialog.reject()
+
+
+def test_compare_puts_a_parent_before_its_branches_and_finds_a_moved_parent(tmp_path):
+    from dcgan_studio.core.library import summarise
+    from dcgan_studio.gui.runs.page import parents_first
+
+    runs = tmp_path / "runs"
+    _train(runs / "parent", **{"schedule.iterations": 6})
+    branch = start_branch(
+        runs / "parent", 6, {"schedule.iterations": 9}, runs / "branch", how_to_extend=""
+    )
+    branch.run_lock.release()
+    moved = tmp_path / "copied"
+    runs.rename(moved)  # the runs folder moved (or copied, or synced to another machine)
+    parent, child = summarise(moved / "parent"), summarise(moved / "branch")
+    assert child.parent == (moved / "parent").resolve() and child.parent_exists
+    older_child = child.__class__(
+        **{**child.__dict__, "started": parent.started.replace(year=2000)}
+    )
+    assert [s.name for s in parents_first([older_child, parent])] == ["parent", "branch"]

@@ -74,6 +74,7 @@ class BranchDialog(QDialog):
         epochs = base is not None and base.schedule.iterations is None
         self.editors: dict[str, QWidget] = {}
         self.edited: set[str] = set()  # the fields a person changed
+        self.needed: set[str] = set()  # changed by the dialog because the branch needs it
         for field in LEARNING:
             if field == "schedule.iterations" and epochs:  # an epoch-based run: its length so
                 field = "schedule.epochs"
@@ -137,20 +138,29 @@ class BranchDialog(QDialog):
         if base is None:
             return
         self._filling = True
+        self.needed.clear()
+        iterations = self.editors.get("schedule.iterations")
+        if iterations is not None:  # first: a minimum of another checkpoint would clamp
+            iterations.setMinimum(step + 1)  # a branch trains at least one iteration
         for field, editor in self.editors.items():
             if field not in self.edited and base.value(field) is not None:
                 editor.setValue(base.value(field))
+        if iterations is not None:
+            iterations.setToolTip(
+                f"{SETTINGS['schedule.iterations'][1]} The parent's: "
+                f"{base.schedule.iterations:,}; the branch starts at {step:,}."
+            )
+            if "schedule.iterations" not in self.edited and base.schedule.iterations <= step:
+                iterations.setValue(step + max(step, 100))  # the parent's end: more, to train
+                self.needed.add("schedule.iterations")
         self._filling = False
-        iterations = self.editors.get("schedule.iterations")
-        if iterations is not None and iterations.value() <= step:
-            iterations.setValue(step + max(step, 100))  # a change the branch needs: edited
 
     def values(self) -> dict[str, Any]:
         """What the person changed: the fields edited whose value differs from the parent's
         as the field shows it."""
         base = self.base
         changed = {}
-        for field in self.edited:
+        for field in self.edited | self.needed:
             editor = self.editors[field]
             shown = number_editor(field)  # the parent's value, rounded as the field rounds
             shown.setValue(base.value(field) if base.value(field) is not None else 0)

@@ -105,7 +105,7 @@ class CompareView(QWidget):
         kid.setTitle(
             PLOTS[3][0]
             if kid.listDataItems() or not runs
-            else "KID: no scores yet (the Quality tab scores a run while it trains)",
+            else "KID: no scores yet (the Quality panel, or score --save)",
             size="9pt",
         )
         self._build_grids()
@@ -217,9 +217,9 @@ class CompareView(QWidget):
         notes = []
         if elsewhere:
             notes.append(
-                f"No grid saved at iteration {step:,} in every run: shown "
+                f"Not every run saved a grid at iteration {step:,}; the nearest is shown: "
                 + "; ".join(elsewhere)
-                + " (the nearest)."
+                + "."
             )
         self.note.setText(" ".join(notes))
 

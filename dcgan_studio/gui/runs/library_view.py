@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from dcgan_studio.core.library import RunSummary, config_diff
-from dcgan_studio.gui.fields import SETTINGS
+from dcgan_studio.gui.fields import setting_name
 from dcgan_studio.gui.runs.jobs import THUMBNAIL_PX
 from dcgan_studio.gui.runs.model import LibraryModel
 from dcgan_studio.gui.widgets.compact import push_button, shrinkable, text_label
@@ -51,11 +51,6 @@ def duration(seconds: float) -> str:
     if seconds < 3600:
         return f"{seconds // 60} min {seconds % 60:02d} s"
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
-
-
-def setting_name(dotted: str) -> str:
-    """A setting as the Training panel names it ("G learning rate"), else its own name."""
-    return SETTINGS.get(dotted, (dotted.partition(".")[2].replace("_", " "),))[0]
 
 
 def diff_html(a: RunSummary, b: RunSummary) -> str:
@@ -139,6 +134,7 @@ class RunsLibraryView(QWidget):
         table.setIconSize(QSize(THUMBNAIL_PX, THUMBNAIL_PX))
         table.verticalHeader().setDefaultSectionSize(THUMBNAIL_PX + 6)
         table.verticalHeader().hide()
+        table.setMinimumHeight(3 * (THUMBNAIL_PX + 6) + 30)  # three runs in sight, at least
         table.setAlternatingRowColors(True)
         header = table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -318,6 +314,7 @@ class RunsLibraryView(QWidget):
         if self._filling:
             return
         chosen = self.selected()
+        self.diff_label.hide()  # it was of the runs selected before
         one = len(chosen) == 1
         usable = one and chosen[0].config is not None
         self.open_button.setEnabled(usable)

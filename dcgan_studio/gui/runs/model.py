@@ -11,6 +11,7 @@ import numpy as np
 
 from dcgan_studio.core.library import RunSummary, comparable_scores, differing_settings
 from dcgan_studio.gui.events import Event
+from dcgan_studio.gui.fields import setting_name
 
 # Okabe and Ito's colours, told apart by people with colour-blindness; a run each, in order
 COLOURS = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000")
@@ -157,9 +158,9 @@ class CompareModel:
         for i, run in enumerate(self.runs):
             s = run.summary
             settings = ", ".join(
-                f"{name.partition('.')[2]} {s.config.value(name):g}"
+                f"{setting_name(name)} {s.config.value(name):g}"
                 if isinstance(s.config.value(name), float)
-                else f"{name.partition('.')[2]} {s.config.value(name)}"
+                else f"{setting_name(name)} {s.config.value(name)}"
                 for name in differing
                 if s.config is not None
             )

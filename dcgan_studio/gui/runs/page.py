@@ -28,6 +28,25 @@ REFRESH_MS = 5000  # while in sight: a run training in another process shows its
 FOLDERS_KEY = "library/folders"
 
 
+def parents_first(summaries: list[RunSummary]) -> list[RunSummary]:
+    """Oldest first, and a parent always before its branches (dates of copied folders
+    mislead): a parent gets the first colour and its branches draw over it."""
+    ordered = sorted(summaries, key=lambda s: s.started.timestamp() if s.started else 0.0)
+    placed: list[RunSummary] = []
+
+    def place(s: RunSummary) -> None:
+        if s in placed:
+            return
+        parent = next((p for p in ordered if s.parent is not None and p.key == s.parent), None)
+        if parent is not None:
+            place(parent)
+        placed.append(s)
+
+    for s in ordered:
+        place(s)
+    return placed
+
+
 class RunsPage(QWidget):
     def __init__(
         self,
@@ -117,8 +136,7 @@ class RunsPage(QWidget):
                 self._say(f"The parent {summaries[0].parent} is not in the library.", 8000)
                 return
             summaries = [parent, summaries[0]]
-        # oldest first: a parent gets the first colour and its branches draw over it
-        summaries = sorted(summaries, key=lambda s: s.started.timestamp() if s.started else 0.0)
+        summaries = parents_first(summaries)
         self._say(f"Reading {len(summaries)} runs to compare…")
         self.jobs.read_runs(summaries, self._on_runs_read)
 
