@@ -388,9 +388,7 @@ class RunDirectory:
             (self.quality_path, self.read_quality),
         ):
             if path.exists():
-                kept = [r for r in read() if r.get("step", 0) <= step]
-                text = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in kept)
-                durable_write_text(path, text)
+                _write_lines(path, [r for r in read() if r.get("step", 0) <= step])
 
     # quality scores (core/quality): written by whoever scores, read by a viewer
     def append_quality(self, record: Mapping[str, Any]) -> None:
@@ -407,9 +405,8 @@ class RunDirectory:
         same = ("step", "generator", "feature_space")
         kept = [r for r in self.read_quality() if any(r.get(k) != record.get(k) for k in same)]
         records = sorted([*kept, dict(record)], key=lambda r: r["step"])
-        text = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
         try:
-            durable_write_text(self.quality_path, text)
+            _write_lines(self.quality_path, records)
         except OSError as exc:
             raise RunDirectoryError(
                 f"cannot write {self.quality_path} ({exc.strerror or exc}): free space or fix "
@@ -473,6 +470,13 @@ class RunDirectory:
             except OSError:
                 continue
             shutil.rmtree(doomed, ignore_errors=True)
+
+
+def _write_lines(path: Path, records: list[Mapping[str, Any]]) -> None:
+    """A .jsonl file written again whole (durably), a record a line as ``append_line`` writes
+    them."""
+    text = "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
+    durable_write_text(path, text)
 
 
 def _read_lines(path: Path) -> list[dict[str, Any]]:
