@@ -1,0 +1,211 @@
+"""Following a run folder as another process writes it: only whole lines, rewrites read again,
+grids and whole checkpoints as they land, and the writer named and judged."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from dcgan_studio.config import RunConfig
+from dcgan_studio.core import follow
+from dcgan_studio.core.checkpoint_files import GENERATOR_FILE
+from dcgan_studio.core.follow import JsonlTail, RunFollower, describe_writer, quiet_limit
+from dcgan_studio.core.runs import RunDirectory
+from dcgan_studio.errors import RunDirectoryError
+
+
+def _line(step: int, **values) -> bytes:
+    record = {"step": step, "loss_d": 1.0, "loss_g": 2.0, **values}
+    return (json.dumps(record) + "\n").encode()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def run(tmp_path):
+    return RunDirectory.create(tmp_path / "run", RunConfig())
+
+
+def _append(path, data: bytes) -> None:
+    with open(path, "ab") as f:
+        f.write(data)
+
+
+def test_a_half_written_last_line_waits_until_its_newline_lands(run):
+    follower = RunFollower(run)
+    _append(run.metrics_path, _line(0) + _line(10)[:-9])  # the second line cut mid-number
+    news = follower.poll()
+    assert [r["step"] for r in news.metrics] == [0]
+    assert follower.poll().metrics == ()  # still half: not shown, not lost
+    _append(run.metrics_path, _line(10)[-9:])
+    assert [r["step"] for r in follower.poll().metrics] == [10]
+    assert follower.poll().metrics == ()
+
+
+def test_a_metrics_file_cut_back_by_a_resume_is_read_again_whole(run):
+    follower = RunFollower(run)
+    _append(run.metrics_path, b"".join(_line(s) for s in range(0, 60, 10)))
+    assert len(follower.poll().metrics) == 6
+    run.truncate_metrics_after(20)  # a resume from the checkpoint of step 20 (a new file)
+    _append(run.metrics_path, b"".join(_line(s) for s in range(30, 90, 10)))  # longer than before
+    news = follower.poll()
+    assert news.metrics_replaced
+    assert [r["step"] for r in news.metrics] == [0, 10, 20, 30, 40, 50, 60, 70, 80]
+
+
+def test_a_file_rewritten_in_place_is_noticed(tmp_path):
+    path = tmp_path / "quality.jsonl"
+    path.write_bytes(_line(1) + _line(2))
+    tail = JsonlTail(path)
+    assert [r["step"] for r in tail.read()[0]] == [1, 2]
+    with open(path, "r+b") as f:  # the same inode, other bytes, a longer file
+        f.write(_line(7) + _line(8) + _line(9))
+    records, replaced = tail.read()
+    assert replaced and [r["step"] for r in records] == [7, 8, 9]
+
+
+def test_damaged_lines_are_skipped_and_a_deleted_file_says_so(tmp_path):
+    path = tmp_path / "alerts.jsonl"
+    tail = JsonlTail(path)
+    assert tail.read() == ([], False)  # not there yet
+    path.write_bytes(b"{not json\n" + _line(3))
+    assert [r["step"] for r in tail.read()[0]] == [3]
+    path.unlink()
+    assert tail.read() == ([], True)
+
+
+def _checkpoint(run: RunDirectory, step: int, whole: bool = True) -> None:
+    folder = run.checkpoint_path(step)
+    folder.mkdir(parents=True)
+    save_file({"w": torch.zeros(64)}, str(folder / GENERATOR_FILE))
+    if not whole:  # a synced folder still bringing it over
+        data = (folder / GENERATOR_FILE).read_bytes()
+        (folder / GENERATOR_FILE).write_bytes(data[:-10])
+    (folder / "discriminator.safetensors").write_bytes(b"x")
+    (folder / "training_state.pt").write_bytes(b"x")
+
+
+def test_grids_and_whole_checkpoints_are_news_once(run):
+    follower = RunFollower(run)
+    (run.samples_dir / "step-0000000.png").write_bytes(b"png")
+    _checkpoint(run, 0)
+    first = follower.poll()
+    assert first.new_sample_steps == (0,) and first.new_checkpoint == 0
+    (run.samples_dir / ".step-0000010.png.tmp-1a2b3c4d").write_bytes(b"half")  # being written
+    _checkpoint(run, 10, whole=False)
+    news = follower.poll()
+    assert news.new_sample_steps == () and news.new_checkpoint is None
+    assert news.checkpoint_steps == (0,) and not news.landed
+    os.replace(
+        run.samples_dir / ".step-0000010.png.tmp-1a2b3c4d", run.samples_dir / "step-0000010.png"
+    )
+    shutil.rmtree(run.checkpoint_path(10))
+    _checkpoint(run, 10)
+    news = follower.poll()
+    assert news.sample_steps == (0, 10) and news.new_sample_steps == (10,)
+    assert news.new_checkpoint == 10 and follower.newest_checkpoint == run.checkpoint_path(10)
+    assert not follower.poll().landed
+
+
+def test_a_folder_that_is_not_a_run_is_refused_in_words(tmp_path):
+    with pytest.raises(RunDirectoryError, match="not a DCGAN Studio run"):
+        RunFollower.open(tmp_path)
+
+
+def test_a_changed_config_is_news(run):
+    follower = RunFollower(run)
+    assert follower.poll().config == RunConfig()
+    assert follower.poll().config is None
+    longer = RunConfig().with_values({"schedule.iterations": 99_999})
+    run.write_config(longer)
+    assert follower.poll().config == longer
+
+
+# ---- who writes -------------------------------------------------------------------------------
+RECORD = {
+    "host": "gpu-box",
+    "pid": 4242,
+    "command": "torchrun, 2 processes",
+    "processes": 2,
+    "global_batch": 256,
+    "state": "training",
+    "started": "2025-01-02T03:04:05+00:00",
+    "updated": "2025-01-02T03:14:05+00:00",
+    "step": 300,
+}
+
+
+def test_the_writer_is_named_from_writer_json():
+    status = describe_writer(RECORD, None, 5, 120, 310, this_host="laptop")
+    assert status.state == "training" and status.live
+    assert status.headline == "Torchrun, 2 processes (process 4242 on gpu-box) is training"
+    assert "2 processes" in status.detail and "global batch 256" in status.detail
+    assert status.step == 310
+
+
+@pytest.mark.parametrize(
+    "state, words", [("finished", "finished"), ("stopped", "was stopped"), ("failed", "failed")]
+)
+def test_a_writer_that_ended_says_how(state, words):
+    status = describe_writer({**RECORD, "state": state}, None, 5, 120, 300, this_host="laptop")
+    assert not status.live
+    assert status.headline.endswith(f"{words} at iteration 300")
+
+
+def test_a_writer_on_this_machine_whose_lock_is_free_is_gone():
+    record = {**RECORD, "host": "laptop"}
+    status = describe_writer(record, None, 1, 120, 300, this_host="laptop")
+    assert status.state == "gone" and not status.live
+    assert status.headline == "The writer stopped (process 4242 on laptop is gone)"
+    held = describe_writer(record, "process 4242", 1, 120, 300, this_host="laptop")
+    assert held.state == "training"
+
+
+def test_a_writer_on_another_machine_seems_stopped_after_its_quiet_limit():
+    assert describe_writer(RECORD, None, 100, 120, 300, this_host="laptop").live
+    status = describe_writer(RECORD, None, 300, 120, 300, this_host="laptop")
+    assert status.state == "quiet" and not status.live
+    assert "seems to have stopped: nothing new for 5 min" in status.headline
+
+
+def test_an_older_run_names_its_writer_from_the_lock_or_says_another_process():
+    held = describe_writer(None, "process 77", 0, 120, 5, this_host="laptop")
+    assert held.headline == "Process 77 on this machine is training this run"
+    unknown = describe_writer(None, None, 0, 120, 5, this_host="laptop")
+    assert unknown.live and unknown.who == "another process"
+    quiet = describe_writer(None, None, 600, 120, 5, this_host="laptop")
+    assert not quiet.live and "no process seems to write this run" in quiet.headline
+
+
+def test_the_quiet_limit_follows_the_run_s_cadence():
+    assert quiet_limit([]) == follow.QUIET_FLOOR_S
+    fast = [{"step": i, "elapsed_seconds": i * 0.5} for i in range(30)]
+    assert quiet_limit(fast) == follow.QUIET_FLOOR_S
+    slow = [{"step": i, "elapsed_seconds": i * 30.0} for i in range(30)]
+    assert quiet_limit(slow) == 300.0
+
+
+def test_a_run_that_goes_quiet_and_then_continues_is_followed_on(run, monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(follow, "locks_known", lambda: False)  # no lock to judge by
+    follower = RunFollower(run, clock=clock)
+    _append(run.metrics_path, _line(0, elapsed_seconds=0.0) + _line(10, elapsed_seconds=1.0))
+    assert follower.poll().writer.live
+    clock.now += 10 * 60
+    quiet = follower.poll()
+    assert quiet.writer.state == "quiet" and not quiet.resumed
+    _append(run.metrics_path, _line(20, elapsed_seconds=2.0))  # a resume writes again
+    back = follower.poll()
+    assert back.resumed and back.writer.live and [r["step"] for r in back.metrics] == [20]
+    assert not follower.poll().resumed
