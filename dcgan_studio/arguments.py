@@ -105,6 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="open the window on a saved run (Start continues it)",
     )
     parser.add_argument(
+        "--follow",
+        type=Path,
+        metavar="RUN_DIR",
+        help="open the window on a run that another process writes (dcgan-studio train, "
+        "torchrun, another machine through a shared folder) and show what it saves as it "
+        "lands; read-only",
+    )
+    parser.add_argument(
         "--checkpoint",
         type=Path,
         metavar="PATH",

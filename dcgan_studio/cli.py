@@ -27,9 +27,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     log_file = _setup_logging()
     if args.command is None:
+        if args.follow is not None:
+            if args.run is not None:
+                return _fail("--run and --follow both open a run: give one of them")
+            problem = not_a_run(args.follow)
+            if problem is not None:
+                return _fail(problem)
         from dcgan_studio.gui.app import run_window
 
-        return run_window(args.run, str(log_file), explore=args.checkpoint)
+        return run_window(args.run, str(log_file), explore=args.checkpoint, follow=args.follow)
     try:
         from dcgan_studio import headless
 
@@ -55,6 +61,19 @@ def main(argv: list[str] | None = None) -> int:
             EXIT_FAILED,
             prefix="internal error",
         )
+
+
+def not_a_run(folder: Path) -> str | None:
+    """Why ``folder`` cannot be followed, before the window (and torch) load; None when it
+    holds a run. The window says the same of a folder chosen in File > Follow Run."""
+    if not folder.is_dir():
+        return f"{folder} is not a folder: give the run folder that was passed as --run-dir"
+    if not (folder / "config.json").is_file():
+        return (
+            f"{folder} is not a DCGAN Studio run (no config.json): give the folder that was "
+            "passed as --run-dir"
+        )
+    return None
 
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT, prefix: str = "error") -> int:

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from dcgan_studio.config import RunConfig
 from dcgan_studio.core.runs import RunDirectory, open_checkpoint
 
 # a run that takes seconds: 16 px, narrow networks, fp32 on the CPU
@@ -324,3 +325,13 @@ def test_the_closing_hint_names_the_command_as_this_person_can_type_it(tmp_path)
         )
     )  # python -m dcgan_studio
     assert hint.startswith(f"Sample from it: {sys.executable} -m dcgan_studio sample ")
+
+
+def test_follow_refuses_a_folder_that_is_not_a_run_in_one_line(tmp_path):
+    line = one_error_line(cli("--follow", tmp_path, timeout=60))
+    assert f"{tmp_path} is not a DCGAN Studio run (no config.json)" in line
+    line = one_error_line(cli("--follow", tmp_path / "nowhere", timeout=60))
+    assert "is not a folder: give the run folder" in line
+    RunDirectory.create(tmp_path / "run", RunConfig())
+    line = one_error_line(cli("--run", tmp_path / "run", "--follow", tmp_path / "run"))
+    assert "give one of them" in line

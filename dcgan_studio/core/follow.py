@@ -55,6 +55,7 @@ class WriterStatus:
     headline: str  # one line: "dcgan-studio train (process 123 on gpu-box) is training"
     detail: str = ""  # a second line: batch, processes, when it last wrote
     step: int | None = None
+    batch: int | None = None  # images per iteration over all its processes (writer.json's)
 
     @property
     def live(self) -> bool:
@@ -109,10 +110,8 @@ class JsonlTail:
         """(the new records, whether the ones read before are replaced)."""
         try:
             f = open(self.path, "rb")  # noqa: SIM115 (closed below, after fstat)
-        except FileNotFoundError:
-            replaced = self._offset > 0  # deleted: what was read is gone
-            self._offset, self._identity, self._tail = 0, None, b""
-            return [], replaced
+        except FileNotFoundError:  # not yet, or for a moment (a synced folder's hiccup): what
+            return [], False  # was read stays; a file that comes back is compared as it is
         with f:
             stat = os.fstat(f.fileno())
             identity = (stat.st_dev, stat.st_ino)
@@ -213,16 +212,32 @@ def describe_writer(
     step: int | None,
     this_host: str | None = None,
     locks: bool = True,
+    was_held: str | None = None,
+    total: int | None = None,
 ) -> WriterStatus:
     """The writer as the banner names it. ``record``: writer.json (None for an older run);
     ``holder``: who holds the run's lock as seen from here (None: nobody on this machine);
     ``quiet_s``: seconds since something last landed; ``limit_s``: how long a writer may be
-    quiet; ``step``: the newest step logged; ``locks``: whether this OS shows a held lock."""
+    quiet; ``step``: the newest step logged; ``locks``: whether this OS shows a held lock;
+    ``was_held``: who held the lock when last seen (an older run's writer); ``total``: the
+    run's iterations (an older run's writer that let go of the lock there finished)."""
     this_host = this_host or socket.gethostname()
     if record is None:
         if holder is not None:
-            who = f"{holder} on this machine" if holder.startswith("process") else holder
+            who = _holder_words(holder)
             return WriterStatus("training", who, f"{_cap(who)} is training this run", "", step)
+        if was_held is not None:  # it held the lock and let go: it ended
+            who = _holder_words(was_held)
+            if total is not None and step is not None and step >= total:
+                where = f" at iteration {step:,}"
+                return WriterStatus("finished", who, f"{_cap(who)} finished{where}", "", step)
+            return WriterStatus(
+                "gone",
+                who,
+                f"The writer stopped ({who} is gone)",
+                "Following goes on: it continues here when the run is resumed.",
+                step,
+            )
         who = "another process"
         if quiet_s > limit_s:
             return WriterStatus(
@@ -244,11 +259,12 @@ def describe_writer(
     at = record.get("step") if type(record.get("step")) is int else step
     at = step if step is not None and (at is None or step > at) else at
     detail = _setup(record)
+    batch = record["global_batch"] if type(record.get("global_batch")) is int else None
     state = str(record.get("state") or "training")
     if state in ENDED:
         words = {"finished": "finished", "stopped": "was stopped", "failed": "failed"}[state]
         where = f" at iteration {at:,}" if at is not None else ""
-        return WriterStatus(state, who, f"{_cap(who)} {words}{where}", detail, at)
+        return WriterStatus(state, who, f"{_cap(who)} {words}{where}", detail, at, batch)
     if same_host and locks and holder is None:
         return WriterStatus(
             "gone",
@@ -257,6 +273,7 @@ def describe_writer(
             "It ended without saying so (killed, or the machine slept). Following goes on: "
             "it continues here when the run is resumed.",
             at,
+            batch,
         )
     if not same_host and quiet_s > limit_s:
         return WriterStatus(
@@ -266,10 +283,16 @@ def describe_writer(
             f"It wrote more often than every {duration_words(limit_s / QUIET_LINES)}; "
             f"after {duration_words(limit_s)} of quiet it is taken as stopped. Following goes on.",
             at,
+            batch,
         )
     verb = "is paused" if state == "paused" else "is training"
     state = "paused" if state == "paused" else "training"
-    return WriterStatus(state, who, f"{_cap(who)} {verb}", detail, at)
+    return WriterStatus(state, who, f"{_cap(who)} {verb}", detail, at, batch)
+
+
+def _holder_words(holder: str) -> str:
+    """The lock file's "process 123" -> "process 123 on this machine"."""
+    return f"{holder} on this machine" if holder.startswith("process") else holder
 
 
 def _setup(record: Mapping[str, Any]) -> str:
@@ -303,6 +326,8 @@ class RunFollower:
     _recent: list[dict[str, Any]] = field(default_factory=list, init=False)  # last metrics
     _last_news: float | None = field(default=None, init=False)
     _stopped: bool = field(default=False, init=False)  # the writer was seen stopped
+    _holder: str | None = field(default=None, init=False)  # who held the lock, last seen
+    _total: int | None = field(default=None, init=False)  # the run's iterations
     polls: int = field(default=0, init=False)
 
     def __post_init__(self) -> None:
@@ -317,6 +342,11 @@ class RunFollower:
 
     def poll(self) -> RunNews:
         """What landed since the last poll (the first: everything there is)."""
+        if not self.run.root.is_dir():
+            raise RunDirectoryError(
+                f"the run folder {self.run.root} is not there (moved, deleted, or its drive is "
+                "not mounted): following goes on when it is back"
+            )
         first = self.polls == 0
         self.polls += 1
         metrics, metrics_replaced = self._metrics.read()
@@ -350,6 +380,8 @@ class RunFollower:
             self._last_news = now - self._age_of_files()
         elif landed:
             self._last_news = now
+        if landed and self._stopped:  # written again after it stopped: a new writer
+            self._holder = None
         writer = self._describe(now)
         resumed = not first and self._stopped and landed and writer.live
         self._stopped = not writer.live
@@ -375,14 +407,22 @@ class RunFollower:
     def _describe(self, now: float) -> WriterStatus:
         quiet = now - (self._last_news if self._last_news is not None else now)
         step = self._recent[-1]["step"] if self._recent else None
-        return describe_writer(
+        holder = self.run.live_holder()
+        status = describe_writer(
             read_writer(self.run),
-            self.run.live_holder(),
+            holder,
             quiet,
             quiet_limit(self._recent),
             step,
             locks=locks_known(),
+            was_held=self._holder,
+            total=self._total,
         )
+        if holder is not None:
+            self._holder = holder
+        elif status.live:  # training again, by whoever: a later let-go is that one's
+            self._holder = None
+        return status
 
     def _age_of_files(self) -> float:
         """Seconds since the run's files last changed, as the first poll finds them."""
@@ -410,4 +450,5 @@ class RunFollower:
                 raise
             return None  # being replaced, or damaged since: the config on screen stays
         self._config_stamp = stamp
+        self._total = config.schedule.iterations
         return config

@@ -47,10 +47,13 @@ def make_application(argv: list[str] | None = None, theme: bool = True) -> QAppl
 
 
 def run_window(
-    open_run: Path | None = None, log_path: str = "", explore: Path | None = None
+    open_run: Path | None = None,
+    log_path: str = "",
+    explore: Path | None = None,
+    follow: Path | None = None,
 ) -> int:
     app = make_application(theme=False)
-    open_window(open_run, log_path, explore)
+    open_window(open_run, log_path, explore, follow=follow)
     return app.exec()
 
 
@@ -60,12 +63,14 @@ def open_window(
     explore: Path | None = None,
     runs_root: Path | None = None,
     settings=None,
+    follow: Path | None = None,
 ) -> WindowFrame:
     """The window at once with a progress page (Qt alone), the core imported on a thread
     meanwhile, then the views built into the same window.
 
     Returns the frame; from its ``views_ready`` signal on, ``frame.content`` is the
-    ``MainWindow`` composed into it. A run to open or a checkpoint to explore is opened then.
+    ``MainWindow`` composed into it. A run to open or follow, or a checkpoint to explore, is
+    opened then.
     """
     app = make_application(theme=False)
     frame = WindowFrame(settings)
@@ -86,6 +91,8 @@ def open_window(
         window = MainWindow(frame, runs_root or default_runs_root(), log_path)
         if open_run is not None:
             window.open_run(open_run)
+        if follow is not None:
+            window.follow_run(follow)
         if explore is not None:
             window.explore_checkpoint(explore)
         frame.views_ready.emit()

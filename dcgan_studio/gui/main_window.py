@@ -39,6 +39,8 @@ from dcgan_studio.gui.training.alert_banner import AlertBanner
 from dcgan_studio.gui.training.controller import RunController
 from dcgan_studio.gui.training.controls import TrainingControls
 from dcgan_studio.gui.training.files import RunFiles
+from dcgan_studio.gui.training.follow.banner import FollowBanner
+from dcgan_studio.gui.training.follow.following import RunFollowing
 from dcgan_studio.gui.training.jobs import RunReader, TrainingSession
 from dcgan_studio.gui.training.loss_plot import LossPlotWidget
 from dcgan_studio.gui.training.model import RunModel
@@ -113,6 +115,7 @@ class MainWindow:
         self.loss_plot = LossPlotWidget(self.run.history)
         self.sample_panel = SamplePanel(self.reader.read_grid)
         self.banner = AlertBanner()
+        self.follow_banner = FollowBanner()
         self.quality = QualityModel()
         self.quality_panel = QualityPanel(self.quality)
         self.quality_jobs = QualityJobs(self.quality, self.run.show_alert, frame)
@@ -122,12 +125,24 @@ class MainWindow:
         self.files = RunFiles(
             self.run, self.controls, self.sample_panel, self.reader, self.say, frame
         )
+        self.following = RunFollowing(
+            self.run,
+            self.controls,
+            self.sample_panel,
+            self.follow_banner,
+            self.quality,
+            self.readouts,
+            self.say,
+            frame,
+        )
+        self._latent_behind: Path | None = None  # a followed run's checkpoint not yet shown
 
     def _build_frame(self) -> None:
         frame = self.frame
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(4, 4, 4, 4)
+        column.addWidget(self.follow_banner)
         column.addWidget(self.banner)
         column.addWidget(self.sample_panel, 1)
         self.workspaces = WorkspaceTabs(frame, central, self._make_runs_page)
@@ -159,6 +174,8 @@ class MainWindow:
         return {
             "new": controller.forget,
             "open": files.ask_and_open,
+            "follow": self.following.ask_and_follow,
+            "stop_following": self.following.stop,
             "save_grid": lambda: files.ask_and_save_grid(False),
             "save_scored_grid": lambda: files.ask_and_save_grid(True),
             "export_csv": files.ask_and_export_csv,
@@ -193,7 +210,9 @@ class MainWindow:
         run.training_started.connect(self._on_training_started)
         run.training_ended.connect(self._on_training_ended)
         self.banner.dismissed.connect(run.dismiss_alert)
-        for event in (run.state_changed, run.run_opened, run.training_ended):
+        run.follow_changed.connect(lambda writer: self.menus.set_following(writer is not None))
+        self.following.checkpoint_landed.connect(self._on_checkpoint_landed)
+        for event in (run.state_changed, run.run_opened, run.training_ended, run.follow_changed):
             event.connect(lambda *_: self._offer_branch())
         self.controls.branch_requested.connect(self.branch_from_here)
 
@@ -338,8 +357,24 @@ class MainWindow:
         step = f" of iteration {generator.step}" if generator is not None else ""
         self.quality_jobs.find_nearest(f"the latent image{step}", image)
 
+    def _on_checkpoint_landed(self, path: Path) -> None:
+        """A followed run saved a checkpoint: the feature maps and the latent space look at it
+        (the latent space when it is in front, else once it is brought there)."""
+        self.inspector.checkpoint_landed()
+        if self.in_front("latent"):
+            self._latent_behind = None
+            self.latent.open_checkpoint(path)
+        else:
+            self._latent_behind = path
+
     def _on_latent_visibility_changed(self, visible: bool) -> None:
-        """Brought to the front: G as training left it (while it runs, or after it ended)."""
+        """Brought to the front: G as training left it (while it runs, or after it ended), or
+        a followed run's newest checkpoint."""
+        if visible and self._latent_behind is not None:
+            path, self._latent_behind = self._latent_behind, None
+            if self.run.following is not None:
+                self.latent.open_checkpoint(path)
+            return
         weights = self.router.last(GeneratorWeightsSnapshot)
         if visible and weights is not None and self.latent.wants_weights(weights):
             self.latent.show_weights(weights)  # catch up with training
@@ -377,7 +412,9 @@ class MainWindow:
 
     def _offer_branch(self) -> None:
         """The Branch button: for a run that is not training and has a checkpoint."""
-        self.controls.branch_button.setEnabled(self.run.state == "idle" and self.run.continues)
+        self.controls.branch_button.setEnabled(
+            self.run.state == "idle" and self.run.continues and self.run.following is None
+        )
 
     def branch_from_here(self) -> None:
         """Run > Branch from Here: the Branch dialog on the opened run, at the checkpoint of
@@ -397,6 +434,11 @@ class MainWindow:
     # ---- what the command line asks of the window ---------------------------------------------
     def open_run(self, folder: Path) -> None:
         self.files.open_run(folder)
+
+    def follow_run(self, folder: Path) -> None:
+        """Show a run another process writes, as it lands (``--follow``)."""
+        self.workspaces.show_training()
+        self.following.follow(folder)
 
     def explore_checkpoint(self, path: Path) -> None:
         """Open the latent explorer on a checkpoint, without training (``--checkpoint``)."""
@@ -431,7 +473,7 @@ class MainWindow:
         self.sample_panel.play_button.setChecked(False)
         for part in (self.latent, self.workspaces, self.quality_jobs):  # a G on a worker: wait
             part.shutdown()
-        for reader in (self.data, self.inspector, self.reader):  # a read ends on its own
+        for reader in (self.data, self.inspector, self.reader, self.following):  # ends alone
             reader.shutdown(timeout=0)
         self._save_layout()
         return True

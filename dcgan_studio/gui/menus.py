@@ -1,7 +1,7 @@
 """The window's menu bar: File, Run, View and Help, each action calling one command it is given.
 
-The actions the run's state enables or disables (Start, Pause, Stop, New, Open) follow
-``set_state``; everything else is always available.
+The actions the run's state enables or disables (Start, Pause, Stop, New, Open, Follow) follow
+``set_state`` and ``set_following``; everything else is always available.
 """
 
 from __future__ import annotations
@@ -22,6 +22,19 @@ Keys = QKeySequence.StandardKey
 FILE = [
     ("new", "&New Run", Keys.New, "Forget the opened run: Start begins a new one."),
     ("open", "&Open Run…", Keys.Open, "View a saved run, or continue it with Start."),
+    (
+        "follow",
+        "&Follow Run…",
+        None,
+        "Watch a run that another process writes (a terminal, torchrun, another machine through "
+        "a shared folder): what it saves shows here as it lands; read-only.",
+    ),
+    (
+        "stop_following",
+        "Stop Fo&llowing",
+        None,
+        "Keep the followed run on screen as it is now; Start then continues it here.",
+    ),
     (
         "save_grid",
         "&Save Grid…",
@@ -92,6 +105,8 @@ class Menus:
         self.pause, self.stop = actions["pause"], actions["stop"]
         self.save_grid, self.save_scored_grid = actions["save_grid"], actions["save_scored_grid"]
         self.export_csv, self.reset_layout = actions["export_csv"], actions["reset_layout"]
+        self.follow, self.stop_following = actions["follow"], actions["stop_following"]
+        self._state, self._following = "idle", False
 
     def _fill(self, menu: QMenu, entries: list) -> None:
         for entry in entries:
@@ -113,11 +128,23 @@ class Menus:
 
     def set_state(self, state: str) -> None:
         """idle | starting | running | paused | stopping"""
+        self._state = state
         running = state in ("running", "paused")
         self.pause.setEnabled(running)
         self.stop.setEnabled(running)
-        for action in (self.start, self.open, self.new, self.actions["branch"]):
+        for action in (self.open, self.new, self.follow):
             action.setEnabled(state == "idle")
+        # a followed run is read-only: another process trains it
+        for name in ("start", "branch"):
+            self.actions[name].setEnabled(state == "idle" and not self._following)
+        for name in ("step", "step_d", "step_g"):
+            self.actions[name].setEnabled(not self._following)
+        self.stop_following.setEnabled(self._following)
+
+    def set_following(self, following: bool) -> None:
+        """The window follows a run another process writes (True), or not."""
+        self._following = following
+        self.set_state(self._state)
 
     def about(self) -> None:
         QMessageBox.about(

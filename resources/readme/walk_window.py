@@ -6,7 +6,8 @@
 
 At one screen size, with the window filling the screen and throwaway settings and runs: launch,
 Start, every tab of every dock in turn and both learning workspaces, Pause, Step / Step D /
-Step G, Stop, quit (Ctrl+Q), launch again (the saved layout restored), View > Reset Layout. Each
+Step G, Stop, File > Follow Run on a trainer in another process (and after it is killed), quit
+(Ctrl+Q), launch again (the saved layout restored), View > Reset Layout. Each
 state is one PNG named by its number and what it shows, and ``walk.txt`` beside them lists, per
 state, where the centre and each visible dock stand, so a starved centre or a hidden panel can be
 read without opening the pictures. Look at every picture before calling a screen done.
@@ -150,6 +151,46 @@ def pause_step_stop(w: Walk, readme: Path | None) -> None:
     window.workspaces.show_training()
 
 
+def follow_a_trainer(w: Walk) -> bool:
+    """File > Follow Run on a `dcgan-studio train` in another process: the window as its lines
+    land (banner, read-only controls), then after the trainer is killed, then Stop Following.
+    False when the trainer wrote nothing in time."""
+    import subprocess
+
+    app, window = w.app, w.window
+    folder = w.tmp / "runs" / "trained-elsewhere"
+    flags = "--image-size 32 --log-every 5 --sample-every 20 --checkpoint-every 40 --no-progress"
+    trainer = subprocess.Popen(
+        [sys.executable, "-m", "dcgan_studio", "train", *flags.split()]
+        + ["--iterations", "100000", "--run-dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        if not wait_until(app, lambda: (folder / "checkpoints" / "step-0000040").is_dir(), 300):
+            return False
+        window.follow_run(folder)
+        history = window.run.history
+        if not wait_until(app, lambda: len(history) and history.column("step")[-1] >= 80, 300):
+            return False
+        w.shoot("following")
+        window.docks["latent"].raise_()
+        wait_until(app, lambda: window.latent.jobs.renderer is not None, 60)
+        w.shoot("following-latent")
+        window.docks["features"].raise_()
+        trainer.kill()
+        trainer.wait(30)
+        wait_until(app, lambda: window.follow_banner.state not in ("training", "unknown"), 60)
+        w.shoot("following-writer-stopped")
+        window.menus.stop_following.trigger()
+        w.shoot("stopped-following")
+        return True
+    finally:
+        if trainer.poll() is None:
+            trainer.kill()
+            trainer.wait(30)
+
+
 def walk(
     app: QApplication, out: Path, size: tuple[int, int], iterations: int, readme: Path | None = None
 ) -> int:
@@ -161,6 +202,9 @@ def walk(
             print("training did not reach the iteration in time", file=sys.stderr)
             return 1
         pause_step_stop(w, readme)
+        if not follow_a_trainer(w):
+            print("the followed trainer wrote nothing in time", file=sys.stderr)
+            return 1
         w.quit()
         window = w.launch()  # the layout and geometry as the last session left them
         w.shoot("relaunched")
@@ -180,6 +224,9 @@ def main(argv: list[str] | None = None) -> int:
         "--iterations", type=int, default=300, help="train this far before looking at the docks"
     )
     parser.add_argument("--readme", type=Path, help="also save the paused main view here")
+    parser.add_argument(
+        "--follow-only", action="store_true", help="only launch and follow a trainer elsewhere"
+    )
     args = parser.parse_args(argv)
     size = tuple(int(v) for v in args.size.lower().split("x"))
 
@@ -187,7 +234,20 @@ def main(argv: list[str] | None = None) -> int:
 
     app = make_application()
     args.out.mkdir(parents=True, exist_ok=True)
+    if args.follow_only:
+        return walk_following(app, args.out, size)
     return walk(app, args.out, size, args.iterations, args.readme)
+
+
+def walk_following(app: QApplication, out: Path, size: tuple[int, int]) -> int:
+    """The following states alone, in a fresh window."""
+    with tempfile.TemporaryDirectory() as tmp:
+        w = Walk(app, out, size, Path(tmp))
+        w.launch()
+        ok = follow_a_trainer(w)
+        w.window.frame.close()
+        (out / "walk.txt").write_text("\n".join(w.notes) + "\n")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

@@ -24,6 +24,10 @@ def _line(step: int, **values) -> bytes:
     return (json.dumps(record) + "\n").encode()
 
 
+def _rec(step: int) -> dict:
+    return json.loads(_line(step))
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 1000.0
@@ -75,14 +79,16 @@ def test_a_file_rewritten_in_place_is_noticed(tmp_path):
     assert replaced and [r["step"] for r in records] == [7, 8, 9]
 
 
-def test_damaged_lines_are_skipped_and_a_deleted_file_says_so(tmp_path):
+def test_damaged_lines_are_skipped_and_a_file_gone_for_a_moment_keeps_what_was_read(tmp_path):
     path = tmp_path / "alerts.jsonl"
     tail = JsonlTail(path)
     assert tail.read() == ([], False)  # not there yet
     path.write_bytes(b"{not json\n" + _line(3))
     assert [r["step"] for r in tail.read()[0]] == [3]
-    path.unlink()
-    assert tail.read() == ([], True)
+    path.unlink()  # a synced folder replacing it
+    assert tail.read() == ([], False)
+    path.write_bytes(_line(3) + _line(4))
+    assert tail.read() == ([{"step": 3, "loss_d": 1.0, "loss_g": 2.0}, _rec(4)], True)
 
 
 def _checkpoint(run: RunDirectory, step: int, whole: bool = True) -> None:
@@ -209,3 +215,14 @@ def test_a_run_that_goes_quiet_and_then_continues_is_followed_on(run, monkeypatc
     back = follower.poll()
     assert back.resumed and back.writer.live and [r["step"] for r in back.metrics] == [20]
     assert not follower.poll().resumed
+
+
+def test_an_older_run_s_writer_that_let_go_of_the_lock_finished_or_is_gone():
+    gone = describe_writer(None, None, 1, 120, 40, this_host="laptop", was_held="process 9")
+    assert gone.state == "gone" and gone.headline == (
+        "The writer stopped (process 9 on this machine is gone)"
+    )
+    done = describe_writer(
+        None, None, 1, 120, 400, this_host="laptop", was_held="process 9", total=400
+    )
+    assert done.state == "finished" and done.headline.endswith("finished at iteration 400")

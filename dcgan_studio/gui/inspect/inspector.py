@@ -82,6 +82,12 @@ class NetworkInspector(QObject):
         if self.model.visible:  # the maps of the run's last checkpoint, not of the last capture
             self._refresh_from_checkpoint()
 
+    def checkpoint_landed(self) -> None:
+        """A followed run saved a checkpoint: the maps of the newest step show it, when on
+        screen (hidden, they are read when brought to the front)."""
+        if self.model.visible and self.model.picked_step is None and not self.model.training:
+            self._refresh_from_checkpoint()
+
     def show_feature_maps(self, snap: FeatureMapSnapshot) -> None:
         """The engine's newest feature maps (ignored while a past step is shown)."""
         if self.model.picked_step is None:

@@ -49,6 +49,9 @@ class RunController(QObject):
     def start(self) -> None:
         if self.session.running:
             return
+        if self.model.following is not None:
+            self._say("Another process writes this run: Stop Following first (File menu).", 8000)
+            return
         try:
             config = self.controls.config(self.model.opened_config)
         except ConfigError:

@@ -34,6 +34,11 @@ from dcgan_studio.gui.widgets.compact import narrow_combo, push_button
 from dcgan_studio.gui.widgets.scrolling import scrolling
 from dcgan_studio.gui.widgets.setting_editors import number_editor
 
+FOLLOWED_TIP = (
+    "Another process trains this run: its settings are shown, not changed here (File > Stop "
+    "Following, then Start continues it here once that process has stopped)."
+)
+
 
 class TrainingControls(QWidget):
     start_requested = Signal()
@@ -50,6 +55,8 @@ class TrainingControls(QWidget):
         self.editors: dict[str, QWidget] = {}
         self.data_root: str | None = None  # torchvision datasets' folder (the Data panel sets it)
         self._running = False
+        self._state = "idle"
+        self.read_only = False  # a followed run: another process trains it
         self._build()
         self.set_config(RunConfig())
         self.set_state("idle")
@@ -299,24 +306,35 @@ class TrainingControls(QWidget):
             editor.setFocus()
 
     # ---- state ------------------------------------------------------------------------------
+    def set_read_only(self, on: bool) -> None:
+        """A followed run: its settings shown, every setting and run button locked."""
+        self.read_only = on
+        self.set_state(self._state)
+
     def set_state(self, state: str) -> None:
         """idle | starting | running | paused | stopping"""
+        self._state = state
         busy = state in ("starting", "running", "paused", "stopping")
         self._running = busy
+        locked = busy or self.read_only
+        tip = FOLLOWED_TIP if self.read_only else LOCKED_TIP
         focus_on_run = self.focusWidget() in self.run_buttons or self.hasFocus()
         for field, editor in self.editors.items():
-            if field in LIVE_FIELDS:
+            if field in LIVE_FIELDS and not self.read_only:
                 continue
-            editor.setEnabled(not busy)
-            editor.setToolTip(LOCKED_TIP if busy else FIELDS[field][1])
-        self.preset_box.setEnabled(not busy)
-        self.preset_box.setToolTip(LOCKED_TIP if busy else PRESET_TIP)
-        self.start_button.setEnabled(not busy)
-        self.pause_button.setEnabled(state in ("running", "paused"))
+            editor.setEnabled(not locked)
+            editor.setToolTip(tip if locked else FIELDS[field][1])
+        self.preset_box.setEnabled(not locked)
+        self.preset_box.setToolTip(tip if locked else PRESET_TIP)
+        self.start_button.setEnabled(not locked)
+        acting = state in ("running", "paused") and not self.read_only
+        self.pause_button.setEnabled(acting)
         self.pause_button.setText("Resume" if state == "paused" else "Pause")
-        self.stop_button.setEnabled(state in ("running", "paused"))
+        self.stop_button.setEnabled(acting)
         for button in (self.step_button, self.step_d_button, self.step_g_button):
-            button.setEnabled(state in ("running", "paused"))
+            button.setEnabled(acting)
+        if self.read_only:
+            self.branch_button.setEnabled(False)
         # keyboard focus follows the next thing to press, not Qt's next field in the chain (a
         # learning rate's box, whose blinking caret would keep the panel repainting)
         if focus_on_run:

@@ -2,7 +2,8 @@
 
 States: idle -> starting (the trainer is being built) -> running <-> paused -> stopping -> idle.
 A run is new (Start makes a folder), opened (File > Open Run: viewed, and continued by Start when
-it has a checkpoint) or live (a session trains it). The views subscribe to the events; the
+it has a checkpoint), followed (File > Follow Run: opened, and read again as another process
+writes it; read-only) or live (a session trains it). The views subscribe to the events; the
 controller changes the model from the person's commands and the session's reports.
 """
 
@@ -72,7 +73,9 @@ class RunModel:
         self.alert: Alert | None = None  # the banner's, None when it is hidden
         self.last_error: str | None = None
         self.state_changed = Event()  # (state)
-        self.history_replaced = Event()  # () cleared, or read from an opened run
+        self.following = None  # the followed run's writer (core.follow.WriterStatus), or None
+        self.history_replaced = Event()  # () cleared, read from an opened run, or grown by one
+        self.follow_changed = Event()  # (WriterStatus or None) following began, moved or ended
         self.alert_changed = Event()  # (alert or None)
         self.samples_reset = Event()  # (run_dir or None, saved grid steps): another run's grids
         self.run_opened = Event()  # (run_dir or None, config or None): opened, or forgotten
@@ -101,6 +104,7 @@ class RunModel:
         """Start: (the run folder, whether it continues the opened run); a new run has a new
         folder and an empty history."""
         resume = self.continues
+        self.set_following(None)
         if not resume:
             self.run_dir = RunDirectory(new_run_path(self.runs_root))
             self.clear_history()
@@ -112,6 +116,7 @@ class RunModel:
     def begin_branch(self) -> RunDirectory:
         """A branch: a new run folder, which the session fills from the parent's checkpoint."""
         self.run_dir, self.opened_config = RunDirectory(new_run_path(self.runs_root)), None
+        self.set_following(None)
         self.clear_history()
         self.samples_reset.emit(self.run_dir, [])
         self.info = None
@@ -126,6 +131,7 @@ class RunModel:
     def forget(self) -> None:
         """File > New Run: no run; Start makes a new one."""
         self.run_dir, self.opened_config, self.info = None, None, None
+        self.set_following(None)
         self.clear_history()
         self.show_alert(None)
         self.samples_reset.emit(None, [])
@@ -138,11 +144,27 @@ class RunModel:
         continues it."""
         self.info = None
         self.run_dir, self.opened_config = run, config
+        self.set_following(None)  # another run (or the same, opened to continue it)
         self.history.clear()
         self.history.extend(metrics)
         self.history_replaced.emit()
         self.samples_reset.emit(run, steps)
         self.run_opened.emit(run, config)
+
+    # ---- a run another process writes ----------------------------------------------------------
+    def set_following(self, writer) -> None:
+        """Following the opened run, its writer as it stands now (None: not following)."""
+        if writer != self.following:
+            self.following = writer
+            self.follow_changed.emit(writer)
+
+    def add_records(self, records: list[dict], replaced: bool) -> None:
+        """Metrics lines that landed in a followed run (``replaced``: the whole file again)."""
+        if replaced:
+            self.history.clear()
+        self.history.extend(records)
+        if replaced or records:
+            self.history_replaced.emit()
 
     def settle_opened(self) -> bool:
         """True when Start continues the opened run; a run without a checkpoint is only viewed

@@ -193,6 +193,22 @@ class SamplePanel(QWidget):
         if self.steps:
             self._show_saved(self.steps[-1])
 
+    def set_saved_steps(self, steps: list[int]) -> None:
+        """The saved grids of a followed run as they are now: at the right end the scrubber
+        moves on to the newest one and shows it; elsewhere it stays on the grid shown."""
+        if steps == self.steps:
+            return
+        at_end = self.is_live()
+        shown = self.steps[self.slider.value()] if self.steps and not at_end else None
+        self.steps = list(steps)
+        self._sync_slider(follow=at_end)
+        if shown is not None and shown in self.steps:
+            self.slider.blockSignals(True)
+            self.slider.setValue(self.steps.index(shown))
+            self.slider.blockSignals(False)
+        elif self.steps and self.is_live():
+            self._show_saved(self.steps[-1])
+
     def show_grid(self, grid: SampleGridSnapshot) -> None:
         """The newest grid from training; drawn while the scrubber follows live."""
         following = self.is_live()
