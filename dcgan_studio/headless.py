@@ -1,7 +1,9 @@
 """``dcgan-studio train``, ``sample`` and ``score``, without a window: a run trained in the
 terminal with a progress bar (Ctrl+C stops it at the next step, with a checkpoint), images made
 from a checkpoint, and the quality scores of its samples. A problem a person can fix is raised
-as a ``StudioError``; ``cli.main`` says it in one line."""
+as a ``StudioError``; ``cli.main`` says it in one line. Under torchrun, ``train`` runs in every
+process: rank 0 starts or resumes the run and writes it; the others follow it
+(core.distributed)."""
 
 from __future__ import annotations
 
@@ -39,6 +41,20 @@ def train(args: argparse.Namespace) -> int:
                 "--resume or --branch-from (the run keeps its own)"
             )
         given = {**PRESETS[args.preset], **given}
+    from dcgan_studio.core import distributed
+
+    team = distributed.join()  # under torchrun: every process of the run, together
+    try:
+        return _train(args, given, team)
+    finally:
+        team.leave()
+
+
+def _train(args: argparse.Namespace, given: dict[str, Any], team: Any) -> int:
+    if not team.leader:  # rank 0 starts or resumes the run and says what it does
+        from dcgan_studio.core.launch import follow_leader
+
+        return _drive(follow_leader(), args)
     if args.branch_from is not None:
         trainer = _branch(args, given)
     elif args.resume is not None:
@@ -54,11 +70,31 @@ def train(args: argparse.Namespace) -> int:
     )
     for line in summary.skipped_lines():
         print(f"  skipped {line}", file=sys.stderr)
+    if team.joined:
+        _say_team(trainer, team)
     try:
         return _drive(trainer, args)
     finally:  # a streamed file that broke while training: replaced, and the person is told
         for line in trainer.dataset.summary().skipped_lines()[len(summary.skipped) :]:
             print(f"  replaced {line}", file=sys.stderr)
+
+
+def _say_team(trainer: Any, team: Any) -> None:
+    """How the run is spread, and its global batch (also kept in the run's writer.json)."""
+    before = trainer.run_dir.read_writer() or {}
+    batch = trainer.config.optim.batch_size
+    print(
+        f"Distributed: {team.describe()}, batch {batch} per process, global batch "
+        f"{trainer.global_batch}",
+        file=sys.stderr,
+    )
+    was = before.get("global_batch")
+    if trainer.step > 0 and isinstance(was, int) and was != trainer.global_batch:
+        print(
+            f"  until iteration {trainer.step} this run trained with a global batch of {was} "
+            f"({before.get('processes', '?')} process(es)): from now on {trainer.global_batch}",
+            file=sys.stderr,
+        )
 
 
 def _start(args: argparse.Namespace, given: dict[str, Any]) -> Any:
@@ -69,7 +105,19 @@ def _start(args: argparse.Namespace, given: dict[str, Any]) -> Any:
     config = RunConfig().with_values(given).validate()
     if args.download:
         _download(config)
-    return start_run(config, args.run_dir or new_run_path())
+    trainer = start_run(config, args.run_dir or new_run_path())
+    trainer.writer_name = _writer_name()
+    return trainer
+
+
+def _writer_name() -> str:
+    """Who trains, as writer.json says it to a window that follows the run."""
+    from dcgan_studio.core import distributed
+
+    team = distributed.team()
+    if team.joined:
+        return f"torchrun, {team.describe()}"
+    return f"{PROG} train"
 
 
 def _branch(args: argparse.Namespace, given: dict[str, Any]) -> Any:
@@ -88,6 +136,7 @@ def _branch(args: argparse.Namespace, given: dict[str, Any]) -> Any:
         label=args.label or "",
         how_to_extend="give --iterations above the step it starts from",
     )
+    trainer.writer_name = _writer_name()
     origin = trainer.run_dir.read_branch() or {}
     changed = ", ".join(
         f"{FLAGS[name][0]} {old} -> {new}"
@@ -118,7 +167,9 @@ def _resume(args: argparse.Namespace, given: dict[str, Any]) -> Any:
     if "schedule.iterations" in given and "schedule.epochs" not in given:
         given["schedule.epochs"] = None  # a resumed epoch-based run given --iterations
     config = run.read_config().with_values(given).validate()
-    return resume_run(config, run, how_to_extend="resume with a larger --iterations")
+    trainer = resume_run(config, run, how_to_extend="resume with a larger --iterations")
+    trainer.writer_name = _writer_name()
+    return trainer
 
 
 def _settle_dataset(given: dict[str, Any]) -> None:
@@ -170,18 +221,36 @@ def _drive(trainer: Any, args: argparse.Namespace) -> int:
         total=trainer.total_iterations,
         initial=trainer.step,
         unit="it",
-        disable=args.no_progress,
+        disable=args.no_progress or not trainer.team.leader,
         dynamic_ncols=True,
         file=sys.stderr,
     )
-    progress = _Progress(trainer, bar, lines=args.no_progress)
+    progress = _Progress(trainer, bar, lines=args.no_progress and trainer.team.leader)
     try:
         for snap in trainer.run(max_seconds=args.max_seconds):
             progress.show(snap)
+    except RuntimeError as exc:  # a collective failed: another process of the run has ended
+        if not trainer.team.joined:
+            raise
+        raise StudioError(
+            f"process {trainer.team.rank} lost the others of the run "
+            f"({str(exc).splitlines()[0]}): one of them ended (see its message); "
+            f"{_kept(trainer)}"
+        ) from exc
     finally:
         bar.close()
         signal.signal(signal.SIGINT, previous)
-    return progress.close(trainer.run_dir.root)
+    return progress.close(trainer.run_dir.root if trainer.run_dir else None)
+
+
+def _kept(trainer: Any) -> str:
+    if trainer.last_checkpoint is None or not trainer.team.leader:
+        return "the run folder keeps its last checkpoint"
+    return f"the last good checkpoint is {trainer.last_checkpoint}"
+
+
+# under torchrun a Ctrl+C reaches each process twice: from the terminal, and relayed by torchrun
+RELAYED_SIGINT_SECONDS = 3.0
 
 
 def _stop_on_interrupt(trainer: Any) -> Any:
@@ -191,9 +260,14 @@ def _stop_on_interrupt(trainer: Any) -> Any:
 
     def on_sigint(signum: int, frame: Any) -> None:
         if interrupted:
+            relayed = time.monotonic() - interrupted[0] < RELAYED_SIGINT_SECONDS
+            if trainer.team.joined and relayed:
+                return
             raise KeyboardInterrupt
         interrupted.append(time.monotonic())
         trainer.commands.stop()
+        if not trainer.team.leader:
+            return
         print(
             f"\n{PROG}: stopping after this step and saving a checkpoint "
             "(Ctrl+C again to quit at once)",
@@ -218,12 +292,13 @@ class _Progress:
         if isinstance(snap, ScalarSnapshot):
             self._scalars(snap)
         elif isinstance(snap, AlertSnapshot) and snap.raised is not None:
-            if snap.raised.kind not in self.said:
+            if snap.raised.kind not in self.said and self._trainer.team.leader:
                 self.said[snap.raised.kind] = snap.raised
                 self._bar.write(_alert_line(snap), file=sys.stderr)
         elif isinstance(snap, StatusSnapshot):
             self.final = snap
-            if snap.state == "running" and snap.step == self._trainer.step:
+            leader = self._trainer.team.leader
+            if snap.state == "running" and snap.step == self._trainer.step and leader:
                 self._bar.write(f"{PROG}: {snap.message}", file=sys.stderr)
 
     def _scalars(self, snap: Any) -> None:
@@ -242,14 +317,18 @@ class _Progress:
                 file=sys.stderr,
             )
 
-    def close(self, root: Path) -> int:
+    def close(self, root: Path | None) -> int:
         """How the run ended, with the warnings it had and how to sample from it; the exit
         code."""
         final = self.final
+        team = self._trainer.team
         if final is None or final.state == "failed":
             message = final.message if final else "training ended without a status"
-            print(f"{PROG}: error: {message}", file=sys.stderr)
+            rank = f"process {team.rank}: " * team.joined
+            print(f"{PROG}: error: {rank}{message}", file=sys.stderr)
             return EXIT_FAILED
+        if not team.leader:  # rank 0 says how the run went
+            return 0
         if self.said:
             count, titles = len(self.said), "; ".join(a.title for a in self.said.values())
             print(

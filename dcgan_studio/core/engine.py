@@ -14,11 +14,12 @@ import math
 import os
 import time
 from collections.abc import Iterator
+from datetime import datetime, timezone
 
 import torch
 
 from dcgan_studio.config import RunConfig
-from dcgan_studio.core import checkpointing, probes, snapshots
+from dcgan_studio.core import checkpointing, distributed, probes, snapshots
 from dcgan_studio.core import commands as cmd
 from dcgan_studio.core.alerts import NON_FINITE, Alert, AlertMonitor
 from dcgan_studio.core.commands import Command, CommandQueue
@@ -50,7 +51,8 @@ class Trainer:
         self.config = config.validate()
         self.run_dir = run
         self.commands = commands or CommandQueue()
-        self.device = resolve_device(config.runtime.device)
+        self.team = distributed.team()  # the processes of a run under torchrun; else this one
+        self.device = distributed.training_device(self.team, resolve_device(config.runtime.device))
         if self.device.type == "cuda":  # fixed shapes: cuDNN times its kernels once, then reuses
             torch.backends.cudnn.benchmark = True
         self.precision = resolve_precision(config.runtime.precision, self.device)
@@ -74,6 +76,8 @@ class Trainer:
         self.recovered: list[str] = []  # what a resume repaired in the run folder, a line each
         self.threads: int | None = None  # the CPU threads a deterministic resume must train with
         self.run_lock = None  # runs.RunLock, held from start_run / resume_run to the end of run()
+        self.writer_name = "the DCGAN Studio window"  # who trains, as writer.json names it
+        self._started_at = ""  # when this session of training began (writer.json)
         if resume_from is not None:
             self._load(resume_from)
 
@@ -96,14 +100,21 @@ class Trainer:
         per_epoch = self.gan.sampler.batches_per_epoch
         return max(1, math.ceil(s.epochs * per_epoch / self.config.optim.d_steps))
 
-    def train_iteration(self, d: bool = True, g: bool = True) -> None:
-        """``d_steps`` D updates then one G update (or only one side, for Step D / Step G)."""
+    @property
+    def global_batch(self) -> int:
+        """The batch of one iteration over every process (``--batch-size`` is per process)."""
+        return self.config.optim.batch_size * self.team.world
+
+    def train_iteration(self, d: bool = True, g: bool = True, stop: bool = False) -> bool:
+        """``d_steps`` D updates then one G update (or only one side, for Step D / Step G).
+        ``stop``: this process was asked to stop; returns whether any process was."""
         log = (self.step + 1) % self.config.schedule.log_every == 0 or not (d and g)
         started = time.perf_counter()
-        self.gan.iteration(d, g, want_norm=log, step=self.step)
+        stop = self.gan.iteration(d, g, want_norm=log, step=self.step, stop=stop)
         if g:
             self.step += 1
         self.elapsed += time.perf_counter() - started
+        return stop
 
     # ---- the snapshots of this step -------------------------------------------------------------
     def sample_grid(self) -> snapshots.SampleGridSnapshot:
@@ -123,7 +134,7 @@ class Trainer:
 
     def scalars(self) -> snapshots.ScalarSnapshot:
         now, (mark_time, mark_step) = time.perf_counter(), self._rate_mark
-        rate = (self.step - mark_step) * self.config.optim.batch_size / max(now - mark_time, 1e-9)
+        rate = (self.step - mark_step) * self.global_batch / max(now - mark_time, 1e-9)
         self._rate_mark = (now, self.step)
         return self.gan.scalars(self.step, self.elapsed, rate)
 
@@ -163,16 +174,19 @@ class Trainer:
     def _train(self, max_seconds: float | None) -> Iterator[Snapshot]:
         deadline = None if max_seconds is None else time.monotonic() + max_seconds
         self.state = "running"
+        self._started_at = _now()
+        self._record_writer("training")
         yield self._status(f"training on {self.device} ({self.precision.reason})")
         if self.recovered:  # what a resume repaired in the run folder
             yield self._status("; ".join(self.recovered))
         if self.step == 0:
             yield from self._publish_grid()
         self._rate_mark = (time.perf_counter(), self.step)
+        alone = not self.team.joined  # else a stop waits for the processes to agree on it
         while self.step < self.total_iterations or self.state == "paused":
             for command in self.commands.drain():
                 yield from self._handle(command)
-            if self.state == "stopping":
+            if self.state == "stopping" and alone:
                 break
             if self.state == "paused":
                 command = self.commands.wait(timeout=0.1)
@@ -181,13 +195,22 @@ class Trainer:
                 continue
             if self.step >= self.total_iterations:  # resumed after a failed write at the end
                 break
-            if deadline is not None and time.monotonic() >= deadline:
+            out_of_time = deadline is not None and time.monotonic() >= deadline
+            if out_of_time and alone:
                 yield from self._finish("stopped", f"stopped after --max-seconds {max_seconds:g}")
                 return
-            self.train_iteration()
+            stop = self.train_iteration(stop=self.state == "stopping" or out_of_time)
             yield from self._after_iteration()
             if self.state == "failed":
                 return
+            if stop and not alone:  # every process stops after this same iteration
+                if out_of_time:
+                    yield from self._finish(
+                        "stopped", f"stopped after --max-seconds {max_seconds:g}"
+                    )
+                    return
+                self.state = "stopping"
+                break
         if self.state == "stopping":
             yield from self._finish("stopped", "stopped on request")
         else:
@@ -252,9 +275,12 @@ class Trainer:
         elif kind == cmd.PAUSE and self.state == "running":
             self.state = "paused"
             yield from self._show_this_step()  # what a paused window shows is of this step
+            self._record_writer("paused")
             yield self._status("paused")
         elif kind == cmd.RESUME and self.state == "paused":
             yield from self._resume()
+            if self.state == "running":
+                self._record_writer("training")
         elif kind in (cmd.STEP, cmd.STEP_D, cmd.STEP_G):
             yield from self._step_once(d=kind != cmd.STEP_G, g=kind != cmd.STEP_D)
         elif kind == cmd.SET_LR:
@@ -328,6 +354,18 @@ class Trainer:
         if path is not None:
             message += f"; checkpoint saved to {path}"
         self.state = state
+        self._record_writer(state)
+        different = self.team.same_everywhere(
+            {"G": self.generator, "D": self.discriminator, "G (EMA)": self.gan.generator_ema}
+        )
+        if different is not None:  # a defect: the processes were meant to stay one run
+            self.state = "failed"
+            yield self._status(f"{message}; but {different}", "distributed")
+            return
+        if self.team.joined:
+            message += (
+                f"; all {self.team.world} processes hold the same weights and BatchNorm statistics"
+            )
         yield self._status(message)
 
     def _fail(self) -> Iterator[Snapshot]:
@@ -345,6 +383,7 @@ class Trainer:
         what_to_try = "Try: lower learning rates, or fp32 precision"
         alert = Alert(NON_FINITE, self.step, "Training diverged", message, what_to_try, "error")
         self.publisher.record_alert(self.run_dir, alert)
+        self._record_writer("failed")
         yield self._status(message, "diverged")
 
     def _write_failed(self) -> Iterator[Snapshot]:
@@ -361,9 +400,11 @@ class Trainer:
         fix = "Free space on the disk or fix the run folder's permissions"
         if self.pause_on_write_error:
             self.state = "paused"
+            self._record_writer("paused")
             yield self._status(f"paused: {failure.message}{kept}. {fix}, then Resume", "write")
         else:
             self.state = "failed"
+            self._record_writer("failed")
             again = f"continue the run (--resume {self.run_dir.root})"
             yield self._status(f"{failure.message}{kept}. {fix}, then {again}", "write")
 
@@ -384,7 +425,28 @@ class Trainer:
             self.last_checkpoint,
         )
         self.run_dir.prune_checkpoints(self.config.schedule.keep_checkpoints)
+        if self.state in ("running", "paused"):
+            self._record_writer("training" if self.state == "running" else "paused")
         return str(self.last_checkpoint)
+
+    def _record_writer(self, state: str) -> None:
+        """Who trains the run and how it stands, in writer.json, for a window that follows it
+        from elsewhere. Only the process that writes the run folder writes it."""
+        if self.run_dir is None:
+            return
+        run = self.run_dir
+        record = {
+            "host": distributed.host(),
+            "pid": os.getpid(),
+            "command": self.writer_name,
+            "processes": self.team.world,
+            "global_batch": self.global_batch,
+            "state": state,
+            "started": self._started_at or _now(),
+            "updated": _now(),
+            "step": self.step,
+        }
+        self.writer.write("who writes the run", run.writer_path, lambda: run.write_writer(record))
 
     def _load(self, checkpoint: Checkpoint) -> None:
         parts, shape = self.gan.parts(), tuple(self.gan.fixed_noise.shape)
@@ -394,3 +456,7 @@ class Trainer:
         self.gan.use_settings(self.config.optim)  # the run's rates, not what the file held
         self.last_checkpoint = checkpoint.path
         self.publisher.seen(self.step)  # the run before saw them out
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")

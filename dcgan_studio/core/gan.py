@@ -7,6 +7,10 @@ one-sided label smoothing) then one update of G (the non-saturating loss), as in
 an iteration measures stays on the device until ``scalars`` reads it (a ``.item()`` is a device
 sync); looking (``sample_grid``, ``feature_maps``...) runs under ``no_grad`` in eval mode, so
 BatchNorm's running statistics and every random stream are left as they were.
+
+Under torchrun (core.distributed) the training passes go through G and D in DDP, each process
+takes its part of the global batch and noise, and the processes agree at the end of each
+iteration; ``generator`` and ``discriminator`` stay the plain networks that everything else reads.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from dcgan_studio.config import OptimConfig, RunConfig
-from dcgan_studio.core import cpu_conv, probes
+from dcgan_studio.core import cpu_conv, distributed, probes
 from dcgan_studio.core.checkpointing import TrainingParts
 from dcgan_studio.core.data import BatchSampler, ImageDataset, to_tanh_range
 from dcgan_studio.core.devices import Precision
@@ -67,7 +71,13 @@ class Gan:
             cpu_conv.use_fast_convolutions(self.discriminator, self.kernels)
         self.opt_g = adam(self.generator, o.lr_g, (o.beta1, o.beta2), device)
         self.opt_d = adam(self.discriminator, o.lr_d, (o.beta1, o.beta2), device)
-        self.sampler = BatchSampler(len(dataset), o.batch_size, s.seed)
+        # G and D as the training passes call them: themselves, or in DDP under torchrun
+        self.team = team = distributed.team()
+        self.trained_g = team.wrap(self.generator, device)
+        self.trained_d = team.wrap(self.discriminator, device)
+        self.sampler = BatchSampler(
+            len(dataset), o.batch_size * team.world, s.seed, (team.rank, team.world)
+        )
         images = dataset.images  # uint8 (N, C, S, S): on the device, or read from files
         self.images = images.to(device) if isinstance(images, torch.Tensor) else images
         self.noise_rng = torch.Generator(device).manual_seed(s.seed)
@@ -110,11 +120,17 @@ class Gan:
 
     # ---- one iteration --------------------------------------------------------------------------
     def iteration(
-        self, d: bool = True, g: bool = True, want_norm: bool = False, step: int = 0
-    ) -> None:
+        self,
+        d: bool = True,
+        g: bool = True,
+        want_norm: bool = False,
+        step: int = 0,
+        stop: bool = False,
+    ) -> bool:
         """``d_steps`` D updates then one G update (or only one side, for Step D / Step G);
         ``want_norm``: read the gradient norms too (a device sync); ``step``: G's updates so
-        far (G (EMA) averages over fewer of them at first)."""
+        far (G (EMA) averages over fewer of them at first). ``stop``: this process was asked to
+        stop; returns whether any process was (under torchrun all stop at the same step)."""
         self.generator.train()
         self.discriminator.train()
         fake = None
@@ -125,7 +141,28 @@ class Gan:
                 fake = None  # G steps on fresh noise, as D has moved on several times
         if g:
             self._g_step(fake, want_norm)
+        stop = self._agree(stop)  # before G (EMA) takes G's BatchNorm statistics
+        if g:
             self._update_ema(step + 1)
+        return stop
+
+    def _agree(self, stop: bool) -> bool:
+        """Under torchrun: BatchNorm's statistics and the logged values averaged over the
+        processes, the worst loss of any, and whether any was asked to stop."""
+        if not self.team.joined:
+            return stop
+        buffers = [
+            b
+            for net in (self.generator, self.discriminator)
+            for b in net.buffers()
+            if b.is_floating_point()
+        ]
+        keys = sorted(self.last)
+        values, self.worst_loss, stop = self.team.agree(
+            buffers, [self.last[k] for k in keys], self.worst_loss, stop
+        )
+        self.last.update(zip(keys, values, strict=True))
+        return stop
 
     @torch.no_grad()
     def _update_ema(self, updates: int) -> None:
@@ -140,8 +177,13 @@ class Gan:
                 v.copy_(now[k])  # BatchNorm's count of batches
 
     def _noise(self, batch: int) -> torch.Tensor:
-        z = torch.randn(batch, self.model.nz, 1, 1, device=self.device, generator=self.noise_rng)
-        return z  # (B, nz, 1, 1)
+        """This process's part of the global batch's noise: every process draws all of it, so
+        that the noise stream is the same one in each (and in a checkpoint)."""
+        world, rank = self.team.world, self.team.rank
+        z = torch.randn(
+            batch * world, self.model.nz, 1, 1, device=self.device, generator=self.noise_rng
+        )
+        return z if world == 1 else z[rank * batch : (rank + 1) * batch]  # (B, nz, 1, 1)
 
     def _real_uint8(self, indices: torch.Tensor) -> torch.Tensor:
         if isinstance(self.images, torch.Tensor):
@@ -167,9 +209,9 @@ class Gan:
         """One D update; returns the fake batch, still attached to G's graph."""
         real = self._real_batch()
         with self.autocast():
-            fake = self.generator(self._noise(real.shape[0]))  # (B, C, S, S)
-            logits_real = self.discriminator(real).float()  # (B,)
-            logits_fake = self.discriminator(fake.detach()).float()
+            fake = self.trained_g(self._noise(real.shape[0]))  # (B, C, S, S)
+            logits_real = self.trained_d(real).float()  # (B,)
+            logits_fake = self.trained_d(fake.detach()).float()
         real_target = torch.full_like(logits_real, 1.0 - self.optim.label_smoothing)
         loss_d = F.binary_cross_entropy_with_logits(
             logits_real, real_target
@@ -192,7 +234,8 @@ class Gan:
         if fake is None:
             z = self._noise(self.optim.batch_size)
             with self.autocast():
-                fake = self.generator(z)
+                fake = self.trained_g(z)
+        # D's plain network: no gradients of its weights, so none for DDP to gather either
         self.discriminator.requires_grad_(False)  # G's step needs no gradients of D's weights
         try:
             with self.autocast():

@@ -1,10 +1,13 @@
-"""Starting a run and resuming one: the same steps for the command line and the window."""
+"""Starting a run and resuming one: the same steps for the command line and the window. Under
+torchrun, rank 0 starts or resumes the run and sends the others what they need to build the same
+trainer (``follow_leader``)."""
 
 from __future__ import annotations
 
 import os
 
 from dcgan_studio.config import RunConfig
+from dcgan_studio.core import distributed
 from dcgan_studio.core.commands import CommandQueue
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.runs import RunDirectory, open_checkpoint
@@ -16,6 +19,7 @@ def start_run(
 ) -> Trainer:
     """A new run in ``root``; the folder is made only once the data and networks are built."""
     RunDirectory.ensure_new(root)
+    distributed.team().send_start(config.to_json(), None)
     trainer = Trainer(config, commands=commands)
     trainer.run_dir = RunDirectory.create(root, config)
     trainer.run_lock = trainer.run_dir.lock()
@@ -64,6 +68,7 @@ def _resume(
             f"this run's networks ({run.config_path})",
             "the checkpoint is damaged, or the config was changed since it was saved",
         )
+        distributed.team().send_start(config.to_json(), checkpoint.path)
         trainer = Trainer(config, run, commands=commands, resume_from=checkpoint)
     except CheckpointError as exc:  # a resume always takes the newest: say how to go back one
         earlier = run.checkpoint_steps()[:-1]
@@ -89,3 +94,17 @@ def _resume(
         ) from exc
     trainer.recovered = recovered
     return trainer
+
+
+def follow_leader(commands: CommandQueue | None = None) -> Trainer:
+    """Under torchrun, a process other than rank 0: the trainer rank 0 starts or resumes, with
+    no run folder (rank 0 writes it), from the settings and checkpoint rank 0 sends."""
+    from dcgan_studio.core.runs import open_checkpoint
+
+    config_json, checkpoint, folder = distributed.team().receive_start()
+    try:
+        resume_from = open_checkpoint(checkpoint) if checkpoint is not None else None
+        return Trainer(RunConfig.from_json(config_json), commands=commands, resume_from=resume_from)
+    finally:
+        if folder is not None:  # loaded: the trainer holds it all
+            folder.cleanup()

@@ -9,6 +9,8 @@
     RUN/branch.json                 a branch's parent run and the step it started from
                                     (core.branching); written once, when the branch is made
     RUN/label.txt                   the name a person gave the run in the runs library
+    RUN/writer.json                 who trains the run (host, process, command, state), for a
+                                    window that follows it from elsewhere (core.follow)
 
 Every file is written durably (core.durable): a crash or a failed write leaves the previous file
 or checkpoint whole, and what an interrupted save leaves behind is tidied by ``recover()``. The
@@ -152,6 +154,7 @@ class RunDirectory:
     quality_path = property(lambda self: self.root / "quality.jsonl")
     branch_path = property(lambda self: self.root / "branch.json")
     label_path = property(lambda self: self.root / "label.txt")
+    writer_path = property(lambda self: self.root / "writer.json")
     samples_dir = property(lambda self: self.root / "samples")
     checkpoints_dir = property(lambda self: self.root / "checkpoints")
 
@@ -239,6 +242,21 @@ class RunDirectory:
                 f"cannot name the run {self.root} ({exc.strerror or exc}): fix the folder's "
                 "permissions; its name is as it was"
             ) from exc
+
+    def write_writer(self, record: Mapping[str, Any]) -> None:
+        """Who trains the run and how it stands (``host``, ``pid``, ``command``, ``processes``,
+        ``global_batch``, ``state``, ``started``, ``updated``, ``step``): written when training
+        starts, at each checkpoint and when it ends. Raises OSError like the run's other files."""
+        durable_write_text(self.writer_path, json.dumps(dict(record), sort_keys=True) + "\n")
+
+    def read_writer(self) -> dict[str, Any] | None:
+        """What ``write_writer`` wrote; None for a run without one (older runs) or a damaged
+        one."""
+        try:
+            record = parse_json(self.writer_path.read_bytes())
+        except (OSError, ValueError):
+            return None
+        return record if isinstance(record, dict) else None
 
     def read_branch(self) -> dict[str, Any] | None:
         """Where a branch came from: ``{"parent": path, "step": N, "changed": {...}}``; None

@@ -1,6 +1,8 @@
 """The order of the batches: shuffled, drop-last, reproducible from a seed, and resumable (its
 state is part of every checkpoint, so a resumed run sees the same batches as one that never
-stopped)."""
+stopped). Under torchrun every process keeps the whole order and takes its part of each global
+batch, so that the data is sharded and reshuffled each epoch and every process's state is the
+same one a checkpoint holds."""
 
 from __future__ import annotations
 
@@ -10,10 +12,17 @@ from dcgan_studio.errors import DatasetError
 
 
 class BatchSampler:
-    """Shuffled, drop-last batches of indices, reproducible from a seed and resumable."""
+    """Shuffled, drop-last batches of indices, reproducible from a seed and resumable.
+    ``batch_size`` is the global batch; ``part`` (rank, processes): which slice of it this
+    process takes."""
 
-    def __init__(self, size: int, batch_size: int, seed: int) -> None:
+    def __init__(
+        self, size: int, batch_size: int, seed: int, part: tuple[int, int] = (0, 1)
+    ) -> None:
         self.size, self.batch_size = size, batch_size
+        rank, processes = part
+        share = batch_size // processes
+        self._slice = slice(rank * share, (rank + 1) * share)
         self.generator = torch.Generator().manual_seed(seed)
         self.epoch, self.cursor = 0, 0
         self.order = torch.randperm(size, generator=self.generator)
@@ -30,8 +39,8 @@ class BatchSampler:
         """The batch the next ``next_indices()`` returns, without moving on (for prefetching)."""
         if self.cursor + self.batch_size > self.size:  # the next epoch's order, from a copy
             generator = torch.Generator().set_state(self.generator.get_state())
-            return torch.randperm(self.size, generator=generator)[: self.batch_size]
-        return self.order[self.cursor : self.cursor + self.batch_size]
+            return torch.randperm(self.size, generator=generator)[: self.batch_size][self._slice]
+        return self.order[self.cursor : self.cursor + self.batch_size][self._slice]
 
     def next_indices(self) -> torch.Tensor:
         if self.cursor + self.batch_size > self.size:
@@ -40,7 +49,7 @@ class BatchSampler:
             self.order = torch.randperm(self.size, generator=self.generator)
         indices = self.order[self.cursor : self.cursor + self.batch_size]
         self.cursor += self.batch_size
-        return indices
+        return indices[self._slice]
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         return {
