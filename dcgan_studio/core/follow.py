@@ -225,17 +225,17 @@ def describe_writer(
     if record is None:
         if holder is not None:
             who = _holder_words(holder)
-            return WriterStatus("training", who, f"{_cap(who)} is training this run", "", step)
+            return WriterStatus("training", who, f"{who} is training this run", "", step)
         if was_held is not None:  # it held the lock and let go: it ended
             who = _holder_words(was_held)
             if total is not None and step is not None and step >= total:
                 where = f" at iteration {step:,}"
-                return WriterStatus("finished", who, f"{_cap(who)} finished{where}", "", step)
+                return WriterStatus("finished", who, f"{who} finished{where}", "", step)
             return WriterStatus(
                 "gone",
                 who,
                 f"The writer stopped ({who} is gone)",
-                "Following goes on: it continues here when the run is resumed.",
+                "It let go of the run's lock without finishing it (stopped, or killed).",
                 step,
             )
         who = "another process"
@@ -244,7 +244,7 @@ def describe_writer(
                 "quiet",
                 who,
                 f"Nothing new for {duration_words(quiet_s)}: no process seems to write this run",
-                "Following goes on: it continues here when training resumes.",
+                "(no writer.json names its writer)",
                 step,
             )
         return WriterStatus(
@@ -264,14 +264,13 @@ def describe_writer(
     if state in ENDED:
         words = {"finished": "finished", "stopped": "was stopped", "failed": "failed"}[state]
         where = f" at iteration {at:,}" if at is not None else ""
-        return WriterStatus(state, who, f"{_cap(who)} {words}{where}", detail, at, batch)
+        return WriterStatus(state, who, f"{who} {words}{where}", detail, at, batch)
     if same_host and locks and holder is None:
         return WriterStatus(
             "gone",
             who,
             f"The writer stopped ({process} on {host} is gone)",
-            "It ended without saying so (killed, or the machine slept). Following goes on: "
-            "it continues here when the run is resumed.",
+            "It ended without saying so (killed, or its machine slept).",
             at,
             batch,
         )
@@ -279,15 +278,15 @@ def describe_writer(
         return WriterStatus(
             "quiet",
             who,
-            f"{_cap(who)} seems to have stopped: nothing new for {duration_words(quiet_s)}",
+            f"{who} seems to have stopped: nothing new for {duration_words(quiet_s)}",
             f"It wrote more often than every {duration_words(limit_s / QUIET_LINES)}; "
-            f"after {duration_words(limit_s)} of quiet it is taken as stopped. Following goes on.",
+            f"after {duration_words(limit_s)} of quiet it is taken as stopped.",
             at,
             batch,
         )
     verb = "is paused" if state == "paused" else "is training"
     state = "paused" if state == "paused" else "training"
-    return WriterStatus(state, who, f"{_cap(who)} {verb}", detail, at, batch)
+    return WriterStatus(state, who, f"{who} {verb}", detail, at, batch)
 
 
 def _holder_words(holder: str) -> str:
@@ -304,10 +303,6 @@ def _setup(record: Mapping[str, Any]) -> str:
     if isinstance(record.get("started"), str):
         parts.append(f"started {record['started'][:19].replace('T', ' ')}")
     return ", ".join(parts)
-
-
-def _cap(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 @dataclass

@@ -155,7 +155,7 @@ RECORD = {
 def test_the_writer_is_named_from_writer_json():
     status = describe_writer(RECORD, None, 5, 120, 310, this_host="laptop")
     assert status.state == "training" and status.live
-    assert status.headline == "Torchrun, 2 processes (process 4242 on gpu-box) is training"
+    assert status.headline == "torchrun, 2 processes (process 4242 on gpu-box) is training"
     assert "2 processes" in status.detail and "global batch 256" in status.detail
     assert status.step == 310
 
@@ -187,7 +187,7 @@ def test_a_writer_on_another_machine_seems_stopped_after_its_quiet_limit():
 
 def test_an_older_run_names_its_writer_from_the_lock_or_says_another_process():
     held = describe_writer(None, "process 77", 0, 120, 5, this_host="laptop")
-    assert held.headline == "Process 77 on this machine is training this run"
+    assert held.headline == "process 77 on this machine is training this run"
     unknown = describe_writer(None, None, 0, 120, 5, this_host="laptop")
     assert unknown.live and unknown.who == "another process"
     quiet = describe_writer(None, None, 600, 120, 5, this_host="laptop")

@@ -109,7 +109,9 @@ def test_a_followed_run_shows_what_lands_read_only_and_says_who_writes_it(
     _follow(qtbot, window, run)
     banner = window.follow_banner
     assert banner.isVisible() and banner.state == "training"
-    assert "Dcgan-studio train (process 4242 on gpu-box) is training" in banner.title.text()
+    assert (
+        "Following: dcgan-studio train (process 4242 on gpu-box) is training" in banner.title.text()
+    )
     assert str(run.root) in banner.detail.text()
     # read-only: nothing here may train the run another process trains
     controls = window.controls

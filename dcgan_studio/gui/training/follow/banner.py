@@ -16,11 +16,10 @@ STYLES = {  # live: the writer trains or is paused; ended: it finished, stopped 
     "error": "QFrame#follow-banner { background: #fff3cd; border: 1px solid #e0b84c; "
     "border-radius: 4px; } QLabel { color: #4d3b00; }",
 }
-READ_ONLY = (
-    "Read-only: the run is shown as it lands; its settings and Start, Pause, Stop and the "
-    "steps are locked here. Stop Following to continue it in this window once its writer "
-    "has stopped."
-)
+READ_ONLY = {  # the banner's last line, while the writer trains and once it has stopped
+    True: "Read-only while following: another process trains this run.",
+    False: "Read-only while following; Stop Following, then Start, continues the run here.",
+}
 
 
 class FollowBanner(QFrame):
@@ -40,7 +39,7 @@ class FollowBanner(QFrame):
         self.detail = QLabel()
         self.detail.setObjectName("follow-detail")
         self.detail.setWordWrap(True)
-        self.note = QLabel(READ_ONLY)
+        self.note = QLabel(READ_ONLY[True])
         self.note.setWordWrap(True)
         self.note.setStyleSheet("font-style: italic;")
         for label in (self.title, self.detail, self.note):
@@ -75,7 +74,7 @@ class FollowBanner(QFrame):
             title += f" (it continued from iteration {continued_at:,})"
         self.title.setText(title)
         self.detail.setText(" · ".join(part for part in (writer.detail, folder) if part))
-        self.note.setText(READ_ONLY)
+        self.note.setText(READ_ONLY[writer.live])
         self.show()
 
     def show_problem(self, message: str) -> None:

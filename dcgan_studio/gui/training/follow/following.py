@@ -112,15 +112,19 @@ class RunFollowing(QObject):
         """Stop Following: the run stays on screen as it is, opened; Start continues it."""
         if not self.active:
             return
+        writer = self.model.following
         self.jobs.stop()
         self.model.set_following(None)
         root = self.model.run_dir.root if self.model.run_dir else ""
         can_continue = self.model.settle_opened()
-        self._say(
-            f"Stopped following {root}"
-            + ("; Start continues it here once its writer has stopped" if can_continue else ""),
-            10000,
-        )
+        self._show_progress()
+        if not can_continue:
+            after = ""
+        elif writer.live:
+            after = f"; Start continues it here once {writer.who} has stopped"
+        else:
+            after = "; Start continues it here"
+        self._say(f"Stopped following {root}{after}", 10000)
 
     def shutdown(self, timeout: float = 10.0) -> None:
         self.jobs.shutdown(timeout)
@@ -163,10 +167,11 @@ class RunFollowing(QObject):
             self.continued_at = writer.step
         elif writer is not None and not writer.live:
             self.continued_at = None
+        changed = writer != self.model.following
         self.model.set_following(writer)
         if self.banner.state == "problem" or news.resumed:  # the same writer, said anew
             self._on_model_follow_changed(writer)
-        if news.landed or news.resumed:
+        if news.landed or changed:
             self._show_progress()
 
     def _on_refused(self, error: Exception) -> None:
@@ -208,6 +213,9 @@ class RunFollowing(QObject):
     def _show_progress(self) -> None:
         history, config, writer = self.model.history, self.config, self.model.following
         if not len(history) or config is None:
+            return
+        if self.model.run_dir is None:  # stopped following a run without a checkpoint
+            self.readouts.show_stopped()
             return
         step = self.model.shown_step
         total = max(config.schedule.iterations or step, step)
