@@ -78,7 +78,7 @@ def not_a_run(folder: Path) -> str | None:
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT, prefix: str = "error") -> int:
     message = " ".join(message.splitlines())  # one line, whatever a library put in the text
-    print(f"{PROG}: {prefix}: {message}", file=sys.stderr)
+    print(f"{PROG}: {prefix}: {_process()}{message}", file=sys.stderr)
     return code
 
 
@@ -99,7 +99,18 @@ def _setup_logging() -> Path:
         handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
     except OSError:
         handler = logging.NullHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        logging.Formatter(f"%(asctime)s %(levelname)s %(name)s: {_process()}%(message)s")
+    )
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     return path
+
+
+def _process() -> str:
+    """Under torchrun, which process speaks ("process 1 of 2: "), since each says its own
+    failures; "" otherwise."""
+    rank, world = os.environ.get("RANK"), os.environ.get("WORLD_SIZE")
+    if rank is None or world is None or "TORCHELASTIC_RUN_ID" not in os.environ:
+        return ""
+    return f"process {rank} of {world}: "

@@ -46,6 +46,13 @@ def train(args: argparse.Namespace) -> int:
     team = distributed.join()  # under torchrun: every process of the run, together
     try:
         return _train(args, given, team)
+    except RuntimeError as exc:  # a collective failed: another process of the run has ended
+        if not team.joined or not distributed.lost_the_others(exc):
+            raise
+        raise StudioError(
+            f"lost the other processes of the run ({distributed.failure_words(exc)}): one of "
+            "them ended, and its message says why; the run folder keeps its last checkpoint"
+        ) from exc
     finally:
         team.leave()
 
@@ -229,24 +236,10 @@ def _drive(trainer: Any, args: argparse.Namespace) -> int:
     try:
         for snap in trainer.run(max_seconds=args.max_seconds):
             progress.show(snap)
-    except RuntimeError as exc:  # a collective failed: another process of the run has ended
-        if not trainer.team.joined:
-            raise
-        raise StudioError(
-            f"process {trainer.team.rank} lost the others of the run "
-            f"({str(exc).splitlines()[0]}): one of them ended (see its message); "
-            f"{_kept(trainer)}"
-        ) from exc
     finally:
         bar.close()
         signal.signal(signal.SIGINT, previous)
     return progress.close(trainer.run_dir.root if trainer.run_dir else None)
-
-
-def _kept(trainer: Any) -> str:
-    if trainer.last_checkpoint is None or not trainer.team.leader:
-        return "the run folder keeps its last checkpoint"
-    return f"the last good checkpoint is {trainer.last_checkpoint}"
 
 
 # under torchrun a Ctrl+C reaches each process twice: from the terminal, and relayed by torchrun
@@ -324,7 +317,7 @@ class _Progress:
         team = self._trainer.team
         if final is None or final.state == "failed":
             message = final.message if final else "training ended without a status"
-            rank = f"process {team.rank}: " * team.joined
+            rank = f"process {team.rank} of {team.world}: " * team.joined
             print(f"{PROG}: error: {rank}{message}", file=sys.stderr)
             return EXIT_FAILED
         if not team.leader:  # rank 0 says how the run went

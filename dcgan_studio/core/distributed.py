@@ -6,10 +6,11 @@ How the processes stay one run:
   process takes the same optimizer steps. On CUDA, BatchNorm becomes SyncBatchNorm (the batch's
   statistics over every process); on the CPU it cannot (SyncBatchNorm refuses CPU tensors), so
   each process normalises by its own part of the batch.
-- ``broadcast_buffers=False`` (``forward_sync_buffers=False`` since torch 2.14): D runs two forwards (real, then fake) before one backward, as on
-  one process. DDP's default would copy rank 0's BatchNorm buffers into each process at every
-  forward, in place, under the first forward's graph (pytorch/pytorch#22095, #175024), and only
-  at the next forward, so they differ at a checkpoint. Instead ``Team.agree`` averages every
+- ``broadcast_buffers=False`` (``forward_sync_buffers=False`` since torch 2.14): D runs two
+  forwards (real, then fake) before one backward, as on one process. DDP's default would copy
+  rank 0's BatchNorm buffers into each process at every forward, in place, under the first
+  forward's graph (pytorch/pytorch#22095, #175024), and only at the next forward, so they
+  differ at a checkpoint. Instead ``Team.agree`` averages every
   BatchNorm statistic once per iteration, in one all_reduce that also carries the losses (what
   is logged is the whole batch's), each process's worst loss (so that all judge divergence
   alike) and whether any process was asked to stop (so that all stop at the same step).
@@ -23,6 +24,7 @@ How the processes stay one run:
 from __future__ import annotations
 
 import os
+import re
 import socket
 import tempfile
 from datetime import timedelta
@@ -218,6 +220,24 @@ def join() -> Team:
     _team.joined = True
     _team.backend = "gloo, CPU" if backend == "gloo" else "gloo for the CPU, NCCL for CUDA"
     return _team
+
+
+def failure_words(exc: BaseException) -> str:
+    """A collective's failure in a few words: gloo's first sentence, without its source path."""
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    text = re.sub(r"^\[[^\]]*\]\s*", "", text)
+    return text.split(". ")[0][:160]
+
+
+def lost_the_others(exc: BaseException) -> bool:
+    """Whether ``exc`` is a collective that failed because another process ended (gloo's and
+    NCCL's words for it), not a defect of this one."""
+    text = str(exc)
+    return any(
+        words in text
+        for words in ("Connection closed by peer", "Connection reset", "Broken pipe", "Timed out",
+                      "NCCL", "gloo", "DistBackendError")
+    )  # fmt: skip
 
 
 def training_device(team: Team, device: torch.device) -> torch.device:

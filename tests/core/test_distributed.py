@@ -253,6 +253,22 @@ def test_ctrl_c_stops_every_process_at_one_step_with_a_checkpoint(tmp_path):
     assert json.loads((root / "writer.json").read_text())["state"] == "stopped"
 
 
+def test_each_process_says_its_own_failure_in_one_line(tmp_path):
+    done = run(torchrun("--resume", tmp_path / "nothing", "--no-progress"))
+    assert done.returncode != 0
+    lines = [line for line in done.stderr.splitlines() if line.startswith("dcgan-studio:")]
+    assert any(
+        line.startswith("dcgan-studio: error: process 0 of 2:") and "is not a DCGAN Studio run"
+        in line for line in lines
+    ), done.stderr  # fmt: skip
+    # the other waited for rank 0, which ended: it says so, not a traceback
+    assert any(
+        line.startswith("dcgan-studio: error: process 1 of 2: lost the other processes")
+        for line in lines
+    ), done.stderr
+    assert "internal error" not in done.stderr
+
+
 # ---- the parts, in one process ------------------------------------------------------------------
 def test_first_difference_names_the_tensor_that_differs():
     a = torch.arange(5.0)
