@@ -174,18 +174,6 @@ def quiet_limit(metrics: list[Mapping[str, Any]]) -> float:
     return max(QUIET_FLOOR_S, QUIET_LINES * gaps[len(gaps) // 2])
 
 
-def read_writer(run: RunDirectory) -> dict[str, Any] | None:
-    """RUN/writer.json, or None (an older run has none; a damaged one is as good as none)."""
-    read = getattr(run, "read_writer", None)
-    if read is not None:
-        return read()
-    try:  # pragma: no cover (runs.py before writer.json)
-        record = parse_json((run.root / "writer.json").read_bytes())
-    except (OSError, ValueError):
-        return None
-    return record if isinstance(record, dict) else None
-
-
 def locks_known() -> bool:
     """Whether this OS tells a held run lock (POSIX flock): elsewhere no lock is ever seen."""
     try:
@@ -404,7 +392,7 @@ class RunFollower:
         step = self._recent[-1]["step"] if self._recent else None
         holder = self.run.live_holder()
         status = describe_writer(
-            read_writer(self.run),
+            self.run.read_writer(),
             holder,
             quiet,
             quiet_limit(self._recent),
