@@ -10,6 +10,9 @@ of the default model (digits, 32x32, widths 32, ``--precision auto``) at a globa
 - ``2 processes, rank 0 quiet``: the same with nothing written until the end, so that the
   difference is what rank 0's writing costs the run (the others wait for it at the next
   all_reduce).
+- ``half alone``: one process at batch 32 with one thread, alone on the machine: what each of
+  the two processes computes, without the other beside it and without DDP. Twice its img/s is
+  what two processes would reach if nothing but their own work limited them.
 
 Each contestant trains twice, ``--short`` and ``--long`` iterations; img/s is the extra
 images over the extra wall-clock seconds, so that starting the processes (importing torch,
@@ -32,20 +35,21 @@ from pathlib import Path
 from common import print_command
 from machine import cpu_description
 
+GLOBAL_BATCH = 64
 QUIET = ["--log-every", "100000", "--sample-every", "100000", "--checkpoint-every", "100000"]
 CONTESTANTS = {
     "1 process": (1, []),
     "2 processes": (2, []),
     "2 processes, rank 0 quiet": (2, QUIET),
+    "half alone": (1, ["--batch-size", str(GLOBAL_BATCH // 2)]),
 }
-GLOBAL_BATCH = 64
 
 
 def command(processes: int, iterations: int, run_dir: Path, extra: list[str]) -> list[str]:
     train = [
         "-m", "dcgan_studio", "train", "--iterations", str(iterations), "--no-progress",
         "--device", "cpu", "--batch-size", str(GLOBAL_BATCH // processes),
-        "--run-dir", str(run_dir), *extra,
+        "--run-dir", str(run_dir), *extra,  # a later --batch-size wins
     ]  # fmt: skip
     if processes == 1:
         return [sys.executable, *train]
@@ -56,7 +60,7 @@ def command(processes: int, iterations: int, run_dir: Path, extra: list[str]) ->
 def wall_seconds(processes: int, iterations: int, extra: list[str]) -> float:
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        if processes > 1:
+        if processes > 1 or "--batch-size" in extra:
             env["OMP_NUM_THREADS"] = "1"  # what torchrun sets, said here to silence its warning
         began = time.perf_counter()
         done = subprocess.run(
@@ -85,7 +89,8 @@ def main() -> int:
         for name, (processes, extra) in CONTESTANTS.items():
             short = wall_seconds(processes, args.short, extra)
             long = wall_seconds(processes, args.long, extra)
-            rate = (args.long - args.short) * GLOBAL_BATCH / (long - short)
+            batch = GLOBAL_BATCH // 2 if name == "half alone" else GLOBAL_BATCH
+            rate = (args.long - args.short) * batch / (long - short)
             rates[name].append(rate)
             print(f"round {r}/{args.rounds}  {name:<28} {rate:7.0f} img/s")
     median = {name: statistics.median(values) for name, values in rates.items()}
@@ -93,6 +98,12 @@ def main() -> int:
     print()
     for name, rate in median.items():
         print(f"{name:<28} {rate:7.0f} img/s  {rate / alone:5.2f}x of 1 process")
+    ideal = 2 * median["half alone"]
+    print(
+        f"two processes reach {median['2 processes, rank 0 quiet'] / ideal:.0%} of twice one "
+        f"process's half ({ideal:.0f} img/s): the rest is DDP's all_reduces, the agreement and "
+        "the two processes sharing the machine"
+    )
     writing = 1 - median["2 processes"] / median["2 processes, rank 0 quiet"]
     print(f"rank 0's writing at the default cadences costs the run {writing:.1%} of its speed")
     print_command(started)
