@@ -152,18 +152,20 @@ def test_a_resumed_writer_is_followed_on_and_the_banner_says_it_continued(
 ):
     window = make_window()
     run = _partial(trained, tmp_path / "followed", upto=6)
-    _write_writer(run, state="stopped", step=6)
+    _append(run, b'{"step":7,"loss_d":9.0,"loss_g":9.0}\n')  # logged, then the writer was stopped
+    _write_writer(run, state="stopped", step=7)
     _follow(qtbot, window, run)
     banner = window.follow_banner
-    assert banner.state == "stopped" and "was stopped at iteration 6" in banner.title.text()
-    # `train --resume` from the checkpoint of 3: the metrics cut back, then written on
-    run.truncate_metrics_after(3)
-    _write_writer(run, pid=4343, state="training", step=3)
-    _append(run, b'{"step":4,"loss_d":0.5,"loss_g":0.7}\n')
-    qtbot.waitUntil(lambda: _steps(window) == [1, 2, 3, 4], timeout=LONG)
+    assert banner.state == "stopped" and "was stopped at iteration 7" in banner.title.text()
+    # `train --resume` from the newest checkpoint, 6: the metrics cut back to it, then written on
+    run.truncate_metrics_after(6)
+    _write_writer(run, pid=4343, state="training", step=6)
+    _append(run, b'{"step":7,"loss_d":0.5,"loss_g":0.7}\n')
+    qtbot.waitUntil(lambda: window.run.history.column("loss_d")[-1] == 0.5, timeout=LONG)
+    assert _steps(window) == [1, 2, 3, 4, 5, 6, 7]  # the old 7 replaced, not kept beside
     qtbot.waitUntil(lambda: banner.state == "training", timeout=LONG)
     assert "(process 4343 on gpu-box) is training" in banner.title.text()
-    assert "continued from iteration" in banner.title.text()
+    assert "(it continued from iteration 6)" in banner.title.text()
     assert not window.controls.start_button.isEnabled()
 
 

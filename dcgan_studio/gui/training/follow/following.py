@@ -79,6 +79,7 @@ class RunFollowing(QObject):
         self.jobs = FollowJobs(self)
         self.config: RunConfig | None = None
         self.continued_at: int | None = None  # the writer continued from here after it stopped
+        self._checkpoints: tuple[int, ...] = ()  # the followed run's, as the last poll saw them
         self._opening = False  # this class opens the followed run: that ends no following
         model.follow_changed.connect(self._on_model_follow_changed)
         model.run_opened.connect(self._on_model_run_opened)
@@ -132,6 +133,7 @@ class RunFollowing(QObject):
     # ---- what the follower reads --------------------------------------------------------------
     def _on_first(self, run: RunDirectory, news: RunNews) -> None:
         self.config, self.continued_at = news.config, None
+        self._checkpoints = news.checkpoint_steps
         self._opening = True
         try:
             self.model.open(run, news.config, list(news.metrics), list(news.sample_steps))
@@ -153,6 +155,10 @@ class RunFollowing(QObject):
         if news.config is not None:
             self.config = news.config
             self.controls.set_config(news.config)
+        if news.resumed:  # from a checkpoint where the metrics were cut back, else where it was
+            before = self._checkpoints[-1:] if news.metrics_replaced else ()
+            self.continued_at = before[0] if before else self.model.shown_step
+        self._checkpoints = news.checkpoint_steps
         self.model.add_records(list(news.metrics), news.metrics_replaced)
         if news.new_sample_steps or news.metrics_replaced:
             self.samples.set_saved_steps(list(news.sample_steps))
@@ -163,9 +169,7 @@ class RunFollowing(QObject):
         if news.new_checkpoint is not None:
             self.checkpoint_landed.emit(self.model.run_dir.checkpoint_path(news.new_checkpoint))
         writer = news.writer
-        if news.resumed and writer is not None:
-            self.continued_at = writer.step
-        elif writer is not None and not writer.live:
+        if writer is not None and not writer.live:
             self.continued_at = None
         changed = writer != self.model.following
         self.model.set_following(writer)
