@@ -200,13 +200,8 @@ def join() -> Team:
         ) from exc
     backend = "gloo"
     if torch.cuda.is_available() and torch.distributed.is_nccl_available():
-        if local >= torch.cuda.device_count():
-            raise StudioError(
-                f"process {rank} has LOCAL_RANK {local} and this machine has "
-                f"{torch.cuda.device_count()} GPU(s): start at most that many processes a "
-                "machine (--nproc-per-node)"
-            )
-        torch.cuda.set_device(local)
+        if local < torch.cuda.device_count():  # more processes than GPUs may train on the CPU
+            torch.cuda.set_device(local)
         backend = "cpu:gloo,cuda:nccl"
     try:
         torch.distributed.init_process_group(backend=backend, timeout=TIMEOUT)
@@ -244,6 +239,12 @@ def training_device(team: Team, device: torch.device) -> torch.device:
     """Each process on its own GPU, the one of its LOCAL_RANK."""
     if not team.joined or device.type != "cuda":
         return device
+    if team.local_rank >= torch.cuda.device_count():
+        raise StudioError(
+            f"process {team.rank} has LOCAL_RANK {team.local_rank} and this machine has "
+            f"{torch.cuda.device_count()} GPU(s): start at most that many processes a machine "
+            "(--nproc-per-node), or train on the CPU (--device cpu)"
+        )
     if device.index is not None and team.world > 1 and device.index != team.local_rank:
         raise StudioError(
             f"--device {device} would put every process on one GPU: give --device cuda (each "

@@ -291,9 +291,13 @@ def test_alone_the_team_changes_nothing():
     assert distributed.training_device(team, torch.device("cpu")) == torch.device("cpu")
 
 
-def test_every_process_on_one_gpu_is_refused():
+def test_every_process_on_one_gpu_is_refused(monkeypatch):
     team = distributed.Team(rank=1, world=2, local_rank=1)
     team.joined = True
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(distributed.StudioError, match="LOCAL_RANK 1 and this machine has 1 GPU"):
+        distributed.training_device(team, torch.device("cuda"))
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
     with pytest.raises(distributed.StudioError, match="give --device cuda"):
         distributed.training_device(team, torch.device("cuda", 0))
     assert distributed.training_device(team, torch.device("cuda")) == torch.device("cuda", 1)
