@@ -151,6 +151,8 @@ class Team:
         return config_json, path, folder
 
     def leave(self) -> None:
+        """The process group destroyed, as torch asks at the end of a process (cli then ends
+        the process at once: see ``cli._end_now``)."""
         if self.joined and torch.distributed.is_initialized():
             torch.distributed.destroy_process_group()
         self.joined = False
