@@ -205,7 +205,7 @@ def save_generator_file(
 
 # ---- reading --------------------------------------------------------------------------------
 def _read_safetensors(path: Path) -> dict[str, torch.Tensor]:
-    _check_size(path, _safetensors_size(path), "its header promises")
+    _check_size(path, safetensors_size(path), "its header promises")
     try:
         return load_safetensors_bytes(Path(path).read_bytes())
     except FileNotFoundError as exc:
@@ -217,7 +217,7 @@ def _read_safetensors(path: Path) -> dict[str, torch.Tensor]:
         ) from exc
 
 
-def _safetensors_size(path: Path) -> int:
+def safetensors_size(path: Path) -> int:
     """The bytes a safetensors file holds by its own header: 8, the header, the tensors."""
     ends = [
         entry["data_offsets"][1]

@@ -8,12 +8,13 @@ the one before:
 - the whole new lines of metrics.jsonl, quality.jsonl and alerts.jsonl; a last line without its
   newline is being written (or synced) and waits for the next poll, so nothing is shown broken.
   A file written again whole (a resume cuts the metrics back to its checkpoint) is read again
-  from its start, and the news says the old lines are replaced;
+  from its start, and the news says the old lines are replaced (of alerts.jsonl, only the
+  alerts not read before are news: each is shown once);
 - the steps of the sample grids that appeared (a grid is written under a hidden name and renamed
   into place, so one that is there is whole);
-- the checkpoints that appeared, each counted once all its files are there and the generator's
-  file is as long as its header says (a checkpoint is renamed into place whole; a synced folder
-  may still be bringing its files over);
+- the checkpoints that appeared, each counted once all its files are there and whole, each
+  weights file as long as its header says (a checkpoint is renamed into place whole; a synced
+  folder may still be bringing its files over);
 - who writes the run and how it stands (``WriterStatus``), from RUN/writer.json, the run's lock,
   and how long nothing has landed.
 
@@ -22,6 +23,7 @@ Only reads: a follower never writes into the run, and never takes its lock.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import time
@@ -35,14 +37,15 @@ from dcgan_studio.core.checkpoint_files import (
     DISCRIMINATOR_FILE,
     GENERATOR_FILE,
     STATE_FILE,
-    _safetensors_size,
+    safetensors_size,
 )
-from dcgan_studio.core.runs import RunDirectory, _is_metrics_record
+from dcgan_studio.core.durations import duration_words
+from dcgan_studio.core.runs import RunDirectory, is_metrics_record
 from dcgan_studio.errors import CheckpointError, RunDirectoryError
 
 ENDED = ("finished", "stopped", "failed")  # writer.json's states of a writer that is done
 QUIET_FLOOR_S = 120.0  # a writer on another machine seems stopped after at least this long...
-QUIET_LINES = 10  # ...or this many of its usual gaps between two metrics lines, if longer
+QUIET_LINES = 10  # ...or this many of its usual gaps between two landings of lines, if longer
 _CHECK_TAIL = 64  # bytes before a file's read position compared on each poll (a rewrite)
 
 
@@ -78,7 +81,8 @@ class RunNews:
     new_checkpoint: int | None = None  # the newest checkpoint, when it is new since last time
     config: RunConfig | None = None  # the run's config when it changed (a resume may extend it)
     writer: WriterStatus | None = None
-    resumed: bool = False  # new lines landed after the writer had stopped: it continues
+    resumed: bool = False  # something landed after the writer had stopped, and it is live
+    continued_from: int | None = None  # when resumed: the iteration it continued from
 
     @property
     def landed(self) -> bool:
@@ -146,32 +150,41 @@ class JsonlTail:
 
 
 def checkpoint_is_whole(folder: Path) -> bool:
-    """All of a checkpoint's files are there, the generator's as long as its header says."""
-    if not all((folder / name).is_file() for name in (GENERATOR_FILE, DISCRIMINATOR_FILE)):
-        return False
-    if not (folder / STATE_FILE).is_file():
-        return False
+    """All of a checkpoint's files are there and whole: G's and D's weights (and G (EMA)'s,
+    where there is one) as long as their safetensors headers say, the training state not
+    empty. A synced folder may bring the files over one by one, each growing as it comes."""
     try:
-        return (folder / GENERATOR_FILE).stat().st_size == _safetensors_size(
-            folder / GENERATOR_FILE
-        )
+        weights = [p for p in folder.iterdir() if p.name.endswith(".safetensors")]
+        names = {p.name for p in weights}
+        if not {GENERATOR_FILE, DISCRIMINATOR_FILE} <= names:
+            return False
+        if (folder / STATE_FILE).stat().st_size == 0:
+            return False
+        return all(p.stat().st_size == safetensors_size(p) for p in weights)
     except (CheckpointError, OSError, ValueError):
         return False
 
 
-def quiet_limit(metrics: list[Mapping[str, Any]]) -> float:
+def quiet_limit(gaps: list[float]) -> float:
     """How long nothing may land before a writer on another machine seems stopped: ten of its
-    usual gaps between metrics lines (the median of the last 20), and never under two
-    minutes (a synced folder may bring files over a minute late)."""
+    usual gaps between landings of metrics lines (the median of the last 20, in seconds of
+    wall-clock time: checkpoints, grids and scoring included), and never under two minutes (a
+    synced folder may bring files over a minute late)."""
+    gaps = sorted(g for g in gaps[-20:] if g > 0)
+    if not gaps:
+        return QUIET_FLOOR_S
+    return max(QUIET_FLOOR_S, QUIET_LINES * gaps[len(gaps) // 2])
+
+
+def training_gaps(metrics: list[Mapping[str, Any]]) -> list[float]:
+    """The gaps between metrics lines by their ``elapsed_seconds``: training time only, so
+    shorter than the wall-clock gaps (a first look at a run has nothing else to go by)."""
     times = [
         r["elapsed_seconds"]
         for r in metrics[-21:]
         if isinstance(r.get("elapsed_seconds"), (int, float))
     ]
-    gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False) if b > a)
-    if not gaps:
-        return QUIET_FLOOR_S
-    return max(QUIET_FLOOR_S, QUIET_LINES * gaps[len(gaps) // 2])
+    return [b - a for a, b in zip(times, times[1:], strict=False)]
 
 
 def locks_known() -> bool:
@@ -181,15 +194,6 @@ def locks_known() -> bool:
     except ImportError:  # pragma: no cover (Windows)
         return False
     return True
-
-
-def duration_words(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    if seconds < 90:
-        return f"{seconds} s"
-    if seconds < 90 * 60:
-        return f"{round(seconds / 60)} min"
-    return f"{seconds / 3600:.1f} h"
 
 
 def describe_writer(
@@ -303,12 +307,16 @@ class RunFollower:
     _metrics: JsonlTail = field(init=False)
     _quality: JsonlTail = field(init=False)
     _alerts: JsonlTail = field(init=False)
+    _alerts_seen: set[str] = field(default_factory=set, init=False)  # every alert line read
     _samples: set[int] = field(default_factory=set, init=False)
+    _whole: set[int] = field(default_factory=set, init=False)  # checkpoints seen whole
     _checkpoint: int | None = field(default=None, init=False)
     _config_stamp: tuple | None = field(default=None, init=False)
     _recent: list[dict[str, Any]] = field(default_factory=list, init=False)  # last metrics
+    _arrivals: list[float] = field(default_factory=list, init=False)  # clock() of polls with lines
     _last_news: float | None = field(default=None, init=False)
     _stopped: bool = field(default=False, init=False)  # the writer was seen stopped
+    _continued: int | None = field(default=None, init=False)  # from where, if it goes on
     _holder: str | None = field(default=None, init=False)  # who held the lock, last seen
     _total: int | None = field(default=None, init=False)  # the run's iterations
     polls: int = field(default=0, init=False)
@@ -333,18 +341,15 @@ class RunFollower:
         first = self.polls == 0
         self.polls += 1
         metrics, metrics_replaced = self._metrics.read()
-        metrics = [r for r in metrics if _is_metrics_record(r)]
+        metrics = [r for r in metrics if is_metrics_record(r)]
         quality, quality_replaced = self._quality.read()
         quality = [r for r in quality if type(r.get("step")) is int]
-        alerts, _ = self._alerts.read()
+        alerts = self._new_alerts()
         steps = self.run.sample_steps()
         new_samples = tuple(s for s in steps if s not in self._samples)
         self._samples = set(steps)
-        checkpoints = [
-            s
-            for s in self.run.checkpoint_steps()
-            if checkpoint_is_whole(self.run.checkpoint_path(s))
-        ]
+        checkpoints = self._whole_checkpoints()
+        before = self._checkpoint, self._recent[-1]["step"] if self._recent else None
         newest = checkpoints[-1] if checkpoints else None
         new_checkpoint = newest if newest != self._checkpoint else None
         self._checkpoint = newest
@@ -363,11 +368,21 @@ class RunFollower:
             self._last_news = now - self._age_of_files()
         elif landed:
             self._last_news = now
+        if metrics and not first:
+            self._arrivals = (self._arrivals + [now])[-21:]
         if landed and self._stopped:  # written again after it stopped: a new writer
             self._holder = None
+            self._note_continued(metrics_replaced, *before)
         writer = self._describe(now)
-        resumed = not first and self._stopped and landed and writer.live
+        # a resume rewrites metrics.jsonl before its writer.json says training: what landed
+        # while the writer still seemed stopped counts once it is seen live
+        resumed = not first and self._stopped and writer.live and self._continued is not None
+        continued_from = self._continued if resumed else None
         self._stopped = not writer.live
+        if writer.live:
+            self._continued = None
+        else:  # the time it stood still is no gap between two of its lines
+            self._arrivals = []
         return RunNews(
             metrics=tuple(metrics),
             metrics_replaced=metrics_replaced,
@@ -381,7 +396,38 @@ class RunFollower:
             config=config,
             writer=writer,
             resumed=resumed,
+            continued_from=continued_from,
         )
+
+    def _note_continued(self, replaced: bool, checkpoint: int | None, step: int | None) -> None:
+        """Something landed while the writer seemed stopped: it continues, from the checkpoint
+        its resume cut the metrics back to, else from where it was (the first that landed)."""
+        if replaced and checkpoint is not None:
+            self._continued = checkpoint
+        elif self._continued is None:
+            self._continued = step if step is not None else 0
+
+    def _new_alerts(self) -> list[dict[str, Any]]:
+        """The alert lines not read before: a file written again whole brings back only the
+        ones it did not hold before (each is shown once)."""
+        records, _ = self._alerts.read()
+        new = []
+        for record in records:
+            key = json.dumps(record, sort_keys=True)
+            if key not in self._alerts_seen:
+                self._alerts_seen.add(key)
+                new.append(record)
+        return new
+
+    def _whole_checkpoints(self) -> list[int]:
+        """The steps of the checkpoints there whose files are all whole (one seen whole stays
+        so: its folder is renamed into place, and nothing writes into it after)."""
+        steps = self.run.checkpoint_steps()
+        self._whole &= set(steps)
+        for step in steps:
+            if step not in self._whole and checkpoint_is_whole(self.run.checkpoint_path(step)):
+                self._whole.add(step)
+        return [s for s in steps if s in self._whole]
 
     @property
     def newest_checkpoint(self) -> Path | None:
@@ -391,11 +437,12 @@ class RunFollower:
         quiet = now - (self._last_news if self._last_news is not None else now)
         step = self._recent[-1]["step"] if self._recent else None
         holder = self.run.live_holder()
+        gaps = [b - a for a, b in zip(self._arrivals, self._arrivals[1:], strict=False)]
         status = describe_writer(
             self.run.read_writer(),
             holder,
             quiet,
-            quiet_limit(self._recent),
+            quiet_limit(gaps or training_gaps(self._recent)),
             step,
             locks=locks_known(),
             was_held=self._holder,

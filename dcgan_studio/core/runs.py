@@ -291,7 +291,7 @@ class RunDirectory:
                 record = parse_json(line)
             except ValueError:
                 continue
-            if isinstance(record, dict) and _is_metrics_record(record):
+            if isinstance(record, dict) and is_metrics_record(record):
                 return record
         return None
 
@@ -396,7 +396,7 @@ class RunDirectory:
     def read_metrics(self) -> list[dict[str, Any]]:
         """The logged records; a damaged line (not a record of numbers with a whole "step") is
         left out, so a viewer plots the rest and a resume keeps them."""
-        return [r for r in _read_lines(self.metrics_path) if _is_metrics_record(r)]
+        return [r for r in _read_lines(self.metrics_path) if is_metrics_record(r)]
 
     def truncate_metrics_after(self, step: int) -> None:
         """Drop lines logged after ``step`` (written after the checkpoint a resume starts from),
@@ -519,7 +519,7 @@ def _read_lines(path: Path) -> list[dict[str, Any]]:
     return records
 
 
-def _is_metrics_record(record: dict[str, Any]) -> bool:
+def is_metrics_record(record: dict[str, Any]) -> bool:
     step = record.get("step")
     return (
         type(step) is int

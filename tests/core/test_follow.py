@@ -98,8 +98,40 @@ def _checkpoint(run: RunDirectory, step: int, whole: bool = True) -> None:
     if not whole:  # a synced folder still bringing it over
         data = (folder / GENERATOR_FILE).read_bytes()
         (folder / GENERATOR_FILE).write_bytes(data[:-10])
-    (folder / "discriminator.safetensors").write_bytes(b"x")
+    save_file({"w": torch.zeros(8)}, str(folder / "discriminator.safetensors"))
     (folder / "training_state.pt").write_bytes(b"x")
+
+
+def _write_writer(run: RunDirectory, **values) -> None:
+    record = {"host": "gpu-box", "pid": 4242, "command": "dcgan-studio train", **values}
+    (run.root / "writer.json").write_text(json.dumps(record))
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["discriminator cut", "ema cut", "state empty", "state missing", "discriminator missing"],
+)
+def test_a_checkpoint_counts_only_once_every_file_is_whole(run, damage):
+    folder = run.checkpoint_path(10)
+    folder.mkdir(parents=True)
+    for name in (GENERATOR_FILE, "discriminator.safetensors", "generator_ema.safetensors"):
+        save_file({"w": torch.zeros(64)}, str(folder / name))
+    (folder / "training_state.pt").write_bytes(b"state")
+    assert follow.checkpoint_is_whole(folder)
+    what, how = damage.split()
+    path = {
+        "discriminator": folder / "discriminator.safetensors",
+        "ema": folder / "generator_ema.safetensors",
+        "state": folder / "training_state.pt",
+    }[what]
+    if how == "cut":  # a synced folder still bringing it over
+        path.write_bytes(path.read_bytes()[:-10])
+    elif how == "empty":
+        path.write_bytes(b"")
+    else:
+        path.unlink()
+    assert not follow.checkpoint_is_whole(folder)
+    assert RunFollower(run).poll().checkpoint_steps == ()
 
 
 def test_grids_and_whole_checkpoints_are_news_once(run):
@@ -142,7 +174,7 @@ def test_a_changed_config_is_news(run):
 RECORD = {
     "host": "gpu-box",
     "pid": 4242,
-    "command": "torchrun, 2 processes",
+    "command": "torchrun, 2 processes (gloo, CPU)",
     "processes": 2,
     "global_batch": 256,
     "state": "training",
@@ -155,7 +187,9 @@ RECORD = {
 def test_the_writer_is_named_from_writer_json():
     status = describe_writer(RECORD, None, 5, 120, 310, this_host="laptop")
     assert status.state == "training" and status.live
-    assert status.headline == "torchrun, 2 processes (process 4242 on gpu-box) is training"
+    assert status.headline == (
+        "torchrun, 2 processes (gloo, CPU) (process 4242 on gpu-box) is training"
+    )
     assert "2 processes" in status.detail and "global batch 256" in status.detail
     assert status.step == 310
 
@@ -196,10 +230,31 @@ def test_an_older_run_names_its_writer_from_the_lock_or_says_another_process():
 
 def test_the_quiet_limit_follows_the_run_s_cadence():
     assert quiet_limit([]) == follow.QUIET_FLOOR_S
-    fast = [{"step": i, "elapsed_seconds": i * 0.5} for i in range(30)]
-    assert quiet_limit(fast) == follow.QUIET_FLOOR_S
+    assert quiet_limit([0.5] * 30) == follow.QUIET_FLOOR_S
+    assert quiet_limit([30.0] * 30) == 300.0
+
+
+def test_the_quiet_limit_counts_wall_clock_gaps_not_training_time(run, monkeypatch):
+    """A run that trains 1 s between its lines but spends 59 s more on grids and scoring lands
+    a line a minute: ten minutes of quiet, not two, before it seems stopped."""
+    clock = Clock()
+    monkeypatch.setattr(follow, "locks_known", lambda: False)
+    follower = RunFollower(run, clock=clock)
+    _append(run.metrics_path, _line(0, elapsed_seconds=0.0))
+    follower.poll()
+    for step in range(1, 6):
+        clock.now += 60
+        _append(run.metrics_path, _line(step * 10, elapsed_seconds=float(step)))
+        assert follower.poll().writer.live
+    clock.now += 5 * 60  # five of its gaps: not quiet yet
+    assert follower.poll().writer.live
+    clock.now += 6 * 60
+    assert follower.poll().writer.state == "quiet"
+
+
+def test_a_first_look_goes_by_training_time_until_lines_land():
     slow = [{"step": i, "elapsed_seconds": i * 30.0} for i in range(30)]
-    assert quiet_limit(slow) == 300.0
+    assert quiet_limit(follow.training_gaps(slow)) == 300.0
 
 
 def test_a_run_that_goes_quiet_and_then_continues_is_followed_on(run, monkeypatch):
@@ -215,6 +270,42 @@ def test_a_run_that_goes_quiet_and_then_continues_is_followed_on(run, monkeypatc
     back = follower.poll()
     assert back.resumed and back.writer.live and [r["step"] for r in back.metrics] == [20]
     assert not follower.poll().resumed
+
+
+def test_a_resume_seen_half_way_is_said_once_its_writer_is_live(run):
+    """A resume rewrites metrics.jsonl, and only later says "training" in writer.json: a poll
+    in between sees the metrics replaced and the writer stopped; the next sees it live with
+    nothing new. It continued, from the checkpoint the metrics were cut back to."""
+    _write_writer(run, state="stopped", step=30)
+    _checkpoint(run, 20)
+    _append(run.metrics_path, b"".join(_line(s) for s in range(0, 40, 10)))
+    follower = RunFollower(run)
+    first = follower.poll()
+    assert not first.writer.live and first.new_checkpoint == 20
+    run.truncate_metrics_after(20)  # the resume, from its checkpoint of 20
+    between = follower.poll()
+    assert between.metrics_replaced and not between.writer.live and not between.resumed
+    _write_writer(run, state="training", step=20)
+    live = follower.poll()
+    assert not live.landed and live.writer.live
+    assert live.resumed and live.continued_from == 20
+    assert not follower.poll().resumed
+
+
+def test_an_alerts_file_written_again_brings_back_only_alerts_not_read_before(run):
+    follower = RunFollower(run)
+    first = {"step": 3, "kind": "d_wins", "title": "D wins"}
+    run.alerts_path.write_text(json.dumps(first) + "\n")
+    assert follower.poll().alerts == (first,)
+    later = {"step": 9, "kind": "mode_collapse", "title": "Collapse"}
+    temporary = run.alerts_path.with_suffix(".tmp")  # a sync tool's whole new copy
+    temporary.write_text(json.dumps(first) + "\n" + json.dumps(later) + "\n")
+    os.replace(temporary, run.alerts_path)
+    assert follower.poll().alerts == (later,)
+    temporary.write_text(json.dumps(first) + "\n" + json.dumps(later) + "\n")
+    os.replace(temporary, run.alerts_path)
+    news = follower.poll()
+    assert news.alerts == () and not news.landed
 
 
 def test_an_older_run_s_writer_that_let_go_of_the_lock_finished_or_is_gone():

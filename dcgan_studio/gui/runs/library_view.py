@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from dcgan_studio.core.durations import duration_words
 from dcgan_studio.core.library import RunSummary, config_diff
 from dcgan_studio.gui.fields import setting_name
 from dcgan_studio.gui.runs.jobs import THUMBNAIL_PX
@@ -42,15 +43,6 @@ class _Item(QTableWidgetItem):
         if a is None or b is None:
             return (a is None) and (b is not None)
         return a < b
-
-
-def duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
 def diff_html(a: RunSummary, b: RunSummary) -> str:
@@ -279,7 +271,7 @@ class RunsLibraryView(QWidget):
             cell(size, s.image_size or 0),
             cell(steps, s.step),
             cell(started, s.started.timestamp() if s.started else 0.0),
-            cell(duration(s.seconds), s.seconds),
+            cell(duration_words(s.seconds), s.seconds),
             cell(
                 kid,
                 s.kid if s.kid is not None else float("inf"),
