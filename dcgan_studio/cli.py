@@ -54,7 +54,7 @@ def _command(args, log_file: Path) -> int:
         }
         return command[args.command](args)
     except ConfigError as exc:
-        return _fail(_config_message(exc))
+        return _fail(config_message(exc))
     except StudioError as exc:
         return _fail(str(exc))
     except KeyboardInterrupt:
@@ -100,7 +100,7 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT, prefix: str = "error") -> in
     return code
 
 
-def _config_message(exc: ConfigError) -> str:
+def config_message(exc: ConfigError) -> str:
     flag = FLAGS.get(exc.field, (exc.field, ""))[0]
     return f"{flag} {exc.value} is not allowed: use {exc.allowed}"
 

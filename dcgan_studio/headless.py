@@ -46,13 +46,22 @@ def train(args: argparse.Namespace) -> int:
     team = distributed.join()  # under torchrun: every process of the run, together
     try:
         return _train(args, given, team)
-    except RuntimeError as exc:  # a collective failed: another process of the run has ended
-        if not team.joined or not distributed.lost_the_others(exc):
+    except RuntimeError as exc:  # a collective failed: another process ended, or never came
+        if not team.joined:
             raise
-        raise StudioError(
-            f"lost the other processes of the run ({distributed.failure_words(exc)}): one of "
-            "them ended, and its message says why; the run folder keeps its last checkpoint"
-        ) from exc
+        if distributed.lost_the_others(exc):
+            raise StudioError(
+                f"lost the other processes of the run ({distributed.failure_words(exc)}): one "
+                "of them ended, and its message says why; the run folder keeps its last "
+                "checkpoint"
+            ) from exc
+        if distributed.timed_out(exc):
+            raise StudioError(
+                f"waited {distributed.TIMEOUT.total_seconds() / 60:g} minutes for the other "
+                f"processes of the run ({distributed.failure_words(exc)}): one of them is "
+                "stuck or far slower; the run folder keeps its last checkpoint"
+            ) from exc
+        raise
     finally:
         team.leave()
 
@@ -62,14 +71,21 @@ def _train(args: argparse.Namespace, given: dict[str, Any], team: Any) -> int:
         from dcgan_studio.core.launch import follow_leader
 
         return _drive(follow_leader(), args)
-    if args.branch_from is not None:
-        trainer = _branch(args, given)
-    elif args.resume is not None:
-        trainer = _resume(args, given)
-    else:
-        trainer = _start(args, given)
-    if args.label and args.branch_from is None:
-        trainer.run_dir.write_label(args.label)
+    try:
+        if args.branch_from is not None:
+            trainer = _branch(args, given)
+        elif args.resume is not None:
+            trainer = _resume(args, given)
+        else:
+            trainer = _start(args, given)
+        if args.label and args.branch_from is None:
+            trainer.run_dir.write_label(args.label)
+    except StudioError as exc:  # the other processes wait for the run: they are told
+        from dcgan_studio.cli import config_message
+
+        team.refuse(config_message(exc) if isinstance(exc, ConfigError) else str(exc))
+        raise
+    team.go()
     print(f"Run folder: {trainer.run_dir.root}", file=sys.stderr)
     summary = trainer.dataset.summary()
     print(
@@ -88,7 +104,13 @@ def _train(args: argparse.Namespace, given: dict[str, Any], team: Any) -> int:
 
 def _say_team(trainer: Any, team: Any) -> None:
     """How the run is spread, and its global batch (also kept in the run's writer.json)."""
-    before = trainer.run_dir.read_writer() or {}
+    before = trainer.run_dir.read_writer()
+    origin = trainer.run_dir.read_branch()
+    if before is None and origin is not None:  # a new branch: its parent trained until now
+        from dcgan_studio.core.runs import RunDirectory
+
+        before = RunDirectory(origin["parent"]).read_writer()
+    before = before or {}
     batch = trainer.config.optim.batch_size
     print(
         f"Distributed: {team.describe()}, batch {batch} per process, global batch "
@@ -105,12 +127,20 @@ def _say_team(trainer: Any, team: Any) -> None:
 
 
 def _start(args: argparse.Namespace, given: dict[str, Any]) -> Any:
+    from dcgan_studio.core import distributed
     from dcgan_studio.core.launch import start_run
     from dcgan_studio.core.runs import new_run_path
 
     _settle_dataset(given)
     config = RunConfig().with_values(given).validate()
     if args.download:
+        if distributed.team().joined:  # the others would wait for it, and time out
+            raise StudioError(
+                "--download under torchrun: fetch the data first, in one process "
+                f"({PROG} train --dataset {config.data.dataset} --data-root "
+                f"{config.data.data_root or 'D'} --download --iterations 1), then start "
+                "torchrun without --download"
+            )
         _download(config)
     trainer = start_run(config, args.run_dir or new_run_path())
     trainer.writer_name = _writer_name()

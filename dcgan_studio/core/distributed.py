@@ -37,6 +37,9 @@ from dcgan_studio.errors import StudioError
 
 # what torchrun sets in each process it starts
 ENVIRONMENT = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
+# why a process asks to stop, in the mask that ``Team.agree`` or-s over the processes
+STOP_ASKED = 1  # Ctrl+C, or the window's Stop
+STOP_OUT_OF_TIME = 2  # --max-seconds
 # a collective waits this long for a slow process (rank 0 saving a checkpoint) before failing
 TIMEOUT = timedelta(minutes=10)
 
@@ -48,6 +51,13 @@ class Team:
         self.rank, self.world, self.local_rank = rank, world, local_rank
         self.joined = False
         self.backend = ""
+        self._phase = "waiting"  # what the others wait for from rank 0: "start", then "go"
+
+    def built(self) -> None:
+        """This process's trainer is built: the others' are too (DDP's construction is a
+        collective), so they now wait for rank 0's ``go``."""
+        if self._phase == "start":
+            self._phase = "go"
 
     @property
     def leader(self) -> bool:
@@ -83,19 +93,21 @@ class Team:
         buffers: list[torch.Tensor],
         values: list[torch.Tensor],
         worst: torch.Tensor,
-        stop: bool,
-    ) -> tuple[list[torch.Tensor], torch.Tensor, bool]:
+        stop: int,
+    ) -> tuple[list[torch.Tensor], torch.Tensor, int]:
         """One all_reduce at the end of an iteration: ``buffers`` (BatchNorm's running
         statistics) averaged in place; ``values`` (this process's losses and D outputs)
-        averaged; the worst loss of any process; whether any process asked to stop."""
+        averaged; the worst loss of any process; the stop requests of every process (a bit
+        mask: ``STOP_ASKED``, ``STOP_OUT_OF_TIME``), or-ed."""
         if not self.joined:
             return values, worst, stop
         device = worst.device
-        own = torch.zeros(self.world, device=device)
-        own[self.rank] = worst.float()  # a slot per process: their sum holds every one's
+        own = torch.zeros(2, self.world, device=device)  # a slot per process: the sum holds all
+        own[0, self.rank] = worst.float()
+        own[1, self.rank] = float(stop)
         parts = [b.detach().reshape(-1).float() for b in buffers]
         parts += [v.detach().reshape(-1).float() for v in values]
-        parts += [torch.tensor([float(stop)], device=device), own]
+        parts.append(own.reshape(-1))
         flat = torch.cat(parts)
         torch.distributed.all_reduce(flat)
         at = 0
@@ -106,8 +118,11 @@ class Team:
         for v in values:
             averaged.append(flat[at : at + v.numel()].view_as(v) / self.world)
             at += v.numel()
-        stopped = bool(flat[at] > 0)  # a device sync: at most one small one an iteration
-        return averaged, flat[at + 1 :].max(), stopped
+        slots = flat[at:].view(2, self.world)
+        stops = 0
+        for mask in slots[1].tolist():  # a device sync: one small one an iteration
+            stops |= int(mask)
+        return averaged, slots[0].max(), stops
 
     def same_everywhere(self, modules: dict[str, torch.nn.Module]) -> str | None:
         """Whether every process holds the same weights and BatchNorm statistics as rank 0,
@@ -129,17 +144,40 @@ class Team:
         """Rank 0: the run's settings, and the checkpoint's files when it resumes one."""
         if not self.joined:
             return
+        self._phase = "start"
         files = None
         if checkpoint is not None:
             files = {p.name: p.read_bytes() for p in sorted(checkpoint.iterdir()) if p.is_file()}
         message: list[Any] = [(config_json, checkpoint.name if checkpoint else None, files)]
         torch.distributed.broadcast_object_list(message, src=0)
 
+    def go(self) -> None:
+        """Rank 0: the run is started (or resumed) and written; the others may train."""
+        if self.joined and self._phase == "go":
+            torch.distributed.broadcast_object_list([None], src=0)
+            self._phase = "training"
+
+    def refuse(self, problem: str) -> None:
+        """Rank 0: the run cannot start (``problem``): the others are told where they wait,
+        before their trainer or after it, and end with a line of their own. Where they wait
+        elsewhere (rank 0 failed while the trainers were being built) they find rank 0 gone."""
+        if self.joined and self._phase in ("waiting", "go"):
+            refusal: list[Any] = [("refused", problem, None)]
+            torch.distributed.broadcast_object_list(refusal, src=0)
+            self._phase = "refused"
+
+    def await_go(self) -> None:
+        """The other ranks, their trainer built: wait for rank 0's ``go`` or refusal."""
+        message: list[Any] = [None]
+        torch.distributed.broadcast_object_list(message, src=0)
+        _raise_if_refused(message[0])
+
     def receive_start(self) -> tuple[str, Path | None, tempfile.TemporaryDirectory | None]:
         """The other ranks: what ``send_start`` sent; a checkpoint is put in a temporary folder
         (delete it once loaded)."""
         message: list[Any] = [None]
         torch.distributed.broadcast_object_list(message, src=0)
+        _raise_if_refused(message[0])
         config_json, name, files = message[0]
         if files is None:
             return config_json, None, None
@@ -156,6 +194,11 @@ class Team:
         if self.joined and torch.distributed.is_initialized():
             torch.distributed.destroy_process_group()
         self.joined = False
+
+
+def _raise_if_refused(message: Any) -> None:
+    if isinstance(message, tuple) and message[0] == "refused":
+        raise StudioError(f"process 0 did not start the run: {message[1]}")
 
 
 def first_difference(
@@ -227,14 +270,16 @@ def failure_words(exc: BaseException) -> str:
 
 
 def lost_the_others(exc: BaseException) -> bool:
-    """Whether ``exc`` is a collective that failed because another process ended (gloo's and
-    NCCL's words for it), not a defect of this one."""
+    """Whether ``exc`` is a collective that failed because another process ended: the peer's
+    connection closed or reset (gloo's and NCCL's words for it), not a defect of this one."""
     text = str(exc)
-    return any(
-        words in text
-        for words in ("Connection closed by peer", "Connection reset", "Broken pipe", "Timed out",
-                      "NCCL", "gloo", "DistBackendError")
-    )  # fmt: skip
+    words = ("Connection closed by peer", "Connection reset by peer", "Broken pipe")
+    return any(w in text for w in words)
+
+
+def timed_out(exc: BaseException) -> bool:
+    """Whether ``exc`` is a collective that waited ``TIMEOUT`` for the others in vain."""
+    return "Timed out" in str(exc) or "timed out" in str(exc)
 
 
 def training_device(team: Team, device: torch.device) -> torch.device:

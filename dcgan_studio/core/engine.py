@@ -58,6 +58,7 @@ class Trainer:
         self.precision = resolve_precision(config.runtime.precision, self.device)
         self.dataset = dataset if dataset is not None else load_dataset(config)
         self.gan = Gan(self.config, self.dataset, self.device, self.precision)
+        self.team.built()  # every process has its networks in DDP: rank 0 may refuse the run
         self.step = 0  # G updates done
         self.elapsed = 0.0  # seconds spent training, over all sessions of the run
         self.total_iterations = self._total_iterations()
@@ -105,9 +106,10 @@ class Trainer:
         """The batch of one iteration over every process (``--batch-size`` is per process)."""
         return self.config.optim.batch_size * self.team.world
 
-    def train_iteration(self, d: bool = True, g: bool = True, stop: bool = False) -> bool:
+    def train_iteration(self, d: bool = True, g: bool = True, stop: int = 0) -> int:
         """``d_steps`` D updates then one G update (or only one side, for Step D / Step G).
-        ``stop``: this process was asked to stop; returns whether any process was."""
+        ``stop``: why this process was asked to stop (``distributed.STOP_*``), or 0; returns why
+        any process was."""
         log = (self.step + 1) % self.config.schedule.log_every == 0 or not (d and g)
         started = time.perf_counter()
         stop = self.gan.iteration(d, g, want_norm=log, step=self.step, stop=stop)
@@ -161,7 +163,9 @@ class Trainer:
                 self.run_lock.release()
 
     def _run_with_threads(self, max_seconds: float | None) -> Iterator[Snapshot]:
-        if self.threads is not None and self.threads != torch.get_num_threads():
+        # under torchrun each process trains with the threads torchrun gave it (OMP_NUM_THREADS)
+        restore = self.threads is not None and not self.team.joined
+        if restore and self.threads != torch.get_num_threads():
             if self.threads <= (os.cpu_count() or 1):
                 torch.set_num_threads(self.threads)
             else:
@@ -199,18 +203,19 @@ class Trainer:
             if out_of_time and alone:
                 yield from self._finish("stopped", f"stopped after --max-seconds {max_seconds:g}")
                 return
-            stop = self.train_iteration(stop=self.state == "stopping" or out_of_time)
+            asked = distributed.STOP_ASKED if self.state == "stopping" else 0
+            asked |= distributed.STOP_OUT_OF_TIME if out_of_time else 0
+            stop = self.train_iteration(stop=asked)
             yield from self._after_iteration()
             if self.state == "failed":
                 return
-            if stop and not alone:  # every process stops after this same iteration
-                if out_of_time:
-                    yield from self._finish(
-                        "stopped", f"stopped after --max-seconds {max_seconds:g}"
-                    )
-                    return
-                self.state = "stopping"
-                break
+            if stop and not alone and self.step < self.total_iterations:
+                # every process stops after this same iteration, for the same reason
+                if stop & distributed.STOP_ASKED:
+                    self.state = "stopping"
+                    break
+                yield from self._finish("stopped", f"stopped after --max-seconds {max_seconds:g}")
+                return
         if self.state == "stopping":
             yield from self._finish("stopped", "stopped on request")
         else:
@@ -302,6 +307,7 @@ class Trainer:
             return
         if self.state == "running":
             self.state = "paused"
+            self._record_writer("paused")
             yield self._status("paused to step")
         self.train_iteration(d, g)
         yield from self._after_iteration(force_log=True)
@@ -353,15 +359,16 @@ class Trainer:
             return
         if path is not None:
             message += f"; checkpoint saved to {path}"
-        self.state = state
-        self._record_writer(state)
         different = self.team.same_everywhere(
             {"G": self.generator, "D": self.discriminator, "G (EMA)": self.gan.generator_ema}
         )
         if different is not None:  # a defect: the processes were meant to stay one run
             self.state = "failed"
+            self._record_writer("failed")
             yield self._status(f"{message}; but {different}", "distributed")
             return
+        self.state = state
+        self._record_writer(state)
         if self.team.joined:
             message += (
                 f"; all {self.team.world} processes hold the same weights and BatchNorm statistics"

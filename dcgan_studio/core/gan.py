@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from dcgan_studio.config import OptimConfig, RunConfig
 from dcgan_studio.core import cpu_conv, distributed, probes
 from dcgan_studio.core.checkpointing import TrainingParts
-from dcgan_studio.core.data import BatchSampler, ImageDataset, to_tanh_range
+from dcgan_studio.core.data import BatchSampler, ImageDataset, check_batch_fits, to_tanh_range
 from dcgan_studio.core.devices import Precision
 from dcgan_studio.core.divergence import divergence, worst
 from dcgan_studio.core.models import Discriminator, Generator, as_in_training
@@ -49,6 +49,8 @@ class Gan:
         self, config: RunConfig, dataset: ImageDataset, device: torch.device, precision: Precision
     ) -> None:
         m, o, s = config.model, config.optim, config.schedule
+        self.team = team = distributed.team()  # the processes of a torchrun run; else this one
+        check_batch_fits(dataset, config, team.world)
         self.model, self.optim = m, o  # the rates in use live in the optimizers, not here
         self.device, self.precision = device, precision
         self.seed, self.deterministic = s.seed, config.runtime.deterministic
@@ -64,15 +66,15 @@ class Gan:
         self.generator_ema.load_state_dict(self.generator.state_dict())
         self.ema_decay = o.ema_decay
         # which of cpu_conv's ways each shape takes: recorded in every checkpoint and taken again
-        # on resume; a deterministic run chooses by a fixed rule instead of timing
-        self.kernels = cpu_conv.KernelChoices(deterministic=self.deterministic)
+        # on resume; a deterministic run chooses by a fixed rule instead of timing, and so do
+        # torchrun's processes, which would each time their own (rank 0's go in a checkpoint)
+        self.kernels = cpu_conv.KernelChoices(deterministic=self.deterministic or team.joined)
         if device.type == "cpu":  # oneDNN's slow kernels swapped for faster ones, per shape
             cpu_conv.use_fast_convolutions(self.generator, self.kernels)
             cpu_conv.use_fast_convolutions(self.discriminator, self.kernels)
         self.opt_g = adam(self.generator, o.lr_g, (o.beta1, o.beta2), device)
         self.opt_d = adam(self.discriminator, o.lr_d, (o.beta1, o.beta2), device)
         # G and D as the training passes call them: themselves, or in DDP under torchrun
-        self.team = team = distributed.team()
         self.trained_g = team.wrap(self.generator, device)
         self.trained_d = team.wrap(self.discriminator, device)
         self.sampler = BatchSampler(
@@ -125,12 +127,13 @@ class Gan:
         g: bool = True,
         want_norm: bool = False,
         step: int = 0,
-        stop: bool = False,
-    ) -> bool:
+        stop: int = 0,
+    ) -> int:
         """``d_steps`` D updates then one G update (or only one side, for Step D / Step G);
         ``want_norm``: read the gradient norms too (a device sync); ``step``: G's updates so
-        far (G (EMA) averages over fewer of them at first). ``stop``: this process was asked to
-        stop; returns whether any process was (under torchrun all stop at the same step)."""
+        far (G (EMA) averages over fewer of them at first). ``stop``: why this process was asked
+        to stop (``distributed.STOP_ASKED`` and ``STOP_OUT_OF_TIME``, or 0); returns why any
+        process was (under torchrun all stop at the same step)."""
         self.generator.train()
         self.discriminator.train()
         fake = None
@@ -146,7 +149,7 @@ class Gan:
             self._update_ema(step + 1)
         return stop
 
-    def _agree(self, stop: bool) -> bool:
+    def _agree(self, stop: int) -> int:
         """Under torchrun: BatchNorm's statistics and the logged values averaged over the
         processes, the worst loss of any, and whether any was asked to stop."""
         if not self.team.joined:

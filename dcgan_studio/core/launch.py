@@ -99,12 +99,15 @@ def _resume(
 def follow_leader(commands: CommandQueue | None = None) -> Trainer:
     """Under torchrun, a process other than rank 0: the trainer rank 0 starts or resumes, with
     no run folder (rank 0 writes it), from the settings and checkpoint rank 0 sends."""
-    from dcgan_studio.core.runs import open_checkpoint
-
-    config_json, checkpoint, folder = distributed.team().receive_start()
+    team = distributed.team()
+    config_json, checkpoint, folder = team.receive_start()
     try:
         resume_from = open_checkpoint(checkpoint) if checkpoint is not None else None
-        return Trainer(RunConfig.from_json(config_json), commands=commands, resume_from=resume_from)
+        trainer = Trainer(
+            RunConfig.from_json(config_json), commands=commands, resume_from=resume_from
+        )
     finally:
         if folder is not None:  # loaded: the trainer holds it all
             folder.cleanup()
+    team.await_go()  # rank 0 may still refuse the run (one already complete, say)
+    return trainer

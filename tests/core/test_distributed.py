@@ -261,12 +261,54 @@ def test_each_process_says_its_own_failure_in_one_line(tmp_path):
         line.startswith("dcgan-studio: error: process 0 of 2:") and "is not a DCGAN Studio run"
         in line for line in lines
     ), done.stderr  # fmt: skip
-    # the other waited for rank 0, which ended: it says so, not a traceback
+    # the other waited for rank 0, which told it why it did not start the run
     assert any(
-        line.startswith("dcgan-studio: error: process 1 of 2: lost the other processes")
+        line.startswith("dcgan-studio: error: process 1 of 2: process 0 did not start the run:")
+        and "is not a DCGAN Studio run" in line
         for line in lines
     ), done.stderr
-    assert "internal error" not in done.stderr
+    assert "internal error" not in done.stderr and "lost the other" not in done.stderr
+
+
+def test_a_lost_peer_is_told_from_a_defect_in_words():
+    gloo = RuntimeError(
+        "[/__w/pytorch/third_party/gloo/gloo/transport/tcp/pair.cc:561] Connection closed by "
+        "peer [127.0.0.1]:213. This is typically caused by a remote worker crashing."
+    )
+    assert distributed.lost_the_others(gloo) and not distributed.timed_out(gloo)
+    assert distributed.failure_words(gloo) == "Connection closed by peer [127.0.0.1]:213"
+    defect = RuntimeError("NCCL error: invalid usage (run with NCCL_DEBUG=WARN for details)")
+    assert not distributed.lost_the_others(defect)
+
+
+def test_a_refused_resume_is_said_by_every_process_without_a_lost_peer(two_process_run, tmp_path):
+    copy = tmp_path / "run"
+    shutil.copytree(two_process_run[0], copy)
+    done = run(torchrun("--resume", copy, "--no-progress"))
+    assert done.returncode != 0
+    assert "process 0 of 2: the run in" in done.stderr and "already at iteration 8" in done.stderr
+    assert "process 1 of 2: process 0 did not start the run: the run in" in done.stderr
+    assert "lost the other processes" not in done.stderr, done.stderr[-3000:]
+
+
+def test_max_seconds_stops_every_process_and_says_why(tmp_path):
+    root = tmp_path / "run"
+    done = run(torchrun(*TINY, "--iterations", 100_000, "--max-seconds", 3, "--run-dir", root))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "stopped after --max-seconds 3" in done.stderr
+    assert "all 2 processes hold the same weights" in done.stderr
+    assert RunDirectory(root).read_metrics()[-1]["step"] == open_checkpoint(root).step
+
+
+def test_a_global_batch_larger_than_the_data_is_refused_per_process():
+    from dcgan_studio.core.data import check_batch_fits
+    from dcgan_studio.errors import ConfigError
+
+    few = type("Few", (), {"name": "folder:few", "__len__": lambda self: 100})()
+    config = tiny_config(**{"optim.batch_size": 64})
+    check_batch_fits(few, config, 1)
+    with pytest.raises(ConfigError, match=r"at most 50 per process: .* \(2 processes x 64\)"):
+        check_batch_fits(few, config, 2)
 
 
 # ---- the parts, in one process ------------------------------------------------------------------

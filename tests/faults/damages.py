@@ -25,6 +25,7 @@ RUN_FILES = (
     f"{CHECKPOINT}/discriminator.safetensors",
     f"{CHECKPOINT}/training_state.pt",
     f"samples/step-{STEP:07d}.png",
+    "writer.json",
 )
 SAME_KIND = ("samples/step-0000000.png",)  # a file of a kind above: not damaged again
 
@@ -114,6 +115,17 @@ JSON_DAMAGES = {  # by file: wrong JSON types, hostile JSON, forged headers
         "a line a list": lambda d: b"[1, 2]\n" + d,
         "5000 digits": lambda d: b'{"step": ' + HUGE.encode() + b"}\n" + d,
         "deep nesting": lambda d: DEEP.encode() + b"\n" + d,
+    },
+    "writer.json": {  # read by a window that follows the run, and by torchrun's rank 0
+        "step a string": lambda d: d.replace(b'"step": ', b'"step": "x', 1).replace(
+            b', "updated"', b'", "updated"', 1
+        ),
+        "processes a list": lambda d: d.replace(b'"processes": ', b'"processes": [', 1).replace(
+            b', "started"', b'], "started"', 1
+        ),
+        "a list": lambda d: b"[" + d + b"]",
+        "deep nesting": lambda d: d.replace(b'"pid": ', b'"pid": ' + DEEP.encode() + b', "p": '),
+        "5000 digits": lambda d: d.replace(b'"pid": ', b'"pid": ' + HUGE.encode() + b', "p": '),
     },
     f"{CHECKPOINT}/generator.safetensors": {
         "forged config": _forged_config,

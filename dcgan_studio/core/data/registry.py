@@ -138,11 +138,15 @@ def load_dataset(
     return dataset
 
 
-def check_batch_fits(dataset: ImageDataset, cfg: RunConfig) -> None:
-    if len(dataset) < cfg.optim.batch_size:
+def check_batch_fits(dataset: ImageDataset, cfg: RunConfig, processes: int = 1) -> None:
+    """One batch (under torchrun: one global batch, ``processes`` times ``--batch-size``) must
+    fit in the dataset."""
+    if len(dataset) < cfg.optim.batch_size * processes:
+        each = " per process" if processes > 1 else ""
+        global_batch = f" ({processes} processes x {cfg.optim.batch_size})" if processes > 1 else ""
         raise ConfigError(
             "optim.batch_size",
             cfg.optim.batch_size,
-            f"at most {len(dataset)}: the dataset {dataset.name!r} has {len(dataset)} images, "
-            "fewer than one batch",
+            f"at most {len(dataset) // processes}{each}: the dataset {dataset.name!r} has "
+            f"{len(dataset)} images, fewer than one batch{global_batch}",
         )
