@@ -125,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_sample(sub)
     _add_score(sub)
     _add_runs(sub)
+    _add_export(sub)
     return parser
 
 
@@ -315,3 +316,25 @@ def _add_runs(sub: Any) -> None:
         metavar=("RUN_A", "RUN_B"),
         help="only the settings in which two runs differ",
     )
+
+
+def _add_export(sub: Any) -> None:
+    export = sub.add_parser(
+        "export",
+        help="export a run's generator as ONNX, TorchScript or safetensors",
+        description="Write G of a checkpoint in a form other tools read, with a JSON sidecar "
+        "(shapes, opset, the run's config and step). The input is the latent vectors z "
+        "(batch, nz, 1, 1), the output images in [-1, 1]; ONNX needs the optional extra "
+        "(pip install 'dcgan-studio[export]').",
+    )
+    export.add_argument("run", type=Path, metavar="RUN", help="a run folder or a checkpoint")
+    export.add_argument(
+        "--step", type=int, help="the checkpoint of this iteration (default: the newest)"
+    )
+    export.add_argument(
+        "--format",
+        choices=("onnx", "torchscript", "safetensors"),
+        help="the file's format (default: from --out's suffix: .onnx, .pt, .safetensors)",
+    )
+    export.add_argument("--out", type=Path, required=True, help="the file to write")
+    export.add_argument("--ema", action="store_true", help="export G (EMA) instead of G")

@@ -1,5 +1,5 @@
-"""``dcgan-studio``: the window with no command; ``train``, ``sample``, ``score`` and ``runs``
-run headless.
+"""``dcgan-studio``: the window with no command; ``train``, ``sample``, ``score``, ``runs`` and
+``export`` run headless.
 
 Every problem a person can cause (a bad flag value, a missing or damaged file, a checkpoint that
 does not fit) ends in one line on stderr, ``dcgan-studio: error: ...``, and exit code 2. Anything
@@ -51,6 +51,7 @@ def _command(args, log_file: Path) -> int:
             "sample": headless.sample,
             "score": headless.score,
             "runs": headless.runs,
+            "export": headless.export,
         }
         return command[args.command](args)
     except ConfigError as exc:

@@ -551,3 +551,21 @@ def _seconds(seconds: float) -> str:
     if seconds < 3600:
         return f"{seconds // 60}:{seconds % 60:02d}"
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}"
+
+
+# ---- export ---------------------------------------------------------------------------------
+def export(args: argparse.Namespace) -> int:
+    from dcgan_studio.core.generator_export import check_tools, export_generator, format_of
+    from dcgan_studio.core.runs import open_checkpoint
+
+    fmt = format_of(args.out, args.format)
+    check_tools(fmt)  # before reading anything: say which extra to install
+    path = args.run if args.step is None else _checkpoint_of_step(Path(args.run), args.step)
+    checkpoint = open_checkpoint(path)
+    sidecar = export_generator(checkpoint, fmt, args.out, ema=args.ema)
+    print(
+        f"{PROG}: wrote {args.out} ({fmt}, {'G (EMA)' if args.ema else 'G'} of iteration "
+        f"{checkpoint.step}) and {sidecar}",
+        file=sys.stderr,
+    )
+    return 0

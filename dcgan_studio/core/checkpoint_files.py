@@ -76,14 +76,16 @@ class Checkpoint:
     path: Path  # the checkpoint folder
     step: int
     config: RunConfig
+    generator_name: str = GENERATOR_FILE  # a lone generator file (an export) may be named so
 
     def generator_state(self, ema: bool = False) -> dict[str, torch.Tensor]:
         """G's weights; ``ema``: G (EMA)'s (see ``has_ema``)."""
-        return _read_safetensors(self.path / (GENERATOR_EMA_FILE if ema else GENERATOR_FILE))
+        return _read_safetensors(self.path / (GENERATOR_EMA_FILE if ema else self.generator_name))
 
     @property
-    def has_ema(self) -> bool:
-        return (self.path / GENERATOR_EMA_FILE).is_file()
+    def has_ema(self) -> bool:  # a lone file of another name is G alone, whatever lies beside it
+        same = self.generator_name == GENERATOR_FILE
+        return same and (self.path / GENERATOR_EMA_FILE).is_file()
 
     def discriminator_state(self) -> dict[str, torch.Tensor]:
         return _read_safetensors(self.path / DISCRIMINATOR_FILE)
@@ -115,7 +117,7 @@ class Checkpoint:
         headers alone: before any network is built, so a forged header costs no memory.
         The message: ``<file> does not match <against> (<which tensor>): <fix>``."""
         problem = f"does not match {against}"
-        check_weights_file(self.path / GENERATOR_FILE, generator_plan(model), problem, fix)
+        check_weights_file(self.path / self.generator_name, generator_plan(model), problem, fix)
         if ema and self.has_ema:
             check_weights_file(self.path / GENERATOR_EMA_FILE, generator_plan(model), problem, fix)
         if discriminator:
@@ -371,4 +373,4 @@ def open_checkpoint(path: str | os.PathLike) -> Checkpoint:
             raise ValueError(f"step {step}")
     except (KeyError, ValueError, TypeError, ConfigError) as exc:
         raise CheckpointError(f"{generator_file} has no valid run configuration ({exc})") from exc
-    return Checkpoint(folder, step, config)
+    return Checkpoint(folder, step, config, generator_file.name)
