@@ -195,19 +195,33 @@ class SamplePanel(QWidget):
 
     def set_saved_steps(self, steps: list[int]) -> None:
         """The saved grids of a followed run as they are now: at the right end the scrubber
-        moves on to the newest one and shows it; elsewhere it stays on the grid shown."""
+        moves on to the newest one and shows it; elsewhere it stays on the grid shown, or, when
+        that grid is gone (a resume cut the history back), moves to the newest one before it
+        and shows that."""
         if steps == self.steps:
             return
         at_end = self.is_live()
         shown = self.steps[self.slider.value()] if self.steps and not at_end else None
         self.steps = list(steps)
         self._sync_slider(follow=at_end)
-        if shown is not None and shown in self.steps:
-            self.slider.blockSignals(True)
-            self.slider.setValue(self.steps.index(shown))
-            self.slider.blockSignals(False)
-        elif self.steps and self.is_live():
-            self._show_saved(self.steps[-1])
+        if not self.steps:
+            return
+        if shown is None:
+            if self.is_live():
+                self._show_saved(self.steps[-1])
+            return
+        if shown in self.steps:
+            self._place_slider(self.steps.index(shown))
+            return
+        earlier = [index for index, step in enumerate(self.steps) if step < shown]
+        index = earlier[-1] if earlier else 0
+        self._place_slider(index)
+        self._on_slider_moved(index)  # drawn, and said to the views that follow the scrubber
+
+    def _place_slider(self, index: int) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setValue(index)
+        self.slider.blockSignals(False)
 
     def show_grid(self, grid: SampleGridSnapshot) -> None:
         """The newest grid from training; drawn while the scrubber follows live."""

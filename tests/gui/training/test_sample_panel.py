@@ -41,3 +41,34 @@ def test_ds_bars_say_what_they_are_and_their_mean_is_in_the_title(qtbot, make_wi
     panel.prob_box.setChecked(False)  # no bars: no score in the title either
     assert panel.fake_view.title.text() == "G(fixed noise)"
     assert np.array_equal(panel.shown_grid, panel.fake_view.image.image)
+
+
+def test_a_followed_run_whose_shown_grid_is_gone_moves_to_the_one_before_and_shows_it(
+    qtbot, tmp_path
+):
+    """Scrubbed back to iteration 6 of a followed run, its saved grids become 0, 3, 7 (a
+    resume from 3 saved anew, with another cadence): the scrubber shows 3, the newest before
+    6, and says so, rather than pointing at another grid with 6 still drawn."""
+    from dcgan_studio.core.runs import RunDirectory
+    from dcgan_studio.gui.training.sample_panel import SamplePanel
+
+    reads = []
+
+    def read_grid(path, on_read):
+        reads.append(path.name)
+        on_read(np.full((10, 10, 3), len(reads), dtype=np.uint8))
+
+    panel = SamplePanel(read_grid)
+    qtbot.addWidget(panel)
+    run = RunDirectory(tmp_path / "run")
+    panel.set_run(run, [0, 3, 6, 9])
+    selected = []
+    panel.step_selected.connect(selected.append)
+    panel.select_step(6)
+    assert panel.step_label.text() == "iteration 6 (saved)" and selected == [6]
+    panel.set_saved_steps([0, 3, 7])
+    assert panel.steps[panel.slider.value()] == 3 and not panel.is_live()
+    assert panel.step_label.text() == "iteration 3 (saved)" and panel.shown_step == 3
+    assert reads[-1] == run.sample_path(3).name and selected == [6, 3]
+    panel.set_saved_steps([0, 3, 7, 11])  # the grid shown is still there: it stays
+    assert panel.steps[panel.slider.value()] == 3 and panel.shown_step == 3
