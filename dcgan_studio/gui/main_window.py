@@ -210,7 +210,8 @@ class MainWindow:
         run.training_started.connect(self._on_training_started)
         run.training_ended.connect(self._on_training_ended)
         self.banner.dismissed.connect(run.dismiss_alert)
-        run.follow_changed.connect(lambda writer: self.menus.set_following(writer is not None))
+        run.follow_changed.connect(self._on_follow_changed)
+        self.following.checkpoints_changed.connect(self.inspector.set_checkpoint_steps)
         self.following.checkpoint_landed.connect(self._on_checkpoint_landed)
         for event in (run.state_changed, run.run_opened, run.training_ended, run.follow_changed):
             event.connect(lambda *_: self._offer_branch())
@@ -267,22 +268,30 @@ class MainWindow:
             self.inspector.refresh_gradients()
 
     def _on_run_opened(self, run_dir: RunDirectory | None, config: RunConfig | None) -> None:
-        """File > Open Run read a run (G of its newest checkpoint, where it stands), or File >
-        New Run forgot it."""
+        """File > Open Run read a run (G of its newest checkpoint, where it stands), File > New
+        Run forgot it, or Follow Run opened one: then its follower's whole checkpoints and its
+        scores are what the views go by (its folder is not listed on the GUI thread)."""
         self.router.forget()  # a live session's snapshots are not this run's
-        self.inspector.set_run(run_dir, config)
-        self.quality_jobs.set_run(run_dir, config)
+        self._latent_behind = None
+        followed = self.following.opening
+        checkpoints = self.following.checkpoints if followed else None
+        self.inspector.set_run(run_dir, config, checkpoints)
+        self.quality_jobs.set_run(run_dir, config, read=not followed)
         if run_dir is None:
             self.readouts.clear()
             return
         self.latent.set_run(run_dir.root, config)
-        latest = run_dir.latest_checkpoint()
+        if followed:
+            latest = run_dir.checkpoint_path(checkpoints[-1]) if checkpoints else None
+        else:
+            latest = run_dir.latest_checkpoint()
         if latest is not None:
             self.latent.open_checkpoint(latest)
         done = self.run.shown_step
         self.readouts.show_stopped(done, config.schedule.iterations or done)
 
     def _on_training_started(self, run_dir: RunDirectory, config: RunConfig) -> None:
+        self._latent_behind = None  # the session's G is what the latent space shows now
         self.inspector.set_run(run_dir, config)
         self.quality_jobs.set_run(run_dir, config)
         self.latent.set_run(run_dir.root, config)
@@ -357,6 +366,11 @@ class MainWindow:
         step = f" of iteration {generator.step}" if generator is not None else ""
         self.quality_jobs.find_nearest(f"the latent image{step}", image)
 
+    def _on_follow_changed(self, writer) -> None:
+        self.menus.set_following(writer is not None)
+        if writer is None:  # the opened run's folder is what the feature maps go by again
+            self.inspector.set_checkpoint_steps(None)
+
     def _on_checkpoint_landed(self, path: Path) -> None:
         """A followed run saved a checkpoint: the feature maps and the latent space look at it
         (the latent space when it is in front, else once it is brought there)."""
@@ -368,13 +382,12 @@ class MainWindow:
             self._latent_behind = path
 
     def _on_latent_visibility_changed(self, visible: bool) -> None:
-        """Brought to the front: G as training left it (while it runs, or after it ended), or
-        a followed run's newest checkpoint."""
+        """Brought to the front: a followed (or since opened) run's newest checkpoint that
+        landed while it was hidden, or G as training left it (while it runs, or after it
+        ended). Training, or opening another run, forgets such a checkpoint."""
         if visible and self._latent_behind is not None:
             path, self._latent_behind = self._latent_behind, None
-            if self.run.following is not None:
-                self.latent.open_checkpoint(path)
-            return
+            self.latent.open_checkpoint(path)
         weights = self.router.last(GeneratorWeightsSnapshot)
         if visible and weights is not None and self.latent.wants_weights(weights):
             self.latent.show_weights(weights)  # catch up with training

@@ -13,7 +13,7 @@ costs nothing.
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -50,6 +50,7 @@ class NetworkInspector(QObject):
         self._send_probe = send_probe
         self._reads = CheckpointReads(self)
         self._run_dir: RunDirectory | None = None  # where checkpoints are read from
+        self._checkpoints: list[int] | None = None  # a followed run's whole ones (None: list)
         self.model.request_changed.connect(self._on_model_request_changed)
         self.architecture.layer_selected.connect(self._on_architecture_layer_selected)
         self.filters.setToolTip(topic("filters").short)
@@ -60,8 +61,16 @@ class NetworkInspector(QObject):
         """Follow the model settings (before a run) or the opened run's model."""
         self.model.set_model_config(model, sample_count)
 
-    def set_run(self, run_dir: RunDirectory | None, config: RunConfig | None = None) -> None:
+    def set_run(
+        self,
+        run_dir: RunDirectory | None,
+        config: RunConfig | None = None,
+        checkpoints: Sequence[int] | None = None,
+    ) -> None:
+        """The run whose checkpoints the maps come from; ``checkpoints``: their steps where
+        they are known already (see ``set_checkpoint_steps``)."""
         self._run_dir = run_dir
+        self.set_checkpoint_steps(checkpoints)
         self._reads.forget()
         self.model.select_step(None, live=True)
         if config is not None:
@@ -81,6 +90,13 @@ class NetworkInspector(QObject):
         self.model.set_training(False)  # the newer checkpoint has another path: read it anew
         if self.model.visible:  # the maps of the run's last checkpoint, not of the last capture
             self._refresh_from_checkpoint()
+
+    def set_checkpoint_steps(self, steps: Sequence[int] | None) -> None:
+        """A followed run's whole checkpoints, as its follower found them off the GUI thread:
+        the maps go by these, never by a listing of its folder here (slow on a network folder,
+        and it may show a checkpoint still being synced). None: the run's folder is listed, as
+        for a run opened or trained here."""
+        self._checkpoints = None if steps is None else list(steps)
 
     def checkpoint_landed(self) -> None:
         """A followed run saved a checkpoint: the maps of the newest step show it, when on
@@ -152,7 +168,8 @@ class NetworkInspector(QObject):
         request, wanted = self.model.request, self.model.picked_step
         if request is None or self._run_dir is None:
             return
-        step = checkpoint_at(self._run_dir.checkpoint_steps(), wanted)
+        steps = self._checkpoints
+        step = checkpoint_at(self._run_dir.checkpoint_steps() if steps is None else steps, wanted)
         if step is None:
             return
         path = self._run_dir.checkpoint_path(step)

@@ -30,6 +30,7 @@ from dcgan_studio.gui.workers import Worker
 log = logging.getLogger("dcgan_studio")
 SCORE = "score"  # the key of live scorings: one waiting at most, the newest weights
 NEAREST = "nearest"  # the key of searches for the nearest real images: the newest wins
+READ = "read"  # the key of reading an opened run's scores: only the newest run's are shown
 
 
 def scorer_key(config: RunConfig) -> tuple:
@@ -63,15 +64,20 @@ class QualityJobs(QObject):
         return self._worker.busy or self._searches.busy
 
     # ---- the run --------------------------------------------------------------------------------
-    def set_run(self, run_dir: RunDirectory | None, config: RunConfig | None) -> None:
-        """Training started or a run was opened: its scores, read off the GUI thread."""
+    def set_run(
+        self, run_dir: RunDirectory | None, config: RunConfig | None, read: bool = True
+    ) -> None:
+        """Training started or a run was opened: its scores, read off the GUI thread (``read``
+        False: whoever opened it fills the model, as following a run does; a read still on its
+        way is dropped, so it never replaces what they put there)."""
         self.run_dir, self.config = run_dir, config
         self._scored_step, self._due, self._collapse = -1, 0.0, None
         self._worker.cancel(SCORE)
+        self._worker.cancel(READ)
         self.model.clear()
-        if run_dir is not None:
+        if run_dir is not None and read:
             self._worker.submit(
-                lambda: _read_scores(run_dir), self._on_read, on_error=self._on_failed
+                lambda: _read_scores(run_dir), self._on_read, key=READ, on_error=self._on_failed
             )
 
     def _on_read(self, scores: list[QualityScore]) -> None:

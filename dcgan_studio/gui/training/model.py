@@ -166,11 +166,16 @@ class RunModel:
         if replaced or records:
             self.history_replaced.emit()
 
-    def settle_opened(self) -> bool:
+    def settle_opened(self, has_checkpoint: bool | None = None) -> bool:
         """True when Start continues the opened run; a run without a checkpoint is only viewed
-        (Start makes a new run)."""
-        if self.run_dir is not None and self.run_dir.latest_checkpoint() is None:
-            self.run_dir, self.opened_config = None, None
+        (Start makes a new run). ``has_checkpoint``: whether it has one, where that is known
+        already (a followed run's follower read its folder off the GUI thread); else its
+        folder is looked at."""
+        if self.run_dir is not None:
+            if has_checkpoint is None:
+                has_checkpoint = self.run_dir.latest_checkpoint() is not None
+            if not has_checkpoint:
+                self.run_dir, self.opened_config = None, None
         return self.continues
 
     def ready(self, info: SessionInfo) -> None:

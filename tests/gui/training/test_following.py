@@ -12,6 +12,8 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -167,6 +169,137 @@ def test_a_resumed_writer_is_followed_on_and_the_banner_says_it_continued(
     assert "(process 4343 on gpu-box) is training" in banner.title.text()
     assert "(it continued from iteration 6)" in banner.title.text()
     assert not window.controls.start_button.isEnabled()
+
+
+def test_a_resume_seen_half_way_still_says_where_it_continued(
+    qtbot, make_window, trained, tmp_path
+):
+    """A resume rewrites metrics.jsonl before writer.json says "training": a poll in between
+    sees the metrics cut back while the writer still seems stopped."""
+    window = make_window()
+    run = _partial(trained, tmp_path / "followed", upto=6)
+    _write_writer(run, state="stopped", step=6)
+    _follow(qtbot, window, run)
+    banner = window.follow_banner
+    run.truncate_metrics_after(3)
+    _polls_later(qtbot, window)
+    assert banner.state == "stopped" and _steps(window) == [1, 2, 3]
+    _write_writer(run, pid=4343, state="training", step=6)
+    qtbot.waitUntil(lambda: banner.state == "training", timeout=LONG)
+    assert "(it continued from iteration 6)" in banner.title.text()
+
+
+def test_new_steps_leave_the_read_only_controls_as_they_are(qtbot, make_window, trained, tmp_path):
+    """Each poll that brings a step changes the writer's status: the controls' enabled state,
+    tooltips and focus are set once, when following begins, not again every two seconds."""
+    window = make_window()
+    run = _partial(trained, tmp_path / "followed", upto=3)
+    _write_writer(run)
+    _follow(qtbot, window, run)
+    states = []
+    set_state = window.controls.set_state
+    window.controls.set_state = lambda state: (states.append(state), set_state(state))
+    _append(run, _lines(trained)[3])
+    qtbot.waitUntil(lambda: "at iteration 4" in window.follow_banner.title.text(), timeout=LONG)
+    assert states == [] and not window.controls.editors["optim.lr_g"].isEnabled()
+
+
+def test_following_never_lists_the_folder_on_the_gui_thread_nor_shows_a_half_synced_checkpoint(
+    qtbot, make_window, trained, tmp_path, monkeypatch
+):
+    listed_here = []
+    checkpoint_steps = RunDirectory.checkpoint_steps
+
+    def listing(self):
+        if threading.current_thread() is threading.main_thread():
+            listed_here.append(self.root)
+        return checkpoint_steps(self)
+
+    monkeypatch.setattr(RunDirectory, "checkpoint_steps", listing)
+    window = make_window()
+    window.docks["features"].raise_()
+    run = _partial(trained, tmp_path / "followed", upto=3)
+    _write_writer(run)
+    _follow(qtbot, window, run)
+    maps = window.inspector.feature_maps
+    shown = lambda: maps.snapshot is not None and Path(maps.snapshot.checkpoint)  # noqa: E731
+    qtbot.waitUntil(lambda: shown() == run.checkpoint_path(3), timeout=LONG)
+    # checkpoint 6 as a synced folder brings it: G whole, D not yet
+    _append(run, b"".join(_lines(trained)[3:6]))
+    shutil.copytree(trained.checkpoint_path(6), run.checkpoint_path(6))
+    d_file = run.checkpoint_path(6) / "discriminator.safetensors"
+    d_file.write_bytes(d_file.read_bytes()[:-100])
+    qtbot.waitUntil(lambda: _steps(window)[-1] == 6, timeout=LONG)
+    _polls_later(qtbot, window)
+    window.inspector.select_step(6, live=False)  # the maps of step 6: of checkpoint 3
+    message = window.frame.statusBar().currentMessage()
+    assert "come from the nearest saved checkpoint, step 3" in message
+    assert shown() == run.checkpoint_path(3)
+    window.inspector.select_step(None, live=True)
+    shutil.copy(trained.checkpoint_path(6) / "discriminator.safetensors", d_file)  # synced
+    qtbot.waitUntil(lambda: shown() == run.checkpoint_path(6), timeout=LONG)
+    qtbot.mouseClick(window.follow_banner.stop_button, Qt.LeftButton)
+    assert window.run.continues
+    assert run.root not in listed_here
+
+
+def test_scores_that_land_while_the_followed_run_opens_are_kept(
+    qtbot, make_window, trained, tmp_path, monkeypatch
+):
+    from dcgan_studio.gui.quality import jobs
+
+    release = threading.Event()
+    read_scores = jobs._read_scores
+
+    def slow_read(run_dir):  # reads the file now, answers late
+        scores = read_scores(run_dir)
+        release.wait(30)
+        return scores
+
+    monkeypatch.setattr(jobs, "_read_scores", slow_read)
+    score = {"n": 8, "kid": 0.5, "kid_std": 0.1, "fd": 9.0, "feature_space": "pixels"}
+    window = make_window()
+    run = _partial(trained, tmp_path / "followed", upto=3)
+    try:
+        run.quality_path.write_text(json.dumps({"step": 3, **score}) + "\n")
+        _follow(qtbot, window, run)
+        scores = lambda: [s.step for s in window.quality.scores]  # noqa: E731
+        assert scores() == [3]
+        with open(run.quality_path, "a") as f:
+            f.write(json.dumps({"step": 6, **score}) + "\n")
+        qtbot.waitUntil(lambda: scores() == [3, 6], timeout=LONG)
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not window.quality_jobs.busy, timeout=LONG)
+    _polls_later(qtbot, window)
+    assert scores() == [3, 6]
+
+
+def test_a_checkpoint_that_landed_behind_is_forgotten_once_training_starts(
+    qtbot, make_window, trained, tmp_path
+):
+    """A checkpoint lands while the Latent space is behind another tab; Stop Following, then
+    Start continues the run here: brought to the front, the Latent space shows the session's
+    G, not that checkpoint."""
+    window = make_window()
+    window.docks["features"].raise_()
+    run = _partial(trained, tmp_path / "followed", upto=2)
+    _follow(qtbot, window, run)
+    _append(run, _lines(trained)[2])
+    _land_checkpoint(trained, run, 3)
+    qtbot.waitUntil(lambda: window.following.checkpoints == (3,), timeout=LONG)
+    qtbot.mouseClick(window.follow_banner.stop_button, Qt.LeftButton)
+    assert window.run.continues
+    opened, shown = [], []
+    window.latent.open_checkpoint = opened.append
+    window.latent.show_weights = lambda weights: shown.append(weights.step)
+    ended = []
+    window.run.training_ended.connect(lambda: ended.append(True))
+    qtbot.mouseClick(window.controls.start_button, Qt.LeftButton)
+    qtbot.waitUntil(lambda: bool(ended) and window.run.state == "idle", timeout=60_000)
+    window.docks["latent"].raise_()
+    qtbot.waitUntil(lambda: bool(shown), timeout=LONG)
+    assert opened == [] and shown[-1] == 6
 
 
 def test_an_alert_that_lands_shows_in_the_alert_banner(qtbot, make_window, trained, tmp_path):

@@ -5,9 +5,13 @@ The run is opened as File > Open Run opens one (the same run model, history, gri
 views), then each poll's news (``core.follow.RunNews``, read by ``FollowJobs`` off the GUI
 thread) goes into the same models a live run fills: metrics into the loss history, new grids onto
 the scrubber, scores into the Quality tab, alerts into the alert banner, and a new checkpoint to
-the feature maps and the latent space (``checkpoint_landed``). The controls are read-only and a
-banner names the writer while following lasts; opening, making or branching another run, or
-Stop Following, ends it.
+the feature maps and the latent space (``checkpoint_landed``). What the follower read is all
+the window goes by while following lasts: the checkpoints are its whole ones
+(``checkpoints_changed``), never a listing of the folder on the GUI thread (a network or synced
+folder can take seconds to list, and may show a checkpoint whose files are still coming), and the
+Quality tab is filled from its news alone. The controls are read-only and a banner names the
+writer while following lasts; opening, making or branching another run, or Stop Following, ends
+it.
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ def alert_of(record: dict) -> Alert | None:
 
 
 class RunFollowing(QObject):
+    checkpoints_changed = Signal(object)  # tuple: the steps of the followed run's whole ones
     checkpoint_landed = Signal(object)  # Path: the newest whole checkpoint of the followed run
 
     def __init__(
@@ -90,6 +95,17 @@ class RunFollowing(QObject):
     def active(self) -> bool:
         return self.model.following is not None
 
+    @property
+    def opening(self) -> bool:
+        """The run being opened now is the one to follow (the model's run_opened is under
+        way): its checkpoints and scores come from the follower, not from the folder."""
+        return self._opening
+
+    @property
+    def checkpoints(self) -> tuple[int, ...]:
+        """The steps of the followed run's whole checkpoints, as the last poll saw them."""
+        return self._checkpoints
+
     # ---- the person's commands ----------------------------------------------------------------
     def ask_and_follow(self) -> None:
         folder = QFileDialog.getExistingDirectory(
@@ -117,7 +133,7 @@ class RunFollowing(QObject):
         self.jobs.stop()
         self.model.set_following(None)
         root = self.model.run_dir.root if self.model.run_dir else ""
-        can_continue = self.model.settle_opened()
+        can_continue = self.model.settle_opened(bool(self._checkpoints))
         self._show_progress()
         if not can_continue:
             after = ""
@@ -156,9 +172,11 @@ class RunFollowing(QObject):
             self.config = news.config
             self.controls.set_config(news.config)
         if news.resumed:  # from a checkpoint where the metrics were cut back, else where it was
-            before = self._checkpoints[-1:] if news.metrics_replaced else ()
-            self.continued_at = before[0] if before else self.model.shown_step
-        self._checkpoints = news.checkpoint_steps
+            resumed_at = news.continued_from
+            self.continued_at = self.model.shown_step if resumed_at is None else resumed_at
+        if news.checkpoint_steps != self._checkpoints:
+            self._checkpoints = news.checkpoint_steps
+            self.checkpoints_changed.emit(news.checkpoint_steps)
         self.model.add_records(list(news.metrics), news.metrics_replaced)
         if news.new_sample_steps or news.metrics_replaced:
             self.samples.set_saved_steps(list(news.sample_steps))
@@ -184,7 +202,7 @@ class RunFollowing(QObject):
         message = in_window_words(str(error)) if isinstance(error, StudioError) else str(error)
         if self.active:
             self.model.set_following(None)
-            self.model.settle_opened()
+            self.model.settle_opened(bool(self._checkpoints))
         self._say(f"Cannot follow: {message}", 10000)
         box = QMessageBox(
             QMessageBox.Icon.Warning,
@@ -240,7 +258,8 @@ class RunFollowing(QObject):
 
     # ---- the run model's events ---------------------------------------------------------------
     def _on_model_follow_changed(self, writer: WriterStatus | None) -> None:
-        self.controls.set_read_only(writer is not None)
+        if self.controls.read_only != (writer is not None):  # not on each new step
+            self.controls.set_read_only(writer is not None)
         root = str(self.model.run_dir.root) if self.model.run_dir else ""
         self.banner.show_writer(writer, root, self.continued_at)
 
