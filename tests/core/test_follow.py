@@ -317,3 +317,13 @@ def test_an_older_run_s_writer_that_let_go_of_the_lock_finished_or_is_gone():
         None, None, 1, 120, 400, this_host="laptop", was_held="process 9", total=400
     )
     assert done.state == "finished" and done.headline.endswith("finished at iteration 400")
+
+
+def test_the_command_line_refuses_a_folder_in_the_run_folder_s_own_words(tmp_path):
+    """``--follow`` refuses before torch loads, so it cannot ask RunDirectory.open: the two
+    messages are held the same here."""
+    from dcgan_studio.cli import not_a_run
+
+    with pytest.raises(RunDirectoryError) as refused:
+        RunDirectory.open(tmp_path)
+    assert not_a_run(tmp_path) == str(refused.value)
