@@ -12,10 +12,11 @@ import torch
 from safetensors.torch import save_file
 
 from dcgan_studio.config import RunConfig
-from dcgan_studio.core import follow
+from dcgan_studio.core import follow, writer_status
 from dcgan_studio.core.checkpoint_files import GENERATOR_FILE
-from dcgan_studio.core.follow import JsonlTail, RunFollower, describe_writer, quiet_limit
+from dcgan_studio.core.follow import JsonlTail, RunFollower
 from dcgan_studio.core.runs import RunDirectory
+from dcgan_studio.core.writer_status import describe_writer, quiet_limit
 from dcgan_studio.errors import RunDirectoryError
 
 
@@ -229,8 +230,8 @@ def test_an_older_run_names_its_writer_from_the_lock_or_says_another_process():
 
 
 def test_the_quiet_limit_follows_the_run_s_cadence():
-    assert quiet_limit([]) == follow.QUIET_FLOOR_S
-    assert quiet_limit([0.5] * 30) == follow.QUIET_FLOOR_S
+    assert quiet_limit([]) == writer_status.QUIET_FLOOR_S
+    assert quiet_limit([0.5] * 30) == writer_status.QUIET_FLOOR_S
     assert quiet_limit([30.0] * 30) == 300.0
 
 
@@ -254,7 +255,7 @@ def test_the_quiet_limit_counts_wall_clock_gaps_not_training_time(run, monkeypat
 
 def test_a_first_look_goes_by_training_time_until_lines_land():
     slow = [{"step": i, "elapsed_seconds": i * 30.0} for i in range(30)]
-    assert quiet_limit(follow.training_gaps(slow)) == 300.0
+    assert quiet_limit(writer_status.training_gaps(slow)) == 300.0
 
 
 def test_a_run_that_goes_quiet_and_then_continues_is_followed_on(run, monkeypatch):

@@ -26,10 +26,11 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from dcgan_studio.config import RunConfig
 from dcgan_studio.core.alerts import Alert
-from dcgan_studio.core.follow import RunNews, WriterStatus
+from dcgan_studio.core.follow import RunNews
 from dcgan_studio.core.quality.features import feature_space_label
 from dcgan_studio.core.quality.scores import QualityScore
 from dcgan_studio.core.runs import RunDirectory
+from dcgan_studio.core.writer_status import WriterStatus
 from dcgan_studio.errors import StudioError
 from dcgan_studio.gui.training.controls import TrainingControls
 from dcgan_studio.gui.training.follow.banner import FollowBanner
