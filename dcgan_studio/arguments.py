@@ -62,6 +62,11 @@ HELP: dict[str, str] = {
         "rule, not timed in each process (a resumed run keeps its kernels and thread count); "
         "--no-deterministic turns it off (default: off)"
     ),
+    "runtime.tensorboard": (
+        "also write TensorBoard event files (losses, D outputs, gradient norms, quality scores, "
+        "the sample grid) into RUN/tensorboard, for tensorboard --logdir (needs pip install "
+        "'dcgan-studio[tensorboard]'); --no-tensorboard turns it off (default: off)"
+    ),
 }
 
 # the flag of a field is its name: model.image_size -> --image-size
@@ -82,6 +87,7 @@ RESUMABLE = {
     "runtime.device",
     "runtime.precision",
     "runtime.deterministic",
+    "runtime.tensorboard",
     "optim.lr_g",
     "optim.lr_d",
     "optim.ema_decay",

@@ -80,6 +80,8 @@ class RuntimeConfig:
     # bit-identical runs for one seed on one CPU, thread count and torch: the CPU's convolution
     # kernels chosen by a fixed rule, not by timing them in each process (core/cpu_conv)
     deterministic: bool = False
+    # also write TensorBoard event files (scalars, quality scores, the grid) into RUN/tensorboard
+    tensorboard: bool = False
 
 
 # Named starting points for the settings that decide how fast a run learns: the window's Preset
@@ -161,6 +163,8 @@ class RunConfig:
         _choice("runtime.precision", r.precision, PRECISIONS)
         if not isinstance(r.deterministic, bool):
             raise ConfigError("runtime.deterministic", r.deterministic, "true or false")
+        if not isinstance(r.tensorboard, bool):
+            raise ConfigError("runtime.tensorboard", r.tensorboard, "true or false")
         return self
 
     # ---- JSON -------------------------------------------------------------------------------

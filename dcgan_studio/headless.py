@@ -487,6 +487,9 @@ def _save_score(checkpoint: Any, record: dict) -> None:
             "in a run's quality.jsonl; leave it out"
         )
     RunDirectory(folder).put_quality(record)
+    from dcgan_studio.core.tensorboard_log import add_score
+
+    add_score(RunDirectory(folder), record)
     print(f"{PROG}: kept in {folder / 'quality.jsonl'}", file=sys.stderr)
 
 

@@ -48,6 +48,7 @@ BRANCHABLE = (
     "runtime.device",
     "runtime.precision",
     "runtime.deterministic",
+    "runtime.tensorboard",
 )
 # why the others may not change
 _NETWORKS = "they shape the networks, so the checkpoint's weights would not fit"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 from dcgan_studio.config import RunConfig
-from dcgan_studio.core import distributed
+from dcgan_studio.core import distributed, tensorboard_log
 from dcgan_studio.core.commands import CommandQueue
 from dcgan_studio.core.engine import Trainer
 from dcgan_studio.core.runs import RunDirectory, open_checkpoint
@@ -19,6 +19,7 @@ def start_run(
 ) -> Trainer:
     """A new run in ``root``; the folder is made only once the data and networks are built."""
     RunDirectory.ensure_new(root)
+    tensorboard_log.check_available(config.runtime.tensorboard)
     distributed.team().send_start(config.to_json(), None)
     trainer = Trainer(config, commands=commands)
     trainer.run_dir = RunDirectory.create(root, config)
@@ -56,6 +57,7 @@ def _resume(
     how_to_extend: str,
     name: str = "",
 ) -> Trainer:
+    tensorboard_log.check_available(config.runtime.tensorboard)
     recovered = run.recover()  # before looking for the newest checkpoint: one may be put back
     latest = run.latest_checkpoint()
     if latest is None:

@@ -34,6 +34,7 @@ class Publisher:
         self.logged_step = self.grid_step = -1  # the last step whose scalars / grid went out
         self._broken_reported = 0  # streamed files found broken while training, said so far
         self._alerts_showing: tuple[str, ...] = ()  # the kinds of alert last said to be active
+        self.tensorboard: Any = None  # core.tensorboard_log.TensorBoardLog, when the run asks
 
     def seen(self, step: int) -> None:
         """The scalars and the grid of ``step`` went out already (before a resume)."""
@@ -44,6 +45,8 @@ class Publisher:
             self.writer.write(
                 "the metrics line", run.metrics_path, lambda: run.append_metrics(scalars.to_dict())
             )
+            if self.tensorboard is not None:
+                self.tensorboard.scalars(scalars)
         self.logged_step = scalars.step
         yield scalars
         yield from self.alerts_raised(run, scalars.step, self.alerts.observe_scalars(scalars))
@@ -61,6 +64,8 @@ class Publisher:
         if run is not None:
             path = run.sample_path(grid.step)
             self.writer.write("the sample grid", path, lambda: save_grid_png(grid.images, path))
+            if self.tensorboard is not None:
+                self.tensorboard.grid(grid)
         yield from (grid, real, weights, filters)
         if not self.alerts.has_real_reference:  # the same fixed batch every time
             self.alerts.observe_real_diversity(real.images)

@@ -111,6 +111,13 @@ FIELDS: dict[str, tuple[str, str]] = {
         "a fixed rule instead of timing each in every run, which can be a "
         "little slower on some CPUs.",
     ),
+    "runtime.tensorboard": (
+        "TensorBoard",
+        "Also write TensorBoard event files into the run folder (tensorboard/): the losses, "
+        "D's outputs, the gradient norms, the quality scores and the sample grid, so that "
+        "tensorboard --logdir runs/ shows this run beside your other experiments. Needs "
+        "pip install 'dcgan-studio[tensorboard]'.",
+    ),
 }
 LIVE_FIELDS = {"optim.lr_g", "optim.lr_d"}
 # what each is for, in a few words: the dock is narrow

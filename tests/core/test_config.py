@@ -91,8 +91,8 @@ def test_unknown_fields_in_json_are_named():
 
 def test_field_names_cover_every_section():
     names = field_names()
-    assert "model.image_size" in names and "runtime.precision" in names
-    assert len(names) == len(set(names)) == 28
+    assert "model.image_size" in names and "runtime.tensorboard" in names
+    assert len(names) == len(set(names)) == 29
     assert SUPPORTED_IMAGE_SIZES == (16, 28, 32, 56, 64, 128)
 
 

@@ -199,7 +199,7 @@ class TrainingControls(QWidget):
             for name in PRECISIONS:
                 box.addItem(name, name)
             return box
-        if field == "runtime.deterministic":
+        if field in ("runtime.deterministic", "runtime.tensorboard"):
             return QCheckBox()
         return number_editor(field)
 

@@ -1,0 +1,124 @@
+"""A run's steps as TensorBoard events too (``--tensorboard``, the Training panel's TensorBoard
+box): RUN/tensorboard/events.out.tfevents.*, so that ``tensorboard --logdir runs/`` shows studio
+runs beside a person's other experiments.
+
+    loss/D, loss/G                  the minimax loss of D and the non-saturating loss of G
+    D/real, D/fake, D/fake after    D(x), D(G(z)) before D's update and after it
+    gradient norm/D, .../G          the L2 norms of each network's gradients
+    learning rate/D, .../G          the rates in use
+    speed/images per second
+    quality/KID, quality/KID std, quality/FD, quality/confident, quality/coverage
+                                    each score quality.jsonl gains (the Quality tab's, or
+                                    ``score --save``'s), at its step, "(G (EMA))" when of G (EMA)
+    samples/G, samples/G (EMA)      the fixed-noise grid
+
+Only the process that writes the run folder writes them (rank 0 under torchrun).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from dcgan_studio.core.follow import JsonlTail
+from dcgan_studio.core.grid import make_grid
+from dcgan_studio.core.runs import RunDirectory
+from dcgan_studio.core.snapshots import SampleGridSnapshot, ScalarSnapshot
+from dcgan_studio.errors import StudioError
+
+FOLDER = "tensorboard"
+EXTRA = "pip install 'dcgan-studio[tensorboard]'"
+SCALARS = {  # tag: the ScalarSnapshot field
+    "loss/D": "loss_d",
+    "loss/G": "loss_g",
+    "D/real": "d_x",
+    "D/fake": "d_g_z1",
+    "D/fake after": "d_g_z2",
+    "gradient norm/D": "grad_norm_d",
+    "gradient norm/G": "grad_norm_g",
+    "learning rate/D": "lr_d",
+    "learning rate/G": "lr_g",
+    "speed/images per second": "images_per_second",
+}
+QUALITY = {"kid": "KID", "kid_std": "KID std", "fd": "FD", "confident": "confident",
+           "coverage": "coverage"}  # fmt: skip
+
+
+def check_available(wanted: bool) -> None:
+    """Refuse a run that asks for TensorBoard events where the package is missing: before any
+    folder is made."""
+    if not wanted:
+        return
+    try:
+        import tensorboard  # noqa: F401
+    except ImportError as exc:
+        raise StudioError(
+            "TensorBoard logging needs the tensorboard package, which is not installed: "
+            f"{EXTRA}, or train without --tensorboard"
+        ) from exc
+
+
+class TensorBoardLog:
+    """The event file of one training session of a run (a resume starts another beside it)."""
+
+    def __init__(self, run: RunDirectory) -> None:
+        check_available(True)
+        from torch.utils.tensorboard import SummaryWriter
+
+        self.folder = run.root / FOLDER
+        self._events = SummaryWriter(log_dir=str(self.folder))
+        self._quality = JsonlTail(run.quality_path)
+        self._quality.read()  # the scores of before this session went out with it
+
+    def scalars(self, snap: ScalarSnapshot) -> None:
+        for tag, field in SCALARS.items():
+            value = getattr(snap, field)
+            if value == value:  # not NaN (a side not stepped yet)
+                self._events.add_scalar(tag, value, snap.step)
+        self._new_scores()
+        self._events.flush()  # a person watching in TensorBoard sees each logged step
+
+    def grid(self, grid: SampleGridSnapshot) -> None:
+        for label, images in (("G", grid.images), ("G (EMA)", grid.ema_images)):
+            if images is not None:
+                picture = make_grid(np.asarray(images))  # uint8 (H, W, C)
+                self._events.add_image(f"samples/{label}", picture, grid.step, dataformats="HWC")
+
+    def _new_scores(self) -> None:
+        records, _ = self._quality.read()
+        _add_scores(self._events, records)
+
+    def close(self) -> None:
+        self._events.close()
+
+
+def add_score(run: RunDirectory, record: dict[str, Any]) -> None:
+    """A score kept after training (``score --save``) into the run's events too, where the run
+    writes them and TensorBoard is at hand."""
+    try:
+        wanted = run.read_config().runtime.tensorboard
+    except StudioError:
+        return
+    if not wanted:
+        return
+    check_available(True)
+    from torch.utils.tensorboard import SummaryWriter
+
+    events = SummaryWriter(log_dir=str(run.root / FOLDER))
+    try:
+        _add_scores(events, [record])
+    finally:
+        events.close()
+
+
+def _add_scores(events: Any, records: list[dict[str, Any]]) -> None:
+    for record in records:
+        step = record.get("step")
+        if type(step) is not int:
+            continue
+        which = " (G (EMA))" if record.get("generator") == "G (EMA)" else ""
+        for key, name in QUALITY.items():
+            value: Any = record.get(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                events.add_scalar(f"quality/{name}{which}", float(value), step)

@@ -1,0 +1,73 @@
+"""``--tensorboard``: a real run's events, read back with TensorBoard's own reader."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from dcgan_studio import cli
+from dcgan_studio.core.launch import start_run
+from dcgan_studio.core.runs import RunDirectory
+from dcgan_studio.core.snapshots import ScalarSnapshot
+from dcgan_studio.errors import StudioError
+from tests.conftest import tiny_config
+
+SCORE = {
+    "step": 3, "n": 100, "kid": 0.25, "kid_std": 0.01, "fd": 40.0,
+    "feature_space": "digits", "generator": "G (EMA)", "classes": None, "coverage": 7,
+    "confident": 0.5,
+}  # fmt: skip
+
+
+def events(root) -> EventAccumulator:
+    reader = EventAccumulator(str(root / "tensorboard"), size_guidance={"images": 0})
+    reader.Reload()
+    return reader
+
+
+def test_a_run_writes_its_scalars_scores_and_grids_as_tensorboard_events(tmp_path):
+    config = tiny_config(**{"runtime.tensorboard": True})
+    trainer = start_run(config, tmp_path / "run")
+    for snap in trainer.run():
+        if isinstance(snap, ScalarSnapshot) and snap.step == 3:  # the Quality tab scores G
+            trainer.run_dir.append_quality(SCORE)
+    reader = events(tmp_path / "run")
+    metrics = RunDirectory(tmp_path / "run").read_metrics()
+    loss_d = [(e.step, e.value) for e in reader.Scalars("loss/D")]
+    assert loss_d == [(r["step"], pytest.approx(r["loss_d"])) for r in metrics]
+    assert {"loss/G", "D/real", "D/fake", "gradient norm/D", "speed/images per second"} <= set(
+        reader.Tags()["scalars"]
+    )
+    kid = reader.Scalars("quality/KID (G (EMA))")
+    assert [(e.step, e.value) for e in kid] == [(3, 0.25)]
+    assert [e.step for e in reader.Images("samples/G")] == [0, 3, 6]
+    image = reader.Images("samples/G (EMA)")[-1]
+    assert image.width == image.height > 16  # the grid of 4 tiles of 16 px, with its padding
+
+
+def test_score_save_adds_to_the_events_of_a_run_that_writes_them(tmp_path, capsys):
+    config = tiny_config(**{"runtime.tensorboard": True})
+    trainer = start_run(config, tmp_path / "run")
+    list(trainer.run())
+    assert cli.main(["score", str(tmp_path / "run"), "--n", "10", "--save", "--step", "6"]) == 0
+    steps = [e.step for e in events(tmp_path / "run").Scalars("quality/KID")]
+    assert steps == [6]
+
+
+def test_without_tensorboard_installed_the_run_is_refused_before_its_folder(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tensorboard", None)
+    with pytest.raises(StudioError, match=r"pip install 'dcgan-studio\[tensorboard\]'"):
+        start_run(tiny_config(**{"runtime.tensorboard": True}), tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
+def test_the_flag_sets_the_setting_and_a_run_without_it_writes_no_events(tmp_path, capsys):
+    from dcgan_studio.arguments import build_parser
+
+    args = build_parser().parse_args(["train", "--tensorboard"])
+    assert vars(args)["runtime.tensorboard"] is True
+    trainer = start_run(tiny_config(), tmp_path / "run")
+    list(trainer.run())
+    assert not (tmp_path / "run" / "tensorboard").exists()
