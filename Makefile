@@ -1,7 +1,8 @@
 # The two set-up commands of the README:
 #   make run   create .venv on first use, install DCGAN Studio (and the system libraries Qt's
 #              X11 plugin needs), open the studio window on the built-in digits
-#   make test  create .venv on first use, install DCGAN Studio with its test tools, run the tests
+#   make test  create .venv on first use, install DCGAN Studio with its test tools (and the
+#              desktop-file and AppStream validators), run the tests
 #   make lint  ruff's lint and format check (CI runs it before the tests)
 #   make walk  (for the engineers) screenshots of every state of the window, into walk/
 PYTHON ?= python3
@@ -41,6 +42,7 @@ walk: $(STAMP)
 	done
 
 test: $(STAMP)
+	bash packaging/install-test-deps.sh
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 lint: $(STAMP)
