@@ -132,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_score(sub)
     _add_runs(sub)
     _add_export(sub)
+    _add_install_desktop(sub)
     return parser
 
 
@@ -344,3 +345,19 @@ def _add_export(sub: Any) -> None:
     )
     export.add_argument("--out", type=Path, required=True, help="the file to write")
     export.add_argument("--ema", action="store_true", help="export G (EMA) instead of G")
+
+
+def _add_install_desktop(sub: Any) -> None:
+    desktop = sub.add_parser(
+        "install-desktop",
+        help="list DCGAN Studio in the applications menu (a desktop entry and icons)",
+        description="Put DCGAN Studio's desktop entry and icons into your XDG data folder "
+        "($XDG_DATA_HOME, or ~/.local/share): applications/ and icons/hicolor/, the entry "
+        "starting the dcgan-studio that runs this command. Nothing outside that folder is "
+        "touched; no root needed.",
+    )
+    desktop.add_argument(
+        "--uninstall",
+        action="store_true",
+        help="take the desktop entry and the icons away again",
+    )

@@ -1,5 +1,5 @@
 """``dcgan-studio``: the window with no command; ``train``, ``sample``, ``score``, ``runs`` and
-``export`` run headless.
+``export`` run headless, and ``install-desktop`` lists the window in the applications menu.
 
 Every problem a person can cause (a bad flag value, a missing or damaged file, a checkpoint that
 does not fit) ends in one line on stderr, ``dcgan-studio: error: ...``, and exit code 2. Anything
@@ -52,6 +52,7 @@ def _command(args, log_file: Path) -> int:
             "score": headless.score,
             "runs": headless.runs,
             "export": headless.export,
+            "install-desktop": headless.install_desktop,
         }
         return command[args.command](args)
     except ConfigError as exc:

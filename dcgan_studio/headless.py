@@ -572,3 +572,12 @@ def export(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+# ---- install-desktop ------------------------------------------------------------------------
+def install_desktop(args: argparse.Namespace) -> int:
+    from dcgan_studio import desktop
+
+    done = desktop.uninstall() if args.uninstall else desktop.install()
+    print(f"{PROG}: {done}", file=sys.stderr)
+    return 0
