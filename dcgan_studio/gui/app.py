@@ -11,10 +11,11 @@ import logging
 import sys
 from pathlib import Path
 
-from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtGui import QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from dcgan_studio import __version__
+from dcgan_studio import __version__, desktop
+from dcgan_studio.errors import StudioError
 from dcgan_studio.gui.frame import CoreLoader, WindowFrame
 
 log = logging.getLogger("dcgan_studio")
@@ -35,11 +36,25 @@ def apply_theme(app: QApplication) -> None:
     )
 
 
+def studio_icon() -> QIcon:
+    """The app's icon in every bundled size (resources/desktop); an empty icon, logged, where
+    the files are missing from the installation: the window opens all the same."""
+    icon = QIcon()
+    try:
+        for path in desktop.icon_files().values():
+            icon.addFile(str(path))
+    except StudioError as exc:
+        log.warning("no window icon: %s", exc)
+    return icon
+
+
 def make_application(argv: list[str] | None = None, theme: bool = True) -> QApplication:
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     app.setApplicationName("DCGAN Studio")
     app.setOrganizationName("dcgan-studio")
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName(desktop.APP_ID)  # Wayland and the docks match the window to the entry
+    app.setWindowIcon(studio_icon())
     app.setStyle("Fusion")
     if theme:
         apply_theme(app)
