@@ -25,8 +25,10 @@ import torch
 
 from dcgan_studio.core.runs import (
     Checkpoint,
+    RunDirectory,
     durable_write_bytes,
     durable_write_text,
+    open_checkpoint,
     save_generator_file,
 )
 from dcgan_studio.core.sampling import load_generator
@@ -36,6 +38,20 @@ FORMATS = ("onnx", "torchscript", "safetensors")
 SUFFIXES = {"onnx": ".onnx", "torchscript": ".pt", "safetensors": ".safetensors"}
 ONNX_OPSET = 18
 EXTRA = "pip install 'dcgan-studio[export]'"  # onnx, onnxscript and onnxruntime
+
+
+def checkpoint_for(run: RunDirectory, step: int | None) -> Checkpoint:
+    """The run's checkpoint at ``step`` or the newest before it (None: its newest): what the
+    window exports for the grid on screen."""
+    steps = run.checkpoint_steps()
+    usable = [s for s in steps if step is None or s <= step]
+    if not usable:
+        there = f" at or before iteration {step}" if steps else ""
+        raise StudioError(
+            f"{run.root} has no checkpoint{there}: train past its first checkpoint, or choose "
+            "a later grid"
+        )
+    return open_checkpoint(run.checkpoint_path(usable[-1]))
 
 
 def format_of(out: Path, given: str | None) -> str:

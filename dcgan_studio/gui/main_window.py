@@ -179,6 +179,7 @@ class MainWindow:
             "save_grid": lambda: files.ask_and_save_grid(False),
             "save_scored_grid": lambda: files.ask_and_save_grid(True),
             "export_csv": files.ask_and_export_csv,
+            "export_generator": files.ask_and_export_generator,
             "start": controller.start,
             "pause": controller.toggle_pause,
             "stop": controller.stop,

@@ -48,6 +48,14 @@ FILE = [
         "Save the grid with D's bars under the tiles, as the window shows them.",
     ),
     ("export_csv", "&Export Losses as CSV…", None, "Write the loss history to a CSV file."),
+    (
+        "export_generator",
+        "Export &Generator…",
+        None,
+        "Write G (or G (EMA), as on screen) of the run's checkpoint at or before the grid on "
+        "screen as ONNX, TorchScript or safetensors, with a JSON sidecar: its input is z, its "
+        "output images in [-1, 1].",
+    ),
     None,
     ("quit", "&Quit", Keys.Quit, ""),
 ]

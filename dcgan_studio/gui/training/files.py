@@ -1,5 +1,5 @@
 """The File menu's work on runs and files: open a run (read off the GUI thread), save the grid on
-screen with its sidecar, export the losses."""
+screen with its sidecar, export the losses, export G (off the GUI thread)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from dcgan_studio import __version__
 from dcgan_studio.config import RunConfig
 from dcgan_studio.core.export import png_bytes
+from dcgan_studio.core.generator_export import FORMATS, SUFFIXES
 from dcgan_studio.core.runs import RunDirectory, durable_write_bytes, durable_write_text
 from dcgan_studio.errors import ConfigError, StudioError
 from dcgan_studio.gui.training.controls import TrainingControls
@@ -21,8 +22,22 @@ from dcgan_studio.gui.training.model import RunModel
 from dcgan_studio.gui.training.sample_panel import SamplePanel
 from dcgan_studio.gui.wording import in_window_words
 
+# File > Export Generator's choices, in the order of core.generator_export.FORMATS
+EXPORT_FILTERS = "ONNX (*.onnx);;TorchScript (*.pt);;safetensors (*.safetensors)"
+
+
+def _format_of(path: Path, chosen_filter: str) -> str:
+    """The format the file's suffix says, else the one of the filter chosen in the dialog."""
+    for fmt, suffix in SUFFIXES.items():
+        if path.suffix.lower() == suffix:
+            return fmt
+    filters = EXPORT_FILTERS.split(";;")
+    return FORMATS[filters.index(chosen_filter)] if chosen_filter in filters else "onnx"
+
 
 class RunFiles(QObject):
+    generator_exported = Signal(str)  # the file written by File > Export Generator
+
     def __init__(
         self,
         model: RunModel,
@@ -142,6 +157,51 @@ class RunFiles(QObject):
             )
             return
         self._say(f"Wrote {len(history)} rows to {path}", 8000)
+
+    # ---- exporting G ---------------------------------------------------------------------------
+    def ask_and_export_generator(self) -> None:
+        run_dir = self.model.run_dir
+        if run_dir is None:
+            self._say(
+                "Open or train a run first: File > Export Generator writes G of one of its "
+                "checkpoints.",
+                8000,
+            )
+            return
+        step, ema = self.samples.shown_step, self.samples.shows_ema
+        name = f"generator{'-ema' * ema}-step-{step or 0:07d}"
+        path, chosen = QFileDialog.getSaveFileName(
+            self._parent, "Export Generator", str(self._save_folder() / name), EXPORT_FILTERS
+        )
+        if path:
+            self.export_generator(Path(path), _format_of(Path(path), chosen), step, ema)
+
+    def export_generator(self, path: Path, fmt: str, step: int | None, ema: bool) -> None:
+        """G (or G (EMA)) of the checkpoint at ``step`` or the newest before it, into ``path``
+        in ``fmt``, off the GUI thread; the status bar says where, a dialog what went wrong."""
+        path = path if path.suffix else path.with_suffix(SUFFIXES[fmt])
+        which = "G (EMA)" if ema else "G"
+        self._say(f"Exporting {which} to {path}…")
+
+        def done(result: tuple[int, Path]) -> None:
+            checkpoint_step, sidecar = result
+            self._say(
+                f"Exported {which} of iteration {checkpoint_step} to {path} ({fmt}), with its "
+                f"sidecar {sidecar}",
+                10000,
+            )
+            self.generator_exported.emit(str(path))
+
+        def failed(error: Exception) -> None:
+            message = (
+                in_window_words(str(error))
+                if isinstance(error, StudioError)
+                else (f"Could not export the generator: {error}")
+            )
+            self._say(message, 10000)
+            QMessageBox.warning(self._parent, "Export Generator", message)
+
+        self.reader.export_generator(self.model.run_dir, step, fmt, path, ema, done, failed)
 
     def _current_config(self) -> RunConfig | None:
         run_dir = self.model.run_dir

@@ -207,8 +207,8 @@ class TrainingSession(QObject):
 
 
 class RunReader(QObject):
-    """Reads a run's files on the ``dcgan-io`` worker: opening a run or scrubbing through its
-    saved grids never blocks the window."""
+    """Reads a run's files on the ``dcgan-io`` worker: opening a run, scrubbing through its
+    saved grids or exporting its generator never blocks the window."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -241,6 +241,27 @@ class RunReader(QObject):
         # every answer: while Play or a drag runs faster than files are read, each read grid is
         # still shown (the panel drops one the scrubber has moved past)
         self._worker.submit(read, on_read, key="grid", every_answer=True)
+
+    def export_generator(
+        self,
+        run: RunDirectory,
+        step: int | None,
+        fmt: str,
+        out: Path,
+        ema: bool,
+        on_done: Callable[[tuple[int, Path]], None],
+        on_error: Callable[[Exception], None],
+    ) -> None:
+        """File > Export Generator: G of the checkpoint at ``step`` (or the newest before it)
+        written to ``out``; ``on_done((checkpoint step, sidecar))``. ONNX takes seconds."""
+
+        def export() -> tuple[int, Path]:
+            from dcgan_studio.core.generator_export import checkpoint_for, export_generator
+
+            checkpoint = checkpoint_for(run, step)
+            return checkpoint.step, export_generator(checkpoint, fmt, out, ema=ema)
+
+        self._worker.submit(export, on_done, key="export", on_error=on_error)
 
     def shutdown(self, timeout: float = 10.0) -> None:
         self._worker.shutdown(timeout)
