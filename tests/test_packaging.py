@@ -1,6 +1,7 @@
 """The wheel carries the bundled data, and `python -m dcgan_studio` / the entry point exist."""
 
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -9,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import tomllib
+
+from dcgan_studio.desktop import APP_ID, ICON_SIZES
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,6 +60,56 @@ def test_wheel_contains_the_bundled_digits(tmp_path):
         assert "dcgan-studio = dcgan_studio.cli:main" in zf.read(entry_points).decode()
         with np.load(io.BytesIO(zf.read("dcgan_studio/resources/digits/mnist_digits.npz"))) as d:
             assert d["images"].shape == (10000, 28, 28) and d["labels"].max() == 9
+        desktop = "dcgan_studio/resources/desktop"
+        assert f"{desktop}/{APP_ID}.desktop" in names
+        assert f"{desktop}/{APP_ID}.metainfo.xml" in names
+        assert f"{desktop}/icons/hicolor/scalable/apps/{APP_ID}.svg" in names
+        for size in ICON_SIZES:
+            png = f"{desktop}/icons/hicolor/{size}x{size}/apps/{APP_ID}.png"
+            assert zf.read(png)[:8] == b"\x89PNG\r\n\x1a\n"
+    _the_installed_wheel_runs(wheel, tmp_path)
+
+
+def _the_installed_wheel_runs(wheel: Path, tmp_path: Path) -> None:
+    """The wheel installed apart from the checkout (its dependencies are this venv's): its
+    console script says its version, and install-desktop finds the bundled files in it."""
+    site = tmp_path / "site"
+    out = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(site), str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    env = {**os.environ, "PYTHONPATH": str(site), "XDG_DATA_HOME": str(tmp_path / "share")}
+    script = site / "bin" / "dcgan-studio"
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, str(script), *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=120,
+        )
+
+    version = run("--version")
+    assert version.returncode == 0 and version.stdout.strip() == "dcgan-studio 0.1.0", version
+    where = subprocess.run(
+        [sys.executable, "-c", "import dcgan_studio.desktop as d; print(d.desktop_entry())"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert where.stdout.strip().startswith(str(site)), where  # the wheel's, not the checkout's
+    installed = run("install-desktop")
+    assert installed.returncode == 0, installed.stderr
+    entry = tmp_path / "share" / "applications" / f"{APP_ID}.desktop"
+    assert f"Exec={script}\n" in entry.read_text()
+    icons = tmp_path / "share" / "icons" / "hicolor"
+    assert (icons / "256x256" / "apps" / f"{APP_ID}.png").is_file()
 
 
 def test_pyside6_is_pinned_below_6_12():
