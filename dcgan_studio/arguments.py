@@ -11,6 +11,9 @@ from typing import Any
 from dcgan_studio import __version__
 from dcgan_studio.config import PRECISIONS, PRESETS, RunConfig
 
+# what `export --format` writes (core.generator_export.FORMATS: not imported, it loads torch)
+EXPORT_FORMATS = ("onnx", "torchscript", "safetensors")
+
 PROG = "dcgan-studio"
 EXIT_BAD_INPUT = 2  # a value, file or folder the person can fix: one line on stderr
 EXIT_FAILED = 1  # training failed, or a bug (its traceback is in the log file)
@@ -340,7 +343,7 @@ def _add_export(sub: Any) -> None:
     )
     export.add_argument(
         "--format",
-        choices=("onnx", "torchscript", "safetensors"),
+        choices=EXPORT_FORMATS,
         help="the file's format (default: from --out's suffix: .onnx, .pt, .safetensors)",
     )
     export.add_argument("--out", type=Path, required=True, help="the file to write")

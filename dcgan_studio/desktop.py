@@ -15,6 +15,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from dcgan_studio.core.durable import durable_write_bytes  # stdlib only: no torch, no Qt
 from dcgan_studio.errors import StudioError
 
 APP_ID = "io.github.dcganstudio.DCGANStudio"  # the .desktop file's name, the metainfo's id
@@ -120,9 +121,9 @@ def install(command: list[str] | None = None) -> str:
     try:
         for size, target in placed.icons.items():
             target.parent.mkdir(parents=True, exist_ok=True)
-            _write_atomically(target, icon_files()[size].read_bytes())
+            durable_write_bytes(target, icon_files()[size].read_bytes())
         placed.entry.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(placed.entry, text.encode("utf-8"))
+        durable_write_bytes(placed.entry, text.encode("utf-8"))
     except OSError as exc:
         raise StudioError(_cannot_write(data, exc)) from exc
     return (
@@ -156,15 +157,6 @@ def entry_text(command: list[str]) -> str:
     text = desktop_entry().read_text(encoding="utf-8")
     line = f"Exec={exec_line(command)}"
     return re.sub(r"^Exec=.*$", lambda _: line, text, count=1, flags=re.MULTILINE)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        partial.write_bytes(data)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def _cannot_write(data: Path, exc: OSError, verb: str = "write") -> str:

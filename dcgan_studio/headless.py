@@ -489,7 +489,9 @@ def _save_score(checkpoint: Any, record: dict) -> None:
     RunDirectory(folder).put_quality(record)
     from dcgan_studio.core.tensorboard_log import add_score
 
-    add_score(RunDirectory(folder), record)
+    problem = add_score(RunDirectory(folder), record)
+    if problem is not None:
+        print(f"{PROG}: the score is kept, but {problem}", file=sys.stderr)
     print(f"{PROG}: kept in {folder / 'quality.jsonl'}", file=sys.stderr)
 
 

@@ -154,16 +154,16 @@ class Trainer:
         deterministic resume trains with the thread count it was made with, and only while it
         trains: the count is the whole process's (the window's other workers too)."""
         before = torch.get_num_threads()
-        if self.config.runtime.tensorboard and self.run_dir is not None:
-            from dcgan_studio.core.tensorboard_log import TensorBoardLog
-
-            self.publisher.tensorboard = TensorBoardLog(self.run_dir)
         try:
+            if self.config.runtime.tensorboard and self.run_dir is not None:
+                from dcgan_studio.core.tensorboard_log import TensorBoardLog
+
+                self.publisher.tensorboard = TensorBoardLog(self.run_dir, self.step)
             yield from self._run_with_threads(max_seconds)
         finally:
-            if self.publisher.tensorboard is not None:
-                self.publisher.tensorboard.close()
-                self.publisher.tensorboard = None
+            events, self.publisher.tensorboard = self.publisher.tensorboard, None
+            if events is not None:
+                events.close()  # never raises: the run's lock is let go below whatever happens
             if torch.get_num_threads() != before:
                 torch.set_num_threads(before)
             if self.run_lock is not None:  # another trainer may take the run from now on

@@ -9,7 +9,8 @@ never drawn inside, so that the same z gives the same image in the studio and ou
     G.pt          TorchScript (torch.jit.trace); torch.jit.load(path)(z) -> images
     G.safetensors G's weights and BatchNorm statistics, the run's config in the metadata (what
                   ``dcgan-studio sample --checkpoint G.safetensors`` reads)
-    G.json        the sidecar: format, opset, shapes, range, run, step, which G, the config
+    G.onnx.json   the sidecar (the file's name and .json): format, opset, shapes, range, run,
+                  step, which G, the config
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import threading
 import warnings
 from pathlib import Path
 from typing import Any
@@ -54,15 +56,35 @@ def checkpoint_for(run: RunDirectory, step: int | None) -> Checkpoint:
     return open_checkpoint(run.checkpoint_path(usable[-1]))
 
 
-def format_of(out: Path, given: str | None) -> str:
-    """The format ``--format`` names, or the one the file's suffix says."""
-    if given is not None:
-        if given not in FORMATS:
-            raise StudioError(f"--format {given}: use one of {', '.join(FORMATS)}")
-        return given
+def sidecar_of(out: Path) -> Path:
+    """The sidecar beside an exported file: its whole name and .json (G.onnx -> G.onnx.json),
+    so that exports of one G in several formats each keep their own."""
+    return out.with_name(out.name + ".json")
+
+
+def suffix_format(out: Path) -> str | None:
+    """The format a file's suffix says; None for another suffix."""
     for name, suffix in SUFFIXES.items():
         if out.suffix.lower() == suffix:
             return name
+    return None
+
+
+def format_of(out: Path, given: str | None) -> str:
+    """The format ``--format`` names, or the one the file's suffix says; a suffix of another
+    format is refused (a TorchScript file named .onnx would mislead whoever opens it)."""
+    said = suffix_format(out)
+    if given is not None:
+        if given not in FORMATS:
+            raise StudioError(f"--format {given}: use one of {', '.join(FORMATS)}")
+        if said is not None and said != given:
+            raise StudioError(
+                f"{out.name} ends in {out.suffix}, the suffix of {said}, and --format says "
+                f"{given}: end the file in {SUFFIXES[given]}"
+            )
+        return given
+    if said is not None:
+        return said
     raise StudioError(
         f"{out.name}: say the format with --format ({', '.join(FORMATS)}) or end the file in "
         f"{', '.join(SUFFIXES.values())}"
@@ -91,6 +113,10 @@ def export_generator(checkpoint: Checkpoint, fmt: str, out: Path, ema: bool = Fa
     (``out`` with ``.json``); returns the sidecar's path."""
     check_tools(fmt)
     out = Path(out)
+    if out.suffix.lower() == ".json":
+        raise StudioError(
+            f"{out.name}: a .json name is the sidecar's; end the file in {SUFFIXES[fmt]}"
+        )
     if not out.parent.is_dir():
         raise StudioError(f"{out.parent} is not a folder: choose where to write {out.name}")
     generator = load_generator(checkpoint, torch.device("cpu"), ema=ema).float().eval()
@@ -120,11 +146,12 @@ def export_generator(checkpoint: Checkpoint, fmt: str, out: Path, ema: bool = Fa
             durable_write_bytes(out, _torchscript_bytes(generator, z))
         else:
             save_generator_file(out, checkpoint.step, checkpoint.config, generator.state_dict())
-        sidecar_path = out.with_suffix(".json")
+        sidecar_path = sidecar_of(out)
         durable_write_text(sidecar_path, json.dumps(sidecar, indent=2) + "\n")
     except OSError as exc:
         raise StudioError(
-            f"cannot write {out} ({exc.strerror or exc}): free space or choose another folder"
+            f"cannot write {exc.filename or out} ({exc.strerror or exc}): free space or choose "
+            "another folder"
         ) from exc
     return sidecar_path
 
@@ -158,7 +185,12 @@ def _torchscript_bytes(generator: torch.nn.Module, z: torch.Tensor) -> bytes:
 @contextlib.contextmanager
 def _quietly():
     """torch's exporters print progress and warn of their own deprecations: not the person's
-    concern here (the sidecar records torch's version)."""
+    concern (the sidecar records torch's version). Silenced only in the main thread: warning
+    filters and stdout are the whole process's, and the window exports on a worker thread
+    while training warns on another."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
         yield

@@ -46,7 +46,12 @@ class Publisher:
                 "the metrics line", run.metrics_path, lambda: run.append_metrics(scalars.to_dict())
             )
             if self.tensorboard is not None:
-                self.tensorboard.scalars(scalars)
+                events = run.root / "tensorboard"
+                self.writer.write(
+                    "the TensorBoard events",
+                    events,
+                    lambda log=self.tensorboard: log.scalars(scalars),
+                )
         self.logged_step = scalars.step
         yield scalars
         yield from self.alerts_raised(run, scalars.step, self.alerts.observe_scalars(scalars))
@@ -65,7 +70,10 @@ class Publisher:
             path = run.sample_path(grid.step)
             self.writer.write("the sample grid", path, lambda: save_grid_png(grid.images, path))
             if self.tensorboard is not None:
-                self.tensorboard.grid(grid)
+                events = run.root / "tensorboard"
+                self.writer.write(
+                    "the TensorBoard events", events, lambda log=self.tensorboard: log.grid(grid)
+                )
         yield from (grid, real, weights, filters)
         if not self.alerts.has_real_reference:  # the same fixed batch every time
             self.alerts.observe_real_diversity(real.images)

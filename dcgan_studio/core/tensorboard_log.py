@@ -17,6 +17,7 @@ Only the process that writes the run folder writes them (rank 0 under torchrun).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,9 @@ from dcgan_studio.core.follow import JsonlTail
 from dcgan_studio.core.grid import make_grid
 from dcgan_studio.core.runs import RunDirectory
 from dcgan_studio.core.snapshots import SampleGridSnapshot, ScalarSnapshot
-from dcgan_studio.errors import StudioError
+from dcgan_studio.errors import RunDirectoryError, StudioError
+
+log = logging.getLogger(__name__)
 
 FOLDER = "tensorboard"
 EXTRA = "pip install 'dcgan-studio[tensorboard]'"
@@ -62,14 +65,26 @@ def check_available(wanted: bool) -> None:
 class TensorBoardLog:
     """The event file of one training session of a run (a resume starts another beside it)."""
 
-    def __init__(self, run: RunDirectory) -> None:
+    def __init__(self, run: RunDirectory, step: int = 0) -> None:
+        """``step``: where this session starts; events logged past it by a session that ended
+        without a checkpoint there (a crash) are dropped by TensorBoard (``purge_step``)."""
         check_available(True)
         from torch.utils.tensorboard import SummaryWriter
 
         self.folder = run.root / FOLDER
-        self._events = SummaryWriter(log_dir=str(self.folder))
+        try:
+            self._events = SummaryWriter(
+                log_dir=str(self.folder), purge_step=step + 1 if step else None
+            )
+        except OSError as exc:
+            raise RunDirectoryError(
+                f"cannot write the TensorBoard events in {self.folder} ({exc.strerror or exc}): "
+                "free space or fix the folder's permissions, or train without TensorBoard"
+            ) from exc
         self._quality = JsonlTail(run.quality_path)
-        self._quality.read()  # the scores of before this session went out with it
+        # scores kept before this session went out with their own (a fresh run has none; a
+        # resumed one may have scores past its checkpoint, which the next ones replace)
+        self._quality.read()
 
     def scalars(self, snap: ScalarSnapshot) -> None:
         for tag, field in SCALARS.items():
@@ -90,26 +105,36 @@ class TensorBoardLog:
         _add_scores(self._events, records)
 
     def close(self) -> None:
-        self._events.close()
+        """The scores that landed since the last logged step, then the file closed. Never
+        raises: a failure here must not keep the run locked (the engine closes it last)."""
+        try:
+            self._new_scores()
+            self._events.close()
+        except Exception:  # noqa: BLE001 (TensorBoard's writer thread re-raises what it met)
+            log.warning("could not close the TensorBoard events in %s", self.folder, exc_info=True)
 
 
-def add_score(run: RunDirectory, record: dict[str, Any]) -> None:
+def add_score(run: RunDirectory, record: dict[str, Any]) -> str | None:
     """A score kept after training (``score --save``) into the run's events too, where the run
-    writes them and TensorBoard is at hand."""
+    writes them; what kept it out, in words (the score itself is kept in quality.jsonl)."""
     try:
         wanted = run.read_config().runtime.tensorboard
     except StudioError:
-        return
+        return None
     if not wanted:
-        return
-    check_available(True)
-    from torch.utils.tensorboard import SummaryWriter
-
-    events = SummaryWriter(log_dir=str(run.root / FOLDER))
+        return None
     try:
-        _add_scores(events, [record])
-    finally:
-        events.close()
+        check_available(True)
+        from torch.utils.tensorboard import SummaryWriter
+
+        events = SummaryWriter(log_dir=str(run.root / FOLDER))
+        try:
+            _add_scores(events, [record])
+        finally:
+            events.close()
+    except (StudioError, OSError) as exc:
+        return f"not added to the run's TensorBoard events ({exc})"
+    return None
 
 
 def _add_scores(events: Any, records: list[dict[str, Any]]) -> None:

@@ -101,9 +101,29 @@ def test_the_command_line_names_the_extra_when_onnx_is_missing(run, tmp_path, ca
     assert not (tmp_path / "G.onnx").exists()
 
 
+def test_each_format_keeps_its_own_sidecar_and_a_wrong_suffix_is_refused(run, tmp_path, capsys):
+    from dcgan_studio.arguments import EXPORT_FORMATS
+    from dcgan_studio.core.generator_export import FORMATS
+
+    assert EXPORT_FORMATS == FORMATS
+    checkpoint = open_checkpoint(run)
+    export_generator(checkpoint, "onnx", tmp_path / "G.onnx")
+    export_generator(checkpoint, "torchscript", tmp_path / "G.pt")
+    assert json.loads((tmp_path / "G.onnx.json").read_text())["format"] == "onnx"
+    assert json.loads((tmp_path / "G.pt.json").read_text())["format"] == "torchscript"
+    code = cli.main(
+        ["export", str(run), "--format", "torchscript", "--out", str(tmp_path / "x.onnx")]
+    )
+    assert code == 2 and "end the file in .pt" in capsys.readouterr().err
+    assert (
+        cli.main(["export", str(run), "--format", "onnx", "--out", str(tmp_path / "x.json")]) == 2
+    )
+    assert "the sidecar's" in capsys.readouterr().err
+
+
 def test_the_command_line_exports_a_step_and_refuses_what_it_cannot(run, tmp_path, capsys):
     assert cli.main(["export", str(run), "--step", "3", "--out", str(tmp_path / "g.pt")]) == 0
-    assert json.loads((tmp_path / "g.json").read_text())["step"] == 3
+    assert json.loads((tmp_path / "g.pt.json").read_text())["step"] == 3
     assert cli.main(["export", str(run), "--out", str(tmp_path / "g.bin")]) == 2
     assert "say the format with --format" in capsys.readouterr().err
     assert cli.main(["export", str(run), "--step", "4", "--out", str(tmp_path / "g.pt")]) == 2

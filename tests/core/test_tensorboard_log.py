@@ -71,3 +71,24 @@ def test_the_flag_sets_the_setting_and_a_run_without_it_writes_no_events(tmp_pat
     trainer = start_run(tiny_config(), tmp_path / "run")
     list(trainer.run())
     assert not (tmp_path / "run" / "tensorboard").exists()
+
+
+def test_events_that_cannot_be_written_end_the_run_with_a_line_and_let_go_of_it(tmp_path):
+    from dcgan_studio.errors import RunDirectoryError
+
+    trainer = start_run(tiny_config(**{"runtime.tensorboard": True}), tmp_path / "run")
+    (tmp_path / "run" / "tensorboard").write_text("a file where the folder goes")
+    with pytest.raises(RunDirectoryError, match="cannot write the TensorBoard events"):
+        list(trainer.run())
+    assert RunDirectory(tmp_path / "run").live_holder() is None  # another trainer may take it
+
+
+def test_score_save_keeps_the_score_when_tensorboard_is_missing(tmp_path, capsys, monkeypatch):
+    trainer = start_run(tiny_config(**{"runtime.tensorboard": True}), tmp_path / "run")
+    list(trainer.run())
+    monkeypatch.setitem(sys.modules, "tensorboard", None)
+    assert cli.main(["score", str(tmp_path / "run"), "--n", "10", "--save"]) == 0
+    assert "the score is kept, but not added to the run's TensorBoard events" in (
+        capsys.readouterr().err
+    )
+    assert RunDirectory(tmp_path / "run").read_quality()[-1]["step"] == 6

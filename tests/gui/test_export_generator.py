@@ -39,7 +39,7 @@ def test_the_menu_exports_the_checkpoint_behind_the_grid_shown(
     with qtbot.waitSignal(window.files.generator_exported, timeout=60_000) as written:
         window.menus.actions["export_generator"].trigger()
     assert written.args == [str(tmp_path / "g.onnx")]
-    assert json.loads((tmp_path / "g.json").read_text())["step"] == 6
+    assert json.loads((tmp_path / "g.onnx.json").read_text())["step"] == 6
     z = torch.randn(7, 16, 1, 1)
     session = onnxruntime.InferenceSession(str(tmp_path / "g.onnx"))
     (images,) = session.run(None, {"z": z.numpy()})

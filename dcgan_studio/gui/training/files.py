@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from dcgan_studio import __version__
 from dcgan_studio.config import RunConfig
 from dcgan_studio.core.export import png_bytes
-from dcgan_studio.core.generator_export import FORMATS, SUFFIXES
+from dcgan_studio.core.generator_export import FORMATS, SUFFIXES, suffix_format
 from dcgan_studio.core.runs import RunDirectory, durable_write_bytes, durable_write_text
 from dcgan_studio.errors import ConfigError, StudioError
 from dcgan_studio.gui.training.controls import TrainingControls
@@ -28,9 +28,9 @@ EXPORT_FILTERS = "ONNX (*.onnx);;TorchScript (*.pt);;safetensors (*.safetensors)
 
 def _format_of(path: Path, chosen_filter: str) -> str:
     """The format the file's suffix says, else the one of the filter chosen in the dialog."""
-    for fmt, suffix in SUFFIXES.items():
-        if path.suffix.lower() == suffix:
-            return fmt
+    said = suffix_format(path)
+    if said is not None:
+        return said
     filters = EXPORT_FILTERS.split(";;")
     return FORMATS[filters.index(chosen_filter)] if chosen_filter in filters else "onnx"
 
@@ -169,7 +169,7 @@ class RunFiles(QObject):
             )
             return
         step, ema = self.samples.shown_step, self.samples.shows_ema
-        name = f"generator{'-ema' * ema}-step-{step or 0:07d}"
+        name = f"generator{'-ema' * ema}" + (f"-step-{step:07d}" if step is not None else "")
         path, chosen = QFileDialog.getSaveFileName(
             self._parent, "Export Generator", str(self._save_folder() / name), EXPORT_FILTERS
         )
@@ -193,10 +193,11 @@ class RunFiles(QObject):
             self.generator_exported.emit(str(path))
 
         def failed(error: Exception) -> None:
+            first = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
             message = (
                 in_window_words(str(error))
                 if isinstance(error, StudioError)
-                else (f"Could not export the generator: {error}")
+                else f"Could not export the generator: {first}"
             )
             self._say(message, 10000)
             QMessageBox.warning(self._parent, "Export Generator", message)

@@ -261,7 +261,7 @@ class RunReader(QObject):
             checkpoint = checkpoint_for(run, step)
             return checkpoint.step, export_generator(checkpoint, fmt, out, ema=ema)
 
-        self._worker.submit(export, on_done, key="export", on_error=on_error)
+        self._worker.submit(export, on_done, on_error=on_error)  # no key: each export is kept
 
     def shutdown(self, timeout: float = 10.0) -> None:
         self._worker.shutdown(timeout)
