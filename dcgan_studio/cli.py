@@ -85,6 +85,13 @@ def not_a_run(folder: Path) -> str | None:
     return None
 
 
+def say_line(line: str) -> None:
+    """One whole line on stderr in one write: the processes of a torchrun run share the
+    terminal, and print()'s separate write of the newline lets their lines run together."""
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
 def _end_now(code: int) -> None:
     """A process under torchrun ends here, once its process group is destroyed: the
     interpreter's own exit can still meet gloo's threads and abort the process after a run
@@ -98,7 +105,7 @@ def _end_now(code: int) -> None:
 
 def _fail(message: str, code: int = EXIT_BAD_INPUT, prefix: str = "error") -> int:
     message = " ".join(message.splitlines())  # one line, whatever a library put in the text
-    print(f"{PROG}: {prefix}: {_process()}{message}", file=sys.stderr)
+    say_line(f"{PROG}: {prefix}: {_process()}{message}")
     return code
 
 

@@ -348,7 +348,9 @@ class _Progress:
         if final is None or final.state == "failed":
             message = final.message if final else "training ended without a status"
             rank = f"process {team.rank} of {team.world}: " * team.joined
-            print(f"{PROG}: error: {rank}{message}", file=sys.stderr)
+            from dcgan_studio.cli import say_line
+
+            say_line(f"{PROG}: error: {rank}{message}")
             return EXIT_FAILED
         if not team.leader:  # rank 0 says how the run went
             return 0
