@@ -280,10 +280,7 @@ def _add_score(sub: Any) -> None:
         "digit data the digits drawn. The numbers compare runs of the studio; only the "
         "inception space comes close to published FID.",
     )
-    score.add_argument("run", type=Path, metavar="RUN", help="a run folder or a checkpoint")
-    score.add_argument(
-        "--step", type=int, help="the checkpoint of this iteration (default: the newest)"
-    )
+    _add_checkpoint_choice(score)
     score.add_argument("--n", type=int, default=2000, help="samples to score (default 2000)")
     score.add_argument(
         "--features",
@@ -328,6 +325,14 @@ def _add_runs(sub: Any) -> None:
     )
 
 
+def _add_checkpoint_choice(command: argparse.ArgumentParser) -> None:
+    """RUN and --step: which checkpoint ``score`` and ``export`` read."""
+    command.add_argument("run", type=Path, metavar="RUN", help="a run folder or a checkpoint")
+    command.add_argument(
+        "--step", type=int, help="the checkpoint of this iteration (default: the newest)"
+    )
+
+
 def _add_export(sub: Any) -> None:
     export = sub.add_parser(
         "export",
@@ -337,10 +342,7 @@ def _add_export(sub: Any) -> None:
         "(batch, nz, 1, 1), the output images in [-1, 1]; ONNX needs the optional extra "
         "(pip install 'dcgan-studio[export]').",
     )
-    export.add_argument("run", type=Path, metavar="RUN", help="a run folder or a checkpoint")
-    export.add_argument(
-        "--step", type=int, help="the checkpoint of this iteration (default: the newest)"
-    )
+    _add_checkpoint_choice(export)
     export.add_argument(
         "--format",
         choices=EXPORT_FORMATS,

@@ -451,15 +451,11 @@ def score(args: argparse.Namespace) -> int:
     import torch
 
     from dcgan_studio.core.quality.scorer import QualityScorer
-    from dcgan_studio.core.runs import open_checkpoint
     from dcgan_studio.core.sampling import load_generator
 
     if not 10 <= args.n <= 100_000:
         raise ConfigError("--n", args.n, "a whole number from 10 to 100000")
-    path = args.run
-    if args.step is not None:
-        path = _checkpoint_of_step(Path(args.run), args.step)
-    checkpoint = open_checkpoint(path)
+    checkpoint = _chosen_checkpoint(args)
     generator = load_generator(checkpoint, torch.device("cpu"), ema=args.ema)
     scorer = QualityScorer(checkpoint.config, args.features, args.n)
     result = scorer.score_generator(generator, checkpoint.step, "G (EMA)" if args.ema else "G")
@@ -495,6 +491,16 @@ def _save_score(checkpoint: Any, record: dict) -> None:
     if problem is not None:
         print(f"{PROG}: the score is kept, but {problem}", file=sys.stderr)
     print(f"{PROG}: kept in {folder / 'quality.jsonl'}", file=sys.stderr)
+
+
+def _chosen_checkpoint(args: argparse.Namespace) -> Any:
+    """RUN and --step of ``score`` and ``export``: that iteration's checkpoint, else the
+    newest (or the checkpoint or generator file RUN names)."""
+    from dcgan_studio.core.runs import open_checkpoint
+
+    if args.step is None:
+        return open_checkpoint(args.run)
+    return open_checkpoint(_checkpoint_of_step(Path(args.run), args.step))
 
 
 def _checkpoint_of_step(run: Path, step: int) -> Path:
@@ -563,12 +569,10 @@ def _seconds(seconds: float) -> str:
 # ---- export ---------------------------------------------------------------------------------
 def export(args: argparse.Namespace) -> int:
     from dcgan_studio.core.generator_export import check_tools, export_generator, format_of
-    from dcgan_studio.core.runs import open_checkpoint
 
     fmt = format_of(args.out, args.format)
     check_tools(fmt)  # before reading anything: say which extra to install
-    path = args.run if args.step is None else _checkpoint_of_step(Path(args.run), args.step)
-    checkpoint = open_checkpoint(path)
+    checkpoint = _chosen_checkpoint(args)
     sidecar = export_generator(checkpoint, fmt, args.out, ema=args.ema)
     print(
         f"{PROG}: wrote {args.out} ({fmt}, {'G (EMA)' if args.ema else 'G'} of iteration "
