@@ -19,6 +19,9 @@ from dcgan_studio.core.durable import durable_write_bytes  # stdlib only: no tor
 from dcgan_studio.errors import StudioError
 
 APP_ID = "io.github.dcganstudio.DCGANStudio"  # the .desktop file's name, the metainfo's id
+# the window's X11 WM_CLASS instance, whether started as dcgan-studio or python -m dcgan_studio:
+# the entry's StartupWMClass, by which a dock puts the window under the entry's icon
+WM_CLASS = "dcgan-studio"
 ICON_SIZES = (16, 32, 48, 64, 128, 256)
 SOURCE_ROOT = Path(__file__).resolve().parents[1]  # a source checkout: resources/ lives here
 

@@ -49,7 +49,9 @@ def studio_icon() -> QIcon:
 
 
 def make_application(argv: list[str] | None = None, theme: bool = True) -> QApplication:
-    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    args = list(argv if argv is not None else sys.argv[:1]) or [""]
+    args[0] = desktop.WM_CLASS  # Qt's X11 WM_CLASS instance is argv[0]'s name ("__main__.py")
+    app = QApplication.instance() or QApplication(args)
     app.setApplicationName("DCGAN Studio")
     app.setOrganizationName("dcgan-studio")
     app.setApplicationVersion(__version__)
