@@ -18,6 +18,8 @@ Only the process that writes the run folder writes them (rank 0 under torchrun).
 from __future__ import annotations
 
 import logging
+import threading
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -46,6 +48,10 @@ SCALARS = {  # tag: the ScalarSnapshot field
 }
 QUALITY = {"kid": "KID", "kid_std": "KID std", "fd": "FD", "confident": "confident",
            "coverage": "coverage"}  # fmt: skip
+# the run folders whose session log is open in this process; a score kept while one is open is
+# read by it (at its next step or its close), else written at once: under one lock, exactly once
+_OPEN: set[Path] = set()
+_SCORES = threading.Lock()
 
 
 def check_available(wanted: bool) -> None:
@@ -82,9 +88,12 @@ class TensorBoardLog:
                 "free space or fix the folder's permissions, or train without TensorBoard"
             ) from exc
         self._quality = JsonlTail(run.quality_path)
-        # scores kept before this session went out with their own (a fresh run has none; a
-        # resumed one may have scores past its checkpoint, which the next ones replace)
-        self._quality.read()
+        self._key = run.root.resolve()
+        with _SCORES:
+            # scores kept before this session went out with their own (a fresh run has none; a
+            # resumed one may have scores past its checkpoint, which the next ones replace)
+            self._quality.read()
+            _OPEN.add(self._key)
 
     def scalars(self, snap: ScalarSnapshot) -> None:
         for tag, field in SCALARS.items():
@@ -108,10 +117,24 @@ class TensorBoardLog:
         """The scores that landed since the last logged step, then the file closed. Never
         raises: a failure here must not keep the run locked (the engine closes it last)."""
         try:
-            self._new_scores()
+            with _SCORES:
+                _OPEN.discard(self._key)
+                self._new_scores()
             self._events.close()
         except Exception:  # noqa: BLE001 (TensorBoard's writer thread re-raises what it met)
             log.warning("could not close the TensorBoard events in %s", self.folder, exc_info=True)
+
+
+def keep_score(run: RunDirectory, record: dict[str, Any]) -> str | None:
+    """A score made beside training (the window's Quality tab) appended to quality.jsonl, and to
+    the run's events where it writes them: by its open session log, or here once the session
+    has closed it (the score of the run's last G comes after). What kept it out of the events,
+    in words."""
+    with _SCORES:
+        run.append_quality(record)
+        if run.root.resolve() in _OPEN:
+            return None
+        return add_score(run, record)
 
 
 def add_score(run: RunDirectory, record: dict[str, Any]) -> str | None:

@@ -11,6 +11,7 @@ from dcgan_studio import cli
 from dcgan_studio.core.launch import start_run
 from dcgan_studio.core.runs import RunDirectory
 from dcgan_studio.core.snapshots import ScalarSnapshot
+from dcgan_studio.core.tensorboard_log import keep_score
 from dcgan_studio.errors import StudioError
 from tests.conftest import tiny_config
 
@@ -32,7 +33,7 @@ def test_a_run_writes_its_scalars_scores_and_grids_as_tensorboard_events(tmp_pat
     trainer = start_run(config, tmp_path / "run")
     for snap in trainer.run():
         if isinstance(snap, ScalarSnapshot) and snap.step == 3:  # the Quality tab scores G
-            trainer.run_dir.append_quality(SCORE)
+            assert keep_score(trainer.run_dir, SCORE) is None
     reader = events(tmp_path / "run")
     metrics = RunDirectory(tmp_path / "run").read_metrics()
     loss_d = [(e.step, e.value) for e in reader.Scalars("loss/D")]
@@ -45,6 +46,28 @@ def test_a_run_writes_its_scalars_scores_and_grids_as_tensorboard_events(tmp_pat
     assert [e.step for e in reader.Images("samples/G")] == [0, 3, 6]
     image = reader.Images("samples/G (EMA)")[-1]
     assert image.width == image.height > 16  # the grid of 4 tiles of 16 px, with its padding
+
+
+def test_a_score_kept_as_the_session_ends_reaches_the_events_exactly_once(tmp_path):
+    """The window scores the run's last G after its session has closed the events, and a live
+    score may land just before the close: each is written once, by whichever holds it."""
+    trainer = start_run(tiny_config(**{"runtime.tensorboard": True}), tmp_path / "run")
+    run = trainer.run_dir
+    for snap in trainer.run():
+        if isinstance(snap, ScalarSnapshot) and snap.step == 6:  # after the last logged step
+            assert keep_score(run, {**SCORE, "step": 5, "generator": "G"}) is None
+    assert keep_score(run, {**SCORE, "step": 6, "generator": "G"}) is None  # the session is over
+    kid = events(tmp_path / "run").Scalars("quality/KID")
+    assert [e.step for e in kid] == [5, 6]
+    assert [r["step"] for r in run.read_quality()] == [5, 6]
+
+
+def test_a_score_of_a_run_without_tensorboard_is_kept_and_writes_no_events(tmp_path):
+    trainer = start_run(tiny_config(), tmp_path / "run")
+    list(trainer.run())
+    assert keep_score(trainer.run_dir, SCORE) is None
+    assert trainer.run_dir.read_quality()[-1]["kid"] == 0.25
+    assert not (tmp_path / "run" / "tensorboard").exists()
 
 
 def test_score_save_adds_to_the_events_of_a_run_that_writes_them(tmp_path, capsys):

@@ -45,6 +45,39 @@ def test_scores_arrive_while_it_trains_are_written_and_come_back_with_the_run(qt
     assert "digit classifier" in other.quality_panel.space_label.text()
 
 
+def test_with_the_tensorboard_box_ticked_the_events_hold_the_windows_scores_and_grids(
+    qtbot, make_window
+):
+    """The Training panel's TensorBoard box, clicked as a person does: the session's events
+    hold each score the Quality tab made, the last G's too (scored after the session ended)."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionButton
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    window = make_window(iterations=150)
+    box = window.controls.editors["runtime.tensorboard"]
+    assert not box.isChecked() and "tensorboard --logdir" in box.toolTip()
+    option = QStyleOptionButton()
+    box.initStyleOption(option)
+    tick = box.style().subElementRect(QStyle.SubElement.SE_CheckBoxClickRect, option, box)
+    qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=tick.center())
+    assert window.controls.config().runtime.tensorboard is True
+    window.docks["quality"].raise_()
+    window.quality_panel.interval_spin.setValue(1)
+    _start(qtbot, window)
+    assert not box.isEnabled()  # a setting of the session, fixed while it trains
+    qtbot.waitUntil(lambda: not window.session.running, timeout=120_000)
+    qtbot.waitUntil(lambda: not window.quality_jobs.busy, timeout=60_000)
+    run = window.run.run_dir
+    assert run.read_config().runtime.tensorboard is True
+    reader = EventAccumulator(str(run.root / "tensorboard"), size_guidance={"images": 0})
+    reader.Reload()
+    scored = [s.step for s in window.quality.scores]
+    assert scored[-1] == 150
+    assert [e.step for e in reader.Scalars("quality/KID")] == scored
+    assert [e.step for e in reader.Scalars("loss/D")] == [r["step"] for r in run.read_metrics()]
+    assert reader.Images("samples/G")[-1].step == 150
+
+
 def test_the_scrubber_moves_the_cursor_and_the_bars_show_that_step_s_score(qtbot, make_window):
     window = _trained_with_scores(qtbot, make_window)
     panel, first = window.quality_panel, window.quality.scores[0]
@@ -61,15 +94,15 @@ def test_a_histogram_of_one_class_raises_the_collapse_alert_and_a_spread_one_cle
     window = make_window()
     one = QualityScore(500, 1000, 0.2, 0.01, 40.0, "digits", "G", [0] * 7 + [700] + [0] * 2, 1, 0.7)
     run_dir = window.quality_jobs.run_dir  # None: no run yet, as in the window before Start
-    window.quality_jobs._on_scored((one, "digit classifier", run_dir))  # as a scoring hands it
+    window.quality_jobs._on_scored((one, "digit classifier", run_dir, None))  # as scoring hands it
     assert window.run.alert is not None and window.run.alert.kind == MODE_COLLAPSE
     assert window.banner.isVisible() and "class 7" in window.banner.message.text()
     spread = QualityScore(600, 1000, 0.02, 0.01, 9.0, "digits", "G", [60] * 10, 10, 0.6)
-    window.quality_jobs._on_scored((spread, "digit classifier", run_dir))
+    window.quality_jobs._on_scored((spread, "digit classifier", run_dir, None))
     assert window.run.alert is None
     shown = list(window.quality.scores)
     elsewhere = RunDirectory(tmp_path / "another-run")  # a score that lands after the run changed
-    window.quality_jobs._on_scored((one, "digit classifier", elsewhere))
+    window.quality_jobs._on_scored((one, "digit classifier", elsewhere, None))
     assert window.quality.scores == shown and window.run.alert is None
 
 

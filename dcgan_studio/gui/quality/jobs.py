@@ -23,6 +23,7 @@ from dcgan_studio.core.quality.scorer import QualityScorer, in_the_background, o
 from dcgan_studio.core.quality.scores import QualityScore
 from dcgan_studio.core.runs import RunDirectory
 from dcgan_studio.core.snapshots import GeneratorWeightsSnapshot
+from dcgan_studio.core.tensorboard_log import keep_score
 from dcgan_studio.errors import StudioError
 from dcgan_studio.gui.quality.model import QualityModel
 from dcgan_studio.gui.workers import Worker
@@ -121,15 +122,19 @@ class QualityJobs(QObject):
             self._scorer = QualityScorer(config)
         yield f"scoring G of iteration {weights.step}…"
         score = self._scorer.score_weights(weights.state, weights.step)
-        run_dir.append_quality(score.record())
-        return score, self._scorer.label, run_dir
+        problem = keep_score(run_dir, score.record())
+        return score, self._scorer.label, run_dir, problem
 
-    def _on_scored(self, result: tuple[QualityScore, str, RunDirectory]) -> None:
-        score, label, run_dir = result
+    def _on_scored(self, result: tuple[QualityScore, str, RunDirectory, str | None]) -> None:
+        score, label, run_dir, problem = result
         if run_dir is not self.run_dir:
             return  # a score of the run shown before (every answer comes: a final one may follow)
         self.model.add(score, label)
-        self.model.set_status(f"every {self.model.interval_s:g} s while training")
+        if problem is not None:
+            log.warning("the score of iteration %d is kept, but %s", score.step, problem)
+            self.model.set_status(f"the score of iteration {score.step} is kept, but {problem}")
+        else:
+            self.model.set_status(f"every {self.model.interval_s:g} s while training")
         alert = class_collapse(score)
         if alert is not None and self._collapse is None:
             self._collapse = alert
