@@ -133,3 +133,33 @@ def test_a_relative_xdg_data_home_is_ignored(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("XDG_DATA_HOME", "relative/share")
     assert desktop.data_home() == tmp_path / ".local" / "share"
+
+
+def test_an_apt_get_that_fails_is_said_and_lets_the_other_tests_run(tmp_path):
+    """packaging/install-test-deps.sh where the validators are missing and the mirrors are out of
+    reach: a line naming the failure and exit 0, so `make test` runs the rest (the validator
+    tests above then fail, naming the script, where the machine could install them)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    calls = tmp_path / "apt-get calls"
+    fake = bin_dir / "apt-get"
+    fake.write_text(
+        f'#!/bin/sh\necho "$*" >> "{calls}"\necho "E: mirror out of reach" >&2\nexit 100\n'
+    )
+    fake.chmod(0o755)
+    for tool in ("id", "true"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    # a sudo that runs what it is given, its options dropped: as root or with sudo alike
+    (bin_dir / "sudo").write_text(
+        '#!/bin/sh\nwhile [ "${1#-}" != "$1" ]; do shift; done\nexec "$@"\n'
+    )
+    (bin_dir / "sudo").chmod(0o755)
+    done = subprocess.run(
+        [shutil.which("bash"), str(ROOT / "packaging" / "install-test-deps.sh")],
+        env={"PATH": str(bin_dir)}, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert [line.split()[0] for line in calls.read_text().splitlines()] == ["update", "install"]
+    assert "apt-get update failed" in done.stdout
+    assert "could not install" in done.stdout and "desktop-file-utils" in done.stdout
+    assert "tests/test_desktop_files.py fails until they are installed" in done.stdout
