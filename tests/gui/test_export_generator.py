@@ -67,3 +67,35 @@ def test_without_a_run_the_status_bar_says_what_to_do(qtbot, make_window):
     window = make_window()
     window.menus.actions["export_generator"].trigger()
     assert "Open or train a run first" in window.frame.statusBar().currentMessage()
+
+
+def test_scrubbing_the_grids_never_waits_behind_an_export(
+    qtbot, make_window, tmp_path, monkeypatch
+):
+    import threading
+
+    from dcgan_studio.core import generator_export
+
+    window, _ = _opened_run(qtbot, make_window, tmp_path)
+    release, started = threading.Event(), threading.Event()
+    real_export = generator_export.export_generator
+
+    def slow_export(*args, **kwargs):  # an export that takes as long as the test wants
+        started.set()
+        release.wait(30)
+        return real_export(*args, **kwargs)
+
+    monkeypatch.setattr(generator_export, "export_generator", slow_export)
+    window.sample_panel.select_step(8)
+    qtbot.waitUntil(lambda: window.sample_panel.shown_step == 8, timeout=5_000)
+    window.files.export_generator(tmp_path / "g.safetensors", "safetensors", 8, False)
+    qtbot.waitUntil(started.is_set, timeout=10_000)
+    try:
+        window.sample_panel.select_step(2)  # a saved grid, read from disk while G exports
+        qtbot.waitUntil(lambda: window.sample_panel.shown_step == 2, timeout=5_000)
+        assert not (tmp_path / "g.safetensors").exists()  # the export is still under way
+    finally:
+        release.set()
+    with qtbot.waitSignal(window.files.generator_exported, timeout=30_000):
+        pass
+    assert (tmp_path / "g.safetensors.json").is_file()

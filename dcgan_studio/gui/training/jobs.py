@@ -207,12 +207,14 @@ class TrainingSession(QObject):
 
 
 class RunReader(QObject):
-    """Reads a run's files on the ``dcgan-io`` worker: opening a run, scrubbing through its
-    saved grids or exporting its generator never blocks the window."""
+    """Reads a run's files on the ``dcgan-io`` worker, so that opening a run or scrubbing
+    through its saved grids never blocks the window; exports of its generator (seconds each)
+    on a worker of their own, so that scrubbing never waits behind one."""
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._worker = Worker("dcgan-io", self)
+        self._exports = Worker("dcgan-export", self)  # its thread starts with the first export
 
     def read(
         self,
@@ -261,7 +263,8 @@ class RunReader(QObject):
             checkpoint = checkpoint_for(run, step)
             return checkpoint.step, export_generator(checkpoint, fmt, out, ema=ema)
 
-        self._worker.submit(export, on_done, on_error=on_error)  # no key: each export is kept
+        self._exports.submit(export, on_done, on_error=on_error)  # no key: each export is kept
 
     def shutdown(self, timeout: float = 10.0) -> None:
         self._worker.shutdown(timeout)
+        self._exports.shutdown(timeout)
