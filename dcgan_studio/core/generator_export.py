@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from torch.torch_version import TorchVersion
 
 from dcgan_studio.core.runs import (
     Checkpoint,
@@ -41,9 +40,6 @@ FORMATS = ("onnx", "torchscript", "safetensors")
 SUFFIXES = {"onnx": ".onnx", "torchscript": ".pt", "safetensors": ".safetensors"}
 ONNX_OPSET = 18
 EXTRA = "pip install 'dcgan-studio[export]'"  # onnx, onnxscript and onnxruntime
-# the oldest torch whose exporter translates G (it carries its own torchlib from 2.9; 2.6 with
-# onnxscript 0.7 fails on BatchNorm); pyproject's [export] asks for it too
-ONNX_TORCH = "2.9"
 
 
 def checkpoint_for(run: RunDirectory, step: int | None) -> Checkpoint:
@@ -109,11 +105,6 @@ def check_tools(fmt: str) -> None:
         raise StudioError(
             f"exporting ONNX needs {' and '.join(missing)}, "
             f"{'which is' if len(missing) == 1 else 'which are'} not installed: {EXTRA}"
-        )
-    if TorchVersion(torch.__version__) < ONNX_TORCH:  # as versions: 2.14 is newer than 2.9
-        raise StudioError(
-            f"exporting ONNX needs torch {ONNX_TORCH} or newer, and this is torch "
-            f"{torch.__version__}: {EXTRA} upgrades it (or export --format torchscript)"
         )
 
 

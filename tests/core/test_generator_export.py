@@ -101,19 +101,6 @@ def test_the_command_line_names_the_extra_when_onnx_is_missing(run, tmp_path, ca
     assert not (tmp_path / "G.onnx").exists()
 
 
-def test_a_torch_too_old_for_the_exporter_is_named_with_the_fix(run, tmp_path, capsys, monkeypatch):
-    """torch 2.6's exporter fails on G's BatchNorm with today's onnxscript (tried): say so
-    before the export, where [export] would upgrade it; torch 2.14 is newer than 2.9."""
-    monkeypatch.setattr(torch, "__version__", "2.6.0+cu124")
-    code = cli.main(["export", str(run), "--out", str(tmp_path / "G.onnx")])
-    err = capsys.readouterr().err
-    assert code == 2
-    assert "needs torch 2.9 or newer, and this is torch 2.6.0+cu124" in err
-    assert "pip install 'dcgan-studio[export]'" in err and not (tmp_path / "G.onnx").exists()
-    monkeypatch.setattr(torch, "__version__", "2.14.1")
-    assert cli.main(["export", str(run), "--out", str(tmp_path / "G.onnx")]) == 0
-
-
 def test_each_format_keeps_its_own_sidecar_and_a_wrong_suffix_is_refused(run, tmp_path, capsys):
     from dcgan_studio.arguments import EXPORT_FORMATS
     from dcgan_studio.core.generator_export import FORMATS
