@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -298,7 +297,3 @@ def training_device(team: Team, device: torch.device) -> torch.device:
             "process takes the GPU of its LOCAL_RANK)"
         )
     return torch.device("cuda", team.local_rank)
-
-
-def host() -> str:
-    return socket.gethostname()

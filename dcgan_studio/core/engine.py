@@ -5,7 +5,8 @@ Between iterations it drains its ``CommandQueue`` (pause, resume, stop, step, le
 layer to probe); it decides its own cadence for scalars (a ``.item()`` is a device sync), sample
 grids and checkpoints, and a run that diverges stops with its last good checkpoint kept. ``run()``
 is a generator of snapshots: the command line prints them, the window's worker thread forwards
-them. What goes out and into the run folder, once a step, is the ``Publisher``'s (core.publishing).
+them. What goes out and into the run folder, once a step, is the ``Publisher``'s (core.publishing);
+how a session ends (its last checkpoint, divergence, a failed write) is core.ending's.
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ import math
 import os
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
 
 import torch
 
 from dcgan_studio.config import RunConfig
-from dcgan_studio.core import checkpointing, distributed, probes, snapshots
+from dcgan_studio.core import checkpointing, distributed, ending, probes, snapshots
 from dcgan_studio.core import commands as cmd
-from dcgan_studio.core.alerts import NON_FINITE, Alert, AlertMonitor
+from dcgan_studio.core.alerts import AlertMonitor
 from dcgan_studio.core.commands import Command, CommandQueue
 from dcgan_studio.core.data import ImageDataset, load_dataset
 from dcgan_studio.core.devices import resolve_device, resolve_precision
@@ -31,6 +31,7 @@ from dcgan_studio.core.publishing import Publisher
 from dcgan_studio.core.run_writer import RunWriter
 from dcgan_studio.core.runs import Checkpoint, RunDirectory
 from dcgan_studio.core.snapshots import ProbeRequest, Snapshot, StatusSnapshot
+from dcgan_studio.core.writer_status import now, writer_record
 from dcgan_studio.errors import ConfigError, RunDirectoryError
 
 # seconds between live feature-map captures: each is drawn on the GUI thread, which shares the
@@ -185,11 +186,11 @@ class Trainer:
     def _train(self, max_seconds: float | None) -> Iterator[Snapshot]:
         deadline = None if max_seconds is None else time.monotonic() + max_seconds
         self.state = "running"
-        self._started_at = _now()
-        self._record_writer("training")
-        yield self._status(f"training on {self.device} ({self.precision.reason})")
+        self._started_at = now()
+        self.record_writer("training")
+        yield self.status(f"training on {self.device} ({self.precision.reason})")
         if self.recovered:  # what a resume repaired in the run folder
-            yield self._status("; ".join(self.recovered))
+            yield self.status("; ".join(self.recovered))
         if self.step == 0:
             yield from self._publish_grid()
         self._rate_mark = (time.perf_counter(), self.step)
@@ -208,7 +209,9 @@ class Trainer:
                 break
             out_of_time = deadline is not None and time.monotonic() >= deadline
             if out_of_time and alone:
-                yield from self._finish("stopped", f"stopped after --max-seconds {max_seconds:g}")
+                yield from ending.finish(
+                    self, "stopped", f"stopped after --max-seconds {max_seconds:g}"
+                )
                 return
             asked = distributed.STOP_ASKED if self.state == "stopping" else 0
             asked |= distributed.STOP_OUT_OF_TIME if out_of_time else 0
@@ -221,12 +224,14 @@ class Trainer:
                 if stop & distributed.STOP_ASKED:
                     self.state = "stopping"
                     break
-                yield from self._finish("stopped", f"stopped after --max-seconds {max_seconds:g}")
+                yield from ending.finish(
+                    self, "stopped", f"stopped after --max-seconds {max_seconds:g}"
+                )
                 return
         if self.state == "stopping":
-            yield from self._finish("stopped", "stopped on request")
+            yield from ending.finish(self, "stopped", "stopped on request")
         else:
-            yield from self._finish("finished", f"finished {self.step} iterations")
+            yield from ending.finish(self, "finished", f"finished {self.step} iterations")
 
     def _after_iteration(self, force_log: bool = False) -> Iterator[Snapshot]:
         s = self.config.schedule
@@ -235,13 +240,13 @@ class Trainer:
         sample = force_log or last or self.step % s.sample_every == 0
         checkpoint = self.step % s.checkpoint_every == 0 and not last and not force_log
         if (log or sample or checkpoint) and self.diverged():
-            yield from self._fail()
+            yield from ending.fail(self)
             return
         if log:
             yield from self._log_scalars()
             broken = self.publisher.newly_broken(self.images)
             if broken is not None:
-                yield self._status(broken)
+                yield self.status(broken)
         if sample:
             yield from self._publish_grid()
         if checkpoint and self.writer.failure is None:
@@ -252,13 +257,13 @@ class Trainer:
         if self.probe is not None and (force_log or time.monotonic() >= self._probe_due):
             yield from self._capture_probe()
         if self.writer.failure is not None:
-            yield from self._write_failed()
+            yield from ending.write_failed(self)
 
-    def _status(self, message: str, problem: str = "") -> StatusSnapshot:
+    def status(self, message: str, problem: str = "") -> StatusSnapshot:
         checkpoint = None if self.last_checkpoint is None else str(self.last_checkpoint)
         return StatusSnapshot(self.step, self.state, message, checkpoint, problem)
 
-    def _show_this_step(self) -> Iterator[Snapshot]:
+    def show_this_step(self) -> Iterator[Snapshot]:
         """The scalars and the grid of the current step, where they have not gone out yet."""
         if self.publisher.logged_step != self.step and self.step > 0:
             yield from self._log_scalars()
@@ -286,13 +291,13 @@ class Trainer:
             self.state = "stopping"
         elif kind == cmd.PAUSE and self.state == "running":
             self.state = "paused"
-            yield from self._show_this_step()  # what a paused window shows is of this step
-            self._record_writer("paused")
-            yield self._status("paused")
+            yield from self.show_this_step()  # what a paused window shows is of this step
+            self.record_writer("paused")
+            yield self.status("paused")
         elif kind == cmd.RESUME and self.state == "paused":
             yield from self._resume()
             if self.state == "running":
-                self._record_writer("training")
+                self.record_writer("training")
         elif kind in (cmd.STEP, cmd.STEP_D, cmd.STEP_G):
             yield from self._step_once(d=kind != cmd.STEP_G, g=kind != cmd.STEP_D)
         elif kind == cmd.SET_LR:
@@ -303,19 +308,19 @@ class Trainer:
     def _resume(self) -> Iterator[Snapshot]:
         self.writer.retry()  # what could not be written (space freed since, one hopes)
         if self.writer.failure is not None:
-            yield from self._write_failed()
+            yield from ending.write_failed(self)
             return
         self.state = "running"
         self._rate_mark = (time.perf_counter(), self.step)
-        yield self._status("running")
+        yield self.status("running")
 
     def _step_once(self, d: bool, g: bool) -> Iterator[Snapshot]:
         if self.step >= self.total_iterations:  # paused at the end: nothing more to step
             return
         if self.state == "running":
             self.state = "paused"
-            self._record_writer("paused")
-            yield self._status("paused to step")
+            self.record_writer("paused")
+            yield self.status("paused to step")
         self.train_iteration(d, g)
         yield from self._after_iteration(force_log=True)
 
@@ -325,7 +330,7 @@ class Trainer:
         try:
             config = self.config.with_values({f"optim.lr_{network}": value}).validate()
         except ConfigError as exc:
-            yield self._status(f"ignored learning rate {value:g}: use {exc.allowed}")
+            yield self.status(f"ignored learning rate {value:g}: use {exc.allowed}")
             return
         self.gan.set_rate(network, value)
         self.config = config
@@ -341,86 +346,11 @@ class Trainer:
             try:  # a layer this run's networks do not have is the viewer's mistake
                 probes.layer_spec(self.gan.network(request.network), request.layer)
             except ValueError as exc:
-                yield self._status(f"ignored feature-map request: {exc}")
+                yield self.status(f"ignored feature-map request: {exc}")
                 return
         self.probe = request
         if request is not None:
             yield from self._capture_probe()
-
-    # ---- the end --------------------------------------------------------------------------------
-    def _finish(self, state: str, message: str) -> Iterator[Snapshot]:
-        if self.diverged():
-            yield from self._fail()
-            return
-        # a stop between logged steps: the scalars, the grid and the checkpoint all of this step
-        yield from self._show_this_step()
-        path = None
-        if self.writer.failure is None and self.run_dir is not None:
-            try:
-                path = self.save_checkpoint(checked=True)
-            except RunDirectoryError as exc:
-                self.writer.checkpoint_failed(str(exc))
-        if self.writer.failure is not None:  # ends the run, with a checkpoint tried first
-            self.pause_on_write_error = False
-            yield from self._write_failed()
-            return
-        if path is not None:
-            message += f"; checkpoint saved to {path}"
-        different = self.team.same_everywhere(
-            {"G": self.generator, "D": self.discriminator, "G (EMA)": self.gan.generator_ema}
-        )
-        if different is not None:  # a defect: the processes were meant to stay one run
-            self.state = "failed"
-            self._record_writer("failed")
-            yield self._status(f"{message}; but {different}", "distributed")
-            return
-        self.state = state
-        self._record_writer(state)
-        if self.team.joined:
-            message += (
-                f"; all {self.team.world} processes hold the same weights and BatchNorm statistics"
-            )
-        yield self._status(message)
-
-    def _fail(self) -> Iterator[Snapshot]:
-        self.state = "failed"
-        what = self.divergence() or "a value went out of bounds"
-        kept = (
-            f"the last good checkpoint is kept at {self.last_checkpoint}"
-            if self.last_checkpoint
-            else "no checkpoint had been saved yet"
-        )
-        message = (
-            f"training diverged by iteration {self.step}: {what}; {kept}. "
-            "Try lower learning rates (--lr-g, --lr-d) or --precision fp32"
-        )
-        what_to_try = "Try: lower learning rates, or fp32 precision"
-        alert = Alert(NON_FINITE, self.step, "Training diverged", message, what_to_try, "error")
-        self.publisher.record_alert(self.run_dir, alert)
-        self._record_writer("failed")
-        yield self._status(message, "diverged")
-
-    def _write_failed(self) -> Iterator[Snapshot]:
-        """A write failed: one checkpoint is tried so that nothing trained is lost, then the run
-        pauses (the window: free space, then Resume) or stops (the command line)."""
-        failure = self.writer.take()
-        kept = ""  # a checkpoint that failed says in its own message which one is intact
-        if not failure.checkpoint:
-            try:
-                path = self.save_checkpoint()  # rare: a failure may come between checks
-                kept = f"; every iteration is kept in the checkpoint {path}" if path else ""
-            except RunDirectoryError as exc:
-                kept = f"; {exc}"
-        fix = "Free space on the disk or fix the run folder's permissions"
-        if self.pause_on_write_error:
-            self.state = "paused"
-            self._record_writer("paused")
-            yield self._status(f"paused: {failure.message}{kept}. {fix}, then Resume", "write")
-        else:
-            self.state = "failed"
-            self._record_writer("failed")
-            again = f"continue the run (--resume {self.run_dir.root})"
-            yield self._status(f"{failure.message}{kept}. {fix}, then {again}", "write")
 
     # ---- checkpoints ----------------------------------------------------------------------------
     def save_checkpoint(self, checked: bool = False) -> str | None:
@@ -440,26 +370,18 @@ class Trainer:
         )
         self.run_dir.prune_checkpoints(self.config.schedule.keep_checkpoints)
         if self.state in ("running", "paused"):
-            self._record_writer("training" if self.state == "running" else "paused")
+            self.record_writer("training" if self.state == "running" else "paused")
         return str(self.last_checkpoint)
 
-    def _record_writer(self, state: str) -> None:
+    def record_writer(self, state: str) -> None:
         """Who trains the run and how it stands, in writer.json, for a window that follows it
         from elsewhere. Only the process that writes the run folder writes it."""
         if self.run_dir is None:
             return
         run = self.run_dir
-        record = {
-            "host": distributed.host(),
-            "pid": os.getpid(),
-            "command": self.writer_name,
-            "processes": self.team.world,
-            "global_batch": self.global_batch,
-            "state": state,
-            "started": self._started_at or _now(),
-            "updated": _now(),
-            "step": self.step,
-        }
+        record = writer_record(
+            self.writer_name, self.team.world, self.global_batch, state, self.step, self._started_at
+        )
         self.writer.write("who writes the run", run.writer_path, lambda: run.write_writer(record))
 
     def _load(self, checkpoint: Checkpoint) -> None:
@@ -470,7 +392,3 @@ class Trainer:
         self.gan.use_settings(self.config.optim)  # the run's rates, not what the file held
         self.last_checkpoint = checkpoint.path
         self.publisher.seen(self.step)  # the run before saw them out
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")

@@ -4,9 +4,11 @@ lock as seen from here, and how long nothing has landed (``core.follow`` measure
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
 from dcgan_studio.core.durations import duration_words
@@ -14,6 +16,29 @@ from dcgan_studio.core.durations import duration_words
 ENDED = ("finished", "stopped", "failed")  # writer.json's states of a writer that is done
 QUIET_FLOOR_S = 120.0  # a writer on another machine seems stopped after at least this long...
 QUIET_LINES = 10  # ...or this many of its usual gaps between two landings of lines, if longer
+
+
+def now() -> str:
+    """The local time with its offset, to the second, as writer.json says it."""
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def writer_record(
+    command: str, processes: int, global_batch: int, state: str, step: int, started: str
+) -> dict[str, Any]:
+    """What the trainer writes into writer.json: who trains the run (this host and process, the
+    command), with how many processes and images an iteration, and how it stands."""
+    return {
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "command": command,
+        "processes": processes,
+        "global_batch": global_batch,
+        "state": state,
+        "started": started or now(),
+        "updated": now(),
+        "step": step,
+    }
 
 
 @dataclass(frozen=True)
