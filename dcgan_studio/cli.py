@@ -44,15 +44,15 @@ def main(argv: list[str] | None = None) -> int:
 
 def _command(args, log_file: Path) -> int:
     try:
-        from dcgan_studio import headless
+        from dcgan_studio import headless, run_tools
 
         command = {
             "train": headless.train,
-            "sample": headless.sample,
-            "score": headless.score,
-            "runs": headless.runs,
-            "export": headless.export,
-            "install-desktop": headless.install_desktop,
+            "sample": run_tools.sample,
+            "score": run_tools.score,
+            "runs": run_tools.runs,
+            "export": run_tools.export,
+            "install-desktop": run_tools.install_desktop,
         }
         return command[args.command](args)
     except ConfigError as exc:

@@ -15,7 +15,12 @@ WORKSPACES = tuple(
     for name in ("training", "inspect", "latent", "data", "gan1d", "convolution", "quality", "runs")
 )
 QT = ("PySide6", "shiboken6", "pyqtgraph")
-COMMAND_LINE = ("dcgan_studio.cli", "dcgan_studio.arguments", "dcgan_studio.headless")
+COMMAND_LINE = (
+    "dcgan_studio.cli",
+    "dcgan_studio.arguments",
+    "dcgan_studio.headless",
+    "dcgan_studio.run_tools",
+)
 # (the modules a rule is about, the modules they must not import, why)
 CONTRACTS = [
     (
