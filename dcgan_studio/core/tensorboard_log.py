@@ -17,8 +17,11 @@ Only the process that writes the run folder writes them (rank 0 under torchrun).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +51,33 @@ SCALARS = {  # tag: the ScalarSnapshot field
 }
 QUALITY = {"kid": "KID", "kid_std": "KID std", "fd": "FD", "confident": "confident",
            "coverage": "coverage"}  # fmt: skip
-# the run folders whose session log is open in this process; a score kept while one is open is
-# read by it (at its next step or its close), else written at once: under one lock, exactly once
-_OPEN: set[Path] = set()
+# A score kept while a session log is open is read by it (at its next step or its close), else
+# written by whoever kept it: each once. The session marks itself open in the events folder and
+# both sides decide under one lock, this process's threads and other processes alike.
+SESSION = ".session"  # in RUN/tensorboard while a session log is open: "process PID"
 _SCORES = threading.Lock()
+
+
+@contextlib.contextmanager
+def _scores_held(folder: Path) -> Iterator[None]:
+    """One at a time, over the run's scores and its session marker: a thread lock, and an
+    flock on ``folder/.scores.lock`` for other processes (where the OS has flock)."""
+    with _SCORES:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX: one process at a time is all that can be said
+            yield
+            return
+        folder.mkdir(parents=True, exist_ok=True)
+        with open(folder / ".scores.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)  # let go when the file closes
+            yield
+
+
+def _session_open(run: RunDirectory) -> bool:
+    """A session log of the run is open now: its marker is there and a trainer holds the run
+    (a killed session leaves its marker, but not its lock)."""
+    return (run.root / FOLDER / SESSION).is_file() and run.live_holder() is not None
 
 
 def check_available(wanted: bool) -> None:
@@ -88,12 +114,19 @@ class TensorBoardLog:
                 "free space or fix the folder's permissions, or train without TensorBoard"
             ) from exc
         self._quality = JsonlTail(run.quality_path)
-        self._key = run.root.resolve()
-        with _SCORES:
+        self._marker = self.folder / SESSION
+        with _scores_held(self.folder):
             # scores kept before this session went out with their own (a fresh run has none; a
             # resumed one may have scores past its checkpoint, which the next ones replace)
             self._quality.read()
-            _OPEN.add(self._key)
+            try:
+                self._marker.write_text(f"process {os.getpid()}\n", encoding="utf-8")
+            except OSError as exc:
+                self._events.close()
+                raise RunDirectoryError(
+                    f"cannot write {self._marker} ({exc.strerror or exc}): free space or fix "
+                    "the folder's permissions, or train without TensorBoard"
+                ) from exc
 
     def scalars(self, snap: ScalarSnapshot) -> None:
         for tag, field in SCALARS.items():
@@ -117,8 +150,8 @@ class TensorBoardLog:
         """The scores that landed since the last logged step, then the file closed. Never
         raises: a failure here must not keep the run locked (the engine closes it last)."""
         try:
-            with _SCORES:
-                _OPEN.discard(self._key)
+            with _scores_held(self.folder):
+                self._marker.unlink(missing_ok=True)
                 self._new_scores()
             self._events.close()
         except Exception:  # noqa: BLE001 (TensorBoard's writer thread re-raises what it met)
@@ -130,21 +163,20 @@ def keep_score(run: RunDirectory, record: dict[str, Any]) -> str | None:
     the run's events where it writes them: by its open session log, or here once the session
     has closed it (the score of the run's last G comes after). What kept it out of the events,
     in words."""
-    with _SCORES:
+    if not _wanted(run):
         run.append_quality(record)
-        if run.root.resolve() in _OPEN:
-            return None
-        return add_score(run, record)
+        return None
+    with _scores_held(run.root / FOLDER):
+        run.append_quality(record)
+        left_to_the_session = _session_open(run)
+    # decided with the append: a session that opens from now on reads this line as already out
+    return None if left_to_the_session else add_score(run, record)
 
 
 def add_score(run: RunDirectory, record: dict[str, Any]) -> str | None:
     """A score kept after training (``score --save``) into the run's events too, where the run
     writes them; what kept it out, in words (the score itself is kept in quality.jsonl)."""
-    try:
-        wanted = run.read_config().runtime.tensorboard
-    except StudioError:
-        return None
-    if not wanted:
+    if not _wanted(run):
         return None
     try:
         check_available(True)
@@ -158,6 +190,14 @@ def add_score(run: RunDirectory, record: dict[str, Any]) -> str | None:
     except (StudioError, OSError) as exc:
         return f"not added to the run's TensorBoard events ({exc})"
     return None
+
+
+def _wanted(run: RunDirectory) -> bool:
+    """The run asks for TensorBoard events (its settings as they are now)."""
+    try:
+        return run.read_config().runtime.tensorboard
+    except StudioError:
+        return False
 
 
 def _add_scores(events: Any, records: list[dict[str, Any]]) -> None:

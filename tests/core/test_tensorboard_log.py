@@ -62,6 +62,42 @@ def test_a_score_kept_as_the_session_ends_reaches_the_events_exactly_once(tmp_pa
     assert [r["step"] for r in run.read_quality()] == [5, 6]
 
 
+SESSION_ELSEWHERE = """
+import sys
+from dcgan_studio.core.runs import RunDirectory
+from dcgan_studio.core.tensorboard_log import TensorBoardLog
+run = RunDirectory(sys.argv[1])
+lock = run.lock()  # a trainer of the run: it holds the lock, then opens its session log
+log = TensorBoardLog(run, 6)
+print("open", flush=True)
+sys.stdin.readline()
+log.close()
+lock.release()
+"""
+
+
+def test_a_score_kept_while_another_process_trains_the_run_is_written_once(tmp_path):
+    """A window scores its run's last G while another process (train --resume) has already
+    opened a session of the same run: the score is that session's to write, not a second copy."""
+    import subprocess
+
+    trainer = start_run(tiny_config(**{"runtime.tensorboard": True}), tmp_path / "run")
+    list(trainer.run())
+    other = subprocess.Popen(
+        [sys.executable, "-c", SESSION_ELSEWHERE, str(tmp_path / "run")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert other.stdout.readline().strip() == "open"
+        assert keep_score(RunDirectory(tmp_path / "run"), {**SCORE, "step": 6}) is None
+    finally:
+        other.communicate("close\n", timeout=120)
+    assert other.returncode == 0
+    kid = events(tmp_path / "run").Scalars("quality/KID (G (EMA))")
+    assert [(e.step, e.value) for e in kid] == [(6, 0.25)]
+    assert not (tmp_path / "run" / "tensorboard" / ".session").exists()  # closed: mark gone
+
+
 def test_a_score_of_a_run_without_tensorboard_is_kept_and_writes_no_events(tmp_path):
     trainer = start_run(tiny_config(), tmp_path / "run")
     list(trainer.run())
