@@ -479,9 +479,13 @@ class MainWindow:
         self.dock_layout.window_resized()  # a smaller window narrows the docks, not the centre
 
     def close_requested(self) -> bool:
-        """Training stops within one step and saves a checkpoint first; then everything that
-        runs off the GUI thread ends, and the layout is kept."""
+        """Training stops within one step and saves a checkpoint first, and exports of G are
+        written; then everything that runs off the GUI thread ends, and the layout is kept."""
         if not self.controller.close_requested(self.frame.close):
+            return False
+        if self.reader.exporting:  # a generator being written: close once it is whole
+            self.say("Closing once the generator is exported…")
+            self.reader.when_exported(self.frame.close)
             return False
         self.timer.stop()
         self.sample_panel.play_button.setChecked(False)

@@ -99,3 +99,29 @@ def test_scrubbing_the_grids_never_waits_behind_an_export(
     with qtbot.waitSignal(window.files.generator_exported, timeout=30_000):
         pass
     assert (tmp_path / "g.safetensors.json").is_file()
+
+
+def test_closing_the_window_waits_for_the_exports_asked_for(
+    qtbot, make_window, tmp_path, monkeypatch
+):
+    import threading
+
+    from dcgan_studio.core import generator_export
+
+    window, _ = _opened_run(qtbot, make_window, tmp_path)
+    release = threading.Event()
+    real_export = generator_export.export_generator
+
+    def slow_export(*args, **kwargs):
+        release.wait(30)
+        return real_export(*args, **kwargs)
+
+    monkeypatch.setattr(generator_export, "export_generator", slow_export)
+    window.files.export_generator(tmp_path / "a.safetensors", "safetensors", 9, False)
+    window.files.export_generator(tmp_path / "b.pt", "torchscript", 9, False)  # queued behind
+    window.frame.close()
+    assert window.frame.isVisible()  # not yet: two exports would be lost
+    assert "Closing once the generator is exported" in window.frame.statusBar().currentMessage()
+    release.set()
+    qtbot.waitUntil(lambda: not window.frame.isVisible(), timeout=60_000)
+    assert (tmp_path / "a.safetensors.json").is_file() and (tmp_path / "b.pt.json").is_file()

@@ -215,6 +215,8 @@ class RunReader(QObject):
         super().__init__(parent)
         self._worker = Worker("dcgan-io", self)
         self._exports = Worker("dcgan-export", self)  # its thread starts with the first export
+        self._exports_left = 0  # submitted and not yet finished: the window closes after them
+        self._when_exported: list[Callable[[], None]] = []
 
     def read(
         self,
@@ -263,7 +265,26 @@ class RunReader(QObject):
             checkpoint = checkpoint_for(run, step)
             return checkpoint.step, export_generator(checkpoint, fmt, out, ema=ema)
 
-        self._exports.submit(export, on_done, on_error=on_error)  # no key: each export is kept
+        self._exports_left += 1
+        self._exports.submit(  # no key: each export is kept
+            export, on_done, on_error=on_error, on_finished=self._on_export_finished
+        )
+
+    @property
+    def exporting(self) -> bool:
+        """An export is written or waits to be: closing now would lose it."""
+        return self._exports_left > 0
+
+    def when_exported(self, then: Callable[[], None]) -> None:
+        """``then()`` once every export asked for has been written (or has failed)."""
+        self._when_exported.append(then)
+
+    def _on_export_finished(self) -> None:
+        self._exports_left -= 1
+        if self._exports_left == 0:
+            waiting, self._when_exported = self._when_exported, []
+            for then in waiting:
+                then()
 
     def shutdown(self, timeout: float = 10.0) -> None:
         self._worker.shutdown(timeout)
