@@ -4,7 +4,8 @@
 Every problem a person can cause (a bad flag value, a missing or damaged file, a checkpoint that
 does not fit) ends in one line on stderr, ``dcgan-studio: error: ...``, and exit code 2. Anything
 unexpected is logged with its traceback to the log file, whose path the one-line message gives.
-The flags are in ``dcgan_studio.arguments``, the commands in ``dcgan_studio.headless``.
+The flags are in ``dcgan_studio.arguments``, ``train`` in ``dcgan_studio.headless`` and the
+other commands in ``dcgan_studio.run_tools``.
 """
 
 from __future__ import annotations
