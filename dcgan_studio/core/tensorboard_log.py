@@ -62,16 +62,18 @@ _SCORES = threading.Lock()
 def _scores_held(folder: Path) -> Iterator[None]:
     """One at a time, over the run's scores and its session marker: a thread lock, and an
     flock on ``folder/.scores.lock`` for other processes (where the OS has flock)."""
-    with _SCORES:
+    with _SCORES, contextlib.ExitStack() as held:
         try:
             import fcntl
-        except ImportError:  # not POSIX: one process at a time is all that can be said
-            yield
-            return
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(folder / ".scores.lock", "a") as handle:
+
+            folder.mkdir(parents=True, exist_ok=True)
+            handle = held.enter_context(open(folder / ".scores.lock", "a"))  # noqa: SIM115
             fcntl.flock(handle, fcntl.LOCK_EX)  # let go when the file closes
-            yield
+        except ImportError:  # not POSIX: this process's threads are all that can be held
+            pass
+        except OSError as exc:  # a read-only folder, a file system without flock: the same
+            log.warning("scores of %s held in this process only: %s", folder.parent, exc)
+        yield
 
 
 def _session_open(run: RunDirectory) -> bool:

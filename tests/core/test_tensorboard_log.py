@@ -98,6 +98,21 @@ def test_a_score_kept_while_another_process_trains_the_run_is_written_once(tmp_p
     assert not (tmp_path / "run" / "tensorboard" / ".session").exists()  # closed: mark gone
 
 
+def test_where_the_lock_file_cannot_be_made_the_score_is_still_kept(tmp_path, monkeypatch, caplog):
+    import fcntl
+
+    trainer = start_run(tiny_config(**{"runtime.tensorboard": True}), tmp_path / "run")
+    list(trainer.run())
+
+    def no_flock(*args):
+        raise OSError(38, "Function not implemented")  # as some network file systems answer
+
+    monkeypatch.setattr(fcntl, "flock", no_flock)
+    assert keep_score(trainer.run_dir, {**SCORE, "step": 6}) is None
+    assert [e.step for e in events(tmp_path / "run").Scalars("quality/KID (G (EMA))")] == [6]
+    assert "held in this process only" in caplog.text
+
+
 def test_a_score_of_a_run_without_tensorboard_is_kept_and_writes_no_events(tmp_path):
     trainer = start_run(tiny_config(), tmp_path / "run")
     list(trainer.run())
