@@ -1,4 +1,5 @@
-"""Where the docks of the training workspace go, and the rule that keeps the centre in view.
+"""The docks of the training workspace (``DOCKS``), where they go, and the rule that keeps the
+centre in view.
 
 The default layout is built from a plan (an area and a tab group per dock), never from a state
 saved at start-up: a state saved before the window was on screen records every dock as hidden,
@@ -14,7 +15,7 @@ reach their minimum widths first, and the centre takes what is left.)
 from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QMainWindow
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 LEFT, RIGHT, BOTTOM = (
     Qt.DockWidgetArea.LeftDockWidgetArea,
@@ -26,6 +27,24 @@ LEFT_SHARE, RIGHT_SHARE = 0.20, 0.28  # the default split of that share
 LEFT_RANGE, RIGHT_RANGE = (280, 360), (360, 620)  # px: the default widths' bounds
 BOTTOM_SHARE, BOTTOM_RANGE = 0.34, (200, 340)  # the bottom docks' default height
 BOTTOM_MAX_SHARE = 0.45  # of the docks' column height, at most, for the bottom docks
+
+# the docks of the training workspace: name -> (title, area), and the tab groups (first in front)
+DOCKS = {
+    "controls": ("Training", LEFT),
+    "data": ("Data", LEFT),
+    "losses": ("Losses and D's output", BOTTOM),
+    "gradients": ("Gradients", BOTTOM),
+    "quality": ("Quality", BOTTOM),
+    "features": ("Feature maps", RIGHT),
+    "architecture": ("Architecture", RIGHT),
+    "filters": ("Filters", RIGHT),
+    "latent": ("Latent space", RIGHT),
+}
+DOCK_GROUPS = [
+    ["controls", "data"],
+    ["losses", "gradients", "quality"],
+    ["features", "architecture", "filters", "latent"],
+]
 
 
 def side_widths(window_width: int, left_min: int = 0, right_min: int = 0) -> tuple[int, int]:
@@ -100,6 +119,19 @@ class DockLayout:
         # default widths of its new size, not a wide centre or a wide dock
         self.default_sized = False
         window.installEventFilter(self._drags)
+
+    @classmethod
+    def of_views(cls, window: QMainWindow, views: dict[str, QWidget]) -> DockLayout:
+        """The training workspace's docks (``DOCKS``), each holding its view, laid out by plan."""
+        docks = {}
+        for name, (title, _) in DOCKS.items():
+            docks[name] = dock = QDockWidget(title, window)
+            dock.setObjectName(f"{name}-dock")  # the key of its place in a saved layout
+            dock.setWidget(views[name])
+        # the right-hand views run the full height: feature maps need it more than the plots
+        window.setCorner(Qt.Corner.BottomRightCorner, RIGHT)
+        window.setCorner(Qt.Corner.TopRightCorner, RIGHT)
+        return cls(window, docks, {name: area for name, (_, area) in DOCKS.items()}, DOCK_GROUPS)
 
     def apply_default(self) -> None:
         """Every dock visible, docked in its area, tabbed in its group with the first in front,

@@ -12,8 +12,8 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from dcgan_studio.config import RunConfig
 from dcgan_studio.core.runs import RunDirectory
@@ -25,7 +25,7 @@ from dcgan_studio.core.snapshots import (
     SampleGridSnapshot,
 )
 from dcgan_studio.gui.data.chooser import DatasetChooser
-from dcgan_studio.gui.dock_layout import BOTTOM, LEFT, RIGHT, DockLayout
+from dcgan_studio.gui.dock_layout import DockLayout
 from dcgan_studio.gui.frame import WindowFrame
 from dcgan_studio.gui.inspect.inspector import NetworkInspector
 from dcgan_studio.gui.latent.space import LatentSpace
@@ -55,23 +55,6 @@ REDRAW_HZ = 25
 # the line plots and the status bar redraw at most this often, however fast training logs (a GPU
 # run can log 50 times a second): each redraw is GUI-thread time that training waits for
 PLOT_INTERVAL = 0.5
-# the docks of the training workspace: name -> (title, area), and the tab groups (first in front)
-DOCKS = {
-    "controls": ("Training", LEFT),
-    "data": ("Data", LEFT),
-    "losses": ("Losses and D's output", BOTTOM),
-    "gradients": ("Gradients", BOTTOM),
-    "quality": ("Quality", BOTTOM),
-    "features": ("Feature maps", RIGHT),
-    "architecture": ("Architecture", RIGHT),
-    "filters": ("Filters", RIGHT),
-    "latent": ("Latent space", RIGHT),
-}
-DOCK_GROUPS = [
-    ["controls", "data"],
-    ["losses", "gradients", "quality"],
-    ["features", "architecture", "filters", "latent"],
-]
 
 
 class MainWindow:
@@ -158,15 +141,8 @@ class MainWindow:
             "filters": self.inspector.filters,
             "latent": scrolling(self.latent.view, fill=True),
         }
-        self.docks = {
-            name: self._dock(title, name, views[name]) for name, (title, _) in DOCKS.items()
-        }
-        # the right-hand views run the full height: feature maps need it more than the plots
-        frame.setCorner(Qt.Corner.BottomRightCorner, RIGHT)
-        frame.setCorner(Qt.Corner.TopRightCorner, RIGHT)
-        self.dock_layout = DockLayout(
-            frame, self.docks, {name: area for name, (_, area) in DOCKS.items()}, DOCK_GROUPS
-        )
+        self.dock_layout = DockLayout.of_views(frame, views)
+        self.docks = self.dock_layout.docks
 
     def _commands(self) -> dict:
         """What the menus' actions do."""
@@ -193,12 +169,6 @@ class MainWindow:
 
     def _device(self) -> str:
         return self.run.info.device if self.run.info else default_device()
-
-    def _dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
-        dock = QDockWidget(title, self.frame)
-        dock.setObjectName(f"{name}-dock")
-        dock.setWidget(widget)
-        return dock
 
     def _connect_run(self) -> None:
         run = self.run

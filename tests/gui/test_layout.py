@@ -14,8 +14,7 @@ from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtWidgets import QLabel
 
 from dcgan_studio.gui.app import open_window
-from dcgan_studio.gui.dock_layout import fitted, side_budget, side_widths
-from dcgan_studio.gui.main_window import DOCK_GROUPS, DOCKS
+from dcgan_studio.gui.dock_layout import DOCK_GROUPS, DOCKS, fitted, side_budget, side_widths
 
 
 def _launch(qtbot, tmp_path, size: tuple[int, int] | None = None):
