@@ -86,6 +86,12 @@ def _train(args: argparse.Namespace, given: dict[str, Any], team: Any) -> int:
         raise
     team.go()
     print(f"Run folder: {trainer.run_dir.root}", file=sys.stderr)
+    if trainer.config.runtime.tensorboard:  # the runs folder: this run beside the others
+        print(
+            f"TensorBoard: events in {trainer.run_dir.root / 'tensorboard'}; watch them with "
+            f"tensorboard --logdir {shlex.quote(str(trainer.run_dir.root.parent))}",
+            file=sys.stderr,
+        )
     summary = trainer.dataset.summary()
     print(
         f"Data: {summary.description}: {summary.count:,} images, {summary.storage}", file=sys.stderr

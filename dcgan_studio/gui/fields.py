@@ -115,8 +115,8 @@ FIELDS: dict[str, tuple[str, str]] = {
         "TensorBoard",
         "Also write TensorBoard event files into the run folder (tensorboard/): the losses, "
         "D's outputs, the gradient norms, the quality scores and the sample grid, so that "
-        "tensorboard --logdir runs/ shows this run beside your other experiments. Needs "
-        "pip install 'dcgan-studio[tensorboard]'.",
+        "tensorboard --logdir with the runs folder shows this run beside your other "
+        "experiments. Needs pip install 'dcgan-studio[tensorboard]'.",
     ),
 }
 LIVE_FIELDS = {"optim.lr_g", "optim.lr_d"}

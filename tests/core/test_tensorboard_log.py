@@ -139,9 +139,18 @@ def test_without_tensorboard_installed_the_run_is_refused_before_its_folder(tmp_
 
 def test_the_flag_sets_the_setting_and_a_run_without_it_writes_no_events(tmp_path, capsys):
     from dcgan_studio.arguments import build_parser
+    from tests.test_cli import TINY
 
     args = build_parser().parse_args(["train", "--tensorboard"])
     assert vars(args)["runtime.tensorboard"] is True
+    runs = tmp_path / "my runs"
+    code = cli.main(["train", *TINY, "--iterations", "2", "--tensorboard", "--no-progress",
+                     "--run-dir", str(runs / "r")])  # fmt: skip
+    assert code == 0
+    said = capsys.readouterr().err
+    assert f"TensorBoard: events in {runs / 'r' / 'tensorboard'}" in said
+    assert f"tensorboard --logdir '{runs}'" in said  # the runs folder, quoted for a shell
+    assert events(runs / "r").Scalars("loss/D")[-1].step == 2
     trainer = start_run(tiny_config(), tmp_path / "run")
     list(trainer.run())
     assert not (tmp_path / "run" / "tensorboard").exists()
