@@ -1,6 +1,6 @@
 """A run's steps as TensorBoard events too (``--tensorboard``, the Training panel's TensorBoard
-box): RUN/tensorboard/events.out.tfevents.*, so that ``tensorboard --logdir runs/`` shows studio
-runs beside a person's other experiments.
+box): RUN/tensorboard/events.out.tfevents.*, so that ``tensorboard --logdir`` on a runs folder
+shows studio runs beside a person's other experiments.
 
     loss/D, loss/G                  the minimax loss of D and the non-saturating loss of G
     D/real, D/fake, D/fake after    D(x), D(G(z)) before D's update and after it
