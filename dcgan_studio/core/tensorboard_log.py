@@ -172,14 +172,17 @@ def keep_score(run: RunDirectory, record: dict[str, Any]) -> str | None:
         run.append_quality(record)
         left_to_the_session = _session_open(run)
     # decided with the append: a session that opens from now on reads this line as already out
-    return None if left_to_the_session else add_score(run, record)
+    return None if left_to_the_session else _write_score(run, record)
 
 
 def add_score(run: RunDirectory, record: dict[str, Any]) -> str | None:
     """A score kept after training (``score --save``) into the run's events too, where the run
     writes them; what kept it out, in words (the score itself is kept in quality.jsonl)."""
-    if not _wanted(run):
-        return None
+    return _write_score(run, record) if _wanted(run) else None
+
+
+def _write_score(run: RunDirectory, record: dict[str, Any]) -> str | None:
+    """The score into an event file of its own; what kept it out, in words."""
     try:
         check_available(True)
         from torch.utils.tensorboard import SummaryWriter

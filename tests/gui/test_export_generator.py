@@ -120,6 +120,7 @@ def test_closing_the_window_waits_for_the_exports_asked_for(
     window.files.export_generator(tmp_path / "a.safetensors", "safetensors", 9, False)
     window.files.export_generator(tmp_path / "b.pt", "torchscript", 9, False)  # queued behind
     window.frame.close()
+    window.frame.close()  # asked again, impatiently: still one close once they are written
     assert window.frame.isVisible()  # not yet: two exports would be lost
     assert "Closing once the generator is exported" in window.frame.statusBar().currentMessage()
     release.set()

@@ -65,13 +65,14 @@ class RunFiles(QObject):
         self.reader.read(Path(folder), self._on_run_read, self._on_read_failed)
 
     def _on_read_failed(self, error: Exception) -> None:
-        message = (
-            in_window_words(str(error))
-            if isinstance(error, StudioError)
-            else f"Could not open the run: {error}"
-        )
+        self._job_failed("Open Run", error, f"Could not open the run: {error}")
+
+    def _job_failed(self, title: str, error: Exception, otherwise: str) -> None:
+        """A job on the reader that failed: a StudioError in the window's words, anything else
+        as ``otherwise``; in the status bar and a dialog titled ``title``."""
+        message = in_window_words(str(error)) if isinstance(error, StudioError) else otherwise
         self._say(message, 10000)
-        QMessageBox.warning(self._parent, "Open Run", message)
+        QMessageBox.warning(self._parent, title, message)
 
     def _on_run_read(self, result: tuple[RunDirectory, RunConfig, list[dict], list[int]]) -> None:
         run, config, metrics, steps = result
@@ -194,13 +195,7 @@ class RunFiles(QObject):
 
         def failed(error: Exception) -> None:
             first = str(error).splitlines()[0][:300] if str(error) else type(error).__name__
-            message = (
-                in_window_words(str(error))
-                if isinstance(error, StudioError)
-                else f"Could not export the generator: {first}"
-            )
-            self._say(message, 10000)
-            QMessageBox.warning(self._parent, "Export Generator", message)
+            self._job_failed("Export Generator", error, f"Could not export the generator: {first}")
 
         self.reader.export_generator(self.model.run_dir, step, fmt, path, ema, done, failed)
 

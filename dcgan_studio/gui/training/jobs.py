@@ -276,8 +276,10 @@ class RunReader(QObject):
         return self._exports_left > 0
 
     def when_exported(self, then: Callable[[], None]) -> None:
-        """``then()`` once every export asked for has been written (or has failed)."""
-        self._when_exported.append(then)
+        """``then()`` once every export asked for has been written (or has failed); once, however
+        often it is asked (a second close while the exports are written)."""
+        if then not in self._when_exported:
+            self._when_exported.append(then)
 
     def _on_export_finished(self) -> None:
         self._exports_left -= 1
